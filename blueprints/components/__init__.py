@@ -1,0 +1,1 @@
+"""One pulumi.ComponentResource per concern. Each receives its slice of the spec and explicit inputs."""

@@ -1,0 +1,131 @@
+"""Pulumi mocks that echo inputs, synthesise the ids/ARNs/endpoints real providers would return, and record
+each registration with its parent, dependencies and provider."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+from pulumi.runtime import Mocks
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+ACCOUNT_ID = "123456789012"
+"""The account every offline plan pretends to run in (AWS documentation's example account)."""
+
+
+def _short_hash(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
+
+
+def _aws_service(token: str) -> str:
+    """`aws:eks/cluster:Cluster` -> `eks`."""
+    return token.split(":")[1].split("/")[0]
+
+
+class EchoMocks(Mocks):
+    """Resources echo their inputs plus what the provider would compute; invokes answer like an empty account."""
+
+    def __init__(self) -> None:
+        self.provider_regions: dict[str, str] = {}
+        self.registered_inputs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        with self._lock:
+            self.registered_inputs[(args.typ, args.name)] = inputs
+        if args.typ.startswith("pulumi:providers:"):
+            region = inputs.get("region")
+            if region:
+                self.provider_regions[args.name] = region
+            return f"{args.name}-provider-id", inputs
+        region = self._region(args.provider)
+        physical = inputs.get("name") or f"{args.name}-{_short_hash(args.typ, args.name)}"
+        outputs = {**inputs, "name": physical, **_computed(args.typ, physical, region, inputs)}
+        return outputs.get("id") or f"{physical}-id", outputs
+
+    def call(self, args: MockCallArgs) -> dict:
+        region = self._region(args.provider)
+        answers: dict[str, dict[str, Any]] = {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                "names": [f"{region}{zone}" for zone in "abc"],
+                "zoneIds": [f"{region[:3]}{region.split('-')[-1]}-az{n}" for n in (1, 2, 3)],
+                "id": region,
+            },
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
+                "userId": "AROAEXAMPLE:deployer", "id": ACCOUNT_ID,
+            },
+            "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
+            "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+        }
+        return answers.get(args.token, dict(args.args))
+
+    def _region(self, provider_ref: str | None) -> str:
+        """Provider references look like `urn:pulumi:stack::project::pulumi:providers:aws::name::id`."""
+        if provider_ref:
+            name = provider_ref.split("::")[-2] if "::" in provider_ref else provider_ref
+            if name in self.provider_regions:
+                return self.provider_regions[name]
+        return "us-east-1"
+
+
+def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs a real provider computes, for the types whose outputs other resources read."""
+    service = _aws_service(token) if token.startswith("aws:") else ""
+    arn = f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{token.split(':')[-1].lower()}/{physical}"
+    out: dict[str, Any] = {"arn": arn} if token.startswith("aws:") else {}
+    if token == "aws:eks/cluster:Cluster":
+        out |= {
+            "endpoint": f"https://{_short_hash(physical).upper()}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": "LS0tLS1CRUdJTi1NT0NLLUNB"},
+            "vpcConfig": {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{_short_hash(physical)}"},
+            "arn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{physical}",
+        }
+    elif token == "aws:kms/key:Key":
+        key_id = f"{_short_hash(physical)}-0000-4000-8000-{_short_hash(physical, 'k')}0000"
+        out |= {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"}
+    elif token == "aws:sqs/queue:Queue":
+        out |= {"url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
+                "arn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{physical}"}
+    elif token == "aws:iam/role:Role":
+        out |= {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}"}
+    elif token == "aws:ec2/launchTemplate:LaunchTemplate":
+        out |= {"latestVersion": 1, "id": f"lt-{_short_hash(physical)}"}
+    elif token.startswith("aws:s3/bucket"):
+        out |= {"arn": f"arn:aws:s3:::{physical}", "bucket": inputs.get("bucket") or physical,
+                "id": inputs.get("bucket") or physical}
+    elif token == "aws:cloudwatch/logGroup:LogGroup":
+        out |= {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"}
+    return out
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps every registration in order, with what the thin mock arguments lack: parent, dependencies, protect."""
+
+    def __init__(self, mocks: EchoMocks):
+        super().__init__(mocks)
+        self.echo = mocks
+        self.registrations: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registered = self.resources.get(response.urn)
+        with self._lock:
+            self.registrations.append({
+                "type": request.type,
+                "name": request.name,
+                "urn": response.urn,
+                "parent": request.parent or None,
+                "custom": bool(request.custom),
+                "provider": request.provider or None,
+                "dependencies": list(request.dependencies),
+                "protect": bool(request.protect),
+                "inputs": self.echo.registered_inputs.pop((request.type, request.name), {}),
+                "outputs": registered.state if registered else {},
+            })
+        return response

@@ -1,0 +1,83 @@
+"""Run the real Pulumi program in-process under mocks and return the resource graph it registers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from blueprints import program
+from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.engine.mocks import EchoMocks, RecordingMonitor
+from blueprints.presets import load_spec
+
+REGIONAL_TYPE = "blueprints:platform:RegionalPlatform"
+
+
+def stack_config(
+    preset: str, environment: str, regions: list[str] | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """The stack config `pulumi config set` would produce, keyed the way the engine passes it to programs."""
+    config = {f"{program.PROJECT}:preset": preset, f"{program.PROJECT}:environment": environment}
+    if regions:
+        config[f"{program.PROJECT}:regions"] = json.dumps(regions)
+    if overrides:
+        config[f"{program.PROJECT}:overrides"] = json.dumps(overrides)
+    return config
+
+
+def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str) -> ResourceGraph:
+    """Run `main` as `pulumi up` would, with every provider mocked; no cloud, no Pulumi CLI."""
+    settings.reset_options(project=program.PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config)
+    mocks = EchoMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=program.PROJECT, stack=stack, preview=False, monitor=monitor)
+    root = settings.get_root_resource()
+    exported: dict[str, Any] = {}
+
+    async def run() -> None:
+        main()
+        outputs = getattr(root, "outputs", {})
+        exported.update(await pulumi.Output.from_input(dict(outputs)).future() or {})
+
+    _sync_await(run_pulumi_func(run))
+    records = [ResourceRecord(region=None, **registration) for registration in monitor.registrations]
+    return ResourceGraph(
+        project=program.PROJECT, stack=stack, resources=_with_regions(records, mocks.provider_regions),
+        stack_outputs=exported, stack_config=config,
+    )
+
+
+def _with_regions(records: list[ResourceRecord], provider_regions: dict[str, str]) -> list[ResourceRecord]:
+    """Give every resource the region of the RegionalPlatform it lives in (the region of that one's provider)."""
+    by_urn = {record.urn: record for record in records}
+    regional_region = {
+        record.parent: provider_regions[record.name]
+        for record in records
+        if record.type == "pulumi:providers:aws" and record.name in provider_regions and record.parent
+    }
+
+    def region_of(record: ResourceRecord) -> str | None:
+        node: ResourceRecord | None = record
+        while node is not None:
+            if node.urn in regional_region:
+                return regional_region[node.urn]
+            node = by_urn.get(node.parent or "")
+        return None
+
+    return [record.model_copy(update={"region": region_of(record)}) for record in records]
+
+
+def build_graph(
+    preset: str, environment: str, regions: list[str] | None = None, overrides: dict[str, Any] | None = None
+) -> ResourceGraph:
+    """Validate first (bad input fails before anything is registered), then run the program under mocks."""
+    load_spec(preset, environment, overrides, regions)
+    return run_under_mocks(program.main, stack_config(preset, environment, regions, overrides),
+                           stack=f"{preset}-{environment}")

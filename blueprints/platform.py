@@ -1,0 +1,90 @@
+"""The whole platform: one RegionalPlatform per region (its own AWS provider), composed by Platform."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from blueprints.components.cluster import Cluster
+from blueprints.components.gpu import GpuSoftware
+from blueprints.components.karpenter import Karpenter
+from blueprints.components.keys import KeyRing
+from blueprints.components.network import Network, region_cidr
+from blueprints.naming import Namer
+from blueprints.spec import PlatformSpec
+
+
+def default_tags(spec: PlatformSpec) -> dict[str, str]:
+    """Tags on every AWS resource (through the provider), used for cost allocation and ownership."""
+    return {
+        "blueprints:preset": spec.preset,
+        "blueprints:environment": spec.environment,
+        "owner": spec.owner,
+        "cost-center": spec.cost_center,
+        "managed-by": "pulumi",
+    }
+
+
+class RegionalPlatform(pulumi.ComponentResource):
+    """Everything that lives in one region: network, keys, cluster, node pools and the workloads on them."""
+
+    def __init__(self, spec: PlatformSpec, region: str, index: int, opts: pulumi.ResourceOptions | None = None):
+        namer = Namer(spec.name, spec.environment, region)
+        super().__init__("blueprints:platform:RegionalPlatform", namer.prefix, None, opts)
+        provider = aws.Provider(
+            namer("aws"), region=region, default_tags={"tags": default_tags(spec)},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws_opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.region = region
+        self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
+
+        self.keys = KeyRing(namer("keys"), namer, self.account_id, opts=aws_opts)
+        cluster_name = namer("eks")
+        self.network = Network(
+            namer("network"), spec.network, namer,
+            cidr=region_cidr(spec.network.cidr, index),
+            cluster_name=cluster_name,
+            logs_key_arn=self.keys.arn("logs"),
+            bedrock_endpoint=bool(spec.hosted_models) or spec.retrieval.enabled,
+            opts=aws_opts,
+        )
+        self.cluster = Cluster(
+            namer("cluster"), spec.cluster, namer,
+            subnet_ids=self.network.private_subnet_ids,
+            cluster_key_arn=self.keys.arn("cluster"),
+            logs_key_arn=self.keys.arn("logs"),
+            deletion_protection=spec.deletion_protection,
+            opts=aws_opts,
+        )
+        k8s_opts = pulumi.ResourceOptions(parent=self, providers={"aws": provider, "kubernetes": self.cluster.provider})
+        if spec.cluster.gpu_pools:
+            karpenter = Karpenter(
+                namer("karpenter"), spec, namer, cluster=self.cluster, account_id=self.account_id,
+                volume_key_arn=self.keys.arn("cluster"), depends_on=[], opts=aws_opts,
+            )
+            GpuSoftware(namer("gpu"), spec.cluster, namer,
+                        opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[karpenter])))
+        self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
+
+
+class Platform(pulumi.ComponentResource):
+    """All regions of one platform; the first region is primary."""
+
+    def __init__(self, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("blueprints:platform:Platform", f"{spec.name}-{spec.environment}", None, opts)
+        self.spec = spec
+        self.regions = [
+            RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self))
+            for index, region in enumerate(spec.regions)
+        ]
+        self.register_outputs({})
+
+    def export(self) -> None:
+        """Stack outputs the applications and the `verify` command read."""
+        pulumi.export("preset", self.spec.preset)
+        pulumi.export("environment", self.spec.environment)
+        pulumi.export("regions", {
+            regional.region: {"cluster_name": regional.cluster.cluster_name, "vpc_id": regional.network.vpc_id}
+            for regional in self.regions
+        })

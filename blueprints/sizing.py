@@ -1,0 +1,469 @@
+"""Capacity and cost planner: how fast a TensorRT-LLM replica serves a model, and what a workload costs.
+
+The estimate is physics, scaled by a few global efficiency constants (catalog/calibration.py):
+
+- An engine iteration (continuous batching, in-flight prefill/decode mixing) runs, one kernel family after
+  another: the linear layers over every token in the batch (time = max(weight streaming, tensor FLOPs)),
+  decode attention (streams each request's KV cache, so it grows with context), prefill attention (quadratic
+  in the prompt: causal, mean context half the prompt), two tensor-parallel all-reduces per layer, and a fixed
+  per-iteration overhead.
+- The KV cache (free GPU memory after weights, times the cache fraction) bounds how many requests are in
+  flight; every decoding request yields one token per iteration.
+- Without an SLO (NVIDIA's published max-throughput setting) the batch is as large as the KV cache and
+  trtllm-bench's batch/token caps allow. With an SLO, the batch is the largest one whose time per output token
+  and time to first token meet it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from blueprints.catalog.calibration import CALIBRATION
+from blueprints.catalog.gpus import PRECISIONS, Gpu, Precision
+from blueprints.catalog.hosted import HostedModel
+from blueprints.catalog.instances import CAPACITY_TYPES, HOURS_PER_MONTH, CapacityType, InstanceType, instances_for
+from blueprints.catalog.models import ModelArch, kv_bytes_per_token, weight_bytes
+from blueprints.errors import BlueprintError
+
+GIB = 1024**3
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+KV_BLOCK_TOKENS = 32
+"""TensorRT-LLM allocates the paged KV cache in blocks of this many tokens (tokens_per_block default)."""
+BENCH_MAX_BATCH = 4096
+BENCH_MAX_NUM_TOKENS = 32768
+"""trtllm-bench's caps on max_batch_size and max_num_tokens (tensorrt_llm/bench/build/tuning.py)."""
+SERVE_MAX_BATCH = 2048
+SERVE_MAX_NUM_TOKENS = 8192
+"""TensorRT-LLM LLM-API defaults for max_batch_size and max_num_tokens, which trtllm-serve runs with."""
+
+
+def _roofline(memory_s: float, compute_s: float) -> float:
+    """Time of a kernel that must both stream `memory_s` worth of bytes and compute `compute_s` worth of FLOPs.
+
+    A smooth roofline (p-norm): the max of the two far from the ridge point, slower near it, where neither
+    the memory system nor the tensor cores run at full rate."""
+    p = CALIBRATION.roofline_sharpness
+    return (memory_s**p + compute_s**p) ** (1 / p)
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """Seconds one engine iteration spends in each kernel family."""
+
+    linear: float
+    decode_attention: float
+    prefill_attention: float
+    allreduce: float
+    overhead: float
+
+    @property
+    def total(self) -> float:
+        return self.linear + self.decode_attention + self.prefill_attention + self.allreduce + self.overhead
+
+    def breakdown_ms(self) -> dict[str, float]:
+        return {
+            "linear": self.linear * 1e3,
+            "decode_attention": self.decode_attention * 1e3,
+            "prefill_attention": self.prefill_attention * 1e3,
+            "allreduce": self.allreduce * 1e3,
+            "overhead": self.overhead * 1e3,
+        }
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One tensor-parallel replica: `tp` GPUs of `gpu_memory_gib` each, serving `model` at `precision`."""
+
+    model: ModelArch
+    gpu: Gpu
+    tp: int
+    precision: Precision
+    gpu_memory_gib: float
+
+    @property
+    def weight_gib_per_gpu(self) -> float:
+        return weight_bytes(self.model, self.precision) / self.tp / GIB
+
+    @property
+    def kv_bytes_per_token_per_gpu(self) -> float:
+        # Each GPU holds kv_heads / tp heads; beyond tp = kv_heads the heads are replicated.
+        return kv_bytes_per_token(self.model, self.precision) / min(self.tp, self.model.kv_heads)
+
+    @property
+    def kv_cache_tokens(self) -> int:
+        free_gib = self.gpu_memory_gib - self.weight_gib_per_gpu - CALIBRATION.reserved_gib
+        cache_bytes = max(free_gib, 0.0) * GIB * CALIBRATION.kv_cache_fraction
+        return int(cache_bytes / self.kv_bytes_per_token_per_gpu)
+
+    def requests_in_cache(self, sequence_tokens: int) -> int:
+        """Requests whose whole sequence fits the KV cache at once (the no-evict scheduler reserves it all)."""
+        blocks_per_request = math.ceil(sequence_tokens / KV_BLOCK_TOKENS)
+        return self.kv_cache_tokens // KV_BLOCK_TOKENS // blocks_per_request
+
+    def step(self, decode_tokens: float, prefill_tokens: float, decode_context: float, prompt: int) -> StepTime:
+        """One iteration with `decode_tokens` requests decoding at mean context `decode_context` and
+        `prefill_tokens` prompt tokens (of prompts `prompt` long) being prefilled."""
+        model, gpu, tp, cal = self.model, self.gpu, self.tp, CALIBRATION
+        bandwidth = gpu.hbm_bandwidth_gb_s * 1e9 * cal.bandwidth_efficiency
+        gemm_flops = gpu.tflops(self.precision) * 1e12 * cal.gemm_efficiency
+        attention_flops = gpu.tflops("bf16") * 1e12 * cal.attention_efficiency
+        lm_head = model.vocab_size * model.hidden_size
+        # The embedding table is gathered, not streamed: only the blocks' matmuls and the LM head are read.
+        streamed = weight_bytes(self.model, self.precision) - 2.0 * lm_head
+        flops = 2 * (model.linear_params * (decode_tokens + prefill_tokens) + lm_head * decode_tokens) / tp
+        linear = _roofline(streamed / tp / bandwidth, flops / gemm_flops)
+        decode_attention = decode_tokens * decode_context * self.kv_bytes_per_token_per_gpu / bandwidth
+        # QK^T and PV: 4 * head_dim FLOPs per head, per (query, key) pair; causal prompts see half on average.
+        attention_width = 4 * model.layers * model.heads * model.head_dim / tp
+        prefill_attention = prefill_tokens * (prompt / 2) * attention_width / attention_flops
+        return StepTime(
+            linear=linear,
+            decode_attention=decode_attention,
+            prefill_attention=prefill_attention,
+            allreduce=self._allreduce(decode_tokens + prefill_tokens),
+            overhead=cal.step_overhead_ms / 1e3
+            + (cal.layer_overhead_us * model.layers + cal.request_overhead_us * decode_tokens) / 1e6,
+        )
+
+    def _allreduce(self, tokens: float) -> float:
+        """Two ring all-reduces of the 16-bit hidden states per layer, when tensor parallel."""
+        if self.tp == 1:
+            return 0.0
+        link = self.gpu.interconnect_gb_s / 2 * 1e9 * CALIBRATION.allreduce_bandwidth_efficiency
+        message = tokens * self.model.hidden_size * 2
+        one = CALIBRATION.allreduce_latency_us[self.gpu.interconnect] / 1e6
+        one += 2 * (self.tp - 1) / self.tp * message / link
+        return 2 * self.model.layers * one
+
+    def steady_step(self, batch: int, isl: int, osl: int) -> StepTime:
+        """Mean iteration with `batch` requests in flight: each iteration every request yields a token, and
+        prompts arrive at the rate requests finish (isl / osl prompt tokens per output token)."""
+        return self.step(batch, batch * isl / osl, isl + osl / 2, isl)
+
+
+class ThroughputEstimate(BaseModel):
+    """Maximum output throughput of one TP group: no SLO, uniform requests (NVIDIA's published setting)."""
+
+    model: str
+    gpu: str
+    tp: int
+    precision: Precision
+    isl: int
+    osl: int
+    concurrency: int
+    """Requests in flight."""
+    limited_by: Literal["kv-cache", "max-batch", "max-num-tokens"]
+    kv_cache_tokens: int
+    """KV-cache capacity of the whole group, tokens."""
+    weight_gib_per_gpu: float
+    step_ms: float
+    step_breakdown_ms: dict[str, float]
+    output_tok_s_total: float
+    """Output tokens per second of the whole TP group."""
+    output_tok_s_per_gpu: float
+
+
+class SizingResult(BaseModel):
+    """A deployment sized for a workload and SLO, with its cost and the comparison against a hosted API."""
+
+    model: str
+    gpu: str
+    tp: int
+    precision: Precision
+    requests_per_second: float
+    input_tokens: int
+    output_tokens: int
+    ttft_p95_ms: float
+    tpot_p95_ms: float
+    concurrency_per_replica: int
+    """Requests in flight per replica at the SLO."""
+    predicted_ttft_ms: float
+    predicted_tpot_ms: float
+    requests_per_second_per_replica: float
+    output_tok_s_per_replica: float
+    """Throughput of one replica at the SLO."""
+    replicas: int
+    gpus: int
+    instance_type: str
+    replicas_per_node: int
+    nodes: int
+    capacity_type: CapacityType
+    usd_per_hour: float
+    usd_per_month: float
+    usd_per_1m_output_tokens: float
+    """Cost per million output tokens at the requested traffic."""
+    hosted: str | None
+    hosted_usd_per_month: float | None
+    """What the same traffic costs on the hosted API."""
+    break_even_requests_per_second: float | None
+    """Request rate above which self-hosting is cheaper than the hosted API; None if it never is."""
+    self_hosting_cheaper: bool | None
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise BlueprintError(message)
+
+
+def _validate(model: ModelArch, gpu: Gpu, tp: int, precision: str, isl: int, osl: int) -> None:
+    """Refuse combinations TensorRT-LLM cannot serve, naming the problem."""
+    _require(
+        precision in PRECISIONS,
+        f"precision: unknown precision (got {precision!r}; allowed: {', '.join(PRECISIONS)})",
+    )
+    _require(
+        precision in gpu.precisions,
+        f"precision: {precision} is not supported by TensorRT-LLM on {gpu.name} "
+        f"(got {precision!r}; allowed on {gpu.name}: {', '.join(gpu.precisions)})",
+    )
+    _require(
+        tp >= 1 and tp & (tp - 1) == 0,
+        f"tp: tensor-parallel size must be a power of two (got {tp}; allowed: 1, 2, 4, 8)",
+    )
+    largest = max(instances_for(gpu.name), key=lambda instance: instance.gpus)
+    _require(
+        tp <= largest.gpus,
+        f"tp: {tp} GPUs exceed the largest {gpu.name} instance ({largest.name}, {largest.gpus} GPUs; "
+        f"allowed: tp <= {largest.gpus})",
+    )
+    _require(isl >= 1 and osl >= 1, f"isl/osl: token counts must be >= 1 (got isl={isl}, osl={osl})")
+    _require(
+        isl + osl <= model.max_context,
+        f"isl+osl: {isl + osl} tokens exceed {model.name}'s context of {model.max_context} tokens",
+    )
+
+
+def _fit(engine: Engine, sequence_tokens: int) -> None:
+    """Weights plus the KV cache of one whole request must fit the group's GPU memory."""
+    if engine.requests_in_cache(sequence_tokens) >= 1:
+        return
+    needed = (
+        engine.weight_gib_per_gpu * engine.tp
+        + kv_bytes_per_token(engine.model, engine.precision) * sequence_tokens / GIB
+        + CALIBRATION.reserved_gib * engine.tp
+    )
+    raise BlueprintError(
+        f"tp: {engine.model.name} at {engine.precision} needs about {needed:.0f} GiB (weights "
+        f"{engine.weight_gib_per_gpu * engine.tp:.0f} GiB + runtime + KV cache of one {sequence_tokens}-token "
+        f"request) but tp={engine.tp} x {engine.gpu.name} gives {engine.gpu_memory_gib * engine.tp:.0f} GiB "
+        f"(got tp={engine.tp}; allowed: a larger tp, a smaller precision or a larger GPU)"
+    )
+
+
+def _engine(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, gpu_memory_gib: float) -> Engine:
+    return Engine(model=model, gpu=gpu, tp=tp, precision=precision, gpu_memory_gib=gpu_memory_gib)
+
+
+def max_throughput(
+    model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int
+) -> ThroughputEstimate:
+    """Output tokens/s of a TP group at the largest batch trtllm-bench would run (no SLO)."""
+    _validate(model, gpu, tp, precision, isl, osl)
+    engine = _engine(model, gpu, tp, precision, gpu.memory_gib)
+    _fit(engine, isl + osl)
+    limits = {
+        "kv-cache": engine.requests_in_cache(isl + osl),
+        "max-batch": BENCH_MAX_BATCH,
+        # Each iteration must also fit the prompt tokens that keep the batch full.
+        "max-num-tokens": math.floor(BENCH_MAX_NUM_TOKENS / (1 + isl / osl)) or 1,
+    }
+    limited_by = min(limits, key=lambda name: limits[name])
+    batch = limits[limited_by]
+    step = engine.steady_step(batch, isl, osl)
+    total = batch / step.total
+    return ThroughputEstimate(
+        model=model.name,
+        gpu=gpu.name,
+        tp=tp,
+        precision=precision,
+        isl=isl,
+        osl=osl,
+        concurrency=batch,
+        limited_by=limited_by,
+        kv_cache_tokens=engine.kv_cache_tokens * min(tp, model.kv_heads),
+        weight_gib_per_gpu=engine.weight_gib_per_gpu,
+        step_ms=step.total * 1e3,
+        step_breakdown_ms=step.breakdown_ms(),
+        output_tok_s_total=total,
+        output_tok_s_per_gpu=total / tp,
+    )
+
+
+@dataclass(frozen=True)
+class _SloPoint:
+    batch: int
+    ttft_s: float
+    tpot_s: float
+    osl: int
+
+    @property
+    def requests_per_second(self) -> float:
+        # Little's law: requests in flight / time each spends in the system.
+        return self.batch / (self.ttft_s + (self.osl - 1) * self.tpot_s)
+
+
+def _slo_point(engine: Engine, batch: int, isl: int, osl: int) -> _SloPoint:
+    """TPOT is a request's mean step (it averages over its own decode steps); TTFT waits out the iteration
+    in flight, then prefills the prompt in chunks of what the token budget leaves beside the decoders."""
+    tpot = engine.steady_step(batch, isl, osl).total
+    chunk = min(isl, max(SERVE_MAX_NUM_TOKENS - batch, 1))
+    chunked_step = engine.step(batch, chunk, isl + osl / 2, isl).total
+    ttft = (math.ceil(isl / chunk) + 1) * chunked_step
+    return _SloPoint(batch=batch, ttft_s=ttft, tpot_s=tpot, osl=osl)
+
+
+def _best_at_slo(engine: Engine, isl: int, osl: int, ttft_s: float, tpot_s: float) -> _SloPoint:
+    """The largest batch meeting both SLOs (both latencies grow with the batch: binary search)."""
+    largest = min(engine.requests_in_cache(isl + osl), SERVE_MAX_BATCH)
+    single = _slo_point(engine, 1, isl, osl)
+    _require(
+        single.tpot_s <= tpot_s,
+        f"tpot_p95_ms: {tpot_s * 1e3:g} ms cannot be met by {engine.model.name} on tp={engine.tp} x "
+        f"{engine.gpu.name} at {engine.precision} (one request alone takes {single.tpot_s * 1e3:.1f} ms per "
+        f"token; allowed: >= {math.ceil(single.tpot_s * 1e3)} ms, or a larger tp or faster GPU)",
+    )
+    _require(
+        single.ttft_s <= ttft_s,
+        f"ttft_p95_ms: {ttft_s * 1e3:g} ms cannot be met by {engine.model.name} on tp={engine.tp} x "
+        f"{engine.gpu.name} for {isl}-token prompts (one request alone takes {single.ttft_s * 1e3:.0f} ms; "
+        f"allowed: >= {math.ceil(single.ttft_s * 1e3)} ms, or a larger tp or faster GPU)",
+    )
+    low, high = 1, largest
+    while low < high:
+        middle = (low + high + 1) // 2
+        point = _slo_point(engine, middle, isl, osl)
+        if point.tpot_s <= tpot_s and point.ttft_s <= ttft_s:
+            low = middle
+        else:
+            high = middle - 1
+    return _slo_point(engine, low, isl, osl)
+
+
+@dataclass(frozen=True)
+class _Placement:
+    instance: InstanceType
+    point: _SloPoint
+    replicas: int
+    replicas_per_node: int
+    nodes: int
+    usd_per_hour: float
+
+
+def _placements(
+    model: ModelArch,
+    gpu: Gpu,
+    tp: int,
+    precision: Precision,
+    workload: tuple[float, int, int],
+    slo: tuple[float, float],
+    capacity_type: CapacityType,
+) -> list[_Placement]:
+    """Every instance type of the family that can hold a replica, with the nodes the traffic needs."""
+    rps, isl, osl = workload
+    placements = []
+    for instance in instances_for(gpu.name):
+        engine = _engine(model, gpu, tp, precision, instance.gpu_memory_gib)
+        if instance.gpus < tp or engine.requests_in_cache(isl + osl) < 1:
+            continue
+        point = _best_at_slo(engine, isl, osl, *slo)
+        replicas = max(1, math.ceil(rps / point.requests_per_second))
+        per_node = instance.gpus // tp
+        nodes = math.ceil(replicas / per_node)
+        hourly = nodes * instance.usd_per_hour_for(capacity_type)
+        placements.append(_Placement(instance, point, replicas, per_node, nodes, hourly))
+    if not placements:
+        # No instance of the family holds the model: report it with the family's largest GPU memory.
+        largest = max(instances_for(gpu.name), key=lambda instance: instance.gpu_memory_gib)
+        _fit(_engine(model, gpu, tp, precision, largest.gpu_memory_gib), isl + osl)
+    return placements
+
+
+def _break_even(placements: list[_Placement], hosted: HostedModel, isl: int, osl: int, capacity_type: str) -> float | None:
+    """Lowest request rate at which one node of some instance type costs no more than the hosted API.
+
+    Self-hosting costs whole nodes; the hosted API costs per request. A node pays off once the hosted bill for
+    the traffic it carries reaches the node's price, which must happen before the node is full.
+    """
+    hosted_usd_per_request = hosted.usd_for(isl, osl)
+    rates = []
+    for placement in placements:
+        node_usd_per_second = placement.instance.usd_per_hour_for(capacity_type) / 3600
+        rate = node_usd_per_second / hosted_usd_per_request
+        if rate <= placement.replicas_per_node * placement.point.requests_per_second:
+            rates.append(rate)
+    return min(rates, default=None)
+
+
+def size_deployment(
+    model: ModelArch,
+    gpu: Gpu,
+    tp: int,
+    precision: Precision,
+    requests_per_second: float,
+    input_tokens: int,
+    output_tokens: int,
+    ttft_p95_ms: float,
+    tpot_p95_ms: float,
+    hosted: HostedModel | None = None,
+    capacity_type: CapacityType = "on-demand",
+) -> SizingResult:
+    """Replicas, instances and cost to serve `requests_per_second` within the TTFT/TPOT SLOs.
+
+    Picks the cheapest instance type of the GPU family for the whole fleet (replicas packed per node)."""
+    _validate(model, gpu, tp, precision, input_tokens, output_tokens)
+    _require(
+        requests_per_second > 0,
+        f"requests_per_second: must be > 0 (got {requests_per_second})",
+    )
+    _require(
+        ttft_p95_ms > 0 and tpot_p95_ms > 0,
+        f"ttft_p95_ms/tpot_p95_ms: SLOs must be > 0 (got {ttft_p95_ms}, {tpot_p95_ms})",
+    )
+    _require(
+        capacity_type in CAPACITY_TYPES,
+        f"capacity_type: unknown (got {capacity_type!r}; allowed: {', '.join(CAPACITY_TYPES)})",
+    )
+    workload = (requests_per_second, input_tokens, output_tokens)
+    slo = (ttft_p95_ms / 1e3, tpot_p95_ms / 1e3)
+    placements = _placements(model, gpu, tp, precision, workload, slo, capacity_type)
+    best = min(placements, key=lambda p: (p.usd_per_hour, p.nodes, p.instance.gpus))
+    usd_per_month = best.usd_per_hour * HOURS_PER_MONTH
+    output_tokens_per_month = requests_per_second * output_tokens * SECONDS_PER_MONTH
+    hosted_usd_per_month = (
+        hosted.usd_for(input_tokens, output_tokens) * requests_per_second * SECONDS_PER_MONTH if hosted else None
+    )
+    return SizingResult(
+        model=model.name,
+        gpu=gpu.name,
+        tp=tp,
+        precision=precision,
+        requests_per_second=requests_per_second,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        ttft_p95_ms=ttft_p95_ms,
+        tpot_p95_ms=tpot_p95_ms,
+        concurrency_per_replica=best.point.batch,
+        predicted_ttft_ms=best.point.ttft_s * 1e3,
+        predicted_tpot_ms=best.point.tpot_s * 1e3,
+        requests_per_second_per_replica=best.point.requests_per_second,
+        output_tok_s_per_replica=best.point.requests_per_second * output_tokens,
+        replicas=best.replicas,
+        gpus=best.replicas * tp,
+        instance_type=best.instance.name,
+        replicas_per_node=best.replicas_per_node,
+        nodes=best.nodes,
+        capacity_type=capacity_type,
+        usd_per_hour=best.usd_per_hour,
+        usd_per_month=usd_per_month,
+        usd_per_1m_output_tokens=usd_per_month / output_tokens_per_month * 1e6,
+        hosted=hosted.name if hosted else None,
+        hosted_usd_per_month=hosted_usd_per_month,
+        break_even_requests_per_second=(
+            _break_even(placements, hosted, input_tokens, output_tokens, capacity_type) if hosted else None
+        ),
+        self_hosting_cheaper=usd_per_month < hosted_usd_per_month if hosted_usd_per_month is not None else None,
+    )

@@ -1,0 +1,35 @@
+"""Joins an S3 bucket with the companion resources that configure it in pulumi-aws v7
+(BucketVersioning, BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock, BucketLogging, ...).
+
+A companion names its bucket in its `bucket` property; that value is the bucket's id or name, so a
+companion belongs to a bucket when the value is one of the bucket's identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from . import tokens
+from .model import Res
+
+
+def identifiers(bucket: Res) -> set[str]:
+    ids = {bucket.props.get("id"), bucket.props.get("bucket"), bucket.props.get("arn")}
+    return {str(i) for i in ids if i}
+
+
+def buckets(resources: Sequence[Res]) -> Iterator[Res]:
+    return (r for r in resources if r.type in tokens.S3_BUCKET)
+
+
+def companions(bucket: Res, resources: Sequence[Res], types: tuple[str, ...]) -> list[Res]:
+    ids = identifiers(bucket)
+    return [r for r in resources if r.type in types and str(r.props.get("bucket")) in ids]
+
+
+def find_bucket(reference: object, resources: Sequence[Res]) -> Res | None:
+    """The bucket a name/id/ARN reference (e.g. a trail's `s3BucketName`) points at, if it is in the stack."""
+    for bucket in buckets(resources):
+        if str(reference) in identifiers(bucket):
+            return bucket
+    return None

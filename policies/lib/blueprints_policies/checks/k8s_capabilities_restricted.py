@@ -1,0 +1,22 @@
+"""Containers drop ALL Linux capabilities and add back only NET_BIND_SERVICE; GPU containers may also add
+IPC_LOCK (pinned memory for RDMA/EFA and NCCL)."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..k8s import each_container, gpu_count
+from ..model import StackContext
+from ..props import dig, items
+
+ALLOWED = {"NET_BIND_SERVICE"}
+GPU_ALLOWED = ALLOWED | {"IPC_LOCK"}
+
+
+def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[str]:
+    for label, container in each_container(type_, props):
+        if "ALL" not in items(dig(container, "securityContext.capabilities.drop")):
+            yield f"{label}: securityContext.capabilities.drop must include 'ALL'"
+        allowed = GPU_ALLOWED if gpu_count(container) > 0 else ALLOWED
+        extra = sorted(set(items(dig(container, "securityContext.capabilities.add"))) - allowed)
+        if extra:
+            yield f"{label}: securityContext.capabilities.add {extra} not allowed (allowed: {sorted(allowed)})"

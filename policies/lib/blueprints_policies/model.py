@@ -1,0 +1,67 @@
+"""The shapes every part of the policy library shares: policy metadata, the resource view checks read,
+the stack context, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["low", "medium", "high", "critical"]
+Kind = Literal["resource", "stack"]
+Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
+ENFORCEMENT_RANK: dict[str, int] = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
+
+
+class PolicyMeta(BaseModel):
+    """One policy as a reviewer reads it. `controls` maps a framework name (see controls.FRAMEWORKS) to the
+    control IDs this policy provides evidence for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str
+    severity: Severity
+    kind: Kind
+    applies_to: tuple[str, ...] = Field(min_length=1)
+    rationale: str
+    remediation: str
+    controls: dict[str, tuple[str, ...]]
+    exceptions: str | None = None
+    """Exceptions built into the check itself (e.g. for GPU pods), stated for reviewers."""
+
+
+@dataclass(frozen=True)
+class Res:
+    """A resource as a check sees it: wire-form (camelCase) properties plus its place in the graph."""
+
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What a policy may know about the stack besides its resources (from policy config or stack config)."""
+
+    environment: str | None = None
+    residency: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation reported by a stack check; `urn` None means the stack as a whole."""
+
+    message: str
+    urn: str | None = None

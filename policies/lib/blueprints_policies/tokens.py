@@ -1,0 +1,75 @@
+"""Pulumi type tokens the policies read (pulumi-aws 7.51.1, pulumi-kubernetes 4.34.2).
+
+Each resource policy matches on these strings exactly, so a renamed token shows up here once. Deprecated
+aliases (e.g. `aws:s3/bucketV2:BucketV2`) are listed next to their current token.
+"""
+
+AWS_PROVIDER = "pulumi:providers:aws"
+
+S3_BUCKET = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+S3_SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+S3_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+S3_PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
+S3_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+S3_OBJECT_LOCK = (
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+)
+S3_BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
+
+CLOUDTRAIL = ("aws:cloudtrail/trail:Trail",)
+EKS_CLUSTER = ("aws:eks/cluster:Cluster",)
+LAUNCH_TEMPLATE = ("aws:ec2/launchTemplate:LaunchTemplate",)
+EC2_INSTANCE = ("aws:ec2/instance:Instance",)
+EBS_VOLUME = ("aws:ebs/volume:Volume",)
+KMS_KEY = ("aws:kms/key:Key",)
+SECRET = ("aws:secretsmanager/secret:Secret",)
+RDS_INSTANCE = ("aws:rds/instance:Instance",)
+RDS_CLUSTER = ("aws:rds/cluster:Cluster",)
+RDS_CLUSTER_INSTANCE = ("aws:rds/clusterInstance:ClusterInstance",)
+ELASTICACHE_REPLICATION_GROUP = ("aws:elasticache/replicationGroup:ReplicationGroup",)
+OPENSEARCH_DOMAIN = ("aws:opensearch/domain:Domain",)
+LB = (
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:alb/loadBalancer:LoadBalancer",
+    "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer",
+    "aws:applicationloadbalancing/loadBalancer:LoadBalancer",
+)
+LB_LISTENER = (
+    "aws:lb/listener:Listener",
+    "aws:alb/listener:Listener",
+    "aws:elasticloadbalancingv2/listener:Listener",
+    "aws:applicationloadbalancing/listener:Listener",
+)
+WAF_ASSOCIATION = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
+VPC = ("aws:ec2/vpc:Vpc",)
+FLOW_LOG = ("aws:ec2/flowLog:FlowLog",)
+LOG_GROUP = ("aws:cloudwatch/logGroup:LogGroup",)
+IAM_POLICY_DOCUMENTS = ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/role:Role")
+SECURITY_GROUP = ("aws:ec2/securityGroup:SecurityGroup",)
+SECURITY_GROUP_INGRESS = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",)
+BUDGET = ("aws:budgets/budget:Budget",)
+ECR_REPOSITORY = ("aws:ecr/repository:Repository",)
+
+K8S_POD = ("kubernetes:core/v1:Pod",)
+K8S_WORKLOADS = (
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+)
+K8S_POD_BEARING = K8S_POD + K8S_WORKLOADS
+K8S_SCALABLE = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
+K8S_NAMESPACE = ("kubernetes:core/v1:Namespace",)
+K8S_CONFIGMAP = ("kubernetes:core/v1:ConfigMap",)
+K8S_PDB = ("kubernetes:policy/v1:PodDisruptionBudget",)
+K8S_NETWORK_POLICY = ("kubernetes:networking.k8s.io/v1:NetworkPolicy",)
+K8S_HPA = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",)
+KEDA_SCALED_OBJECT = ("kubernetes:keda.sh/v1alpha1:ScaledObject",)
+HELM_RELEASE = ("kubernetes:helm.sh/v3:Release",)
+KARPENTER_NODEPOOL = ("kubernetes:karpenter.sh/v1:NodePool",)
+KARPENTER_NODECLASS = ("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",)
