@@ -6,6 +6,7 @@ import math
 
 from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.instances import INSTANCES, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
 from blueprints.sizing import SizingResult, size_deployment
 from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec
@@ -53,10 +54,23 @@ def _with_replica_bounds(spec: PlatformSpec, model: ModelSpec) -> ModelSpec:
     return model.model_copy(update={"max_replicas": max(floor, 1, math.ceil(needed * BURST_HEADROOM))})
 
 
+def largest_tp(spec: PlatformSpec, pool: GpuPoolSpec) -> int:
+    return max((model.tp for model in spec.self_hosted_models if model.gpu_pool == pool.name), default=1)
+
+
+def pool_instance_types(spec: PlatformSpec, pool: GpuPoolSpec) -> list[InstanceType]:
+    """The pool's explicit list, or every catalog instance of its GPU family with room for its largest pod."""
+    if pool.instance_types:
+        return [INSTANCES[name] for name in pool.instance_types]
+    return [instance for instance in instances_for(pool.gpu) if instance.gpus >= largest_tp(spec, pool)]
+
+
 def _with_gpu_limit(spec: PlatformSpec, pool: GpuPoolSpec) -> GpuPoolSpec:
     if pool.max_gpus is not None:
         return pool
     placed = [model for model in spec.self_hosted_models if model.gpu_pool == pool.name]
     # Room for every model at its maximum, plus one extra replica each so a rollout's surge pod can schedule.
     gpus = sum(((model.max_replicas or 1) + 1) * model.tp for model in placed)
-    return pool.model_copy(update={"max_gpus": max(gpus, 1)})
+    # Karpenter launches no node that would cross the limit: round up to whole nodes of the smallest fitting size.
+    node_gpus = min(instance.gpus for instance in pool_instance_types(spec, pool))
+    return pool.model_copy(update={"max_gpus": max(math.ceil(gpus / node_gpus), 1) * node_gpus})

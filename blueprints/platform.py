@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
@@ -23,6 +25,31 @@ def default_tags(spec: PlatformSpec) -> dict[str, str]:
         "cost-center": spec.cost_center,
         "managed-by": "pulumi",
     }
+
+
+@dataclass(frozen=True)
+class RegionContext:
+    """What every regional component receives besides its spec slice: names, providers and shared foundations."""
+
+    namer: Namer
+    aws_provider: aws.Provider
+    account_id: pulumi.Output[str]
+    keys: KeyRing
+    network: Network
+    cluster: Cluster
+
+    @property
+    def region(self) -> str:
+        return self.namer.region
+
+    def aws_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.aws_provider, **extra)
+
+    def k8s_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
+        """For components holding both AWS and Kubernetes resources: children inherit both providers."""
+        return pulumi.ResourceOptions(
+            parent=parent, providers={"aws": self.aws_provider, "kubernetes": self.cluster.provider}, **extra
+        )
 
 
 class RegionalPlatform(pulumi.ComponentResource):
@@ -57,14 +84,14 @@ class RegionalPlatform(pulumi.ComponentResource):
             deletion_protection=spec.deletion_protection,
             opts=aws_opts,
         )
-        k8s_opts = pulumi.ResourceOptions(parent=self, providers={"aws": provider, "kubernetes": self.cluster.provider})
+        ctx = RegionContext(namer, provider, self.account_id, self.keys, self.network, self.cluster)
         if spec.cluster.gpu_pools:
             karpenter = Karpenter(
                 namer("karpenter"), spec, namer, cluster=self.cluster, account_id=self.account_id,
                 volume_key_arn=self.keys.arn("cluster"), depends_on=[], opts=aws_opts,
             )
-            GpuSoftware(namer("gpu"), spec.cluster, namer,
-                        opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[karpenter])))
+            GpuSoftware(namer("gpu"), spec.cluster, namer, opts=ctx.k8s_opts(self, depends_on=[karpenter]))
+        # Workload components, one line each: Component(namer("<area>"), spec, ctx, opts=ctx.k8s_opts(self)).
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
 

@@ -42,7 +42,7 @@ SERVE_MAX_NUM_TOKENS = 8192
 
 
 def _roofline(memory_s: float, compute_s: float) -> float:
-    """Time of a kernel that must both stream `memory_s` worth of bytes and compute `compute_s` worth of FLOPs.
+    """Time of a kernel that must both stream `memory_s` worth of bytes and run `compute_s` worth of FLOPs.
 
     A smooth roofline (p-norm): the max of the two far from the ridge point, slower near it, where neither
     the memory system nor the tensor cores run at full rate."""
@@ -100,7 +100,7 @@ class Engine:
         return int(cache_bytes / self.kv_bytes_per_token_per_gpu)
 
     def requests_in_cache(self, sequence_tokens: int) -> int:
-        """Requests whose whole sequence fits the KV cache at once (the no-evict scheduler reserves it all)."""
+        """Requests whose whole sequence fits the KV cache at once (the no-evict scheduler reserves it)."""
         blocks_per_request = math.ceil(sequence_tokens / KV_BLOCK_TOKENS)
         return self.kv_cache_tokens // KV_BLOCK_TOKENS // blocks_per_request
 
@@ -108,9 +108,9 @@ class Engine:
         """One iteration with `decode_tokens` requests decoding at mean context `decode_context` and
         `prefill_tokens` prompt tokens (of prompts `prompt` long) being prefilled."""
         model, gpu, tp, cal = self.model, self.gpu, self.tp, CALIBRATION
-        bandwidth = gpu.hbm_bandwidth_gb_s * 1e9 * cal.bandwidth_efficiency
-        gemm_flops = gpu.tflops(self.precision) * 1e12 * cal.gemm_efficiency
-        attention_flops = gpu.tflops("bf16") * 1e12 * cal.attention_efficiency
+        bandwidth = gpu.hbm_bandwidth_gb_s * 1e9 * cal.bandwidth_efficiency * gpu.kernel_efficiency
+        gemm_flops = gpu.tflops(self.precision) * 1e12 * cal.gemm_efficiency * gpu.kernel_efficiency
+        attention_flops = gpu.tflops("bf16") * 1e12 * cal.attention_efficiency * gpu.kernel_efficiency
         lm_head = model.vocab_size * model.hidden_size
         # The embedding table is gathered, not streamed: only the blocks' matmuls and the LM head are read.
         streamed = weight_bytes(self.model, self.precision) - 2.0 * lm_head
@@ -130,13 +130,15 @@ class Engine:
         )
 
     def _allreduce(self, tokens: float) -> float:
-        """Two ring all-reduces of the 16-bit hidden states per layer, when tensor parallel."""
+        """Two all-reduces of the 16-bit hidden states per layer, when tensor parallel, each costing as a ring
+        all-reduce does: 2(tp-1) steps of one link latency, and 2(tp-1)/tp of the message over one link."""
         if self.tp == 1:
             return 0.0
         link = self.gpu.interconnect_gb_s / 2 * 1e9 * CALIBRATION.allreduce_bandwidth_efficiency
         message = tokens * self.model.hidden_size * 2
-        one = CALIBRATION.allreduce_latency_us[self.gpu.interconnect] / 1e6
-        one += 2 * (self.tp - 1) / self.tp * message / link
+        steps = 2 * (self.tp - 1)
+        one = steps * CALIBRATION.allreduce_step_latency_us[self.gpu.interconnect] / 1e6
+        one += steps / self.tp * message / link
         return 2 * self.model.layers * one
 
     def steady_step(self, batch: int, isl: int, osl: int) -> StepTime:
@@ -158,7 +160,7 @@ class ThroughputEstimate(BaseModel):
     """Requests in flight."""
     limited_by: Literal["kv-cache", "max-batch", "max-num-tokens"]
     kv_cache_tokens: int
-    """KV-cache capacity of the whole group, tokens."""
+    """KV-cache capacity of the group, tokens (each GPU holds its share of every token)."""
     weight_gib_per_gpu: float
     step_ms: float
     step_breakdown_ms: dict[str, float]
@@ -248,8 +250,9 @@ def _fit(engine: Engine, sequence_tokens: int) -> None:
     )
     raise BlueprintError(
         f"tp: {engine.model.name} at {engine.precision} needs about {needed:.0f} GiB (weights "
-        f"{engine.weight_gib_per_gpu * engine.tp:.0f} GiB + runtime + KV cache of one {sequence_tokens}-token "
-        f"request) but tp={engine.tp} x {engine.gpu.name} gives {engine.gpu_memory_gib * engine.tp:.0f} GiB "
+        f"{engine.weight_gib_per_gpu * engine.tp:.0f} GiB + runtime + KV cache of one "
+        f"{sequence_tokens}-token request) but tp={engine.tp} x {engine.gpu.name} gives "
+        f"{engine.gpu_memory_gib * engine.tp:.0f} GiB "
         f"(got tp={engine.tp}; allowed: a larger tp, a smaller precision or a larger GPU)"
     )
 
@@ -258,9 +261,7 @@ def _engine(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, gpu_memor
     return Engine(model=model, gpu=gpu, tp=tp, precision=precision, gpu_memory_gib=gpu_memory_gib)
 
 
-def max_throughput(
-    model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int
-) -> ThroughputEstimate:
+def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int) -> ThroughputEstimate:
     """Output tokens/s of a TP group at the largest batch trtllm-bench would run (no SLO)."""
     _validate(model, gpu, tp, precision, isl, osl)
     engine = _engine(model, gpu, tp, precision, gpu.memory_gib)
@@ -284,7 +285,7 @@ def max_throughput(
         osl=osl,
         concurrency=batch,
         limited_by=limited_by,
-        kv_cache_tokens=engine.kv_cache_tokens * min(tp, model.kv_heads),
+        kv_cache_tokens=engine.kv_cache_tokens,
         weight_gib_per_gpu=engine.weight_gib_per_gpu,
         step_ms=step.total * 1e3,
         step_breakdown_ms=step.breakdown_ms(),
@@ -379,10 +380,13 @@ def _placements(
         # No instance of the family holds the model: report it with the family's largest GPU memory.
         largest = max(instances_for(gpu.name), key=lambda instance: instance.gpu_memory_gib)
         _fit(_engine(model, gpu, tp, precision, largest.gpu_memory_gib), isl + osl)
+        raise BlueprintError(f"tp: no {gpu.name} instance with {tp} or more GPUs holds {model.name} (got tp={tp})")
     return placements
 
 
-def _break_even(placements: list[_Placement], hosted: HostedModel, isl: int, osl: int, capacity_type: str) -> float | None:
+def _break_even(
+    placements: list[_Placement], hosted: HostedModel, isl: int, osl: int, capacity_type: str
+) -> float | None:
     """Lowest request rate at which one node of some instance type costs no more than the hosted API.
 
     Self-hosting costs whole nodes; the hosted API costs per request. A node pays off once the hosted bill for
@@ -433,9 +437,9 @@ def size_deployment(
     best = min(placements, key=lambda p: (p.usd_per_hour, p.nodes, p.instance.gpus))
     usd_per_month = best.usd_per_hour * HOURS_PER_MONTH
     output_tokens_per_month = requests_per_second * output_tokens * SECONDS_PER_MONTH
-    hosted_usd_per_month = (
-        hosted.usd_for(input_tokens, output_tokens) * requests_per_second * SECONDS_PER_MONTH if hosted else None
-    )
+    hosted_usd_per_month = None
+    if hosted:
+        hosted_usd_per_month = hosted.usd_for(input_tokens, output_tokens) * requests_per_second * SECONDS_PER_MONTH
     return SizingResult(
         model=model.name,
         gpu=gpu.name,
@@ -465,5 +469,5 @@ def size_deployment(
         break_even_requests_per_second=(
             _break_even(placements, hosted, input_tokens, output_tokens, capacity_type) if hosted else None
         ),
-        self_hosting_cheaper=usd_per_month < hosted_usd_per_month if hosted_usd_per_month is not None else None,
+        self_hosting_cheaper=None if hosted_usd_per_month is None else usd_per_month < hosted_usd_per_month,
     )

@@ -18,6 +18,9 @@ from blueprints.catalog.gpus import GPUS, Precision
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import INSTANCES, instances_for
 from blueprints.catalog.models import MODELS
+from blueprints.gateway.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
+from blueprints.gateway.pii import PREBUILT_PATTERNS as PII_PATTERNS
+from blueprints.retrieval.catalog import EMBEDDING_MODELS, EmbeddingHosting
 
 Environment = Literal["dev", "staging", "prod"]
 ComplianceLevel = Literal["basic", "standard", "regulated"]
@@ -65,7 +68,7 @@ class NetworkSpec(Section):
     def _cidr_is_a_16(cls, value: str) -> str:
         network = ipaddress.ip_network(value, strict=True)
         if network.prefixlen != 16 or not network.is_private:
-            raise ValueError("must be a private /16 block, e.g. 10.0.0.0/16")
+            raise ValueError(f"{value!r} is not a private /16 block (allowed: e.g. 10.0.0.0/16, 172.16.0.0/16)")
         return value
 
 
@@ -94,8 +97,19 @@ class GpuPoolSpec(Section):
     @classmethod
     def _known_gpu(cls, value: str) -> str:
         if value not in GPUS:
-            raise ValueError(f"unknown GPU family {value!r}; allowed: {', '.join(GPUS)}")
+            raise ValueError(f"unknown GPU family {value!r} (allowed: {', '.join(GPUS)})")
         return value
+
+    @model_validator(mode="after")
+    def _instances_of_the_family(self) -> GpuPoolSpec:
+        allowed = [instance.name for instance in instances_for(self.gpu)]
+        wrong = [name for name in self.instance_types if name not in allowed]
+        if wrong:
+            raise ValueError(
+                f"instance_types: {wrong} are not {self.gpu} instance types "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        return self
 
 
 class ClusterSpec(Section):
@@ -138,6 +152,61 @@ class SloSpec(Section):
     max_error_ratio: float = Field(0.01, ge=0, lt=1)
 
 
+VersionLabel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$")]
+"""A published checkpoint version, e.g. `2026-11-01`: part of S3 keys and Kubernetes object names."""
+
+
+class ModelVersionsSpec(Section):
+    """Which published versions of a self-hosted model run, and how traffic is split between them.
+
+    Rollback is one line: canary -> drop `candidate` (or set `candidate_weight: 0`); blue-green -> `active: stable`.
+    """
+
+    stable: VersionLabel
+    """The version serving production traffic (`models/<name>/<stable>/` in the artifacts bucket)."""
+    candidate: VersionLabel | None = None
+    """A new version deployed beside the stable one; None = only the stable version runs."""
+    candidate_weight: int = Field(0, ge=0, le=100)
+    """Canary: percent of requests the gateway sends to the candidate. 0 = deployed but receives no traffic."""
+    strategy: Literal["canary", "blue-green"] = "canary"
+    """`canary`: weighted split between both versions. `blue-green`: both run at full size, `active` takes all."""
+    active: Literal["stable", "candidate"] = "stable"
+    """Blue-green: the version that receives every request; switching it is the cut-over (and the rollback)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelVersionsSpec:
+        if self.candidate is None:
+            if self.candidate_weight:
+                raise ValueError(f"candidate_weight: {self.candidate_weight} needs a candidate version "
+                                 "(allowed: 0 without candidate)")
+            if self.active == "candidate":
+                raise ValueError("active: 'candidate' needs a candidate version (allowed: stable)")
+            return self
+        if self.candidate == self.stable:
+            raise ValueError(f"candidate: {self.candidate!r} is the stable version (allowed: a different version)")
+        if self.strategy == "canary" and self.active != "stable":
+            raise ValueError("active: a canary keeps 'stable' active and shifts traffic with candidate_weight "
+                             "(allowed: stable; or set strategy: blue-green)")
+        if self.strategy == "blue-green" and self.candidate_weight:
+            raise ValueError(f"candidate_weight: {self.candidate_weight} has no effect with strategy blue-green "
+                             "(allowed: 0; switch traffic with active)")
+        return self
+
+
+class AutoscalingSpec(Section):
+    """Pod autoscaling of a self-hosted model on its server's own metrics (KEDA); nodes follow via Karpenter."""
+
+    target_waiting_requests: float = Field(4, gt=0)
+    """Requests queued in trtllm-serve per replica before another replica is added."""
+    kv_cache_utilization_target: float = Field(0.8, gt=0, le=1)
+    """Mean KV-cache utilisation across replicas above which another replica is added."""
+    scale_to_zero: bool | None = None
+    """None = allowed exactly when the model's minimum replicas is 0 (the dev default). True needs minimum 0;
+    an idle model then wakes on the gateway's request counter."""
+    cooldown_seconds: int = Field(300, ge=30)
+    """Quiet time before scaling in (and to zero); GPU pods take minutes to come back."""
+
+
 class ModelSpec(Section):
     """A model the gateway serves: self-hosted on a GPU pool, or hosted on Amazon Bedrock."""
 
@@ -147,7 +216,7 @@ class ModelSpec(Section):
     model: str
     """Self-hosted: architecture key of the model catalog. Bedrock: key of the hosted-model catalog."""
     checkpoint: str | None = None
-    """Self-hosted: the quantized checkpoint published to the artifacts bucket, e.g. nvidia/Llama-3.1-8B-Instruct-FP8."""
+    """Self-hosted: the quantized checkpoint in the artifacts bucket, e.g. nvidia/Llama-3.1-8B-Instruct-FP8."""
     precision: Precision = "fp8"
     gpu_pool: str | None = None
     tp: int = Field(1, ge=1)
@@ -158,17 +227,27 @@ class ModelSpec(Section):
     """None = computed by the capacity planner from traffic and SLOs."""
     traffic: TrafficSpec = TrafficSpec()
     slo: SloSpec = SloSpec()
+    versions: ModelVersionsSpec | None = None
+    """Self-hosted: the published checkpoint versions and the rollout between them (required)."""
+    autoscaling: AutoscalingSpec = AutoscalingSpec()
+    prefix_caching: bool = True
+    """Self-hosted: reuse KV-cache blocks of shared prompt prefixes (system prompts, RAG context)."""
 
     @model_validator(mode="after")
     def _hosting_fields(self) -> ModelSpec:
         if self.hosting == "bedrock":
             if self.model not in HOSTED_MODELS:
-                raise ValueError(f"model: unknown hosted model {self.model!r}; allowed: {', '.join(HOSTED_MODELS)}")
+                raise ValueError(f"model: unknown hosted model {self.model!r} (allowed: {', '.join(HOSTED_MODELS)})")
             if self.gpu_pool is not None:
                 raise ValueError("gpu_pool: a bedrock model runs on no GPU pool; remove gpu_pool")
+            if self.versions is not None:
+                raise ValueError("versions: a bedrock model has no published versions; remove versions")
             return self
+        if self.versions is None:
+            raise ValueError("versions: a self-hosted model needs versions.stable (the published checkpoint "
+                             "version, e.g. 2026-11-01)")
         if self.model not in MODELS:
-            raise ValueError(f"model: unknown model architecture {self.model!r}; allowed: {', '.join(MODELS)}")
+            raise ValueError(f"model: unknown model architecture {self.model!r} (allowed: {', '.join(MODELS)})")
         if self.gpu_pool is None:
             raise ValueError("gpu_pool: a self-hosted model needs a gpu_pool (a name from cluster.gpu_pools)")
         if self.tp & (self.tp - 1):
@@ -183,6 +262,44 @@ class ServingSpec(Section):
     default_min_replicas: int = Field(1, ge=0)
     """Warm minimum per self-hosted model unless the model sets one; dev uses 0 (scale to zero)."""
     engine: Literal["trtllm-serve", "triton"] = "trtllm-serve"
+    """`trtllm-serve`: the OpenAI-compatible server (primary). `triton`: Triton with the LLM-API backend."""
+
+    @model_validator(mode="after")
+    def _scale_to_zero_matches_minimum(self) -> ServingSpec:
+        problems = []
+        for index, model in enumerate(self.models):
+            minimum = self.default_min_replicas if model.min_replicas is None else model.min_replicas
+            wanted = model.autoscaling.scale_to_zero
+            where = f"models[{index}].autoscaling.scale_to_zero"
+            if wanted is True and minimum > 0:
+                problems.append(f"{where}: true needs a minimum of 0 replicas (got minimum {minimum}; "
+                                "allowed: min_replicas 0, or scale_to_zero false)")
+            if wanted is False and minimum == 0 and model.hosting == "self-hosted":
+                problems.append(f"{where}: false contradicts a minimum of 0 replicas (allowed: min_replicas >= 1, "
+                                "or scale_to_zero true)")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+class ModelLimitSpec(Section):
+    """Gateway limits of one model (per deployment, shared by every gateway replica through Redis)."""
+
+    rpm: int | None = Field(None, ge=1)
+    """Requests per minute. None = computed: `gateway.limit_headroom` x the model's planned peak traffic."""
+    tpm: int | None = Field(None, ge=1)
+    """Tokens (input + output) per minute. None = computed like `rpm`."""
+
+
+class TieredRoutingSpec(Section):
+    """Complexity-based routing: simple and medium requests go to the small model, complex ones to the large."""
+
+    model_name: DnsLabel = "auto"
+    """The name clients ask for to be routed by complexity."""
+    small: str | None = None
+    """None = computed: the smallest chat model (self-hosted before hosted, then by parameters or price)."""
+    large: str | None = None
+    """None = computed: the largest chat model by the same order."""
 
 
 class GatewaySpec(Section):
@@ -190,62 +307,257 @@ class GatewaySpec(Section):
 
     internet_facing: bool = True
     """False = internal ALB reachable only from the VPC / peered networks."""
+    domain_name: str | None = Field(None, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    """Host name clients call; the ACM certificate is issued for it (DNS validation). Needed unless
+    `certificate_arn` names an existing certificate."""
+    hosted_zone_id: str | None = None
+    """Route 53 zone of `domain_name`: validation records are created there. None = the DNS owner creates
+    the validation records shown in the certificate's outputs."""
+    certificate_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$")
+    """An existing ACM certificate to serve instead of issuing one."""
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """ALB TLS policy: TLS 1.3 and 1.2 only."""
+    allowed_cidrs: list[str] | None = None
+    """Client CIDRs the ALB accepts. None = anywhere for an internet-facing ALB, the VPC for an internal one."""
     waf: bool = True
+    waf_rate_limit: int = Field(2000, ge=10, le=2_000_000_000)
+    """WAF rate-based rule: requests per 5 minutes from one client IP before it is blocked."""
+    access_log_retention_days: int = Field(90, ge=1)
+    """ALB access logs kept this long in their S3 bucket."""
     replicas: int = Field(2, ge=1)
+    """Minimum gateway replicas (HPA floor)."""
+    max_replicas: int | None = Field(None, ge=1)
+    """HPA ceiling. None = 3 x `replicas`."""
+    cpu: int = Field(2, ge=1, le=16)
+    """vCPUs per replica (request = limit). LiteLLM runs one worker per vCPU."""
+    memory_mib: int = Field(4096, ge=1024)
     max_tokens: int = Field(4096, ge=1)
-    """Ceiling on `max_tokens` per request."""
+    """Ceiling on `max_tokens` per request: larger requests are clamped, requests without one get it."""
     rpm_per_key: int = Field(600, ge=1)
+    """Default requests per minute of a virtual key (enforced once keys are issued from the database)."""
     tpm_per_key: int = Field(200_000, ge=1)
+    """Default tokens per minute of a virtual key (same)."""
+    model_limits: dict[str, ModelLimitSpec] = {}
+    """Model name -> its rpm/tpm limit; models not listed get computed limits."""
+    limit_headroom: float = Field(2.0, ge=1.0)
+    """Computed model limits = this x the model's planned peak traffic."""
+    request_timeout_s: float = Field(600, gt=0)
+    """Longest a request may take end to end before the gateway gives up on a deployment."""
+    stream_timeout_s: float = Field(60, gt=0)
+    """Longest a streaming request may wait for its first token before it is retried or falls back."""
+    num_retries: int = Field(2, ge=0, le=10)
+    """Retries on the same model before its fallbacks are tried."""
+    allowed_fails: int = Field(3, ge=1)
+    """Failures per minute after which a deployment is taken out of rotation (circuit breaker)."""
+    cooldown_seconds: int = Field(30, ge=1)
+    """How long a deployment stays out of rotation after `allowed_fails`."""
     fallbacks: dict[str, list[str]] = {}
     """Model name -> models tried in order when it fails (e.g. self-hosted -> Bedrock)."""
     pii_masking: bool = False
+    """Mask PII in prompts and responses with LiteLLM's built-in content filter (no external service)."""
+    pii_patterns: list[str] = list(DEFAULT_PII_PATTERNS)
+    """Prebuilt patterns masked when `pii_masking` is on."""
     tiered_routing: bool = False
     """Cache -> small model -> large model by request complexity."""
+    tiers: TieredRoutingSpec = TieredRoutingSpec()
+    inference_routing: bool = False
+    """Route to self-hosted models with more than one replica through the Gateway API Inference Extension
+    (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
+
+    @field_validator("pii_patterns")
+    @classmethod
+    def _known_patterns(cls, patterns: list[str]) -> list[str]:
+        unknown = [pattern for pattern in patterns if pattern not in PII_PATTERNS]
+        if unknown:
+            raise ValueError(f"unknown PII patterns {unknown} (allowed: {', '.join(PII_PATTERNS)})")
+        return patterns
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, cidrs: list[str] | None) -> list[str] | None:
+        for cidr in cidrs or []:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a CIDR block (allowed: e.g. 10.0.0.0/8, 203.0.113.0/24)") from None
+        return cidrs
+
+    @property
+    def hpa_max_replicas(self) -> int:
+        return self.max_replicas or 3 * self.replicas
 
 
 class CacheSpec(Section):
-    """Response cache on ElastiCache for Valkey."""
+    """Response cache on ElastiCache for Valkey (also the gateway's shared state across workers and replicas)."""
 
     enabled: bool = False
+    """Exact-match response cache. The Valkey group also exists without it when the gateway has more than one
+    worker or replica (shared rate-limit counters and cooldowns)."""
     semantic: bool = False
-    node_type: str = "cache.t4g.small"
+    """Also answer prompts that mean the same as a cached one (embedding similarity)."""
+    semantic_similarity_threshold: float = Field(0.9, gt=0, le=1)
+    """Cosine similarity above which a cached answer is reused."""
+    semantic_embedding_model: str = "titan-embed-text-v2"
+    """Bedrock embedding model (hosted-model catalog) the semantic cache embeds prompts with."""
+    node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
     multi_az: bool = False
+    """A replica in another AZ with automatic failover."""
+    replicas: int | None = Field(None, ge=0, le=5)
+    """Read replicas besides the primary. None = 1 when `multi_az`, else 0."""
     ttl_seconds: int = Field(3600, ge=1)
+    snapshot_retention_days: int = Field(1, ge=0, le=35)
+
+    @field_validator("semantic_embedding_model")
+    @classmethod
+    def _embedding_model(cls, value: str) -> str:
+        embedding = [name for name, model in HOSTED_MODELS.items() if model.kind == "embedding"]
+        if value not in embedding:
+            raise ValueError(f"{value!r} is not a hosted embedding model (allowed: {', '.join(embedding)})")
+        return value
+
+    @property
+    def replica_count(self) -> int:
+        return (1 if self.multi_az else 0) if self.replicas is None else self.replicas
 
 
 class RetrievalSpec(Section):
-    """RAG data plane: a vector store and an embedding model."""
+    """RAG data plane: a vector store, an embedding model, a documents bucket and the ingestion identity.
+
+    S3 Vectors is not offered as a vector store: the pinned provider (pulumi-aws 7.51.1) has no resource for it,
+    so it could not be built from primitives that the offline plan and the policy packs see.
+    """
 
     enabled: bool = False
     vector_store: Literal["pgvector", "opensearch", "qdrant"] = "pgvector"
+    """`pgvector`: Aurora PostgreSQL Serverless v2 with pgvector (IAM auth, RDS-managed master password).
+    `opensearch`: an OpenSearch Serverless VECTORSEARCH collection behind a VPC endpoint.
+    `qdrant`: Qdrant in the cluster from its upstream chart (opt-in; API key, persistent volumes)."""
     embedding_model: str = "titan-embed-text-v2"
+    """Key of the embedding catalog (blueprints/retrieval/catalog.py)."""
+    embedding_hosting: EmbeddingHosting = "bedrock"
+    """`bedrock`: Amazon Bedrock through the gateway. `self-hosted`: a text-embeddings-inference server in the
+    cluster, also routed through the gateway. Must be where the catalog says the model runs."""
     embedding_dimension: int = Field(1024, ge=8)
+    """The vector index is created with this dimension; it must be one the model produces."""
+    index_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "documents"
+    """Table (pgvector), index (OpenSearch) or collection (Qdrant) holding the chunks."""
+    multi_az: bool = False
+    """Aurora: a reader instance in a second AZ; OpenSearch: standby replicas; Qdrant: 3 replicas; embedding
+    server: 2 replicas with a PodDisruptionBudget. The prod overlay turns it on."""
+    min_capacity_acu: float = Field(0.5, ge=0, le=256)
+    """Aurora Serverless v2 floor in ACUs (1 ACU ~ 2 GiB); 0 lets an idle dev database pause."""
+    max_capacity_acu: float = Field(16, ge=1, le=256)
+    backup_retention_days: int = Field(7, ge=1, le=35)
+    qdrant_volume_gib: int = Field(50, ge=1)
+    """Persistent volume per Qdrant pod (gp3, encrypted)."""
+
+    @model_validator(mode="after")
+    def _embedding_fits_catalog(self) -> RetrievalSpec:
+        model = EMBEDDING_MODELS.get(self.embedding_model)
+        if model is None:
+            raise ValueError(
+                f"embedding_model: unknown embedding model {self.embedding_model!r}; "
+                f"allowed: {', '.join(EMBEDDING_MODELS)}"
+            )
+        if self.embedding_hosting != model.hosting:
+            raise ValueError(
+                f"embedding_hosting: {self.embedding_model} does not run on {self.embedding_hosting!r} "
+                f"(allowed: {model.hosting})"
+            )
+        if self.embedding_dimension not in model.dimensions:
+            raise ValueError(
+                f"embedding_dimension: {self.embedding_model} produces no {self.embedding_dimension}-dimension "
+                f"vectors (allowed: {', '.join(map(str, sorted(model.dimensions)))})"
+            )
+        if self.min_capacity_acu > self.max_capacity_acu:
+            raise ValueError(
+                f"min_capacity_acu: {self.min_capacity_acu} is larger than max_capacity_acu "
+                f"({self.max_capacity_acu}; allowed: <= {self.max_capacity_acu})"
+            )
+        return self
 
 
 class SecretsSpec(Section):
+    """Keys and credentials. Every credential the platform creates lives in Secrets Manager, generated there
+    (RDS-managed passwords, or a rotation function) so no value is ever in stack config or state."""
+
     customer_managed_keys: bool = True
-    """KMS customer-managed keys per data class; AWS-managed keys when false (cheaper, less control)."""
+    """KMS customer-managed keys per data class; AWS-managed keys when false (cheaper, less control).
+    Must be true when compliance.level is `regulated`."""
     external_secrets: bool = True
+    """External Secrets Operator syncs Secrets Manager values into Kubernetes Secrets; Kubernetes Secrets are
+    never written from stack config. Workloads that need a credential require it."""
+    rotation_days: int = Field(90, ge=1, le=365)
+    """Rotation interval of generated credentials (API keys, auth tokens); RDS rotates its own every 7 days."""
 
 
 class ObservabilitySpec(Section):
+    """Metrics, dashboards, alerts, logs and traces."""
+
     stack: Literal["kube-prometheus", "managed"] = "kube-prometheus"
+    """`kube-prometheus`: Prometheus, Alertmanager and Grafana in the cluster (kube-prometheus-stack).
+    `managed`: a Prometheus agent in the cluster remote-writes to Amazon Managed Prometheus, which evaluates the
+    rules; dashboards live in Amazon Managed Grafana."""
+    metrics_retention_days: int = Field(15, ge=1, le=1095)
+    """How long metrics are kept (in-cluster Prometheus TSDB, or the AMP workspace's retention)."""
+    metrics_volume_gib: int = Field(50, ge=10)
+    """Persistent volume of the in-cluster Prometheus (kube-prometheus only)."""
     log_retention_days: int = Field(30, ge=1)
+    """Retention of the CloudWatch log group that Fluent Bit ships container logs to (KMS-encrypted)."""
     tracing: bool = False
+    """Run an OpenTelemetry collector that receives OTLP traces (GenAI semantic conventions) and exports to X-Ray."""
+    trace_sampling_percent: float = Field(10, gt=0, le=100)
+    """Share of traces kept by the collector's probabilistic sampler."""
+    alert_emails: list[str] = []
+    """Addresses subscribed to the alert SNS topic (Alertmanager/AMP alerts, budgets, cost anomalies)."""
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, emails: list[str]) -> list[str]:
+        for email in emails:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise ValueError(f"{email!r} is not an e-mail address (allowed: name@example.com)")
+        return emails
 
 
 class AuditSpec(Section):
+    """Tamper-evident audit trail: CloudTrail, the audit bucket and the gateway's request records."""
+
     cloudtrail: bool = False
-    retention_days: int = Field(365, ge=1)
+    """A multi-region CloudTrail trail (log-file validation, KMS) into the audit bucket, created once per platform."""
+    retention_days: int = Field(365, ge=1, le=36500)
+    """How long audit records are kept (and, with object_lock, locked in COMPLIANCE mode); expired afterwards."""
     object_lock: bool = False
+    """S3 Object Lock in COMPLIANCE mode on the audit bucket: nobody, root included, can delete or shorten it."""
+    archive_after_days: int = Field(90, ge=1)
+    """Audit objects move to S3 Glacier Instant Retrieval after this many days."""
     log_prompts: bool = False
     """Store (redacted) prompts in gateway audit records; off unless a preset allows it."""
 
 
 class BudgetSpec(Section):
+    """AWS Budgets and Cost Anomaly Detection for this environment."""
+
     monthly_usd: float | None = Field(None, gt=0)
     """None = no AWS Budget."""
     alert_thresholds_percent: list[int] = [80, 100]
+    """Actual-spend notifications at these percentages of `monthly_usd` (plus a forecast notification at 100)."""
+    anomaly_detection: bool = True
+    """A Cost Anomaly Detection monitor over AWS services with a daily subscription to the alert topic."""
+    anomaly_threshold_usd: float = Field(100, gt=0)
+    """Report an anomaly once its total cost impact reaches this many USD."""
+
+    @field_validator("alert_thresholds_percent")
+    @classmethod
+    def _thresholds(cls, thresholds: list[int]) -> list[int]:
+        if not thresholds:
+            raise ValueError("at least one threshold is required (allowed: 1..1000, e.g. [80, 100])")
+        for threshold in thresholds:
+            if not 1 <= threshold <= 1000:
+                raise ValueError(f"threshold {threshold} is out of range (allowed: 1..1000)")
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError(f"thresholds are listed twice: {thresholds}")
+        return sorted(thresholds)
 
 
 class ComplianceSpec(Section):
@@ -286,16 +598,39 @@ class PlatformSpec(Section):
             raise ValueError("at least one region is required")
         for region in regions:
             if region not in AWS_REGIONS:
-                raise ValueError(f"unknown region {region!r}; allowed: {', '.join(AWS_REGIONS)}")
+                raise ValueError(f"unknown region {region!r} (allowed: {', '.join(AWS_REGIONS)})")
         if len(set(regions)) != len(regions):
             raise ValueError(f"regions are listed twice: {regions}")
         return regions
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformSpec:
-        problems = [*self._residency_problems(), *self._serving_problems()]
+        problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems()]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _retrieval_and_secrets_rules(self) -> PlatformSpec:
+        problems = []
+        if self.retrieval.enabled and self.retrieval.embedding_hosting == "bedrock" \
+                and not self.compliance.allow_hosted_models:
+            problems.append(
+                "retrieval.embedding_hosting: 'bedrock' is not allowed because compliance.allow_hosted_models is "
+                "false (documents may not leave the account); allowed: self-hosted"
+            )
+        if self.compliance.level == "regulated" and not self.secrets.customer_managed_keys:
+            problems.append(
+                "secrets.customer_managed_keys: false is not allowed at compliance.level 'regulated' "
+                "(customer-managed keys everywhere encryption is offered); allowed: true"
+            )
+        if self.retrieval.enabled and not self.secrets.external_secrets:
+            problems.append(
+                "secrets.external_secrets: false leaves the retrieval data plane without its credentials "
+                "(the schema Job and Qdrant read them through External Secrets); allowed: true"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def _residency_problems(self) -> list[str]:
@@ -315,7 +650,7 @@ class PlatformSpec(Section):
         names = [model.name for model in self.serving.models]
         for index, model in enumerate(self.serving.models):
             where = f"serving.models[{index}]"
-            if names.count(model.name) > 1:
+            if model.name in names[:index]:
                 problems.append(f"{where}.name: {model.name!r} is used by more than one model")
             if model.hosting == "bedrock":
                 if not self.compliance.allow_hosted_models:
@@ -336,7 +671,7 @@ class PlatformSpec(Section):
             for target in [name, *targets]:
                 if target not in names:
                     problems.append(
-                        f"gateway.fallbacks: unknown model {target!r} (allowed: {', '.join(names) or 'none'})"
+                        f"gateway.fallbacks: unknown model {target!r} (allowed: {', '.join(sorted(set(names))) or 'none'})"
                     )
         return problems
 
@@ -348,23 +683,14 @@ class PlatformSpec(Section):
                 f"{where}.precision: {model.precision!r} is not supported on {pool.gpu} "
                 f"(allowed: {', '.join(gpu.precisions)})"
             ]
-        problems = []
-        for instance_type in pool.instance_types:
-            instance = INSTANCES.get(instance_type)
-            if instance is None or instance.gpu != pool.gpu:
-                choices = ", ".join(i.name for i in instances_for(pool.gpu))
-                problems.append(
-                    f"cluster.gpu_pools[{pool.name}].instance_types: {instance_type!r} is not a {pool.gpu} "
-                    f"instance (allowed: {choices})"
-                )
-        candidates = [INSTANCES[name] for name in pool.instance_types if name in INSTANCES] or instances_for(pool.gpu)
+        candidates = [INSTANCES[name] for name in pool.instance_types] or instances_for(pool.gpu)
         most_gpus = max(instance.gpus for instance in candidates)
         if model.tp > most_gpus:
-            problems.append(
+            return [
                 f"{where}.tp: {model.tp} GPUs per pod do not fit pool {pool.name!r} "
                 f"(its largest {pool.gpu} instance has {most_gpus} GPUs; allowed: tp <= {most_gpus})"
-            )
-        return problems
+            ]
+        return []
 
     # Derived views used by components -------------------------------------------------------------------------
 

@@ -79,6 +79,10 @@ CHARTS: dict[str, Chart] = {
         chart="opentelemetry-collector", repository="https://open-telemetry.github.io/opentelemetry-helm-charts",
         version="0.139.0", source="open-telemetry/opentelemetry-helm-charts",
     ),
+    "qdrant": Chart(
+        chart="qdrant", repository="https://qdrant.github.io/qdrant-helm", version="1.15.4",
+        source="qdrant/qdrant-helm charts/qdrant/Chart.yaml 1.15.4 (Qdrant v1.15.4)",
+    ),
 }
 
 IMAGES: dict[str, Image] = {
@@ -94,7 +98,22 @@ IMAGES: dict[str, Image] = {
         repository="ghcr.io/berriai/litellm", tag="v1.81.16-stable",
         source="BerriAI/litellm release v1.81.16 (the same version is pinned for tests in pyproject.toml)",
     ),
+    "text-embeddings-inference": Image(
+        repository="ghcr.io/huggingface/text-embeddings-inference", tag="cpu-1.8",
+        source="huggingface/text-embeddings-inference 1.8 CPU image (OpenAI-compatible /v1/embeddings)",
+    ),
+    "postgres-client": Image(
+        repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
+        source="Docker official image, ECR Public mirror; psql matching AURORA_POSTGRESQL_VERSION's major",
+    ),
+    "curl": Image(
+        repository="docker.io/curlimages/curl", tag="8.16.0", source="curl/curl-container release 8.16.0",
+    ),
 }
+
+AURORA_POSTGRESQL_VERSION = "16.6"
+"""Aurora PostgreSQL engine for the pgvector store: ships pgvector 0.8.0 (HNSW, iterative index scans) and
+Serverless v2 scaling to 0 ACUs (Aurora PostgreSQL release notes, 16.6)."""
 
 EKS_ADDONS: dict[str, str] = {
     # `aws eks describe-addon-versions --kubernetes-version 1.33`, default versions as of 2026-10.

@@ -38,6 +38,10 @@ class Gpu(BaseModel, frozen=True):
     interconnect_gb_s: float
     """GPU-to-GPU bandwidth per GPU, GB/s, both directions together (as the datasheets state it)."""
     spec_source: str
+    kernel_efficiency: float = 1.0
+    """Achieved speed of TensorRT-LLM's kernels on this GPU relative to the Hopper-calibrated efficiencies
+    (catalog/calibration.py), for architectures whose kernels reach a different share of their peaks."""
+    kernel_efficiency_source: str = "the global calibration (Hopper), taken as is"
 
     def tflops(self, precision: Precision) -> float:
         return self.dense_tflops[precision]
@@ -86,8 +90,12 @@ GPUS: dict[str, Gpu] = {
             precisions=("bf16", "fp8", "nvfp4"),
             interconnect="nvlink",
             interconnect_gb_s=1800,
-            spec_source="NVIDIA DGX B200 datasheet per GPU (8 GPUs: HBM3e 64 TB/s, FP8 72 PFLOPS and "
-            "FP4 144 PFLOPS with sparsity; NVLink 5 1.8 TB/s per GPU)",
+            spec_source="NVIDIA HGX B200 specifications, per GPU (HBM3e 7.7 TB/s; FP4 18, FP8 9, BF16 4.5 "
+            "PFLOPS with sparsity; NVLink 5 1.8 TB/s); p6-b200 instances are HGX B200",
+            kernel_efficiency=0.7,
+            kernel_efficiency_source="MLPerf Inference v4.1 Llama-2-70B offline, per GPU: B200 (FP4) 11,264 "
+            "vs H200 (FP8) 4,488 tokens/s, 2.51x; at 1.0 this planner predicts 3.1-3.9x for that architecture "
+            "(ISL/OSL 300-2048), so Blackwell's kernels reached about 0.7 of Hopper's share of peak",
         ),
         _gpu(
             name="A100",

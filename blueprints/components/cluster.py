@@ -144,7 +144,10 @@ class Cluster(pulumi.ComponentResource):
             update_config={"max_unavailable": 1},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             labels=SYSTEM_NODE_LABEL,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]),
+            # Desired size belongs to the cluster autoscaling, not to the next `pulumi up`.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
+            ),
         )
 
     def _addons(self, cluster: aws.eks.Cluster, nodes: aws.eks.NodeGroup) -> None:
@@ -155,8 +158,10 @@ class Cluster(pulumi.ComponentResource):
                 service_account, policy = ADDON_IDENTITIES[addon]
                 role = aws.iam.Role(namer("addon", addon), assume_role_policy=pod_identity_trust(),
                                     opts=pulumi.ResourceOptions(parent=self))
-                aws.iam.RolePolicyAttachment(namer("addon", addon), role=role.name,
-                                             policy_arn=MANAGED_POLICY + policy, opts=pulumi.ResourceOptions(parent=self))
+                aws.iam.RolePolicyAttachment(
+                    namer("addon", addon), role=role.name, policy_arn=MANAGED_POLICY + policy,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
                 associations = [{"service_account": service_account, "role_arn": role.arn}]
             # The network plugin and pod identity agent come first; the rest need nodes to schedule on.
             needs_nodes = addon not in ("vpc-cni", "eks-pod-identity-agent", "kube-proxy")

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from blueprints.catalog.instances import instances_for
+from blueprints.capacity import pool_instance_types
 from blueprints.components.cluster import MANAGED_POLICY, NODE_POLICIES, SYSTEM_NODE_LABEL, Cluster
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, service_trust
@@ -30,17 +30,9 @@ INTERRUPTION_EVENTS = {
 }
 
 
-def pool_instance_types(pool: GpuPoolSpec, largest_tp: int) -> list[str]:
-    """The pool's explicit list, or every catalog instance of its GPU family with room for the largest pod."""
-    if pool.instance_types:
-        return list(pool.instance_types)
-    return [instance.name for instance in instances_for(pool.gpu) if instance.gpus >= largest_tp]
-
-
 def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
     """The karpenter.sh/v1 NodePool for one GPU pool (pure: tested without Pulumi)."""
-    largest_tp = max((m.tp for m in spec.self_hosted_models if m.gpu_pool == pool.name), default=1)
-    instance_types = pool_instance_types(pool, largest_tp)
+    instance_types = [instance.name for instance in pool_instance_types(spec, pool)]
     return {
         "apiVersion": "karpenter.sh/v1",
         "kind": "NodePool",

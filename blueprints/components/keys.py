@@ -23,6 +23,10 @@ _SERVICE_PRINCIPALS: dict[DataClass, list[str]] = {
     "secrets": [],
 }
 
+# KMS operations a grant hands out: read-only use, or read-write use of a data key (S3 SSE-KMS, Secrets Manager).
+DECRYPT_OPERATIONS = ("Decrypt", "DescribeKey")
+ENCRYPT_DECRYPT_OPERATIONS = ("Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey", "ReEncryptFrom", "ReEncryptTo")
+
 
 class KeyRing(pulumi.ComponentResource):
     """One CMK per data class in one region. `arn(data_class)` is what other components encrypt with."""
@@ -50,6 +54,21 @@ class KeyRing(pulumi.ComponentResource):
 
     def arn(self, data_class: DataClass) -> pulumi.Output[str]:
         return self._keys[data_class].arn
+
+    def grant_decrypt(self, data_class: DataClass, name: str, role_arn: pulumi.Input[str]) -> aws.kms.Grant:
+        """Let one role decrypt with a key: the key's grants then name every workload that uses it."""
+        return self._grant(data_class, name, role_arn, DECRYPT_OPERATIONS)
+
+    def grant_encrypt_decrypt(self, data_class: DataClass, name: str, role_arn: pulumi.Input[str]) -> aws.kms.Grant:
+        """Let one role encrypt and decrypt with a key (writers of KMS-encrypted objects and secrets)."""
+        return self._grant(data_class, name, role_arn, ENCRYPT_DECRYPT_OPERATIONS)
+
+    def _grant(self, data_class: DataClass, name: str, role_arn: pulumi.Input[str],
+               operations: tuple[str, ...]) -> aws.kms.Grant:
+        return aws.kms.Grant(
+            name, name=name, key_id=self._keys[data_class].key_id, grantee_principal=role_arn,
+            operations=list(operations), opts=pulumi.ResourceOptions(parent=self),
+        )
 
 
 def _key_policy(account_id: pulumi.Input[str], region: str, services: list[str]) -> pulumi.Output[str]:

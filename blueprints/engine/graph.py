@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-
 PLATFORM_TYPES = ("blueprints:platform:", "pulumi:pulumi:Stack")
 
 

@@ -14,6 +14,17 @@ ACCOUNT_ID = "123456789012"
 """The account every offline plan pretends to run in (AWS documentation's example account)."""
 
 
+def restore_integers(value: Any) -> Any:
+    """The wire protocol turns every number into a float (`replicas: 1.0`); give integral ones back their type."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: restore_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [restore_integers(item) for item in value]
+    return value
+
+
 def _short_hash(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
 
@@ -32,7 +43,7 @@ class EchoMocks(Mocks):
         self._lock = threading.Lock()
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
-        inputs = dict(args.inputs)
+        inputs = restore_integers(dict(args.inputs))
         with self._lock:
             self.registered_inputs[(args.typ, args.name)] = inputs
         if args.typ.startswith("pulumi:providers:"):
@@ -110,7 +121,7 @@ class RecordingMonitor(MockMonitor):
         self.registrations: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -126,6 +137,6 @@ class RecordingMonitor(MockMonitor):
                 "dependencies": list(request.dependencies),
                 "protect": bool(request.protect),
                 "inputs": self.echo.registered_inputs.pop((request.type, request.name), {}),
-                "outputs": registered.state if registered else {},
+                "outputs": {**registered.state, "id": registered.id} if registered else {},
             })
         return response

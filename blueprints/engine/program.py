@@ -47,7 +47,8 @@ def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str)
         exported.update(await pulumi.Output.from_input(dict(outputs)).future() or {})
 
     _sync_await(run_pulumi_func(run))
-    records = [ResourceRecord(region=None, **registration) for registration in monitor.registrations]
+    # Registration order depends on thread scheduling: sort so every run of the same program reads the same.
+    records = sorted((ResourceRecord(region=None, **r) for r in monitor.registrations), key=lambda r: r.urn)
     return ResourceGraph(
         project=program.PROJECT, stack=stack, resources=_with_regions(records, mocks.provider_regions),
         stack_outputs=exported, stack_config=config,

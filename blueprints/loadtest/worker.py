@@ -61,6 +61,7 @@ class Dispatcher:
         self.completed = 0
         self.issuing_done = False
         self.fatal: str | None = None
+        self._last_beat: tuple[int, int] | None = None
         self._lengths = random.Random(self.workload.seed)
         self._shape: tuple[str, int, int] = ("", 0, 0)
         self._queue: Queue[Ticket | None] | None = (
@@ -116,7 +117,12 @@ class Dispatcher:
         self.completed += 1
         self._write(sample)
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, *, unless_unchanged: bool = False) -> None:
+        """Report the run's state; with `unless_unchanged`, only if requests were issued or finished since."""
+        state = (self.issued, self.completed)
+        if unless_unchanged and state == self._last_beat:
+            return
+        self._last_beat = state
         in_flight = self.issued - self.completed
         self._write(Heartbeat(elapsed_s=self.elapsed(), issued=self.issued, in_flight=in_flight))
 
@@ -174,7 +180,8 @@ def send(client: requests.Session, ticket: Ticket, dispatcher: Dispatcher) -> Re
             response.failure(error)
         else:
             response.success()
-        response.close()
+        if status:  # without a response (connection error) there is nothing to release
+            response.close()
     times = result.token_times
     return RequestSample(
         endpoint=endpoint.name,
@@ -227,7 +234,7 @@ def run(plan: WorkerPlan, out: IO[str]) -> str | None:
             dispatcher.heartbeat()
             next_beat_s += plan.heartbeat_s
     runner.quit()
-    dispatcher.heartbeat()
+    dispatcher.heartbeat(unless_unchanged=True)
     return dispatcher.fatal
 
 

@@ -81,5 +81,5 @@ def load_spec(
     try:
         spec = PlatformSpec.model_validate(document)
     except ValidationError as error:
-        raise SpecError(describe_errors(error, document, overrides, preset)) from None
+        raise SpecError(describe_errors(error, overrides, preset)) from None
     return resolve_capacity(spec)

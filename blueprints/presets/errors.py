@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from blueprints.spec import PlatformSpec
 
 # A message that starts with a field path ("tp: ...", "serving.models[0].gpu_pool: ...") names its own field.
-_LEADING_PATH = re.compile(r"^(?P<path>[a-z_]+(?:\[[^\]]+\])?(?:\.[a-z_]+(?:\[[^\]]+\])?)*): (?P<rest>.*)$", re.S)
+_SEGMENT = r"[a-z_]+(?:\[[^\]]+\])?"
+_LEADING_PATH = re.compile(rf"^(?P<path>{_SEGMENT}(?:\.{_SEGMENT})*): (?P<rest>.*)$", re.S)
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -22,16 +23,16 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     return path
 
 
-def _lookup(document: Any, loc: tuple[str | int, ...]) -> tuple[bool, Any]:
+def _contains(document: Any, loc: tuple[str | int, ...]) -> bool:
+    """Whether `document` (plain YAML data) sets the value at `loc`."""
     node = document
     for part in loc:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False, None
-    return True, node
+        in_list = isinstance(part, int) and isinstance(node, list) and part < len(node)
+        in_map = isinstance(part, str) and isinstance(node, dict) and part in node
+        if not (in_list or in_map):
+            return False
+        node = node[part]
+    return True
 
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
@@ -57,13 +58,13 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def describe_errors(
-    error: ValidationError, document: dict[str, Any], overrides: dict[str, Any], preset: str
+    error: ValidationError, overrides: dict[str, Any], preset: str
 ) -> list[str]:
     problems: list[str] = []
     for item in error.errors(include_url=False):
         loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-")))
         message = item["msg"].removeprefix("Value error, ")
-        for line in message.split("; "):
+        for line in message.split("\n"):
             problems.append(_describe(loc, item["type"], line, item.get("input"), overrides, preset))
     return problems
 
@@ -83,12 +84,12 @@ def _describe(
         parent = _model_at(loc[:-1])
         allowed = ", ".join(parent.model_fields) if parent else "see blueprints/spec.py"
         return f"{where}{path}: unknown field (got {value!r}; allowed fields: {allowed})"
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    # Our own validators name the value in their message; pydantic's built-in checks don't.
+    shown = "" if kind == "value_error" or isinstance(value, dict) else f" (got {value!r})"
     return f"{where}{path}: {message}{shown}"
 
 
 def _where(path: str, overrides: dict[str, Any], preset: str) -> str:
     """`overrides.` when the user's stack config set this path, else the preset that did."""
     loc = tuple(int(p) if p.isdigit() else p for p in re.split(r"\.|\[|\]", path) if p)
-    found, _ = _lookup(overrides, loc)
-    return "overrides." if found else f"preset {preset}: "
+    return "overrides." if _contains(overrides, loc) else f"preset {preset}: "

@@ -44,6 +44,8 @@ FAILURES: tuple[Failure, ...] = ("none", "http_500", "close", "close_mid_stream"
 DEFAULT_MAX_TOKENS = 16
 MAX_TOKENS_CEILING = 4096
 COMPLETION_PATHS = ("/v1/chat/completions", "/v1/completions")
+POLL_INTERVAL_S = 0.05
+"""How often the server loop checks for shutdown: `stop()` takes at most this long."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class FakeOpenAIBackend:
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"fake-openai-{self.name}", daemon=True
+            target=server.serve_forever, args=(POLL_INTERVAL_S,), name=f"fake-openai-{self.name}", daemon=True
         )
         self._thread.start()
         return self

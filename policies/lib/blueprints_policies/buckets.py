@@ -2,7 +2,8 @@
 (BucketVersioning, BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock, BucketLogging, ...).
 
 A companion names its bucket in its `bucket` property; that value is the bucket's id or name, so a
-companion belongs to a bucket when the value is one of the bucket's identifiers.
+companion belongs to a bucket when the value is one of the bucket's identifiers. When the value cannot be
+matched (an engine that did not record the id), a companion that depends on exactly one bucket belongs to it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ def buckets(resources: Sequence[Res]) -> Iterator[Res]:
     return (r for r in resources if r.type in tokens.S3_BUCKET)
 
 
+def _owner(companion: Res, resources: Sequence[Res]) -> Res | None:
+    reference = str(companion.props.get("bucket"))
+    all_buckets = list(buckets(resources))
+    for bucket in all_buckets:
+        if reference in identifiers(bucket):
+            return bucket
+    depended = [b for b in all_buckets if b.urn in companion.dependencies]
+    return depended[0] if len(depended) == 1 else None
+
+
 def companions(bucket: Res, resources: Sequence[Res], types: tuple[str, ...]) -> list[Res]:
-    ids = identifiers(bucket)
-    return [r for r in resources if r.type in types and str(r.props.get("bucket")) in ids]
+    return [r for r in resources if r.type in types and (owner := _owner(r, resources)) is not None
+            and owner.urn == bucket.urn]
 
 
 def find_bucket(reference: object, resources: Sequence[Res]) -> Res | None:

@@ -1,8 +1,10 @@
-"""Where policies learn the environment and residency allowlist.
+"""Where policies learn the environment and the residency allowlist.
 
-Offline, `evaluate` passes the stack config as policy config. Under the Pulumi CLI the same keys come from
-`--policy-pack-config` or, failing that, from the stack config the engine hands the policy pack process
-(`pulumi.runtime.get_config_env()`, keys like `"<project>:residency"`).
+Sources, later ones winning: the stack config (keys like `"llm-platform:environment"`, values raw or
+JSON text, as the engine records it in `ResourceGraph.stack_config` and as the Pulumi CLI hands it to the
+policy-pack process through `pulumi.runtime.get_config_env()`); the platform spec derived from the stack's
+`preset` when the `blueprints` package is importable (its `environment` and `residency.allowed_regions`);
+then the policy's own config (`--policy-pack-config`, or what `evaluate` passes).
 """
 
 from __future__ import annotations
@@ -16,35 +18,61 @@ import pulumi.runtime
 from .model import StackContext
 
 CONTEXT_KEYS = ("environment", "residency")
+STACK_KEYS = ("preset", "environment", "regions", "overrides", "residency")
 
 
-def _from_stack_config() -> dict[str, Any]:
+def parse_stack_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"proj:regions": '["eu-central-1"]'}` -> `{"regions": ["eu-central-1"]}` for the keys we read."""
     found: dict[str, Any] = {}
-    for key, raw in pulumi.runtime.get_config_env().items():
-        short = key.split(":", 1)[-1]
-        if short in CONTEXT_KEYS:
+    for key, raw in config.items():
+        short = str(key).split(":", 1)[-1]
+        if short not in STACK_KEYS:
+            continue
+        if isinstance(raw, str):
             try:
                 found[short] = json.loads(raw)
-            except (TypeError, ValueError):
+            except ValueError:
                 found[short] = raw
+        else:
+            found[short] = raw
     return found
 
 
+def from_preset(stack: Mapping[str, Any]) -> dict[str, Any]:
+    """Environment and residency from the validated platform spec the stack's preset describes."""
+    if "preset" not in stack:
+        return {}
+    try:
+        from blueprints.presets import load_spec
+    except ImportError:
+        return {}
+    spec = load_spec(preset=stack["preset"], environment=stack.get("environment") or "dev",
+                     overrides=stack.get("overrides"), regions=stack.get("regions"))
+    return {"environment": spec.environment, "residency": spec.residency.allowed_regions}
+
+
+def context_values(stack_config: Mapping[str, Any]) -> dict[str, Any]:
+    stack = parse_stack_config(stack_config)
+    merged = {k: v for k, v in stack.items() if k in CONTEXT_KEYS}
+    merged.update({k: v for k, v in from_preset(stack).items() if v is not None})
+    return merged
+
+
 def _residency(value: Any) -> tuple[str, ...] | None:
-    """Accepts a list of regions (globs allowed) or a mapping with `allowed_regions`/`allowedRegions`."""
-    if value is None:
-        return None
+    """A list of regions (globs allowed) or a mapping with `allowed_regions`/`allowedRegions`."""
     if isinstance(value, Mapping):
         value = value.get("allowed_regions", value.get("allowedRegions"))
-        if value is None:
-            return None
+    if value is None:
+        return None
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value)
 
 
 def resolve_context(policy_config: Mapping[str, Any]) -> StackContext:
-    merged = {**_from_stack_config(), **dict(policy_config)}
+    merged = dict(policy_config)
+    if not all(k in merged for k in CONTEXT_KEYS):
+        merged = {**context_values(pulumi.runtime.get_config_env()), **merged}
     environment = merged.get("environment")
     return StackContext(
         environment=str(environment) if environment is not None else None,

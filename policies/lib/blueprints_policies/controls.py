@@ -90,6 +90,7 @@ CONTROLS: tuple[Control, ...] = (
     _a("PCI DSS", "10.5.1", "Audit log history is retained for at least 12 months"),
     _p("PCI DSS", "12.10.1", "An incident response plan exists", "Tested incident response plan"),
     # ISO/IEC 27001:2022 Annex A
+    _a("ISO 27001", "A.5.9", "Inventory of information and other associated assets"),
     _a("ISO 27001", "A.5.15", "Access control"),
     _a("ISO 27001", "A.5.23", "Information security for use of cloud services"),
     _a("ISO 27001", "A.5.30", "ICT readiness for business continuity"),

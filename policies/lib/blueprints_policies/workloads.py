@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from . import tokens
-from .k8s import desired_replicas, each_container, gpu_count, kind_of, name, namespace, pod_labels, selector_matches
+from .k8s import (
+    desired_replicas,
+    each_container,
+    gpu_count,
+    kind_of,
+    name,
+    namespace,
+    pod_labels,
+    selector_matches,
+)
 from .model import Res
 from .props import dig, number
 

@@ -1,4 +1,5 @@
-"""Every AWS provider stamps the ownership and cost tags on everything it creates (defaultTags)."""
+"""Every AWS provider stamps the ownership and cost tags on everything it creates (defaultTags). A tag may
+be namespaced (`blueprints:preset` satisfies `preset`)."""
 
 from collections.abc import Iterator, Sequence
 
@@ -12,6 +13,7 @@ REQUIRED = ("preset", "environment", "owner", "cost-center")
 def check(resources: Sequence[Res], ctx: StackContext) -> Iterator[Finding]:
     for provider in (r for r in resources if r.type == tokens.AWS_PROVIDER):
         tags = dig(json_object(provider.props.get("defaultTags")) or {}, "tags", {}) or {}
-        missing = [t for t in REQUIRED if not tags.get(t)]
+        present = {str(key).rsplit(":", 1)[-1] for key, value in tags.items() if value}
+        missing = [t for t in REQUIRED if t not in present]
         if missing:
             yield Finding(f"AWS provider {provider.name!r}: defaultTags.tags lacks {missing}", provider.urn)

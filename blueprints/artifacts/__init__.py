@@ -1,0 +1,1 @@
+"""Model artifacts in the artifacts bucket: the manifest format, publishing and verification."""

@@ -1,0 +1,61 @@
+"""A byte-count progress bar on stderr, safe to update from boto3's transfer threads."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+BAR_WIDTH = 30
+MIN_REDRAW_S = 0.2
+
+
+def human_bytes(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GiB"
+
+
+class ProgressBar:
+    """`[#####.....]  45%  1.2 GiB / 2.7 GiB  <label>`, redrawn at most every MIN_REDRAW_S seconds."""
+
+    def __init__(self, total_bytes: int, stream: TextIO | None = None):
+        self.total = max(total_bytes, 1)
+        self.done = 0
+        self.label = ""
+        self._stream = stream or sys.stderr
+        self._lock = threading.Lock()
+        self._drawn_at = 0.0
+
+    def start(self, label: str) -> None:
+        with self._lock:
+            self.label = label
+            self._draw(force=True)
+
+    def advance(self, count: int) -> None:
+        """boto3 transfer callback: `count` more bytes are done."""
+        with self._lock:
+            self.done += count
+            self._draw(force=False)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._draw(force=True)
+            self._stream.write("\n")
+            self._stream.flush()
+
+    def _draw(self, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self._drawn_at < MIN_REDRAW_S:
+            return
+        self._drawn_at = now
+        fraction = min(self.done / self.total, 1.0)
+        filled = int(fraction * BAR_WIDTH)
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        self._stream.write(
+            f"\r[{bar}] {fraction:4.0%}  {human_bytes(self.done)} / {human_bytes(self.total)}  {self.label}"
+        )
+        self._stream.flush()

@@ -1,0 +1,100 @@
+"""`python -m blueprints check`: evaluate the CrossGuard policy packs offline against a preset's resource graph.
+
+The program runs under mocks (blueprints.engine.program.build_graph); the packs' own pulumi_policy objects are
+called in-process with the same enforcement semantics as `pulumi preview --policy-pack`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from blueprints.commands._target import add_target_arguments, resolve_target
+from blueprints.errors import BlueprintError
+
+POLICY_LIB = Path(__file__).resolve().parents[2] / "policies" / "lib"
+if str(POLICY_LIB) not in sys.path:
+    sys.path.insert(0, str(POLICY_LIB))
+
+from blueprints_policies import report, suppressions  # noqa: E402
+from blueprints_policies.evaluate import PackResult, evaluate  # noqa: E402
+from blueprints_policies.graph import GraphLike  # noqa: E402
+from blueprints_policies.model import ENFORCEMENT_RANK  # noqa: E402
+from blueprints_policies.packs import PACKS  # noqa: E402
+
+NAME = "check"
+HELP = "evaluate the policy packs (baseline, regulated, ...) against a preset offline"
+FORMATS = ("text", "md", "json", "sarif")
+DEFAULT_PACKS = ("baseline", "cost-guardrails", "kubernetes-workloads")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument("--pack", action="append", choices=sorted(PACKS), metavar="NAME",
+                        help=f"pack to evaluate, repeatable (default: {', '.join(DEFAULT_PACKS)}, plus regulated "
+                             f"when the spec's compliance.level is regulated; choices: {', '.join(sorted(PACKS))})")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--fail-on", choices=("mandatory", "advisory"), default="mandatory",
+                        help="exit 1 when a violation at or above this level remains (default mandatory)")
+    parser.add_argument("--pack-config", type=Path, metavar="FILE.json",
+                        help='per-pack policy config, like --policy-pack-config: {"<pack>": {"<policy>": '
+                             '"advisory" | {"enforcementLevel": ..., ...}}}')
+    parser.add_argument("--report", type=Path, metavar="FILE.md", help="also write the compliance report here")
+
+
+def check_graph(graph: GraphLike, packs: Sequence[str], pack_configs: dict[str, Any] | None = None,
+                suppression_list: suppressions.Suppressions | None = None) -> list[PackResult]:
+    """Evaluate the named packs against a recorded graph (the project's suppressions unless given)."""
+    unknown = [p for p in packs if p not in PACKS]
+    if unknown:
+        raise BlueprintError(f"--pack: unknown pack(s) {unknown} (allowed: {', '.join(sorted(PACKS))})")
+    chosen = suppression_list if suppression_list is not None else suppressions.load()
+    try:
+        return evaluate(graph, [PACKS[p] for p in packs], pack_configs, chosen)
+    except ValueError as error:
+        raise BlueprintError(f"--pack-config: {error}") from error
+
+
+def failed(results: Sequence[PackResult], fail_on: str) -> bool:
+    threshold = ENFORCEMENT_RANK[fail_on]
+    return any(ENFORCEMENT_RANK.get(v.level, 0) >= threshold for r in results for v in r.violations)
+
+
+def _pack_configs(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise BlueprintError(f"--pack-config: cannot read {path}: {error}") from error
+    if not isinstance(loaded, dict):
+        raise BlueprintError(f"--pack-config: expected a JSON object keyed by pack name (got {type(loaded).__name__})")
+    return loaded
+
+
+def default_packs(compliance_level: str) -> list[str]:
+    return [*DEFAULT_PACKS, *(["regulated"] if compliance_level == "regulated" else [])]
+
+
+def run(args: argparse.Namespace) -> int:
+    from blueprints.engine.program import build_graph
+    from blueprints.presets import load_spec
+
+    target = resolve_target(args)
+    configs = _pack_configs(args.pack_config)
+    packs = args.pack
+    if not packs:
+        spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
+        packs = default_packs(spec.compliance.level)
+    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    results = check_graph(graph, packs, configs)
+    meta = {"preset": target.preset, "environment": target.environment, "packs": packs}
+    print(report.to_json(results, meta) if args.format == "json" else report.RENDERERS[args.format](results))
+    if args.report:
+        title = f"{target.preset} ({target.environment})"
+        args.report.write_text(report.compliance_report(results, graph, title))
+    return 1 if failed(results, args.fail_on) else 0

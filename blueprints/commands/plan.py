@@ -1,0 +1,70 @@
+"""`plan`: run the real program under mocks and print what it would build, what it costs, and a diagram."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from blueprints.commands._target import add_target_arguments, resolve_target
+from blueprints.engine.program import build_graph
+from blueprints.plan import Plan, build_plan, mermaid
+from blueprints.presets import load_spec
+
+NAME = "plan"
+HELP = "show, offline, every resource a preset would create per region, its monthly cost and a diagram"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument("--format", choices=("text", "md", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
+    print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
+          file=sys.stderr)
+    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    plan = build_plan(spec, graph)
+    diagram = mermaid(graph)
+    if args.format == "json":
+        print(json.dumps({**plan.model_dump(), "diagram": diagram}, indent=2, default=str))
+    else:
+        print(render_text(plan, diagram, markdown=args.format == "md"))
+    return 0
+
+
+def render_text(plan: Plan, diagram: str, markdown: bool) -> str:
+    money = plan.summary["monthly_usd"]
+    heading = "## " if markdown else ""
+    lines = [f"{'# ' if markdown else ''}Plan: {plan.preset} ({plan.environment}), {plan.summary['resources']} "
+             f"resources in {', '.join(plan.regions)}", ""]
+    for region in [*plan.regions, "global"]:
+        components = plan.inventory.get(region)
+        if not components:
+            continue
+        lines.append(f"{heading}{region}")
+        if markdown:
+            lines += ["", "| component | resource type | count |", "|---|---|---:|"]
+        for component, types in sorted(components.items()):
+            for resource_type, count in sorted(types.items()):
+                lines.append(f"| {component} | `{resource_type}` | {count} |" if markdown
+                             else f"  {component:<22} {resource_type:<60} {count:>4}")
+        lines.append("")
+    lines.append(f"{heading}Monthly cost estimate (USD, on-demand list prices; usage-based charges excluded)")
+    if markdown:
+        lines.append("")
+    lines.append(f"  fixed infrastructure: {money['fixed']:>12,.2f}")
+    for line in plan.gpu_fleet:
+        lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} x "
+                     f"{line.instance_type} share, {line.floor_usd_per_month:,.2f} warm floor .. "
+                     f"{line.peak_usd_per_month:,.2f} at peak (${line.usd_per_1m_output_tokens:.2f}/1M output tokens)")
+    lines.append(f"  total: {money['total_floor']:,.2f} (floor) .. {money['total_peak']:,.2f} (peak)")
+    if plan.summary["budget_usd"]:
+        budget = plan.summary["budget_usd"]
+        verdict = "within" if money["total_peak"] <= budget else "OVER"
+        lines.append(f"  budget: {budget:,.2f} -> peak estimate is {verdict} budget")
+    if markdown:
+        lines += ["", f"{heading}Diagram", "", "```mermaid", diagram, "```"]
+    return "\n".join(lines)

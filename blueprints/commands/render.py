@@ -1,0 +1,30 @@
+"""`render`: write every generated artifact (manifests, Helm values, configs, rule files, AWS inputs) to a folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from blueprints.commands._target import add_target_arguments, resolve_target
+from blueprints.engine.program import build_graph
+from blueprints.render import write_artifacts
+
+NAME = "render"
+HELP = "write every generated artifact of a preset as files, with an index.json listing each file and its kind"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    index = write_artifacts(graph, args.out)
+    kinds = Counter(artifact.kind for artifact in index)
+    print(f"wrote {len(index)} files to {args.out}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
+          file=sys.stderr)
+    return 0

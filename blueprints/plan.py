@@ -1,0 +1,146 @@
+"""The offline plan: inventory per region, monthly cost estimate and a component diagram, from the resource graph."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from pydantic import BaseModel
+
+from blueprints.capacity import size_model
+from blueprints.catalog.aws_prices import monthly_price
+from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES
+from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.spec import PlatformSpec
+
+
+class CostLine(BaseModel):
+    region: str
+    item: str
+    usd_per_month: float
+    detail: str
+
+
+class GpuFleetLine(BaseModel):
+    model: str
+    region: str
+    instance_type: str
+    min_replicas: int
+    max_replicas: int
+    floor_usd_per_month: float
+    """Cost of the warm minimum, running all month."""
+    peak_usd_per_month: float
+    """Cost if the planner's peak replica count ran all month (the ceiling)."""
+    usd_per_1m_output_tokens: float
+    hosted_usd_per_month: float | None
+
+
+class Plan(BaseModel):
+    preset: str
+    environment: str
+    regions: list[str]
+    resources: list[dict[str, Any]]
+    summary: dict[str, Any]
+    inventory: dict[str, dict[str, dict[str, int]]]
+    """region -> component -> resource type -> count."""
+    costs: list[CostLine]
+    gpu_fleet: list[GpuFleetLine]
+
+
+def component_of(graph: ResourceGraph, record: ResourceRecord, index: dict[str, ResourceRecord]) -> str:
+    top = graph.top_component(record, index)
+    return top.type.split(":")[-1] if top is not None else "Platform"
+
+
+def build_plan(spec: PlatformSpec, graph: ResourceGraph) -> Plan:
+    index = graph.by_urn()
+    custom = [record for record in graph.resources if record.custom]
+    inventory: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for record in custom:
+        inventory[record.region or "global"][component_of(graph, record, index)][record.type] += 1
+    costs = [
+        CostLine(region=record.region or "global", item=record.type.split(":")[-1],
+                 usd_per_month=price, detail=record.name)
+        for record in custom
+        if (price := monthly_price(record.type, record.inputs))
+    ]
+    fleet = gpu_fleet(spec)
+    fixed = sum(line.usd_per_month for line in costs)
+    return Plan(
+        preset=spec.preset,
+        environment=spec.environment,
+        regions=spec.regions,
+        resources=[
+            {"type": r.type, "name": r.name, "urn": r.urn, "parent": r.parent, "region": r.region,
+             "component": component_of(graph, r, index)}
+            for r in custom
+        ],
+        summary={
+            "resources": len(custom),
+            "components": sum(1 for r in graph.resources if not r.custom),
+            "by_region": {region: sum(sum(c.values()) for c in comps.values()) for region, comps in inventory.items()},
+            "monthly_usd": {
+                "fixed": round(fixed, 2),
+                "gpu_floor": round(sum(line.floor_usd_per_month for line in fleet), 2),
+                "gpu_peak": round(sum(line.peak_usd_per_month for line in fleet), 2),
+                "total_floor": round(fixed + sum(line.floor_usd_per_month for line in fleet), 2),
+                "total_peak": round(fixed + sum(line.peak_usd_per_month for line in fleet), 2),
+            },
+            "budget_usd": spec.budget.monthly_usd,
+        },
+        inventory={region: {comp: dict(types) for comp, types in comps.items()} for region, comps in inventory.items()},
+        costs=costs,
+        gpu_fleet=fleet,
+    )
+
+
+def gpu_fleet(spec: PlatformSpec) -> list[GpuFleetLine]:
+    """GPU cost per model and region, from the capacity planner (replicas are per region)."""
+    lines = []
+    for model in spec.self_hosted_models:
+        sizing = size_model(spec, model)
+        instance = INSTANCES[sizing.instance_type]
+        per_replica = instance.usd_per_hour_for(sizing.capacity_type) * HOURS_PER_MONTH / sizing.replicas_per_node
+        for region in spec.regions:
+            lines.append(GpuFleetLine(
+                model=model.name, region=region, instance_type=sizing.instance_type,
+                min_replicas=spec.min_replicas(model), max_replicas=model.max_replicas or sizing.replicas,
+                floor_usd_per_month=round(per_replica * spec.min_replicas(model), 2),
+                peak_usd_per_month=round(per_replica * (model.max_replicas or sizing.replicas), 2),
+                usd_per_1m_output_tokens=sizing.usd_per_1m_output_tokens,
+                hosted_usd_per_month=sizing.hosted_usd_per_month,
+            ))
+    return lines
+
+
+def mermaid(graph: ResourceGraph) -> str:
+    """A flowchart of regions and their components, with how many resources each holds."""
+    index = graph.by_urn()
+    counts: Counter = Counter()
+    for record in graph.resources:
+        if record.custom:
+            counts[(record.region or "global", component_of(graph, record, index))] += 1
+    lines = ["flowchart LR", '  client(["Clients"])']
+    for region in sorted({region for region, _ in counts}):
+        node = region.replace("-", "_")
+        lines.append(f'  subgraph {node}["{region}"]')
+        for (r, component), count in sorted(counts.items()):
+            if r == region:
+                lines.append(f'    {node}_{component}["{component}<br/>{count} resources"]')
+        lines.append("  end")
+        for source, target in _EDGES:
+            if (region, source) in counts and (region, target) in counts:
+                lines.append(f"  {node}_{source} --> {node}_{target}")
+        entry = next((c for c in _ENTRY_POINTS if (region, c) in counts), None)
+        if entry:
+            lines.append(f"  client --> {node}_{entry}")
+    return "\n".join(lines)
+
+
+# How requests and dependencies flow between components, for the diagram (only edges whose ends exist are drawn).
+_ENTRY_POINTS = ("Gateway", "Cluster")
+_EDGES = (
+    ("Gateway", "ResponseCache"), ("Gateway", "ModelServing"), ("Gateway", "Retrieval"),
+    ("ModelServing", "ModelArtifacts"), ("Cluster", "Network"), ("Karpenter", "Cluster"),
+    ("ModelServing", "Karpenter"), ("Observability", "ModelServing"), ("Observability", "Gateway"),
+)

@@ -1,0 +1,99 @@
+"""Write every generated artifact of a resource graph as files, plus `index.json` listing each file and its kind.
+
+- Kubernetes objects -> `k8s/<region>/<namespace>/<kind>-<name>.yaml` (kind `kubernetes-manifest`)
+- Helm releases -> `helm/<region>/<release>.values.yaml` (kind `helm-values`, with chart and version in a header)
+- ConfigMaps annotated `blueprints.io/artifact-kind: K` -> `configs/<region>/K/<configmap>/<key>` (kind K)
+- PrometheusRule objects -> `prometheus/<region>/<name>.rules.yaml`, plain rule files promtool reads
+- AWS resources -> `aws/<region>/<service>/<name>.json`: the inputs the provider receives (kind `aws-resource`)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from blueprints.engine.graph import ResourceGraph, ResourceRecord
+
+ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+# Keys Pulumi adds to Kubernetes inputs that are not part of the object.
+_PULUMI_KEYS = ("__inputs", "__initialApiVersion")
+
+
+class Artifact(BaseModel):
+    path: str
+    kind: str
+    region: str | None
+    urn: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def kubernetes_object(record: ResourceRecord) -> dict[str, Any]:
+    """The manifest Pulumi would apply: the wire inputs minus Pulumi bookkeeping, ordered like kubectl shows it."""
+    body = {key: value for key, value in record.inputs.items() if key not in _PULUMI_KEYS}
+    head = {key: body.pop(key) for key in ("apiVersion", "kind", "metadata") if key in body}
+    return {**head, **body}
+
+
+def _dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=120)
+
+
+def artifacts(graph: ResourceGraph) -> dict[str, tuple[Artifact, str]]:
+    """Every file to write: path -> (artifact, content). Pure, so tests can inspect without touching disk."""
+    files: dict[str, tuple[Artifact, str]] = {}
+
+    def add(path: str, kind: str, record: ResourceRecord, content: str) -> None:
+        files[path] = (Artifact(path=path, kind=kind, region=record.region, urn=record.urn), content)
+
+    for record in graph.resources:
+        if not record.custom or record.type.startswith("pulumi:providers:"):
+            continue
+        region = record.region or "global"
+        if record.type == HELM_RELEASE:
+            inputs = record.inputs
+            header = f"# chart: {inputs.get('chart')} {inputs.get('version')} (namespace {inputs.get('namespace')})\n"
+            add(f"helm/{region}/{_slug(inputs.get('name') or record.name)}.values.yaml", "helm-values", record,
+                header + _dump_yaml(inputs.get("values", {})))
+        elif record.type.startswith("kubernetes:"):
+            manifest = kubernetes_object(record)
+            metadata = manifest.get("metadata", {})
+            namespace = metadata.get("namespace", "cluster")
+            name = metadata.get("name") or record.name
+            add(f"k8s/{region}/{namespace}/{manifest.get('kind', 'Object')}-{_slug(name)}.yaml", "kubernetes-manifest",
+                record, _dump_yaml(manifest))
+            kind = (metadata.get("annotations") or {}).get(ARTIFACT_ANNOTATION)
+            if kind and manifest.get("kind") == "ConfigMap":
+                for key, content in (manifest.get("data") or {}).items():
+                    add(f"configs/{region}/{kind}/{_slug(name)}/{key}", kind, record, content)
+            if manifest.get("kind") == "PrometheusRule":
+                add(f"prometheus/{region}/{_slug(name)}.rules.yaml", "prometheus-rules", record,
+                    _dump_yaml({"groups": manifest["spec"]["groups"]}))
+        elif record.type.startswith("aws:"):
+            service = record.type.split(":")[1].split("/")[0]
+            body = {"type": record.type, "urn": record.urn, "inputs": record.inputs}
+            add(f"aws/{region}/{service}/{_slug(record.name)}.json", "aws-resource", record,
+                json.dumps(body, indent=2, sort_keys=True, default=str))
+    return files
+
+
+def write_artifacts(graph: ResourceGraph, out: Path) -> list[Artifact]:
+    """Write the files and `index.json`; returns the index entries."""
+    files = artifacts(graph)
+    for path, (_, content) in files.items():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content if content.endswith("\n") else content + "\n")
+    index = [artifact for artifact, _ in files.values()]
+    (out / "index.json").write_text(json.dumps(
+        {"project": graph.project, "stack": graph.stack, "files": [a.model_dump() for a in index]}, indent=2
+    ) + "\n")
+    return index

@@ -1,0 +1,24 @@
+"""CrossGuard entry point: `pulumi preview --policy-pack policies/<this folder>`.
+
+The pack's contents come from the registry selection named after this folder (blueprints_policies.packs);
+this file is the only place a PolicyPack is constructed (it starts a gRPC server and blocks).
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+
+from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+
+from blueprints_policies import crossguard, suppressions  # noqa: E402
+from blueprints_policies.packs import PACKS  # noqa: E402
+
+PACK = PACKS[Path(__file__).resolve().parent.name]
+
+PolicyPack(
+    name=PACK.name,
+    description=PACK.description,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=crossguard.build_all(PACK.policies(), crossguard.Hooks(suppressions=suppressions.load())),
+)

@@ -1,0 +1,178 @@
+"""Turns registry entries into pulumi_policy policies (the objects a pack's PolicyPack serves and the offline
+evaluator calls), with fail-closed checks and suppressions applied in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from . import tokens
+from .context import resolve_context
+from .model import Finding, Res
+from .registry import RegisteredPolicy
+from .suppressions import Suppression, Suppressions
+
+CANNOT_EVALUATE = "cannot evaluate"
+ENFORCEMENT = {level.value: level for level in EnforcementLevel}
+
+SuppressedSink = Callable[[str, str | None, str, Suppression], None]
+"""(policy_id, urn, message, suppression) for each finding a suppression covered."""
+Ancestors = Callable[[str | None, str | None], list[str]]
+"""(urn, parent urn) -> the URNs of every ancestor component."""
+
+
+def _direct_parent(urn: str | None, parent: str | None) -> list[str]:
+    return [parent] if parent else []
+
+
+def _ignore(policy_id: str, urn: str | None, message: str, suppression: Suppression) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What differs between the pack process (defaults) and the offline evaluator."""
+
+    suppressions: Suppressions = Suppressions()
+    ancestors: Ancestors = _direct_parent
+    on_suppressed: SuppressedSink = _ignore
+
+
+def region_of(resource_type: str, props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> str | None:
+    """An AWS resource's region: its own `region` (pulumi-aws v7) or its provider's."""
+    if resource_type == tokens.AWS_PROVIDER:
+        return props.get("region")
+    if not resource_type.startswith("aws:"):
+        return None
+    return props.get("region") or (provider_props or {}).get("region")
+
+
+def to_res(resource: PolicyResource) -> Res:
+    provider_props = resource.provider.props if resource.provider else None
+    return Res(
+        type=resource.resource_type,
+        name=resource.name,
+        urn=resource.urn,
+        props=resource.props,
+        parent=resource.parent.urn if resource.parent else None,
+        dependencies=tuple(d.urn for d in resource.dependencies),
+        region=region_of(resource.resource_type, resource.props, provider_props),
+    )
+
+
+def _ancestor_chain(resource: PolicyResource) -> list[str]:
+    chain, node = [], resource.parent
+    while node is not None:
+        chain.append(node.urn)
+        node = node.parent
+    return chain
+
+
+def _safely(policy_id: str, produce: Callable[[], Iterable[Any]]) -> list[Any]:
+    """Runs a check to completion; any error becomes a "cannot evaluate" finding (fail closed). Unknown
+    values during preview propagate, so the engine reports "can't run policy" as it does for any pack."""
+    try:
+        return list(produce())
+    except UnknownValueError:
+        raise
+    except Exception as error:  # noqa: BLE001 - fail closed on any check defect or malformed input
+        return [f"{CANNOT_EVALUATE}: {type(error).__name__}: {error}"]
+
+
+def _description(policy: RegisteredPolicy) -> str:
+    return f"{policy.meta.title}. {policy.meta.rationale}"
+
+
+def _common(policy: RegisteredPolicy) -> dict[str, Any]:
+    meta = policy.meta
+    frameworks = sorted(meta.controls)
+    tags = [f"{framework}:{control}" for framework in frameworks for control in meta.controls[framework]]
+    return {
+        "display_name": meta.title,
+        "severity": Severity(meta.severity),
+        "framework": PolicyComplianceFramework(name=frameworks[0]) if frameworks else None,
+        "tags": tags,
+        "remediation_steps": meta.remediation,
+    }
+
+
+def resource_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()) -> ResourceValidationPolicy:
+    meta = policy.meta
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in meta.applies_to:
+            return
+        ctx = resolve_context(args.get_config())
+        messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props, ctx))
+        ancestors = hooks.ancestors(args.urn, args.opts.parent)
+        for message in messages:
+            suppression = hooks.suppressions.find(meta.id, args.urn, ancestors)
+            if suppression:
+                hooks.on_suppressed(meta.id, args.urn, message, suppression)
+            else:
+                report_violation(message, None)
+
+    remediate = None
+    if policy.remediate is not None:
+        remediate_fn = policy.remediate
+
+        def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+            if args.resource_type not in meta.applies_to:
+                return None
+            ctx = resolve_context(args.get_config())
+            messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props, ctx))
+            if not messages or any(m.startswith(CANNOT_EVALUATE) for m in messages):
+                return None
+            return remediate_fn(args.resource_type, dict(args.props), ctx)
+
+    return ResourceValidationPolicy(
+        name=meta.id, description=_description(policy), validate=validate, remediate=remediate,
+        enforcement_level=ENFORCEMENT[level], **_common(policy))
+
+
+def stack_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()) -> StackValidationPolicy:
+    meta = policy.meta
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        ctx = resolve_context(args.get_config())
+        by_urn = {r.urn: r for r in args.resources}
+        views = [to_res(r) for r in args.resources]
+        findings = _safely(meta.id, lambda: policy.check(views, ctx))
+        for finding in findings:
+            if isinstance(finding, str):
+                finding = Finding(finding)
+            resource = by_urn.get(finding.urn) if finding.urn else None
+            ancestors = _ancestor_chain(resource) if resource else []
+            suppression = hooks.suppressions.find(meta.id, finding.urn, ancestors)
+            if suppression:
+                hooks.on_suppressed(meta.id, finding.urn, finding.message, suppression)
+            else:
+                report_violation(finding.message, finding.urn)
+
+    return StackValidationPolicy(
+        name=meta.id, description=_description(policy), validate=validate,
+        enforcement_level=ENFORCEMENT[level], **_common(policy))
+
+
+def build(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()) -> Policy:
+    factory = resource_policy if policy.meta.kind == "resource" else stack_policy
+    return factory(policy, level, hooks)
+
+
+def build_all(entries: Sequence[tuple[RegisteredPolicy, str]], hooks: Hooks = Hooks()) -> list[Policy]:
+    return [build(policy, level, hooks) for policy, level in entries]

@@ -1,0 +1,334 @@
+"""One metadata record per policy, and the link to its check module (checks/<id with underscores>.py).
+
+Packs select from this registry (packs.py); the compliance matrix and reports read it. Control IDs must
+exist in controls.CONTROLS (tests/policies/test_registry.py checks it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from . import tokens as t
+from .model import PolicyMeta
+
+Controls = dict[str, tuple[str, ...]]
+
+
+def merge(*groups: Controls) -> Controls:
+    merged: dict[str, list[str]] = {}
+    for group in groups:
+        for framework, ids in group.items():
+            merged.setdefault(framework, [])
+            merged[framework] += [i for i in ids if i not in merged[framework]]
+    return {f: tuple(ids) for f, ids in merged.items()}
+
+
+AT_REST: Controls = {"HIPAA": ("164.312(a)(2)(iv)",), "SOC 2": ("CC6.1",), "GDPR": ("Art. 5(1)(f)", "Art. 32"),
+                     "PCI DSS": ("3.5.1",), "ISO 27001": ("A.8.24",)}
+IN_TRANSIT: Controls = {"HIPAA": ("164.312(e)(1)",), "SOC 2": ("CC6.7",), "GDPR": ("Art. 32",),
+                        "PCI DSS": ("4.2.1",), "ISO 27001": ("A.8.24",)}
+AUDIT: Controls = {"HIPAA": ("164.312(b)",), "SOC 2": ("CC7.2",), "PCI DSS": ("10.2.1",),
+                   "ISO 27001": ("A.8.15",), "EU AI Act": ("Art. 12",)}
+LOG_INTEGRITY: Controls = {"HIPAA": ("164.312(c)(1)",), "PCI DSS": ("10.3.2",), "ISO 27001": ("A.8.15",)}
+LOG_RETENTION: Controls = {"PCI DSS": ("10.5.1",), "EU AI Act": ("Art. 19",), "ISO 27001": ("A.8.15",)}
+BACKUP: Controls = {"HIPAA": ("164.308(a)(7)(ii)(A)",), "SOC 2": ("A1.2",), "ISO 27001": ("A.8.13",)}
+CONTINUITY: Controls = {"SOC 2": ("A1.2",), "ISO 27001": ("A.5.30",), "EU AI Act": ("Art. 15",)}
+ACCESS: Controls = {"HIPAA": ("164.312(a)(1)",), "SOC 2": ("CC6.1",), "GDPR": ("Art. 25",),
+                    "ISO 27001": ("A.5.15",)}
+LEAST_PRIVILEGE: Controls = {"SOC 2": ("CC6.3",), "PCI DSS": ("7.2.2",), "ISO 27001": ("A.8.2",)}
+BOUNDARY: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("1.3.1",), "ISO 27001": ("A.8.20",)}
+SEGREGATION: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("1.4.1",), "ISO 27001": ("A.8.22",)}
+WEB_PROTECTION: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("6.4.2",), "EU AI Act": ("Art. 15",)}
+KEY_ROTATION: Controls = {"PCI DSS": ("3.7.4",), "ISO 27001": ("A.8.24",)}
+AUTHENTICATION: Controls = {"HIPAA": ("164.312(d)",), "SOC 2": ("CC6.1",), "PCI DSS": ("8.3.1",),
+                            "ISO 27001": ("A.8.5",)}
+SUPPLY_CHAIN: Controls = {"SOC 2": ("CC6.8", "CC8.1"), "PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",)}
+VULNERABILITIES: Controls = {"SOC 2": ("CC7.1",), "ISO 27001": ("A.8.8",)}
+HARDENING: Controls = {"PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",), "SOC 2": ("CC6.8",)}
+PRIVILEGED: Controls = {"ISO 27001": ("A.8.2",), "SOC 2": ("CC6.3",), "PCI DSS": ("2.2.1",)}
+MONITORING: Controls = {"SOC 2": ("CC7.2",), "ISO 27001": ("A.8.16",)}
+CAPACITY: Controls = {"SOC 2": ("A1.1",), "ISO 27001": ("A.8.6",)}
+CLOUD_USE: Controls = {"ISO 27001": ("A.5.23",)}
+INVENTORY: Controls = {"ISO 27001": ("A.5.9",)}
+RESIDENCY: Controls = {"GDPR": ("Art. 44",), "ISO 27001": ("A.5.23",)}
+STORAGE_LIMITATION: Controls = {"GDPR": ("Art. 5(1)(e)",)}
+AI_ROBUSTNESS: Controls = {"EU AI Act": ("Art. 15",)}
+
+
+def _meta(id: str, title: str, severity: str, kind: str, applies_to: tuple[str, ...], rationale: str,
+          remediation: str, controls: Controls, exceptions: str | None = None) -> PolicyMeta:
+    return PolicyMeta(id=id, title=title, severity=severity, kind=kind, applies_to=applies_to,
+                      rationale=rationale, remediation=remediation, controls=controls, exceptions=exceptions)
+
+
+POD_BEARING = t.K8S_POD_BEARING
+NODE_SOURCES = t.LAUNCH_TEMPLATE + t.EC2_INSTANCE + t.KARPENTER_NODECLASS
+RDS = t.RDS_INSTANCE + t.RDS_CLUSTER
+
+METAS: tuple[PolicyMeta, ...] = (
+    # --- S3 (stack-level: a v7 bucket is configured by companion resources) ---
+    _meta("s3-bucket-versioned", "S3 buckets are versioned", "high", "stack", t.S3_BUCKET + t.S3_VERSIONING,
+          "Versioning keeps overwritten and deleted objects recoverable (model weights, audit logs).",
+          "Add aws.s3.BucketVersioning(bucket=<bucket>.id, versioning_configuration={'status': 'Enabled'}).",
+          merge(BACKUP, {"HIPAA": ("164.312(c)(1)",)})),
+    _meta("s3-bucket-encrypted", "S3 buckets encrypt by default", "high", "stack", t.S3_BUCKET + t.S3_SSE,
+          "Default encryption means no object is ever stored in plaintext, whoever uploads it.",
+          "Add aws.s3.BucketServerSideEncryptionConfiguration with "
+          "rules[].apply_server_side_encryption_by_default.sse_algorithm 'aws:kms'.", AT_REST),
+    _meta("s3-bucket-kms-cmk", "S3 buckets use a customer-managed KMS key", "high", "stack",
+          t.S3_BUCKET + t.S3_SSE,
+          "A customer-managed key puts decryption behind a key policy and CloudTrail-logged KMS calls, and "
+          "lets the data be crypto-shredded.",
+          "Set rules[].apply_server_side_encryption_by_default.kms_master_key_id to the platform KMS key.",
+          merge(AT_REST, {"HIPAA": ("164.312(a)(1)",)})),
+    _meta("s3-bucket-public-access-blocked", "S3 buckets block public access", "critical", "stack",
+          t.S3_BUCKET + t.S3_PUBLIC_ACCESS_BLOCK,
+          "Public ACLs and policies are the most common cause of S3 data exposure.",
+          "Add aws.s3.BucketPublicAccessBlock with block_public_acls, block_public_policy, "
+          "ignore_public_acls and restrict_public_buckets all true.", merge(ACCESS, BOUNDARY)),
+    _meta("s3-bucket-access-logged", "S3 buckets write server access logs", "medium", "stack",
+          t.S3_BUCKET + t.S3_LOGGING,
+          "Object-level access records are the evidence trail for who read which data.",
+          "Add aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<access-log bucket>.id).", AUDIT,
+          exceptions="Buckets that are themselves access-log targets are exempt (logging into itself loops)."),
+    _meta("s3-bucket-tls-only", "S3 buckets refuse plaintext requests", "medium", "stack",
+          t.S3_BUCKET + t.S3_BUCKET_POLICY,
+          "S3 accepts HTTP unless a bucket policy denies it.",
+          "Add aws.s3.BucketPolicy with a Deny statement on Condition.Bool.aws:SecureTransport 'false'.",
+          IN_TRANSIT),
+    _meta("audit-bucket-object-lock", "The audit-log bucket is immutable", "high", "stack",
+          t.CLOUDTRAIL + t.S3_BUCKET + t.S3_OBJECT_LOCK,
+          "Audit logs an administrator can delete are no evidence; Object Lock makes them WORM.",
+          "Create the trail's bucket with object_lock_enabled=True and add "
+          "aws.s3.BucketObjectLockConfiguration with a default retention rule.", LOG_INTEGRITY),
+    # --- CloudTrail ---
+    _meta("cloudtrail-present", "A multi-region CloudTrail trail is logging", "critical", "stack", t.CLOUDTRAIL,
+          "API activity in every region is the base audit trail for the account.",
+          "Add aws.cloudtrail.Trail with is_multi_region_trail=True (the audit component).", AUDIT),
+    _meta("cloudtrail-log-file-validation", "CloudTrail validates log-file integrity", "high", "resource",
+          t.CLOUDTRAIL, "Digest files prove that delivered logs were not altered.",
+          "Set enable_log_file_validation=True on the trail.", LOG_INTEGRITY),
+    _meta("cloudtrail-kms", "CloudTrail logs are KMS-encrypted", "high", "resource", t.CLOUDTRAIL,
+          "Trail logs reveal the whole estate; SSE-KMS restricts who can read them.",
+          "Set kms_key_id on the trail to the audit KMS key.", merge(AT_REST, LOG_INTEGRITY)),
+    # --- EKS ---
+    _meta("eks-secrets-encryption", "EKS encrypts Kubernetes Secrets with KMS", "high", "resource",
+          t.EKS_CLUSTER, "Envelope encryption keeps Secrets unreadable in etcd backups.",
+          "Set encryption_config={'resources': ['secrets'], 'provider': {'key_arn': <kms key arn>}}.", AT_REST),
+    _meta("eks-private-endpoint", "EKS API endpoint is private", "high", "resource", t.EKS_CLUSTER,
+          "A private control plane removes the cluster API from the internet attack surface.",
+          "Set vpc_config.endpoint_public_access=False and endpoint_private_access=True.",
+          merge(BOUNDARY, SEGREGATION)),
+    _meta("eks-public-endpoint-restricted", "A public EKS endpoint is CIDR-restricted", "medium", "resource",
+          t.EKS_CLUSTER, "An open API endpoint invites credential stuffing and exploit scans.",
+          "Set vpc_config.public_access_cidrs to the operators' ranges, or make the endpoint private.", BOUNDARY),
+    _meta("eks-control-plane-logging", "EKS control-plane logging is on", "high", "resource", t.EKS_CLUSTER,
+          "API-server and audit logs record every change to the cluster.",
+          "Set enabled_cluster_log_types to include 'api', 'audit' and 'authenticator'.", AUDIT),
+    # --- Compute ---
+    _meta("imdsv2-required", "Nodes require IMDSv2", "high", "resource", NODE_SOURCES,
+          "IMDSv1 lets any SSRF bug steal the node role's credentials.",
+          "Set metadata_options.http_tokens='required' (EC2NodeClass: spec.metadataOptions.httpTokens).",
+          merge(HARDENING, {"SOC 2": ("CC6.1",)})),
+    _meta("ebs-encrypted", "EBS volumes are encrypted", "high", "resource", t.EBS_VOLUME + NODE_SOURCES,
+          "Node volumes hold model weights, caches and logs with request data.",
+          "Set encrypted=True on the volume / block device mapping (EC2NodeClass: "
+          "spec.blockDeviceMappings[].ebs.encrypted).", AT_REST),
+    _meta("security-group-no-open-ingress", "No security group is open to the internet beyond 80/443",
+          "high", "resource", t.SECURITY_GROUP + t.SECURITY_GROUP_INGRESS,
+          "Only the load balancer's web ports should face the internet.",
+          "Restrict cidr_blocks / cidr_ipv4 to known ranges or reference a security group.", BOUNDARY),
+    # --- KMS and secrets ---
+    _meta("kms-key-rotation", "KMS keys rotate", "medium", "resource", t.KMS_KEY,
+          "Rotation bounds the data encrypted under one key version (the cryptoperiod).",
+          "Set enable_key_rotation=True.", KEY_ROTATION),
+    _meta("secretsmanager-cmk", "Secrets use a customer-managed KMS key", "medium", "resource", t.SECRET,
+          "A customer-managed key lets the key policy, not only IAM, decide who decrypts secrets.",
+          "Set kms_key_id on the secret to the platform KMS key.", AT_REST),
+    # --- Data stores ---
+    _meta("rds-encrypted", "Databases encrypt storage", "high", "resource", RDS,
+          "Database storage and snapshots hold embeddings, usage records and keys.",
+          "Set storage_encrypted=True (and kms_key_id).", AT_REST),
+    _meta("rds-not-public", "Databases are not publicly accessible", "critical", "resource",
+          RDS + t.RDS_CLUSTER_INSTANCE, "A public database endpoint is reachable from the internet.",
+          "Set publicly_accessible=False.", BOUNDARY),
+    _meta("rds-backup-retention", "Databases keep 7+ days of backups", "medium", "resource", RDS,
+          "Point-in-time recovery needs a retention window longer than the time to notice corruption.",
+          "Set backup_retention_period to at least 7.", BACKUP),
+    _meta("rds-deletion-protection-prod", "Production databases have deletion protection", "medium",
+          "resource", RDS, "A mistaken `pulumi destroy` or replacement must not drop production data.",
+          "Set deletion_protection=True for prod stacks.", CONTINUITY),
+    _meta("elasticache-encryption", "ElastiCache encrypts at rest and in transit", "high", "resource",
+          t.ELASTICACHE_REPLICATION_GROUP, "The gateway cache holds prompts and completions.",
+          "Set at_rest_encryption_enabled=True and transit_encryption_enabled=True (mode 'required').",
+          merge(AT_REST, IN_TRANSIT)),
+    _meta("opensearch-encryption", "OpenSearch encrypts at rest, node-to-node and over HTTPS", "high",
+          "resource", t.OPENSEARCH_DOMAIN, "The vector store holds document chunks and embeddings.",
+          "Set encrypt_at_rest.enabled, node_to_node_encryption.enabled and "
+          "domain_endpoint_options.enforce_https to True.", merge(AT_REST, IN_TRANSIT)),
+    # --- Load balancing ---
+    _meta("alb-https-listener", "Listeners serve HTTPS; HTTP only redirects", "high", "resource",
+          t.LB_LISTENER, "Prompts and API keys must never cross the network in plaintext.",
+          "Use protocol 'HTTPS' with certificate_arn; make port-80 listeners redirect to HTTPS.", IN_TRANSIT),
+    _meta("alb-tls-policy", "Listeners use a TLS 1.2+ forward-secret policy", "high", "resource",
+          t.LB_LISTENER, "Older ELB policies still negotiate TLS 1.0/1.1 and non-FS ciphers.",
+          "Set ssl_policy to 'ELBSecurityPolicy-TLS13-1-2-2021-06' (or another listed policy).", IN_TRANSIT),
+    _meta("alb-waf-associated", "Internet-facing load balancers have a WAF", "high", "stack",
+          t.LB + t.WAF_ASSOCIATION, "A WAF filters injection, bots and volumetric abuse before the gateway.",
+          "Add aws.wafv2.WebAclAssociation(resource_arn=<alb>.arn, web_acl_arn=<acl>.arn).", WEB_PROTECTION),
+    _meta("alb-access-logs", "Load balancers write access logs", "medium", "resource", t.LB,
+          "Access logs record every client request that reached the platform.",
+          "Set access_logs={'enabled': True, 'bucket': <log bucket>}.", AUDIT),
+    # --- Network and logs ---
+    _meta("vpc-flow-logs", "VPCs record flow logs", "medium", "stack", t.VPC + t.FLOW_LOG,
+          "Flow logs are the network evidence for incident investigation.",
+          "Add aws.ec2.FlowLog(vpc_id=<vpc>.id, traffic_type='ALL', ...).", merge(MONITORING, AUDIT)),
+    _meta("log-group-retention", "Log groups expire their data", "low", "resource", t.LOG_GROUP,
+          "Logs kept forever keep personal data forever and cost money forever.",
+          "Set retention_in_days.", merge(STORAGE_LIMITATION, CAPACITY)),
+    _meta("log-group-retention-min", "Log groups keep a year of history", "medium", "resource", t.LOG_GROUP,
+          "PCI DSS asks for 12 months of audit history; the EU AI Act for at least six months of logs.",
+          "Set retention_in_days to 365 or more.", LOG_RETENTION),
+    _meta("log-group-kms", "Log groups are KMS-encrypted", "medium", "resource", t.LOG_GROUP,
+          "Application logs can contain prompts; a customer-managed key restricts who reads them.",
+          "Set kms_key_id on the log group.", AT_REST),
+    # --- IAM ---
+    _meta("iam-no-wildcard-action", "IAM grants no wildcard actions", "critical", "resource",
+          t.IAM_POLICY_DOCUMENTS, "`*` or `service:*` grants actions nobody reviewed, including future ones.",
+          "Replace wildcard Action entries with the specific actions needed.", LEAST_PRIVILEGE),
+    _meta("iam-no-wildcard-resource", "IAM write permissions name their resources", "medium", "resource",
+          t.IAM_POLICY_DOCUMENTS, "A write on Resource `*` reaches every resource of that type in the account.",
+          "Scope Resource to ARNs, or add a Condition (e.g. on aws:ResourceTag).", LEAST_PRIVILEGE,
+          exceptions="Read-only actions (Describe*, List*, Get*) on `*` are allowed; many have no resource ARN."),
+    # --- Cost ---
+    _meta("budget-exists", "A cost budget with alerts exists", "medium", "stack", t.BUDGET,
+          "GPU spend can run away within hours; a budget alert is the last line of defence.",
+          "Add aws.budgets.Budget(budget_type='COST', limit_amount=..., notifications=[...subscribers]).",
+          merge(CLOUD_USE, CAPACITY)),
+    _meta("aws-provider-default-tags", "AWS providers tag everything with owner and cost centre", "low",
+          "stack", (t.AWS_PROVIDER,), "Tags are how cost and ownership are attributed and assets inventoried.",
+          "Set default_tags.tags with preset, environment, owner and cost-center on every aws.Provider.",
+          merge(INVENTORY, CLOUD_USE)),
+    _meta("gpu-nodepool-limits", "Karpenter NodePools have limits", "high", "resource", t.KARPENTER_NODEPOOL,
+          "Without limits a scale-out (or a bug) launches GPU instances until quotas stop it.",
+          "Set spec.limits['nvidia.com/gpu'] (GPU pools) or spec.limits.cpu (others) from the sizing plan.",
+          CAPACITY),
+    # --- Supply chain ---
+    _meta("helm-release-pinned", "Helm charts are pinned to exact versions", "medium", "resource",
+          t.HELM_RELEASE, "An unpinned chart installs whatever was published last.",
+          "Set version to an exact chart version in the one versions table.", SUPPLY_CHAIN),
+    _meta("ecr-repository-hardened", "ECR repositories are immutable and scanned", "medium", "resource",
+          t.ECR_REPOSITORY, "Immutable tags keep a deployed tag meaning one image; scans catch known CVEs.",
+          "Set image_tag_mutability='IMMUTABLE' and image_scanning_configuration.scan_on_push=True.",
+          merge(VULNERABILITIES, SUPPLY_CHAIN)),
+    # --- Residency ---
+    _meta("residency-allowlist", "Everything stays inside the residency allowlist", "critical", "stack",
+          (t.AWS_PROVIDER,), "Personal data must not be stored or processed outside the agreed regions.",
+          "Move the provider/resource to an allowed region, or amend stack config 'residency'.", RESIDENCY),
+    _meta("residency-declared", "A residency allowlist is declared", "high", "stack", (t.AWS_PROVIDER,),
+          "Residency cannot be enforced until the allowed regions are written down.",
+          "Set stack config 'residency' to the allowed regions (e.g. ['eu-central-1', 'eu-west-1']).",
+          RESIDENCY),
+    # --- Kubernetes workloads ---
+    _meta("k8s-run-as-non-root", "Containers run as non-root", "high", "resource", POD_BEARING,
+          "Root in a container is one kernel bug away from root on a GPU node.",
+          "Set securityContext.runAsNonRoot=true (and a non-zero runAsUser).", PRIVILEGED),
+    _meta("k8s-no-privileged", "Containers are not privileged and cannot escalate", "critical", "resource",
+          POD_BEARING, "A privileged container owns the node.",
+          "Set securityContext.privileged=false and allowPrivilegeEscalation=false.", PRIVILEGED),
+    _meta("k8s-capabilities-restricted", "Containers drop all capabilities", "high", "resource", POD_BEARING,
+          "Capabilities are root privileges in pieces.",
+          "Set securityContext.capabilities.drop=['ALL']; add only NET_BIND_SERVICE (GPU: IPC_LOCK).",
+          PRIVILEGED,
+          exceptions="GPU containers (nvidia.com/gpu requested) may add IPC_LOCK for pinned memory (RDMA/EFA, "
+                     "NCCL)."),
+    _meta("k8s-no-host-path", "Pods mount no hostPath volumes", "high", "resource", POD_BEARING,
+          "hostPath exposes the node filesystem, including kubelet credentials.",
+          "Use emptyDir (medium: Memory, with sizeLimit, for /dev/shm) or a PersistentVolumeClaim.", PRIVILEGED,
+          exceptions="Model servers' larger /dev/shm is an emptyDir with medium Memory, not a hostPath."),
+    _meta("k8s-no-host-namespaces", "Pods do not share host namespaces", "high", "resource", POD_BEARING,
+          "hostNetwork/hostPID/hostIPC break the isolation between pods and the node.",
+          "Remove hostNetwork, hostPID and hostIPC (or set them false).", merge(PRIVILEGED, SEGREGATION)),
+    _meta("k8s-resources-set", "Containers set requests and limits", "medium", "resource", POD_BEARING,
+          "Requests drive scheduling and Karpenter sizing; memory limits stop one pod starving a node.",
+          "Set resources.requests.cpu/memory and resources.limits.memory (GPU: limits['nvidia.com/gpu']).",
+          CAPACITY),
+    _meta("k8s-probes", "Containers have readiness and liveness probes", "medium", "resource",
+          (*t.K8S_POD, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"),
+          "Without probes, traffic reaches pods still loading weights and hung servers are never restarted.",
+          "Add readinessProbe and livenessProbe (and a startupProbe for model loading).",
+          merge(CONTINUITY, MONITORING)),
+    _meta("k8s-image-pinned", "Images are pinned", "high", "resource", POD_BEARING,
+          "`latest` changes under a running deployment; a pinned tag or digest is reviewable.",
+          "Use an explicit version tag or an @sha256 digest in image.", SUPPLY_CHAIN),
+    _meta("k8s-seccomp-runtime-default", "Pods use the RuntimeDefault seccomp profile", "medium", "resource",
+          POD_BEARING, "Seccomp blocks syscalls that container breakouts rely on.",
+          "Set securityContext.seccompProfile.type='RuntimeDefault' on the pod.", HARDENING),
+    _meta("k8s-no-default-namespace", "Workloads are not in the default namespace", "low", "resource",
+          POD_BEARING, "Named namespaces carry the network policies, quotas and pod-security labels.",
+          "Set metadata.namespace.", SEGREGATION),
+    _meta("k8s-namespace-pod-security", "Namespaces enforce a Pod Security Standard", "medium", "resource",
+          t.K8S_NAMESPACE, "The admission controller backs up these policies at runtime.",
+          "Label the namespace pod-security.kubernetes.io/enforce=restricted (or baseline).", HARDENING,
+          exceptions="A namespace that must run privileged GPU system pods is labelled privileged and "
+                     "suppressed with its reason."),
+    _meta("k8s-pdb-for-replicated", "Replicated workloads have a PodDisruptionBudget (prod)", "medium", "stack",
+          t.K8S_SCALABLE + t.K8S_PDB,
+          "Node drains and Karpenter consolidation must not take all replicas down at once.",
+          "Add a policy/v1 PodDisruptionBudget whose selector matches the pod labels.", CONTINUITY),
+    _meta("k8s-model-server-ha-prod", "Model servers run 2+ replicas with a PDB (prod)", "high", "stack",
+          t.K8S_SCALABLE + t.K8S_PDB + t.K8S_HPA + t.KEDA_SCALED_OBJECT,
+          "One GPU node failure or drain must not take a model offline.",
+          "Set the model's min replicas (spec.replicas / autoscaler minimum) >= 2 and add a PDB.",
+          merge(CONTINUITY, AI_ROBUSTNESS)),
+    _meta("k8s-networkpolicy-per-namespace", "Every workload namespace has a NetworkPolicy", "medium",
+          "stack", POD_BEARING + t.K8S_NAMESPACE + t.K8S_NETWORK_POLICY,
+          "Without a NetworkPolicy every pod can reach every other pod, including model servers directly.",
+          "Add a networking.k8s.io/v1 NetworkPolicy (default deny plus the allowed flows) in the namespace.",
+          SEGREGATION),
+    # --- Gateway ---
+    _meta("gateway-auth", "The gateway requires a master key from a secret", "critical", "resource",
+          t.K8S_CONFIGMAP, "An open gateway gives anyone free use of the GPUs and the hosted models.",
+          "Set general_settings.master_key: os.environ/LITELLM_MASTER_KEY, fed from an External Secret.",
+          AUTHENTICATION),
+    _meta("gateway-rate-limits", "The gateway rate-limits every model", "high", "resource", t.K8S_CONFIGMAP,
+          "Per-model rpm/tpm limits protect capacity and cost from a single noisy client.",
+          "Set litellm_params.rpm and litellm_params.tpm on every model_list entry.",
+          merge(CAPACITY, AI_ROBUSTNESS)),
+    _meta("gateway-max-tokens", "The gateway caps max_tokens", "medium", "resource", t.K8S_CONFIGMAP,
+          "An uncapped completion length lets one request hold a GPU slot for minutes.",
+          "Set litellm_params.max_tokens on every model_list entry.", merge(CAPACITY, AI_ROBUSTNESS)),
+    _meta("gateway-request-logging", "The gateway logs every request", "medium", "resource", t.K8S_CONFIGMAP,
+          "Record-keeping of AI system events needs per-request logs, not only metrics.",
+          "Add an event sink to litellm_settings.success_callback (e.g. 's3_v2' or 'otel').",
+          merge(AUDIT, {"GDPR": ("Art. 5(1)(f)",)})),
+)
+
+
+@dataclass(frozen=True)
+class RegisteredPolicy:
+    meta: PolicyMeta
+    module: ModuleType
+
+    @property
+    def check(self) -> Callable[..., Any]:
+        return self.module.check
+
+    @property
+    def remediate(self) -> Callable[..., Any] | None:
+        return getattr(self.module, "remediate", None)
+
+
+def module_name(policy_id: str) -> str:
+    return f"{__package__}.checks.{policy_id.replace('-', '_')}"
+
+
+@cache
+def registry() -> dict[str, RegisteredPolicy]:
+    """Every policy by ID, with its check module imported."""
+    return {m.id: RegisteredPolicy(m, importlib.import_module(module_name(m.id))) for m in METAS}

@@ -1,0 +1,206 @@
+import csv
+import statistics
+from pathlib import Path
+
+import pytest
+
+from blueprints.catalog.gpus import GPUS
+from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.models import MODELS
+from blueprints.errors import BlueprintError
+from blueprints.sizing import SizingResult, max_throughput, size_deployment
+
+PUBLISHED = Path(__file__).parent / "catalog" / "published_throughput.csv"
+ANCHORS = Path(__file__).resolve().parents[2] / "shared" / "anchors" / "trtllm-throughput.csv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(line for line in path.read_text().splitlines() if not line.startswith("#")))
+
+
+def _relative_errors(rows: list[dict[str, str]]) -> list[float]:
+    errors = []
+    for row in rows:
+        predicted = _tok_s(row["model"], row["gpu"], int(row["tp"]), row["precision"], int(row["isl"]), int(row["osl"]))
+        errors.append(predicted / float(row["total_output_tok_s"]) - 1)
+    return errors
+
+
+def _tok_s(model: str, gpu: str, tp: int, precision: str, isl: int = 1000, osl: int = 1000) -> float:
+    return max_throughput(MODELS[model], GPUS[gpu], tp, precision, isl, osl).output_tok_s_total
+
+
+@pytest.mark.skipif(not ANCHORS.exists(), reason="shared anchors not checked out beside the repo")
+def test_matches_the_anchor_table():
+    errors = [abs(error) for error in _relative_errors(_rows(ANCHORS))]
+    assert len(errors) == 30
+    assert statistics.median(errors) <= 0.15
+    assert max(errors) <= 0.35
+
+
+@pytest.mark.parametrize("subset", ["calibration", "validation"])
+def test_matches_published_rows_it_was_and_was_not_calibrated_on(subset):
+    rows = [row for row in _rows(PUBLISHED) if row["set"] == subset]
+    errors = [abs(error) for error in _relative_errors(rows)]
+    print(f"{subset}: {len(rows)} rows, median {statistics.median(errors):.1%}, max {max(errors):.1%}")
+    # The validation rows (TP 2-8, 405B, B200 NVFP4) were never fitted to: the same bounds must hold there.
+    assert statistics.median(errors) <= 0.15
+    assert max(errors) <= 0.35
+
+
+def test_physically_plausible_across_gpus_models_and_parallelism():
+    # Each figure is printed so a reviewer can eyeball the planner beyond the published rows.
+    cases = {
+        "405b fp8 tp8 H100": _tok_s("llama-3.1-405b", "H100", 8, "fp8"),
+        "405b fp8 tp8 H200": _tok_s("llama-3.1-405b", "H200", 8, "fp8"),
+        "405b nvfp4 tp8 B200": _tok_s("llama-3.1-405b", "B200", 8, "nvfp4"),
+        "70b fp8 tp1 H200": _tok_s("llama-3.3-70b", "H200", 1, "fp8"),
+        "70b fp8 tp2 H100": _tok_s("llama-3.3-70b", "H100", 2, "fp8"),
+        "70b fp8 tp4 H100": _tok_s("llama-3.3-70b", "H100", 4, "fp8"),
+        "70b nvfp4 tp1 B200": _tok_s("llama-3.3-70b", "B200", 1, "nvfp4"),
+        "70b fp8 tp1 B200": _tok_s("llama-3.3-70b", "B200", 1, "fp8"),
+        "70b bf16 tp4 A100": _tok_s("llama-3.3-70b", "A100", 4, "bf16"),
+        "70b fp8 tp4 L40S": _tok_s("llama-3.3-70b", "L40S", 4, "fp8"),
+        "8b fp8 H100": _tok_s("llama-3.1-8b", "H100", 1, "fp8"),
+        "8b bf16 H100": _tok_s("llama-3.1-8b", "H100", 1, "bf16"),
+        "8b bf16 A100": _tok_s("llama-3.1-8b", "A100", 1, "bf16"),
+        "8b fp8 L40S": _tok_s("llama-3.1-8b", "L40S", 1, "fp8"),
+        "8b fp8 L4": _tok_s("llama-3.1-8b", "L4", 1, "fp8"),
+        "8b int4_awq A10G": _tok_s("llama-3.1-8b", "A10G", 1, "int4_awq"),
+        "8b bf16 A10G": _tok_s("llama-3.1-8b", "A10G", 1, "bf16"),
+    }
+    for name, value in cases.items():
+        print(f"{name:22} {value:10,.0f} tok/s (1000/1000)")
+    assert cases["405b fp8 tp8 H200"] > cases["405b fp8 tp8 H100"]
+    assert cases["405b nvfp4 tp8 B200"] > cases["405b fp8 tp8 H200"]
+    assert cases["70b nvfp4 tp1 B200"] > cases["70b fp8 tp1 B200"] > cases["70b fp8 tp1 H200"]
+    # More GPUs serve more in total but less per GPU than perfect scaling would promise beyond the KV gain.
+    assert cases["70b fp8 tp4 H100"] > cases["70b fp8 tp2 H100"]
+    assert cases["70b fp8 tp4 H100"] / 4 < cases["70b fp8 tp2 H100"] / 2 * 1.5
+    assert cases["8b fp8 H100"] > cases["8b bf16 H100"] > cases["8b bf16 A100"]
+    assert cases["8b fp8 H100"] > cases["8b fp8 L40S"] > cases["8b fp8 L4"]
+    assert cases["8b int4_awq A10G"] > cases["8b bf16 A10G"]
+    assert cases["70b fp8 tp4 H100"] > cases["70b bf16 tp4 A100"]
+    assert cases["70b fp8 tp4 L40S"] < cases["70b fp8 tp2 H100"]
+    assert all(10 < value < 100_000 for value in cases.values())
+
+
+def test_every_servable_combination_gives_a_finite_estimate():
+    for model in MODELS.values():
+        for gpu in GPUS.values():
+            for precision in gpu.precisions:
+                for tp in (1, 2, 4, 8):
+                    try:
+                        estimate = max_throughput(model, gpu, tp, precision, 1000, 1000)
+                    except BlueprintError as error:
+                        assert str(error).startswith("tp:")
+                        continue
+                    assert 0 < estimate.output_tok_s_total < 200_000
+                    assert estimate.concurrency >= 1
+                    assert estimate.output_tok_s_per_gpu * tp == pytest.approx(estimate.output_tok_s_total)
+
+
+def test_long_context_is_limited_by_the_kv_cache_and_costs_attention_time():
+    short = max_throughput(MODELS["llama-3.1-8b"], GPUS["H100"], 1, "fp8", 1000, 1000)
+    long = max_throughput(MODELS["llama-3.1-8b"], GPUS["H100"], 1, "fp8", 20000, 2000)
+    assert long.limited_by == "kv-cache"
+    assert long.concurrency * 22000 <= long.kv_cache_tokens
+    assert long.step_breakdown_ms["prefill_attention"] > short.step_breakdown_ms["prefill_attention"]
+    assert long.output_tok_s_total < short.output_tok_s_total / 5
+    assert short.step_breakdown_ms["allreduce"] == 0
+    tp2 = max_throughput(MODELS["llama-3.3-70b"], GPUS["H100"], 2, "fp8", 1000, 1000)
+    assert tp2.step_breakdown_ms["allreduce"] > 0
+
+
+@pytest.mark.parametrize(
+    ("model", "gpu", "tp", "precision", "isl", "message"),
+    [
+        ("llama-3.1-8b", "A10G", 1, "fp8", 1000, r"precision: fp8 is not supported .* on A10G .*allowed on"),
+        ("llama-3.1-8b", "H100", 1, "nvfp4", 1000, r"precision: nvfp4 is not supported .* on H100"),
+        ("llama-3.1-8b", "H100", 3, "fp8", 1000, r"tp: tensor-parallel size must be a power of two \(got 3"),
+        ("llama-3.1-8b", "L40S", 16, "fp8", 1000, r"tp: 16 GPUs exceed the largest L40S instance"),
+        ("llama-3.1-405b", "H100", 4, "fp8", 1000, r"tp: llama-3.1-405b at fp8 needs about \d+ GiB"),
+        ("llama-3.3-70b", "L4", 1, "fp8", 1000, r"tp: llama-3.3-70b at fp8 needs"),
+        ("llama-3.1-8b", "H100", 1, "fp8", 200_000, r"isl\+osl: 201000 tokens exceed"),
+    ],
+)
+def test_impossible_combinations_are_refused(model, gpu, tp, precision, isl, message):
+    with pytest.raises(BlueprintError, match=message):
+        max_throughput(MODELS[model], GPUS[gpu], tp, precision, isl, 1000)
+
+
+def _size(rps: float = 10.0, **overrides: object) -> SizingResult:
+    arguments: dict[str, object] = {
+        "model": MODELS["llama-3.3-70b"],
+        "gpu": GPUS["H100"],
+        "tp": 2,
+        "precision": "fp8",
+        "requests_per_second": rps,
+        "input_tokens": 1000,
+        "output_tokens": 300,
+        "ttft_p95_ms": 2000,
+        "tpot_p95_ms": 50,
+        "hosted": HOSTED_MODELS["llama-3.3-70b"],
+    }
+    arguments.update(overrides)
+    return size_deployment(**arguments)  # type: ignore[arg-type]
+
+
+def test_sizing_meets_the_slo_and_scales_replicas_with_traffic():
+    low, high = _size(1.0), _size(100.0)
+    for result in (low, high):
+        assert result.predicted_tpot_ms <= result.tpot_p95_ms
+        assert result.predicted_ttft_ms <= result.ttft_p95_ms
+        assert result.replicas * result.requests_per_second_per_replica >= result.requests_per_second
+        assert result.gpus == result.replicas * result.tp
+        assert result.nodes * result.replicas_per_node >= result.replicas
+        assert result.usd_per_month == pytest.approx(result.usd_per_hour * 730)
+    assert low.replicas == 1 and high.replicas > 10
+    # A 2-GPU replica cannot use the 1-GPU p5.4xlarge: four replicas share a p5.48xlarge.
+    assert high.instance_type == "p5.48xlarge" and high.replicas_per_node == 4
+    assert high.usd_per_1m_output_tokens < low.usd_per_1m_output_tokens
+
+
+def test_a_tighter_tpot_slo_means_smaller_batches_and_more_replicas():
+    loose, tight = _size(50.0, tpot_p95_ms=80), _size(50.0, tpot_p95_ms=25)
+    assert tight.concurrency_per_replica < loose.concurrency_per_replica
+    assert tight.replicas > loose.replicas
+
+
+def test_one_gpu_replicas_pick_the_cheapest_fitting_instance():
+    small = _size(0.5, model=MODELS["llama-3.1-8b"], gpu=GPUS["L40S"], tp=1)
+    assert small.instance_type == "g6e.xlarge" and small.nodes == 1
+
+
+def test_break_even_against_the_hosted_api():
+    result = _size(1.0)
+    assert result.break_even_requests_per_second is not None
+    below = _size(result.break_even_requests_per_second * 0.9)
+    above = _size(result.break_even_requests_per_second * 1.1)
+    assert below.self_hosting_cheaper is False and above.self_hosting_cheaper is True
+    assert above.hosted_usd_per_month == pytest.approx(
+        above.requests_per_second * 730 * 3600 * (1000 * 0.72 + 300 * 0.72) / 1e6
+    )
+    # Against a cheap hosted model a large self-hosted model never pays off.
+    big = {"model": MODELS["llama-3.1-405b"], "tp": 8, "gpu": GPUS["H100"]}
+    cheap = _size(1.0, hosted=HOSTED_MODELS["llama-3.1-8b"], **big)
+    assert cheap.break_even_requests_per_second is None and cheap.self_hosting_cheaper is False
+    assert _size(1.0, hosted=None).hosted_usd_per_month is None
+
+
+def test_spot_capacity_costs_less():
+    assert _size(10.0, capacity_type="spot").usd_per_month < _size(10.0).usd_per_month
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"tpot_p95_ms": 1}, r"tpot_p95_ms: 1 ms cannot be met"),
+        ({"ttft_p95_ms": 1}, r"ttft_p95_ms: 1 ms cannot be met"),
+        ({"requests_per_second": 0}, r"requests_per_second: must be > 0"),
+        ({"capacity_type": "reserved"}, r"capacity_type: unknown .*allowed: on-demand, spot"),
+    ],
+)
+def test_impossible_workloads_are_refused(overrides, message):
+    with pytest.raises(BlueprintError, match=message):
+        _size(**overrides)
