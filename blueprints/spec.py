@@ -692,11 +692,70 @@ class PlatformSpec(Section):
             ]
         return []
 
+    def _gateway_problems(self) -> list[str]:
+        """Rules across the gateway, cache, serving and compliance sections."""
+        gateway, cache = self.gateway, self.cache
+        names = [model.name for model in self.serving.models]
+        allowed = ", ".join(names) or "none"
+        problems: list[str] = []
+        if gateway.certificate_arn is None and gateway.domain_name is None:
+            problems.append("gateway.domain_name: needed to issue the ALB's TLS certificate (got None; set "
+                            "gateway.domain_name, or gateway.certificate_arn for an existing certificate)")
+        if gateway.hosted_zone_id is not None and (gateway.domain_name is None or gateway.certificate_arn):
+            problems.append(f"gateway.hosted_zone_id: only validates a certificate issued for gateway.domain_name "
+                            f"(got {gateway.hosted_zone_id!r}; allowed: with domain_name and without "
+                            "certificate_arn)")
+        if gateway.max_replicas is not None and gateway.max_replicas < gateway.replicas:
+            problems.append(f"gateway.max_replicas: {gateway.max_replicas} is below gateway.replicas "
+                            f"(allowed: >= {gateway.replicas})")
+        if gateway.stream_timeout_s > gateway.request_timeout_s:
+            problems.append(f"gateway.stream_timeout_s: {gateway.stream_timeout_s:g} exceeds "
+                            f"gateway.request_timeout_s (allowed: <= {gateway.request_timeout_s:g})")
+        problems += [f"gateway.model_limits: unknown model {name!r} (allowed: {allowed})"
+                     for name in gateway.model_limits if name not in names]
+        if gateway.pii_masking and not gateway.pii_patterns:
+            problems.append("gateway.pii_patterns: empty while gateway.pii_masking is on "
+                            f"(allowed: names from {', '.join(PII_PATTERNS[:4])}, ...)")
+        if gateway.inference_routing and not self.self_hosted_models:
+            problems.append("gateway.inference_routing: no self-hosted model to route to "
+                            "(got true; allowed: false when every model is hosted)")
+        if gateway.tiered_routing:
+            problems += self._tier_problems(names)
+        if cache.semantic and not cache.enabled:
+            problems.append("cache.semantic: needs cache.enabled (got semantic true with enabled false)")
+        if cache.semantic and not self.compliance.allow_hosted_models:
+            problems.append(f"cache.semantic: embeds prompts with Bedrock model {cache.semantic_embedding_model!r}, "
+                            "which compliance.allow_hosted_models false forbids (allowed: false)")
+        if cache.multi_az and cache.replica_count == 0:
+            problems.append("cache.replicas: multi_az needs at least one replica (got 0; allowed: 1-5)")
+        return problems
+
+    def _tier_problems(self, names: list[str]) -> list[str]:
+        tiers, chat = self.gateway.tiers, [model.name for model in self.chat_models]
+        if len(chat) < 2:
+            return [f"gateway.tiered_routing: needs at least two chat models (got {len(chat)}: "
+                    f"{', '.join(chat) or 'none'})"]
+        problems = [f"gateway.tiers.{field}: unknown chat model {value!r} (allowed: {', '.join(chat)})"
+                    for field, value in (("small", tiers.small), ("large", tiers.large))
+                    if value is not None and value not in chat]
+        if tiers.small is not None and tiers.small == tiers.large:
+            problems.append(f"gateway.tiers.large: must differ from gateway.tiers.small (got {tiers.large!r} for both)")
+        if tiers.model_name in names:
+            problems.append(f"gateway.tiers.model_name: {tiers.model_name!r} is already a model's name "
+                            "(allowed: a name no model uses)")
+        return problems
+
     # Derived views used by components -------------------------------------------------------------------------
 
     @property
     def self_hosted_models(self) -> list[ModelSpec]:
         return [model for model in self.serving.models if model.hosting == "self-hosted"]
+
+    @property
+    def chat_models(self) -> list[ModelSpec]:
+        """Models that answer chat completions: every self-hosted model and the hosted chat models."""
+        return [model for model in self.serving.models
+                if model.hosting == "self-hosted" or HOSTED_MODELS[model.model].kind == "chat"]
 
     @property
     def hosted_models(self) -> list[ModelSpec]:

@@ -106,9 +106,6 @@ IMAGES: dict[str, Image] = {
         repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
         source="Docker official image, ECR Public mirror; psql matching AURORA_POSTGRESQL_VERSION's major",
     ),
-    "curl": Image(
-        repository="docker.io/curlimages/curl", tag="8.16.0", source="curl/curl-container release 8.16.0",
-    ),
 }
 
 AURORA_POSTGRESQL_VERSION = "16.6"

@@ -107,6 +107,24 @@ def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) ->
     elif token.startswith("aws:s3/bucket"):
         out |= {"arn": f"arn:aws:s3:::{physical}", "bucket": inputs.get("bucket") or physical,
                 "id": inputs.get("bucket") or physical}
+    elif token == "aws:rds/cluster:Cluster":
+        host = f"{physical}.cluster-{_short_hash(physical)}.{region}.rds.amazonaws.com"
+        out |= {
+            "endpoint": host, "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"), "port": 5432,
+            "clusterResourceId": f"cluster-{_short_hash(physical).upper()}",
+            "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:cluster:{physical}",
+            "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:"
+                                                f"rds!cluster-{_short_hash(physical)}-AbCdEf",
+                                   "secretStatus": "active", "kmsKeyId": inputs.get("masterUserSecretKmsKeyId")}],
+        }
+    elif token == "aws:opensearch/serverlessCollection:ServerlessCollection":
+        collection_id = _short_hash(physical, "aoss")
+        out |= {"id": collection_id, "arn": f"arn:aws:aoss:{region}:{ACCOUNT_ID}:collection/{collection_id}",
+                "collectionEndpoint": f"https://{collection_id}.{region}.aoss.amazonaws.com"}
+    elif token == "aws:secretsmanager/secret:Secret":
+        out |= {"arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{physical}-AbCdEf"}
+    elif token == "aws:lambda/function:Function":
+        out |= {"arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{physical}"}
     elif token == "aws:cloudwatch/logGroup:LogGroup":
         out |= {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"}
     return out

@@ -84,7 +84,7 @@ KARPENTER_NODEPOOL_LIMIT = "karpenter_nodepools_limit"
 KARPENTER_NODECLAIMS_CREATED = "karpenter_nodeclaims_created_total"
 KEDA_SCALER_ERRORS = "keda_scaler_detail_errors_total"
 
-# kube-state-metrics
+# kube-state-metrics (node labels need the chart's metricLabelsAllowlist)
 KSM_NODE_LABELS = "kube_node_labels"
 
 
@@ -93,15 +93,25 @@ def le_label(bound: float) -> str:
     return repr(float(bound))
 
 
-def bucket_at_or_below(buckets: tuple[float, ...], threshold_seconds: float) -> float:
-    """The largest bucket bound <= the threshold: a request counts as good only when it surely met the SLO.
+def interpolated_good(buckets: tuple[float, ...], threshold_seconds: float) -> list[tuple[float, float]]:
+    """(bucket bound, weight) pairs whose weighted sum estimates the count of events <= the threshold.
 
-    A threshold below the smallest bucket cannot be measured from the histogram: that is an error, not a guess.
+    Exact when the threshold is a bucket bound; between two bounds, linear interpolation (the same assumption
+    `histogram_quantile` makes). A threshold past the largest finite bucket cannot be measured: that is an error.
     """
-    eligible = [bound for bound in buckets if bound <= threshold_seconds + 1e-12]
-    if not eligible:
+    if any(abs(bound - threshold_seconds) < 1e-12 for bound in buckets):
+        return [(next(b for b in buckets if abs(b - threshold_seconds) < 1e-12), 1.0)]
+    above = [bound for bound in buckets if bound > threshold_seconds]
+    if not above:
         raise ValueError(
-            f"threshold {threshold_seconds * 1000:g} ms is below the smallest histogram bucket "
-            f"({buckets[0] * 1000:g} ms)"
+            f"threshold {threshold_seconds * 1000:g} ms is above the largest histogram bucket "
+            f"({buckets[-1] * 1000:g} ms)"
         )
-    return max(eligible)
+    hi = min(above)
+    below = [bound for bound in buckets if bound < threshold_seconds]
+    lo = max(below) if below else 0.0
+    fraction = (threshold_seconds - lo) / (hi - lo)
+    pairs = [(hi, fraction)]
+    if below:
+        pairs.insert(0, (lo, 1.0 - fraction))
+    return pairs

@@ -1,0 +1,50 @@
+# The README's commands. Everything runs offline: no cloud credentials, no Pulumi CLI.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PRESET ?= regulated-industry
+ENV ?= prod
+FORMAT ?= text
+OUT ?= out/$(PRESET)-$(ENV)
+# Debian packages the integration tests run for real: Redis (LiteLLM cache), PostgreSQL (pgvector schema),
+# promtool (Prometheus rules).
+SYSTEM_PACKAGES := redis-server postgresql prometheus
+
+.PHONY: plan render check test lint system-deps matrix clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+plan: $(VENV)/.installed  ## offline plan of a preset: make plan PRESET=saas ENV=dev FORMAT=md
+	$(PY) -m blueprints plan --preset $(PRESET) --env $(ENV) --format $(FORMAT)
+
+render: $(VENV)/.installed  ## every generated artifact into $(OUT)
+	$(PY) -m blueprints render --preset $(PRESET) --env $(ENV) --out $(OUT)
+
+check: $(VENV)/.installed  ## policy verdicts for a preset
+	$(PY) -m blueprints check --preset $(PRESET) --env $(ENV)
+
+system-deps:  ## Debian packages the integration tests start for real
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  $$SUDO systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true; \
+	fi
+
+test: $(VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,350 @@
+"""Prometheus recording and alerting rules generated from the spec: SLO burn rates, GPU health, capacity, cost.
+
+`rule_files(spec)` returns plain rule files (`{"groups": [...]}`) keyed by file name; the Observability component
+deploys each as a PrometheusRule (or an AMP rule-group namespace) and tests run promtool on them.
+
+SLOs follow the multi-window, multi-burn-rate recipe of the Google SRE workbook (chapter "Alerting on SLOs"):
+every SLI is the ratio of bad events to all events over a window; an alert fires when both its long and its short
+window burn the error budget faster than the factor (14.4x over 1h/5m and 6x over 6h/30m page; 1x over 3d/6h files
+a ticket). Latency SLIs count a request as good when it is at or under the SLO's threshold, read from histogram
+buckets; the error budget of a p95 threshold is 5% of requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from blueprints.catalog.instances import INSTANCES, SPOT_PRICE_FRACTION, instances_for
+from blueprints.observability import metrics as m
+from blueprints.spec import ModelSpec, PlatformSpec
+
+Rule = dict[str, Any]
+Severity = Literal["critical", "warning"]
+SloKind = Literal["ttft", "tpot", "availability", "errors"]
+
+RUNBOOKS = "docs/runbooks.md"
+LATENCY_PERCENTILE_BUDGET = 0.05
+"""The SLOs state 95th-percentile latencies: 5% of requests may be slower."""
+HOURS_PER_MONTH = 730
+
+# Operational thresholds that no spec field states; each with the reason for its value.
+GPU_TEMP_CELSIUS = 85
+"""Data-centre GPUs (H100/H200/L40S) start clock throttling in the high 80s C."""
+KV_CACHE_SATURATED = 0.9
+"""Above 90% KV-cache blocks in use, new requests wait or running ones are preempted."""
+NODEPOOL_LIMIT_NEAR = 0.9
+"""At 90% of a NodePool's GPU limit, the next scale-out may not fit."""
+
+
+@dataclass(frozen=True)
+class BurnWindow:
+    long: str
+    short: str
+    factor: float
+    severity: Severity
+
+
+BURN_WINDOWS = (
+    BurnWindow("1h", "5m", 14.4, "critical"),
+    BurnWindow("6h", "30m", 6.0, "critical"),
+    BurnWindow("3d", "6h", 1.0, "warning"),
+)
+SLI_WINDOWS = ("5m", "30m", "1h", "6h", "3d")
+SLI_RECORD = "slo:sli_error:ratio_rate"
+
+
+@dataclass(frozen=True)
+class Sli:
+    """One SLI of one model: the PromQL of its bad-event ratio over a window, and its objective."""
+
+    kind: SloKind
+    model: str
+    objective: float
+    source: str
+    """Human-readable: where the events are counted."""
+    bad_ratio: str
+    """PromQL with `{window}` where the range goes."""
+
+    @property
+    def budget(self) -> float:
+        return 1.0 - self.objective
+
+
+ALERT_NAMES: dict[SloKind, str] = {
+    "ttft": "ModelTTFTBudgetBurn",
+    "tpot": "ModelTPOTBudgetBurn",
+    "availability": "ModelAvailabilityBudgetBurn",
+    "errors": "ModelErrorBudgetBurn",
+}
+SLO_TITLES: dict[SloKind, str] = {
+    "ttft": "time to first token",
+    "tpot": "time per output token",
+    "availability": "availability",
+    "errors": "backend error ratio",
+}
+
+
+def number(value: float) -> str:
+    """A float as PromQL reads it, without binary noise (14.4 * 0.05 -> 0.72)."""
+    return f"{value:.10g}"
+
+
+def _selector(**labels: str) -> str:
+    return "{" + ",".join(f'{key}="{value}"' for key, value in labels.items()) + "}"
+
+
+def _latency_bad_ratio(histogram: str, buckets: tuple[float, ...], threshold_ms: float, **labels: str) -> str:
+    """1 - (requests at or under the threshold / all requests), from a histogram's buckets."""
+    terms = []
+    for bound, weight in m.interpolated_good(buckets, threshold_ms / 1000):
+        series = f"sum(rate({histogram}_bucket{_selector(**labels, le=m.le_label(bound))}[{{window}}]))"
+        terms.append(series if weight == 1.0 else f"{series} * {number(weight)}")
+    good = " + ".join(terms)
+    return f"1 - (({good}) / sum(rate({histogram}_count{_selector(**labels)}[{{window}}])))"
+
+
+def _counter_ratio(bad: str, total: str) -> str:
+    """Bad events / all events; no bad series at all reads as 0, no events at all as no data."""
+    return f"(sum(rate({bad}[{{window}}])) or vector(0)) / sum(rate({total}[{{window}}]))"
+
+
+def slis(spec: PlatformSpec) -> list[Sli]:
+    """Every SLI of every model. Latency of self-hosted models is read at trtllm-serve; Bedrock models' time to
+    first token at the gateway. LiteLLM records no per-request time per output token (its per-token latency
+    divides the whole latency by the output tokens), so TPOT is an SLI of self-hosted models only."""
+    result: list[Sli] = []
+    for model in spec.serving.models:
+        gateway = {m.GATEWAY_MODEL_LABEL: model.name}
+        if model.hosting == "self-hosted":
+            served = {m.MODEL_LABEL: model.name}
+            result.append(Sli("ttft", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "trtllm-serve",
+                              _latency_bad_ratio(m.TRTLLM_TTFT, m.TRTLLM_TTFT_BUCKETS, model.slo.ttft_p95_ms,
+                                                 **served)))
+            result.append(Sli("tpot", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "trtllm-serve",
+                              _latency_bad_ratio(m.TRTLLM_TPOT, m.TRTLLM_TPOT_BUCKETS, model.slo.tpot_p95_ms,
+                                                 **served)))
+        else:
+            result.append(Sli("ttft", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "the gateway (streaming requests)",
+                              _latency_bad_ratio(m.LITELLM_TTFT, m.LITELLM_LATENCY_BUCKETS, model.slo.ttft_p95_ms,
+                                                 **gateway)))
+        result.append(Sli(
+            "availability", model.name, model.slo.availability, "the gateway (5xx answers to clients)",
+            _counter_ratio(m.LITELLM_REQUESTS + _selector(**gateway).replace("}", ',status_code=~"5.."}'),
+                           m.LITELLM_REQUESTS + _selector(**gateway)),
+        ))
+        result.append(Sli(
+            "errors", model.name, 1 - model.slo.max_error_ratio, "the gateway (failed backend calls)",
+            _counter_ratio(m.LITELLM_DEPLOYMENT_FAILURES + _selector(**gateway),
+                           m.LITELLM_DEPLOYMENT_REQUESTS + _selector(**gateway)),
+        ))
+    return result
+
+
+def _alert(name: str, expr: str, severity: Severity, summary: str, description: str, for_: str | None = None,
+           **labels: str) -> Rule:
+    rule: Rule = {"alert": name, "expr": expr}
+    if for_:
+        rule["for"] = for_
+    rule["labels"] = {"severity": severity, **labels}
+    rule["annotations"] = {"summary": summary, "description": description,
+                           "runbook_url": f"{RUNBOOKS}#{name.lower()}"}
+    return rule
+
+
+def _slo_groups(spec: PlatformSpec) -> list[dict[str, Any]]:
+    records: list[Rule] = []
+    alerts: list[Rule] = []
+    for sli in slis(spec):
+        labels = {"model": sli.model, "slo": sli.kind}
+        for window in SLI_WINDOWS:
+            records.append({"record": SLI_RECORD + window, "expr": sli.bad_ratio.replace("{window}", window),
+                            "labels": labels})
+        for burn in BURN_WINDOWS:
+            threshold = burn.factor * sli.budget
+            if threshold >= 1:
+                continue  # a ratio never exceeds 1: this burn rate cannot be observed for so loose an objective
+            long_, short = (f"{SLI_RECORD}{window}{_selector(**labels)}" for window in (burn.long, burn.short))
+            alerts.append(_alert(
+                ALERT_NAMES[sli.kind],
+                f"{long_} > {number(threshold)} and {short} > {number(threshold)}",
+                burn.severity,
+                f"{sli.model}: {SLO_TITLES[sli.kind]} error budget burning {number(burn.factor)}x too fast",
+                f"Over {burn.long} (and still over {burn.short}) {{{{ $value | humanizePercentage }}}} of "
+                f"{sli.model}'s requests missed the {SLO_TITLES[sli.kind]} objective (measured at {sli.source}); "
+                f"the objective allows {number(sli.budget * 100)}%. At this rate the 30-day budget lasts "
+                f"{number(30 / burn.factor)} days.",
+                burn_window=f"{burn.long}/{burn.short}", model=sli.model, slo=sli.kind,
+            ))
+    return [{"name": "slo-sli", "rules": records}, {"name": "slo-burn-rate", "rules": alerts}]
+
+
+def _serving_group(spec: PlatformSpec) -> dict[str, Any]:
+    by_model = f"sum by ({m.MODEL_LABEL})"
+    waiting = f"{by_model} ({m.TRTLLM_REQUESTS_WAITING})"
+    return {"name": "serving", "rules": [
+        _alert(
+            "ModelKVCacheSaturated",
+            f"avg by ({m.MODEL_LABEL}) ({m.TRTLLM_KV_CACHE_UTILIZATION}) > {number(KV_CACHE_SATURATED)}",
+            "warning", "{{ $labels.model }}: KV cache {{ $value | humanizePercentage }} full",
+            "The model's replicas have used more than "
+            f"{number(KV_CACHE_SATURATED * 100)}% of their KV-cache blocks for 10 minutes: new requests wait and "
+            "long ones may be preempted. The autoscaler should be adding replicas.",
+            for_="10m",
+        ),
+        _alert(
+            "ModelQueueGrowing",
+            f"{waiting} > {by_model} ({m.TRTLLM_REQUESTS_RUNNING}) and deriv({waiting}[15m:1m]) > 0",
+            "warning", "{{ $labels.model }}: request queue is growing",
+            "More requests are waiting than running, and the queue has grown for 10 minutes: demand exceeds "
+            "the replicas' capacity and time to first token will follow.",
+            for_="10m",
+        ),
+    ]}
+
+
+def _gpu_group() -> dict[str, Any]:
+    return {"name": "gpu-health", "rules": [
+        _alert(
+            "GPUXidError", f"{m.DCGM_XID} > 0", "critical",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID {{ $value }}",
+            "The NVIDIA driver reported an XID error on this GPU. XIDs 48, 63, 64, 74, 79, 92, 94 and 95 mean "
+            "memory or interconnect faults or a GPU that fell off the bus: drain the node.",
+        ),
+        _alert(
+            "GPUTemperatureHigh", f"{m.DCGM_TEMP} > {GPU_TEMP_CELSIUS}", "warning",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} at {{ $value }} C",
+            f"The GPU has been above {GPU_TEMP_CELSIUS} C for 10 minutes; it throttles its clocks and serving "
+            "latency rises.",
+            for_="10m",
+        ),
+        _alert(
+            "GPUMemoryErrors",
+            f"increase({m.DCGM_ECC_DBE}[10m]) > 0 or {m.DCGM_ROW_REMAP_FAILURE} > 0", "critical",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} has uncorrectable memory errors",
+            "Double-bit ECC errors or a failed row remapping: results computed on this GPU can be wrong. "
+            "Drain the node and let Karpenter replace it.",
+        ),
+    ]}
+
+
+def _capacity_group() -> dict[str, Any]:
+    gpu = '{resource_type="nvidia.com/gpu"}'
+    return {"name": "capacity", "rules": [
+        _alert(
+            "KarpenterProvisioningFailures",
+            f'sum by (error) (increase({m.KARPENTER_CLOUDPROVIDER_ERRORS}{{method="Create"}}[15m])) > 0',
+            "warning", "Karpenter cannot launch nodes: {{ $labels.error }}",
+            "Karpenter's EC2 launches have failed for 15 minutes (insufficient capacity, quota or permissions). "
+            "Pods stay pending and new model replicas do not start.",
+            for_="15m",
+        ),
+        _alert(
+            "KarpenterNodePoolGPULimitNear",
+            f"{m.KARPENTER_NODEPOOL_USAGE}{gpu} / {m.KARPENTER_NODEPOOL_LIMIT}{gpu} >= {number(NODEPOOL_LIMIT_NEAR)}",
+            "warning", "NodePool {{ $labels.nodepool }} uses {{ $value | humanizePercentage }} of its GPU limit",
+            "The pool's GPU limit (cluster.gpu_pools[].max_gpus, or the planner's value) is nearly reached: the "
+            "next scale-out may not fit.",
+            for_="15m",
+        ),
+        _alert(
+            "KEDAScalerErrors",
+            f"sum by (exported_namespace, scaledObject) (rate({m.KEDA_SCALER_ERRORS}[5m])) > 0",
+            "warning", "KEDA cannot read the scaling metric of {{ $labels.scaledObject }}",
+            "The scaler has failed for 10 minutes: the model's replica count is frozen while traffic changes.",
+            for_="10m",
+        ),
+    ]}
+
+
+def _fallback_group(spec: PlatformSpec) -> dict[str, Any] | None:
+    rules = []
+    for name in spec.gateway.fallbacks:
+        model = next(model for model in spec.serving.models if model.name == name)
+        sel = _selector(**{m.GATEWAY_MODEL_LABEL: name})
+        fallbacks = " + ".join(f"(sum(rate({metric}{sel}[15m])) or vector(0))"
+                               for metric in (m.LITELLM_FALLBACKS_OK, m.LITELLM_FALLBACKS_FAILED))
+        threshold = model.slo.max_error_ratio
+        rules.append(_alert(
+            "GatewayFallbackRateHigh",
+            f"({fallbacks}) / sum(rate({m.LITELLM_REQUESTS}{sel}[15m])) > {number(threshold)}",
+            "warning", f"{name}: {{{{ $value | humanizePercentage }}}} of requests fall back",
+            f"More than {number(threshold * 100)}% (the model's max_error_ratio) of {name}'s requests were "
+            f"answered by a fallback ({', '.join(spec.gateway.fallbacks[name])}) for 10 minutes: the primary is "
+            "failing or saturated.",
+            for_="10m", model=name,
+        ))
+    return {"name": "gateway", "rules": rules} if rules else None
+
+
+def instance_prices(spec: PlatformSpec) -> dict[tuple[str, str], float]:
+    """(instance type, capacity type) -> USD/hour for every node type the platform may run; "" = managed node
+    group (no Karpenter capacity-type label)."""
+    prices = {(spec.cluster.system_nodes.instance_type, ""): INSTANCES[spec.cluster.system_nodes.instance_type]
+              .usd_per_hour} if spec.cluster.system_nodes.instance_type in INSTANCES else {}
+    for pool in spec.cluster.gpu_pools:
+        candidates = [INSTANCES[name] for name in pool.instance_types if name in INSTANCES] or instances_for(pool.gpu)
+        for instance in candidates:
+            prices[(instance.name, "on-demand")] = instance.usd_per_hour
+            prices[(instance.name, "spot")] = instance.usd_per_hour * SPOT_PRICE_FRACTION
+    return prices
+
+
+def _cost_group(spec: PlatformSpec) -> dict[str, Any]:
+    price_record = "blueprints:instance_price:usd_per_hour"
+    rules: list[Rule] = [
+        {"record": price_record, "expr": f"vector({number(price)})",
+         "labels": {"instance_type": instance_type, "capacity_type": capacity_type}}
+        for (instance_type, capacity_type), price in sorted(instance_prices(spec).items())
+    ]
+    nodes = (f'label_replace(label_replace({m.KSM_NODE_LABELS}, "instance_type", "$1", '
+             f'"label_node_kubernetes_io_instance_type", "(.+)"), "capacity_type", "$1", '
+             f'"label_karpenter_sh_capacity_type", "(.*)")')
+    rules += [
+        {"record": "blueprints:node_cost:usd_per_hour",
+         "expr": f"max by (node, instance_type, capacity_type) ({nodes}) "
+                 f"* on (instance_type, capacity_type) group_left() {price_record}"},
+        {"record": "blueprints:cluster_cost:usd_per_hour", "expr": "sum(blueprints:node_cost:usd_per_hour)"},
+        {"record": "blueprints:gateway_spend:usd_per_hour", "expr": f"sum(rate({m.LITELLM_SPEND}[1h])) * 3600"},
+        {"record": "blueprints:tokens:per_hour", "expr": f"sum(rate({m.LITELLM_TOTAL_TOKENS}[1h])) * 3600"},
+        {"record": "blueprints:platform_cost:usd_per_hour",
+         "expr": "sum(blueprints:cluster_cost:usd_per_hour or vector(0)) "
+                 "+ sum(blueprints:gateway_spend:usd_per_hour or vector(0))"},
+        {"record": "blueprints:cost_per_million_tokens:usd",
+         "expr": "blueprints:platform_cost:usd_per_hour / blueprints:tokens:per_hour * 1e6"},
+    ]
+    if spec.budget.monthly_usd is not None:
+        rules.append(_alert(
+            "PlatformCostAboveBudget",
+            f"blueprints:platform_cost:usd_per_hour * {HOURS_PER_MONTH} > {number(spec.budget.monthly_usd)}",
+            "warning", "Run rate ${{ $value | humanize }}/month is above the budget",
+            f"Nodes plus gateway spend in this region, projected over a month, exceed budget.monthly_usd "
+            f"(${number(spec.budget.monthly_usd)}) for 6 hours. AWS Budgets alerts on the bill; this alert comes "
+            "days earlier.",
+            for_="6h",
+        ))
+    return {"name": "cost", "rules": rules}
+
+
+def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
+    """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
+    files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
+    if spec.self_hosted_models:
+        files["serving.rules.yaml"] = {"groups": [_serving_group(spec)]}
+    if spec.cluster.gpu_pools:
+        files["gpu.rules.yaml"] = {"groups": [_gpu_group()]}
+        files["capacity.rules.yaml"] = {"groups": [_capacity_group()]}
+    fallback = _fallback_group(spec)
+    if fallback:
+        files["gateway.rules.yaml"] = {"groups": [fallback]}
+    files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
+    return files
+
+
+def alert_names(spec: PlatformSpec) -> set[str]:
+    return {rule["alert"] for file in rule_files(spec).values() for group in file["groups"]
+            for rule in group["rules"] if "alert" in rule}
+
+
+def model_slis(spec: PlatformSpec, model: ModelSpec) -> list[Sli]:
+    return [sli for sli in slis(spec) if sli.model == model.name]

@@ -1,0 +1,153 @@
+"""One step of a gated rollout: measure the candidate, judge it, then advance, hold, or roll back.
+
+Gates (each a `GateResult`, failing closed when nothing was measured):
+- error ratio, p95 TTFT and p95 TPOT of the candidate over the window, against the model's SLOs in the spec
+  (`serving.models[].slo`) unless thresholds are given;
+- optionally a load-test result (`python -m blueprints loadtest --out DIR`, its `summary.json`): every gate it
+  recorded must have passed;
+- optionally a golden-set evaluation score file, JSON `{"score": float, "version": str?}`, against a minimum.
+A candidate that served fewer than `min_requests` requests in the window is not judged on live metrics: it
+is held (nothing changes) unless only offline gates can judge it (weight 0, load test or evaluation given).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from blueprints.errors import BlueprintError
+from blueprints.loadtest.gates import GateResult
+from blueprints.operations import versions as moves
+from blueprints.operations.metrics import CanaryMetrics, MetricsSource
+from blueprints.operations.stack_file import StackFile
+from blueprints.spec import ModelSpec
+
+Status = Literal["advanced", "promoted", "held", "rolled-back"]
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_error_ratio: float = Field(ge=0, le=1)
+    ttft_p95_ms: float = Field(gt=0)
+    tpot_p95_ms: float = Field(gt=0)
+    min_requests: int = Field(50, ge=0)
+    min_eval_score: float | None = None
+
+    @classmethod
+    def for_model(cls, model: ModelSpec, **overrides: Any) -> Thresholds:
+        """The model's SLOs, with any threshold given explicitly taking precedence."""
+        slo = model.slo
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return cls(**{
+            "max_error_ratio": slo.max_error_ratio, "ttft_p95_ms": slo.ttft_p95_ms, "tpot_p95_ms": slo.tpot_p95_ms,
+            **given,
+        })
+
+
+class EvalScore(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    score: float
+    version: str | None = None
+
+
+class StepOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    model: str
+    metrics: CanaryMetrics
+    gates: list[GateResult]
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def _gate(name: str, threshold: float, observed: float | None, higher_is_better: bool = False) -> GateResult:
+    within = observed is not None and (observed >= threshold if higher_is_better else observed <= threshold)
+    return GateResult(gate=name, threshold=threshold, observed=observed, passed=within)
+
+
+def metric_gates(metrics: CanaryMetrics, thresholds: Thresholds) -> list[GateResult]:
+    return [
+        _gate("max_error_ratio", thresholds.max_error_ratio, metrics.error_ratio),
+        _gate("ttft_p95_ms", thresholds.ttft_p95_ms, metrics.ttft_p95_ms),
+        _gate("tpot_p95_ms", thresholds.tpot_p95_ms, metrics.tpot_p95_ms),
+    ]
+
+
+def _read_json(path: Path, flag: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BlueprintError(f"{flag}: cannot read {str(path)!r} ({error})") from None
+
+
+def loadtest_gate(summary_path: Path) -> GateResult:
+    """Passes when the load test measured requests and every gate it recorded passed."""
+    summary = _read_json(summary_path, "--loadtest")
+    if not isinstance(summary, dict) or "gate_results" not in summary or "summary" not in summary:
+        raise BlueprintError(f"--loadtest: {str(summary_path)!r} is not a loadtest summary.json (no gate_results)")
+    results = summary["gate_results"]
+    failed = sum(1 for result in results if not result.get("passed"))
+    measured = summary["summary"].get("requests", 0) > 0
+    return GateResult(gate="loadtest_failed_gates", threshold=0, observed=float(failed) if measured else None,
+                      passed=measured and failed == 0)
+
+
+def eval_gate(score_path: Path, thresholds: Thresholds, candidate: str) -> GateResult:
+    if thresholds.min_eval_score is None:
+        raise BlueprintError("--min-eval-score: required with --eval (got none)")
+    try:
+        score = EvalScore.model_validate(_read_json(score_path, "--eval"))
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"]
+        raise BlueprintError(f"--eval: {str(score_path)!r} needs a numeric `score` ({problem})") from None
+    if score.version not in (None, candidate):
+        raise BlueprintError(f"--eval: the score is for version {score.version!r}, the candidate is {candidate!r}")
+    return _gate("eval_score", thresholds.min_eval_score, score.score, higher_is_better=True)
+
+
+def step(
+    stack_file: StackFile,
+    model: str,
+    source: MetricsSource,
+    thresholds: Thresholds,
+    window: timedelta,
+    now: datetime,
+    steps: tuple[int, ...] = moves.DEFAULT_CANARY_STEPS,
+    loadtest: Path | None = None,
+    evaluation: Path | None = None,
+    actor: str | None = None,
+) -> StepOutcome:
+    before = moves.current_versions(stack_file, model)
+    candidate = before.get("candidate")
+    if not candidate:
+        raise BlueprintError(
+            f"--model: {model!r} has no candidate version to roll out (start one with `model promote --canary`)"
+        )
+    extra = [loadtest_gate(loadtest)] if loadtest else []
+    extra += [eval_gate(evaluation, thresholds, candidate)] if evaluation else []
+    metrics = source.measure(model, candidate, window, now)
+    # Too little traffic says nothing about the candidate: judge only the offline gates, and hold unless they
+    # are all there is to judge (a blue-green candidate at 0 %, checked by load test and evaluation).
+    insufficient = (metrics.requests or 0) < thresholds.min_requests
+    gates = extra if insufficient else [*metric_gates(metrics, thresholds), *extra]
+    evidence = [gate.model_dump(mode="json") for gate in gates]
+    outcome = {"model": model, "metrics": metrics, "gates": gates, "before": before}
+    failed = [gate.gate for gate in gates if not gate.passed]
+    if failed:
+        after = moves.abort(before)
+        moves.apply_change(stack_file, model, "auto-rollback", f"gates failed: {', '.join(failed)}", after,
+                           evidence, actor)
+        return StepOutcome(status="rolled-back", after=after, **outcome)
+    if insufficient and (before["candidate_weight"] > 0 or not extra):
+        return StepOutcome(status="held", after=before, **outcome)
+    after, action = moves.advance(before, steps)
+    moves.apply_change(stack_file, model, action, f"gates passed at {before['candidate_weight']}%", after,
+                       evidence, actor)
+    return StepOutcome(status="promoted" if action == "promote" else "advanced", after=after, **outcome)

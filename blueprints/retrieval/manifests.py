@@ -1,0 +1,176 @@
+"""Kubernetes objects of the retrieval namespace, as plain manifests (pure: validated by kubernetes-validate in
+tests and applied by the components through pulumi_kubernetes)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from blueprints.components.cluster import SYSTEM_NODE_LABEL
+from blueprints.retrieval.catalog import EmbeddingModel
+from blueprints.versions import IMAGES
+
+PART_OF = "llm-platform"
+ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
+EMBEDDINGS_PORT = 8080
+RESTRICTED = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def labels(name: str, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/component": component}
+
+
+def content_hash(text: str) -> str:
+    """Short digest used in names of immutable objects (a schema change creates a new ConfigMap and Job)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def namespace(name: str, extra_labels: dict[str, str]) -> dict[str, Any]:
+    """A namespace held to the `restricted` Pod Security Standard."""
+    return {
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": {
+            **labels(name, "namespace"), **extra_labels,
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+        }},
+    }
+
+
+def network_policies(ns: str, open_ports: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Deny all ingress except from pods of the same namespace, then open `open_ports` (app name -> ports) to
+    every namespace of the cluster (the gateway and applications)."""
+    policies = [{
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "same-namespace-only", "namespace": ns, "labels": labels("retrieval", "network")},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [{"podSelector": {}}]}]},
+    }]
+    for app, ports in open_ports.items():
+        policies.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"{app}-from-cluster", "namespace": ns, "labels": labels(app, "network")},
+            "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": app}},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [{"namespaceSelector": {}}],
+                             "ports": [{"protocol": "TCP", "port": port} for port in ports]}],
+            },
+        })
+    return policies
+
+
+def artifact_config_map(name: str, ns: str, kind: str, data: dict[str, str]) -> dict[str, Any]:
+    """A generated config as a ConfigMap that `render` writes out as files of `kind`."""
+    return {
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns, "labels": labels(name, "config"),
+                     "annotations": {ARTIFACT_ANNOTATION: kind}},
+        "data": data,
+    }
+
+
+def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[dict[str, Any]]:
+    """Deployment + Service (+ PDB when replicated) of text-embeddings-inference serving `model` on CPU."""
+    name = "embeddings"
+    selector = {"app.kubernetes.io/name": name}
+    http = {"httpGet": {"path": "/health", "port": "http"}}
+    container = {
+        "name": "tei",
+        "image": IMAGES["text-embeddings-inference"].ref,
+        "args": ["--model-id", model.hf_repo, "--revision", model.hf_revision, "--port", str(EMBEDDINGS_PORT),
+                 "--max-client-batch-size", "64", "--auto-truncate"],
+        "env": [{"name": "HUGGINGFACE_HUB_CACHE", "value": "/data"}, {"name": "HOME", "value": "/tmp"}],
+        "ports": [{"name": "http", "containerPort": EMBEDDINGS_PORT}],
+        # Weights are downloaded at start: allow up to 10 minutes before liveness applies.
+        "startupProbe": {**http, "periodSeconds": 10, "failureThreshold": 60},
+        "readinessProbe": {**http, "periodSeconds": 10},
+        "livenessProbe": {**http, "periodSeconds": 20, "failureThreshold": 3},
+        "resources": {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
+    }
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": ns, "labels": labels(name, "embeddings")},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": selector},
+                "template": {
+                    "metadata": {"labels": labels(name, "embeddings")},
+                    "spec": {
+                        "automountServiceAccountToken": False,
+                        "securityContext": {**RESTRICTED, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000},
+                        "nodeSelector": SYSTEM_NODE_LABEL,
+                        "topologySpreadConstraints": [{
+                            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector},
+                        }],
+                        "containers": [container],
+                        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "10Gi"}},
+                                    {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": ns, "labels": labels(name, "embeddings")},
+            "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+        },
+    ]
+    if replicas > 1:
+        objects.append({
+            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "namespace": ns, "labels": labels(name, "embeddings")},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+        })
+    return objects
+
+
+def schema_job(name: str, ns: str, config_map: str, credentials_secret: str, host: str, database: str
+               ) -> dict[str, Any]:
+    """A Job that applies the generated SQL schema with psql as the RDS-managed master user (TLS required)."""
+    from_secret = [
+        {"name": env, "valueFrom": {"secretKeyRef": {"name": credentials_secret, "key": key}}}
+        for env, key in (("PGUSER", "username"), ("PGPASSWORD", "password"))
+    ]
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name, "namespace": ns, "labels": labels("vector-schema", "schema")},
+        "spec": {
+            "backoffLimit": 10,
+            "activeDeadlineSeconds": 1800,
+            "template": {
+                "metadata": {"labels": labels("vector-schema", "schema")},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {**RESTRICTED, "runAsUser": 70, "runAsGroup": 70},
+                    "nodeSelector": SYSTEM_NODE_LABEL,
+                    "containers": [{
+                        "name": "psql",
+                        "image": IMAGES["postgres-client"].ref,
+                        "command": ["psql", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+                                    "-f", "/schema/schema.sql"],
+                        "env": [{"name": "PGHOST", "value": host}, {"name": "PGPORT", "value": "5432"},
+                                {"name": "PGDATABASE", "value": database},
+                                {"name": "PGSSLMODE", "value": "require"}, *from_secret],
+                        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                                      "limits": {"cpu": "500m", "memory": "128Mi"}},
+                        "securityContext": CONTAINER_SECURITY,
+                        "volumeMounts": [{"name": "schema", "mountPath": "/schema", "readOnly": True}],
+                    }],
+                    "volumes": [{"name": "schema", "configMap": {"name": config_map}}],
+                },
+            },
+        },
+    }

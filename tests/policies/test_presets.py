@@ -1,0 +1,35 @@
+"""The packs against the real program: every preset x environment is clean of mandatory baseline
+violations, regulated-industry is clean of mandatory regulated violations, and startup-mvp measured against
+regulated produces the specific violations a startup MVP is expected to have (the pack bites)."""
+
+import pytest
+
+from blueprints.commands.check import check_graph
+from tests.conftest import PRESET_ENVS
+
+
+def _mandatory(graph, pack: str) -> list[str]:
+    return sorted(f"{v.policy}: {v.urn}: {v.message}" for r in check_graph(graph, [pack])
+                  for v in r.violations if v.level == "mandatory")
+
+
+@pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
+def test_baseline_has_no_mandatory_violations(graph_of, preset: str, env: str) -> None:
+    assert _mandatory(graph_of(preset, env), "baseline") == []
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_regulated_industry_passes_the_regulated_pack(graph_of, env: str) -> None:
+    assert _mandatory(graph_of("regulated-industry", env), "regulated") == []
+
+
+def test_startup_mvp_fails_the_regulated_pack_where_expected(graph_of) -> None:
+    violated = {line.split(":", 1)[0] for line in _mandatory(graph_of("startup-mvp", "prod"), "regulated")}
+    assert {"residency-declared", "eks-private-endpoint"} <= violated
+
+
+def test_no_policy_fails_to_evaluate_on_any_preset(graph_of) -> None:
+    for preset, env in PRESET_ENVS:
+        for result in check_graph(graph_of(preset, env), ["baseline", "cost-guardrails", "kubernetes-workloads",
+                                                          "regulated"]):
+            assert not [v.message for v in result.violations if v.cannot_evaluate], (preset, env, result.pack)
