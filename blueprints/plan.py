@@ -118,7 +118,7 @@ def mermaid(graph: ResourceGraph) -> str:
     index = graph.by_urn()
     counts: Counter = Counter()
     for record in graph.resources:
-        if record.custom:
+        if record.custom and not record.type.startswith("pulumi:providers:"):
             counts[(record.region or "global", component_of(graph, record, index))] += 1
     lines = ["flowchart LR", '  client(["Clients"])']
     for region in sorted({region for region, _ in counts}):
