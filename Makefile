@@ -43,6 +43,10 @@ test: $(VENV)/.installed system-deps  ## the whole suite (unit, presets, policie
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/architecture/ from code
+	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.matrix
+	$(PY) -m blueprints docs
+
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
