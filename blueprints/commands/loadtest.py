@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from blueprints.errors import BlueprintError
+from blueprints.errors import BlueprintError, GateFailed
 from blueprints.loadtest.config import LoadTestConfig, Target
 from blueprints.loadtest.gates import GateResult, SloGates, enforce_gates, evaluate_gates
 from blueprints.loadtest.metrics import Distribution
@@ -26,6 +26,7 @@ from blueprints.loadtest.workload import (
     Uniform,
     Workload,
 )
+from blueprints.presets import ENVIRONMENTS, load_spec
 
 NAME = "loadtest"
 HELP = "Load-test an OpenAI-compatible endpoint (locust): latency percentiles, goodput, SLO gates, reports."
@@ -72,6 +73,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     load.add_argument("--request-timeout", type=float, default=60.0, metavar="S", help="default 60")
     load.add_argument("--seed", type=int, default=0, help="same seed: same prompts, lengths, arrivals")
     gates = parser.add_argument_group("SLO gates (exit 1 if one fails; TTFT and TPOT also define goodput)")
+    gates.add_argument("--preset", help="take the gates from this preset's SLOs for --model (flags below win)")
+    gates.add_argument("--env", choices=ENVIRONMENTS, default="prod", help="environment of --preset (default prod)")
     gates.add_argument("--ttft-p95-ms", type=float, metavar="MS")
     gates.add_argument("--tpot-p95-ms", type=float, metavar="MS", help="time per output token after the 1st")
     gates.add_argument("--max-error-ratio", type=float, metavar="R", help="e.g. 0.01")
@@ -130,13 +133,26 @@ def build_config(args: argparse.Namespace) -> LoadTestConfig:
         return LoadTestConfig(
             target=Target(name=name, base_url=args.base_url, model=args.model, api_key=args.api_key),
             workload=workload,
-            gates=SloGates(ttft_p95_ms=args.ttft_p95_ms, tpot_p95_ms=args.tpot_p95_ms,
-                           max_error_ratio=args.max_error_ratio),
+            gates=_gates(args),
             window_s=args.window,
             progress_interval_s=args.progress_interval,
         )
     except ValidationError as error:
         raise BlueprintError(_problem(error)) from None
+
+
+def _gates(args: argparse.Namespace) -> SloGates:
+    """Gates from the preset's SLOs for the model under test, each overridden by its flag when given."""
+    gates: dict[str, float | None] = {}
+    if args.preset:
+        spec = load_spec(args.preset, args.env)
+        model = next((m for m in spec.serving.models if m.name == args.model), None)
+        if model is None:
+            names = ", ".join(m.name for m in spec.serving.models)
+            raise BlueprintError(f"--model: {args.model!r} is not a model of preset {args.preset} (allowed: {names})")
+        gates = model.slo.model_dump(include=set(SloGates.model_fields))
+    flags = {"ttft_p95_ms": args.ttft_p95_ms, "tpot_p95_ms": args.tpot_p95_ms, "max_error_ratio": args.max_error_ratio}
+    return SloGates(**{**gates, **{key: value for key, value in flags.items() if value is not None}})
 
 
 def _direct_target(args: argparse.Namespace) -> Target:
@@ -197,5 +213,9 @@ def run(args: argparse.Namespace) -> int:
         paths = write_report(report, results, args.out)
         print_summary(report, results)
     print("wrote " + ", ".join(str(path) for path in paths))
-    enforce_gates(results)
+    try:
+        enforce_gates(results)
+    except GateFailed as failure:
+        print(failure, file=sys.stderr)
+        return failure.exit_code
     return 0
