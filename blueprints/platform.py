@@ -7,11 +7,22 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.components.artifacts import replicate_artifacts
+from blueprints.components.audit import Audit
+from blueprints.components.batch import BatchTier
+from blueprints.components.budgets import CostControls
 from blueprints.components.cluster import Cluster
+from blueprints.components.gateway import Gateway
+from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
 from blueprints.components.karpenter import Karpenter
 from blueprints.components.keys import KeyRing
 from blueprints.components.network import Network, region_cidr
+from blueprints.components.observability import Observability
+from blueprints.components.prompts import PromptTemplates
+from blueprints.components.retrieval import Retrieval
+from blueprints.components.secrets import Secrets
+from blueprints.components.serving import ModelServing
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
 
@@ -92,6 +103,20 @@ class RegionalPlatform(pulumi.ComponentResource):
             )
             GpuSoftware(namer("gpu"), spec.cluster, namer, opts=ctx.k8s_opts(self, depends_on=[karpenter]))
         # Workload components, one line each: Component(namer("<area>"), spec, ctx, opts=ctx.k8s_opts(self)).
+        self.observability = Observability(namer("observability"), spec, ctx, opts=ctx.k8s_opts(self))
+        self.audit = Audit(namer("audit"), spec, ctx, primary=index == 0, opts=ctx.k8s_opts(self))
+        if index == 0:  # Budgets, Cost Explorer and the multi-region trail are global: once, in the primary region.
+            CostControls(namer("cost"), spec, ctx, default_tags(spec), opts=ctx.k8s_opts(self))
+        self.secrets = Secrets(namer("secrets"), spec, ctx, opts=ctx.k8s_opts(self))
+        self.retrieval = (Retrieval(namer("retrieval"), spec, ctx, self.secrets, opts=ctx.k8s_opts(self))
+                          if spec.retrieval.enabled else None)
+        self.serving = ModelServing(namer("serving"), spec, ctx, opts=ctx.k8s_opts(self),
+                                    metrics_query_url=self.observability.metrics_query_url)
+        self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, opts=ctx.k8s_opts(self))
+        after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
+        self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway)
+                      if spec.batch.enabled else None)
+        self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
 
@@ -105,6 +130,11 @@ class Platform(pulumi.ComponentResource):
             RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self))
             for index, region in enumerate(spec.regions)
         ]
+        replicate_artifacts([regional.serving.artifacts for regional in self.regions])
+        self.global_routing = GlobalRouting(
+            f"{spec.name}-{spec.environment}-dns", spec, {r.region: r.network.vpc_id for r in self.regions},
+            default_tags(spec), opts=pulumi.ResourceOptions(parent=self),
+        ) if len(spec.regions) > 1 else None
         self.register_outputs({})
 
     def export(self) -> None:
@@ -112,6 +142,7 @@ class Platform(pulumi.ComponentResource):
         pulumi.export("preset", self.spec.preset)
         pulumi.export("environment", self.spec.environment)
         pulumi.export("regions", {
-            regional.region: {"cluster_name": regional.cluster.cluster_name, "vpc_id": regional.network.vpc_id}
+            regional.region: {"cluster_name": regional.cluster.cluster_name, "vpc_id": regional.network.vpc_id,
+                              **({"retrieval": regional.retrieval.connection} if regional.retrieval else {})}
             for regional in self.regions
         })

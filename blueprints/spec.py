@@ -11,9 +11,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from blueprints.catalog.aws_prices import VALKEY_NODE_USD_PER_HOUR
 from blueprints.catalog.gpus import GPUS, Precision
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import INSTANCES, instances_for
@@ -228,7 +230,8 @@ class ModelSpec(Section):
     traffic: TrafficSpec = TrafficSpec()
     slo: SloSpec = SloSpec()
     versions: ModelVersionsSpec | None = None
-    """Self-hosted: the published checkpoint versions and the rollout between them (required)."""
+    """Self-hosted: the published checkpoint versions and the rollout between them (required; ignored for
+    bedrock models)."""
     autoscaling: AutoscalingSpec = AutoscalingSpec()
     prefix_caching: bool = True
     """Self-hosted: reuse KV-cache blocks of shared prompt prefixes (system prompts, RAG context)."""
@@ -240,12 +243,7 @@ class ModelSpec(Section):
                 raise ValueError(f"model: unknown hosted model {self.model!r} (allowed: {', '.join(HOSTED_MODELS)})")
             if self.gpu_pool is not None:
                 raise ValueError("gpu_pool: a bedrock model runs on no GPU pool; remove gpu_pool")
-            if self.versions is not None:
-                raise ValueError("versions: a bedrock model has no published versions; remove versions")
             return self
-        if self.versions is None:
-            raise ValueError("versions: a self-hosted model needs versions.stable (the published checkpoint "
-                             "version, e.g. 2026-11-01)")
         if self.model not in MODELS:
             raise ValueError(f"model: unknown model architecture {self.model!r} (allowed: {', '.join(MODELS)})")
         if self.gpu_pool is None:
@@ -254,6 +252,9 @@ class ModelSpec(Section):
             raise ValueError(f"tp: must be a power of two (got {self.tp}; allowed: 1, 2, 4, 8)")
         if self.min_replicas is not None and self.max_replicas is not None and self.min_replicas > self.max_replicas:
             raise ValueError(f"min_replicas ({self.min_replicas}) is larger than max_replicas ({self.max_replicas})")
+        if self.versions is None:
+            raise ValueError("versions: a self-hosted model needs versions.stable (the published checkpoint "
+                             "version, e.g. 2026-11-01)")
         return self
 
 
@@ -399,13 +400,21 @@ class CacheSpec(Section):
     """Cosine similarity above which a cached answer is reused."""
     semantic_embedding_model: str = "titan-embed-text-v2"
     """Bedrock embedding model (hosted-model catalog) the semantic cache embeds prompts with."""
-    node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    node_type: str = "cache.t4g.small"
+    """ElastiCache node type, one of the priced types in blueprints.catalog.aws_prices."""
     multi_az: bool = False
     """A replica in another AZ with automatic failover."""
     replicas: int | None = Field(None, ge=0, le=5)
     """Read replicas besides the primary. None = 1 when `multi_az`, else 0."""
     ttl_seconds: int = Field(3600, ge=1)
     snapshot_retention_days: int = Field(1, ge=0, le=35)
+
+    @field_validator("node_type")
+    @classmethod
+    def _priced_node(cls, value: str) -> str:
+        if value not in VALKEY_NODE_USD_PER_HOUR:
+            raise ValueError(f"unknown node type {value!r} (allowed: {', '.join(VALKEY_NODE_USD_PER_HOUR)})")
+        return value
 
     @field_validator("semantic_embedding_model")
     @classmethod
@@ -567,6 +576,186 @@ class ComplianceSpec(Section):
     """False forbids sending prompts to hosted APIs (Bedrock): every model must be self-hosted."""
 
 
+class BatchSpec(Section):
+    """The asynchronous batch tier: an OpenAI Batch API-compatible jobs API (upload a JSONL file, create a batch,
+    poll it, download results) and a queue worker that calls the gateway. Off unless a preset enables it."""
+
+    enabled: bool = False
+    concurrency: int = Field(8, ge=1, le=256)
+    """Upstream requests one worker pod keeps in flight."""
+    retries: int = Field(4, ge=0, le=10)
+    """Retries of a retryable upstream failure (429, 5xx, timeouts) within one delivery, with exponential
+    backoff and full jitter; then the message returns to the queue for a later delivery."""
+    max_deliveries: int = Field(3, ge=1, le=20)
+    """Deliveries of one line before its message moves to the dead-letter queue and the line is reported in the
+    batch's error file."""
+    max_lines: int = Field(50_000, ge=1, le=50_000)
+    """Requests per batch input file (the OpenAI Batch API's own limit is 50,000)."""
+    max_file_mib: int = Field(200, ge=1, le=512)
+    """Largest input file the jobs API accepts."""
+    request_timeout_s: float = Field(300, gt=0, le=3600)
+    """Timeout of one upstream request; the queue's visibility timeout covers every retry of one delivery."""
+    messages_per_worker: int = Field(50, ge=1)
+    """Queue depth per worker pod at which KEDA adds another pod (0 messages: no pods)."""
+    max_workers: int = Field(10, ge=1, le=500)
+    """Most worker pods (KEDA maxReplicaCount)."""
+    spot: bool = True
+    """Workers run on a Karpenter spot NodePool (on-demand fallback) where the platform runs Karpenter (any GPU
+    pool); a reclaimed worker's messages simply return to the queue. False, or no Karpenter: system nodes."""
+    retention_days: int = Field(30, ge=1, le=3650)
+    """Input files, results and job records are deleted this many days after they are written."""
+
+
+class FewShotSpec(Section):
+    """One example exchange placed after the system prompt."""
+
+    user: str = Field(min_length=1)
+    assistant: str = Field(min_length=1)
+
+
+PROMPT_DOCUMENT_LIMIT_BYTES = 8192
+"""A stored prompt version is one SSM SecureString parameter: 8 KiB at most (advanced tier)."""
+
+
+class PromptVersionSpec(Section):
+    """One immutable version of a prompt template: a system prompt and optional few-shot examples."""
+
+    version: VersionLabel
+    system: str = Field(min_length=1)
+    few_shot: list[FewShotSpec] = []
+
+    @model_validator(mode="after")
+    def _fits_a_parameter(self) -> PromptVersionSpec:
+        size = len(self.model_dump_json().encode())
+        if size > PROMPT_DOCUMENT_LIMIT_BYTES:
+            raise ValueError(f"prompt version {self.version!r} is {size} bytes as stored (allowed: at most "
+                             f"{PROMPT_DOCUMENT_LIMIT_BYTES}, one SSM parameter)")
+        return self
+
+
+class PromptTemplateSpec(Section):
+    """The prompt template of one model (`serving.models[].name`) and every version of it still pinned."""
+
+    model: DnsLabel
+    description: str = ""
+    versions: list[PromptVersionSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_versions(self) -> PromptTemplateSpec:
+        labels = [version.version for version in self.versions]
+        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        if duplicates:
+            raise ValueError(f"versions: duplicate prompt versions {duplicates}")
+        return self
+
+    def version(self, label: str) -> PromptVersionSpec:
+        return next(version for version in self.versions if version.version == label)
+
+
+class PromptsSpec(Section):
+    """Prompt templates versioned with the models: each running model version is pinned to one prompt version,
+    so a model rollout or rollback moves its prompts with it. Templates are stored in SSM Parameter Store."""
+
+    templates: list[PromptTemplateSpec] = []
+    pins: dict[DnsLabel, dict[VersionLabel, VersionLabel]] = {}
+    """model name -> model version -> prompt version. Every running version of a model with a template needs a
+    pin; keep the pins of earlier model versions so that rolling back to one restores its prompt. A hosted
+    (Bedrock) model has one version, named by its `model` catalog key."""
+
+
+CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is not a standard 5-field cron expression (as KEDA's cron scaler parses), or None."""
+    if expression.strip().lower() in CRON_DESCRIPTORS:
+        return None
+    fields = expression.split()
+    if len(fields) != len(_CRON_FIELDS):
+        return f"{expression!r} has {len(fields)} fields (allowed: minute hour day-of-month month day-of-week)"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for part in text.lower().split(","):
+            span, _, step = part.partition("/")
+            values = [] if span == "*" else span.split("-", 1)
+            valid_step = not step or step.isdigit()
+            valid_values = all((value.isdigit() and low <= int(value) <= high) or value in names for value in values)
+            if not (valid_step and valid_values):
+                words = ", names" if names else ""
+                return f"{expression!r}: {name} field {text!r} is not valid (allowed: *, {low}-{high}, lists, " \
+                       f"ranges, steps{words})"
+    return None
+
+
+class ScheduleSpec(Section):
+    """A time window in which a self-hosted model keeps at least `desired_replicas` pods (a KEDA cron trigger
+    beside its metric triggers); Karpenter provisions the GPU nodes they need ahead of the traffic."""
+
+    model: DnsLabel
+    """A self-hosted model's name (`serving.models[].name`)."""
+    timezone: str = "UTC"
+    """IANA time zone the cron expressions are read in, e.g. Europe/Berlin."""
+    start: str = "0 8 * * 1-5"
+    """Cron expression of the window's start (default: weekdays 08:00)."""
+    end: str = "0 20 * * 1-5"
+    """Cron expression of the window's end (default: weekdays 20:00)."""
+    desired_replicas: int | None = Field(None, ge=1)
+    """Replicas held during the window. None = computed: the capacity planner's replicas for the model's peak
+    traffic (pre-warm to full capacity), at most its max_replicas."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (allowed: an IANA name, e.g. UTC, Europe/Berlin, "
+                             "America/New_York)") from None
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        problem = cron_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _a_window(self) -> ScheduleSpec:
+        if self.start.split() == self.end.split():
+            raise ValueError(f"end: {self.end!r} equals start (allowed: a different time)")
+        return self
+
+
+class DnsSpec(Section):
+    """Global DNS in front of the regional gateways (Route 53), built when the platform spans two or more regions:
+    a health check per region, latency-routed records and a primary/secondary failover pair. Each region's gateway
+    answers at `<record_name>.<region code>.<zone_name>` (e.g. `api.euc1.llm.example.com`)."""
+
+    zone_name: str | None = Field(None, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    """Hosted zone, e.g. `llm.example.com`; required with two or more regions. Private presets (internal gateway)
+    get a private zone associated with every regional VPC."""
+    zone_id: str | None = None
+    """An existing hosted zone to add the records to; None = create the zone."""
+    record_name: DnsLabel = "api"
+    """Clients use `<record_name>.<zone_name>`: the nearest region whose health check passes."""
+    failover_record_name: DnsLabel = "api-failover"
+    """Active-passive name: the first region while healthy, else the second."""
+    health_check_path: str = Field("/health/liveliness", pattern=r"^/")
+    """Gateway path probed over HTTPS (public presets); LiteLLM answers it without a key."""
+    health_check_interval_seconds: Literal[10, 30] = 30
+    health_check_failure_threshold: int = Field(3, ge=1, le=10)
+    """Consecutive failed probes before a region counts as unhealthy (30 s x 3: failover in about 90 s)."""
+    ttl_seconds: int = Field(60, ge=0, le=3600)
+
+
 class PlatformSpec(Section):
     """A whole platform: every region, component and control, for one environment."""
 
@@ -590,6 +779,27 @@ class PlatformSpec(Section):
     audit: AuditSpec = AuditSpec()
     budget: BudgetSpec = BudgetSpec()
     compliance: ComplianceSpec = ComplianceSpec()
+    batch: BatchSpec = BatchSpec()
+    prompts: PromptsSpec = PromptsSpec()
+    schedules: list[ScheduleSpec] = []
+    """Scheduled capacity per self-hosted model (pre-warm before known traffic); none by default."""
+    dns: DnsSpec = DnsSpec()
+    """Global DNS across the regions (Route 53); unused with a single region."""
+
+    @model_validator(mode="after")
+    def _dns_rules(self) -> PlatformSpec:
+        if len(self.regions) > 1 and not self.dns.zone_name:
+            raise ValueError(f"dns.zone_name: required when the platform spans {len(self.regions)} regions "
+                             "(got none; allowed: a DNS zone such as llm.example.com)")
+        return self
+
+    @model_validator(mode="after")
+    def _lifecycle_rules(self) -> PlatformSpec:
+        """Prompt pins and schedules name models that exist, versions that run, replicas that fit."""
+        problems = [*_prompt_problems(self), *_schedule_problems(self)]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @field_validator("regions")
     @classmethod
@@ -774,6 +984,62 @@ class PlatformSpec(Section):
 
     def min_replicas(self, model: ModelSpec) -> int:
         return self.serving.default_min_replicas if model.min_replicas is None else model.min_replicas
+
+
+def running_versions(model: ModelSpec) -> list[str]:
+    """The versions of a model that serve now: stable (and candidate) of a self-hosted model; a hosted model's
+    only version is its catalog key."""
+    if model.versions is None:
+        return [model.model]
+    return [model.versions.stable, *([model.versions.candidate] if model.versions.candidate else [])]
+
+
+def _prompt_problems(spec: PlatformSpec) -> list[str]:
+    models = {model.name: model for model in spec.serving.models}
+    allowed = ", ".join(models) or "none"
+    problems: list[str] = []
+    templates: dict[str, PromptTemplateSpec] = {}
+    for index, template in enumerate(spec.prompts.templates):
+        where = f"prompts.templates[{index}].model"
+        if template.model not in models:
+            problems.append(f"{where}: unknown model {template.model!r} (allowed: {allowed})")
+        elif template.model in templates:
+            problems.append(f"{where}: {template.model!r} already has a template (allowed: one per model)")
+        templates.setdefault(template.model, template)
+    for name, pins in spec.prompts.pins.items():
+        template = templates.get(name)
+        if template is None:
+            problems.append(f"prompts.pins[{name}]: no prompt template for model {name!r} "
+                            f"(allowed: {', '.join(templates) or 'none'})")
+            continue
+        labels = [version.version for version in template.versions]
+        problems += [f"prompts.pins[{name}]: model version {model_version!r} is pinned to unknown prompt version "
+                     f"{prompt!r} (allowed: {', '.join(labels)})"
+                     for model_version, prompt in pins.items() if prompt not in labels]
+    for name, template in templates.items():
+        if name not in models:
+            continue
+        pinned = spec.prompts.pins.get(name, {})
+        problems += [f"prompts.pins[{name}]: running model version {version!r} has no prompt version "
+                     f"(allowed: one of {', '.join(v.version for v in template.versions)})"
+                     for version in running_versions(models[name]) if version not in pinned]
+    return problems
+
+
+def _schedule_problems(spec: PlatformSpec) -> list[str]:
+    models = {model.name: model for model in spec.self_hosted_models}
+    problems: list[str] = []
+    for index, schedule in enumerate(spec.schedules):
+        where = f"schedules[{index}]"
+        model = models.get(schedule.model)
+        if model is None:
+            problems.append(f"{where}.model: no self-hosted model named {schedule.model!r} "
+                            f"(allowed: {', '.join(models) or 'none'})")
+        elif schedule.desired_replicas is not None and model.max_replicas is not None \
+                and schedule.desired_replicas > model.max_replicas:
+            problems.append(f"{where}.desired_replicas: {schedule.desired_replicas} exceeds the model's "
+                            f"max_replicas (allowed: <= {model.max_replicas})")
+    return problems
 
 
 def region_code(region: str) -> str:

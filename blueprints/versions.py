@@ -55,8 +55,9 @@ CHARTS: dict[str, Chart] = {
     ),
     "kube-prometheus-stack": Chart(
         chart="kube-prometheus-stack", repository="https://prometheus-community.github.io/helm-charts",
-        version="80.4.1",
-        source="prometheus-community/helm-charts, kube-prometheus-stack on prometheus-operator v0.93.0",
+        version="88.0.0",
+        source="prometheus-community/helm-charts release kube-prometheus-stack-88.0.0, the first on "
+        "prometheus-operator v0.93.0 (the CRDs in shared/crds are from v0.93.0)",
     ),
     "envoy-gateway": Chart(
         chart="gateway-helm", repository="oci://docker.io/envoyproxy", version="v1.9.0",
@@ -67,17 +68,27 @@ CHARTS: dict[str, Chart] = {
         version="v1.6.0",
         source="kubernetes-sigs/gateway-api-inference-extension release v1.6.0 (InferencePool CRD in shared/crds)",
     ),
+    "envoy-ai-gateway-crds": Chart(
+        chart="ai-gateway-crds-helm", repository="oci://docker.io/envoyproxy", version="v1.1.0",
+        source="envoyproxy/ai-gateway release v1.1.0 (CRDs in shared/crds from the same tag)",
+    ),
+    "envoy-ai-gateway": Chart(
+        chart="ai-gateway-helm", repository="oci://docker.io/envoyproxy", version="v1.1.0",
+        source="envoyproxy/ai-gateway release v1.1.0: Envoy Gateway extension server resolving InferencePools",
+    ),
     "dcgm-exporter": Chart(
         chart="dcgm-exporter", repository="https://nvidia.github.io/dcgm-exporter/helm-charts", version="4.4.1",
         source="NVIDIA/dcgm-exporter chart 4.4.1",
     ),
     "aws-for-fluent-bit": Chart(
-        chart="aws-for-fluent-bit", repository="https://aws.github.io/eks-charts", version="0.1.35",
-        source="aws/eks-charts, aws-for-fluent-bit",
+        chart="aws-for-fluent-bit", repository="https://aws.github.io/eks-charts", version="0.2.1",
+        source="aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml 0.2.1 (image aws-for-fluent-bit 3.4.16)",
     ),
     "opentelemetry-collector": Chart(
         chart="opentelemetry-collector", repository="https://open-telemetry.github.io/opentelemetry-helm-charts",
-        version="0.139.0", source="open-telemetry/opentelemetry-helm-charts",
+        version="0.158.3",
+        source="open-telemetry/opentelemetry-helm-charts charts/opentelemetry-collector/Chart.yaml 0.158.3 "
+        "(collector 0.153.0)",
     ),
     "qdrant": Chart(
         chart="qdrant", repository="https://qdrant.github.io/qdrant-helm", version="1.15.4",
@@ -86,13 +97,21 @@ CHARTS: dict[str, Chart] = {
 }
 
 IMAGES: dict[str, Image] = {
+    "otel-collector-contrib": Image(
+        repository="otel/opentelemetry-collector-contrib", tag="0.153.0",
+        source="open-telemetry/opentelemetry-collector-releases 0.153.0, the appVersion of the "
+        "opentelemetry-collector chart pinned above (contrib: it has the awsxray exporter)",
+    ),
     "tensorrt-llm": Image(
-        repository="nvcr.io/nvidia/tensorrt-llm/release", tag="1.0.0",
-        source="NGC catalog, TensorRT-LLM release image (PyTorch backend, trtllm-serve)",
+        repository="nvcr.io/nvidia/tensorrt-llm/release", tag="1.3.0rc24",
+        source="NGC catalog / NVIDIA/TensorRT-LLM release v1.3.0rc24: the first release line whose trtllm-serve "
+        "exports the trtllm_num_requests_waiting and trtllm_kv_cache_utilization gauges autoscaling reads "
+        "(TensorRT-LLM PRs #11243, #12545); base of images/trtllm-serve",
     ),
     "tritonserver-trtllm": Image(
-        repository="nvcr.io/nvidia/tritonserver", tag="25.08-trtllm-python-py3",
-        source="NGC catalog, Triton Inference Server with the TensorRT-LLM backend",
+        repository="nvcr.io/nvidia/tritonserver", tag="26.09-trtllm-python-py3",
+        source="NGC catalog, Triton Inference Server 26.09 (Triton 2.73.0) with TensorRT-LLM; base of "
+        "images/triton-trtllm",
     ),
     "litellm": Image(
         repository="ghcr.io/berriai/litellm", tag="v1.81.16-stable",
@@ -106,6 +125,21 @@ IMAGES: dict[str, Image] = {
         repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
         source="Docker official image, ECR Public mirror; psql matching AURORA_POSTGRESQL_VERSION's major",
     ),
+}
+
+PYTHON_IMAGE = Image(
+    repository="public.ecr.aws/docker/library/python", tag="3.12.12-slim-bookworm",
+    source="Docker official image (ECR Public mirror), Python 3.12.12 on Debian 12: base of images/batch-worker",
+)
+BATCH_WORKER_TAG = "3.12.12-1"
+"""Our batch-worker image in each region's ECR (immutable), built from images/batch-worker on PYTHON_IMAGE; bump
+the suffix whenever images/batch-worker or blueprints/batch changes."""
+
+SERVING_IMAGE_TAGS: dict[str, str] = {
+    # Our serving images in each region's ECR (immutable tags), built from images/<name>/ on top of the NGC image
+    # above whose tag they start with. Bump the suffix whenever images/ changes.
+    "trtllm-serve": "1.3.0rc24-1",
+    "triton-trtllm": "26.09-1",
 }
 
 AURORA_POSTGRESQL_VERSION = "16.6"
@@ -124,3 +158,6 @@ EKS_ADDONS: dict[str, str] = {
 EKS_NODE_AMI_ALIAS = "al2023@v20251016"
 """Karpenter EC2NodeClass amiSelectorTerms alias: Amazon Linux 2023 EKS-optimized AMI, pinned release
 (accelerated variants are selected automatically for GPU instance types)."""
+
+VALKEY_ENGINE_VERSION = "8.1"
+"""ElastiCache for Valkey engine (parameter group family valkey8), as offered by ElastiCache in 2026-10."""

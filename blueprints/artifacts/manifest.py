@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from blueprints.errors import BlueprintError
+from blueprints.spec import DnsLabel, VersionLabel
 
 MODELS_PREFIX = "models"
 MANIFEST_NAME = "manifest.json"
@@ -31,9 +32,10 @@ SHA256_METADATA_KEY = "sha256"
 """User metadata key (`x-amz-meta-sha256`) holding each file object's hex SHA-256."""
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
 
-MODEL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
-"""The spec's DnsLabel: the served model name."""
-VERSION_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MODEL_NAME = re.compile(DnsLabel.__metadata__[0].pattern)
+"""The served model name: the spec's `DnsLabel`."""
+VERSION_LABEL = re.compile(VersionLabel.__metadata__[0].pattern)
+"""The spec's `VersionLabel`: version labels are part of S3 keys and Kubernetes object names."""
 
 
 class ManifestFile(BaseModel):
@@ -78,8 +80,8 @@ def check_names(model: str, version: str) -> None:
         )
     if not VERSION_LABEL.match(version):
         raise BlueprintError(
-            f"--version: {version!r} is not a version label (allowed: letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit, at most 64 characters)"
+            f"--version: {version!r} is not a version label (allowed: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 20 characters, e.g. 2026-11-01)"
         )
 
 

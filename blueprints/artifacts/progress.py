@@ -9,6 +9,8 @@ from typing import TextIO
 
 BAR_WIDTH = 30
 MIN_REDRAW_S = 0.2
+LABEL_WIDTH = 48
+"""File names are cut to their last characters and padded, so a shorter name overwrites a longer one."""
 
 
 def human_bytes(count: float) -> str:
@@ -56,6 +58,7 @@ class ProgressBar:
         filled = int(fraction * BAR_WIDTH)
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         self._stream.write(
-            f"\r[{bar}] {fraction:4.0%}  {human_bytes(self.done)} / {human_bytes(self.total)}  {self.label}"
+            f"\r[{bar}] {fraction:4.0%}  {human_bytes(self.done)} / {human_bytes(self.total)}  "
+            f"{self.label[-LABEL_WIDTH:]:<{LABEL_WIDTH}}"
         )
         self._stream.flush()

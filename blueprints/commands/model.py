@@ -12,11 +12,13 @@ from blueprints.artifacts.manifest import list_models, list_versions, read_manif
 from blueprints.artifacts.progress import human_bytes
 from blueprints.artifacts.publish import publish
 from blueprints.catalog.gpus import PRECISIONS
+from blueprints.commands._target import STACKS_DIR
 from blueprints.errors import BlueprintError
 from blueprints.operations import versions as moves
 from blueprints.operations.aws import client
 from blueprints.operations.history import RolloutRecord, history_path, read
-from blueprints.operations.stack_file import DEFAULT_STACKS_DIR, StackFile
+from blueprints.operations.report import format_table
+from blueprints.operations.stack_file import StackFile
 
 NAME = "model"
 HELP = "Publish, list, promote and roll back model versions (artifacts bucket + stack rollout state)."
@@ -33,7 +35,7 @@ def _bucket_flag(parser: argparse.ArgumentParser, required: bool) -> None:
 
 def _stack_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", required=True, help="stack name: edits stacks/Pulumi.<stack>.yaml")
-    parser.add_argument("--stacks-dir", type=Path, default=DEFAULT_STACKS_DIR, help="default: stacks")
+    parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, help="default: the repository's stacks/")
     parser.add_argument("--model", required=True, help="served model name (serving.models[].name)")
     parser.add_argument("--reason", required=True, help="why: recorded in stacks/<stack>.rollouts.jsonl")
     parser.add_argument("--actor", help="who (default: $BLUEPRINTS_ACTOR, $GITHUB_ACTOR, ... or the user name)")
@@ -112,14 +114,11 @@ def _list(args: argparse.Namespace) -> int:
         print(f"no versions of {args.model}")
         return 0
     header = ("VERSION", "STATUS", "PRECISION", "FILES", "SIZE", "CREATED", "SOURCE")
-    lines = [header] + [
+    print(format_table(header, [
         (row["version"], row["status"], row["precision"] or "-", str(row["files"] or "-"),
          human_bytes(row["bytes"]) if row["bytes"] is not None else "-", row["created_at"] or "-", row["source"] or "-")
         for row in rows
-    ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    print("\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-                    for line in lines))
+    ]))
     return 0
 
 

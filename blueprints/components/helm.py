@@ -11,14 +11,16 @@ from blueprints.versions import CHARTS
 
 
 def chart_release(
-    name: str, chart_key: str, namespace: str, values: dict[str, Any], opts: pulumi.ResourceOptions
+    name: str, chart_key: str, namespace: str, values: dict[str, Any], opts: pulumi.ResourceOptions,
+    release_name: str | None = None,
 ) -> k8s.helm.v3.Release:
-    """One Helm release of a pinned chart. OCI charts are addressed by URL, classic ones through their repo."""
+    """One Helm release of a pinned chart. OCI charts are addressed by URL, classic ones through their repo.
+    The release is named after the chart unless `release_name` is given (several releases of one chart)."""
     chart = CHARTS[chart_key]
     oci = chart.repository.startswith("oci://")
     return k8s.helm.v3.Release(
         name,
-        name=chart_key,
+        name=release_name or chart_key,
         chart=f"{chart.repository}/{chart.chart}" if oci else chart.chart,
         repository_opts=None if oci else {"repo": chart.repository},
         version=chart.version,

@@ -7,7 +7,7 @@ How values are made (no plain text in config, state or the offline plan):
   first value comes from a rotation function calling Secrets Manager's `GetRandomPassword` in the account
   (`rotate_immediately`), then again every `secrets.rotation_days`;
 - values a person must supply (third-party API keys) are Pulumi secrets in stack config (`config.require_secret`),
-  stored encrypted by Pulumi and passed to `secret(..., value=)`.
+  encrypted by Pulumi, passed to `secret(..., value=)` and written to AWS through a write-only attribute.
 Pods get credentials through an ExternalSecret (`sync`) from one ClusterSecretStore; the controller's pod
 identity may read exactly the secrets that were synced, and decrypt with the `secrets` key through a KMS grant.
 """
@@ -122,7 +122,8 @@ class Secrets(pulumi.ComponentResource):
     def secret(self, name: str, description: str, kms: DataClass = "secrets",
                value: pulumi.Input[str] | None = None) -> aws.secretsmanager.Secret:
         """A Secrets Manager secret encrypted with a KeyRing CMK. `value` must come from a Pulumi secret
-        (stack config `require_secret`); leave it out when the value is generated or written by AWS."""
+        (stack config `require_secret`) and is written write-only; leave it out when the value is generated or
+        written by AWS."""
         secret = aws.secretsmanager.Secret(
             self._namer(name), name=f"{self._namer.prefix}/{name}", description=description,
             kms_key_id=self._ctx.keys.arn(kms),
@@ -130,18 +131,17 @@ class Secrets(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         if value is not None:
+            # Write-only: the value goes to AWS and is never stored in Pulumi state, not even encrypted.
             aws.secretsmanager.SecretVersion(
-                self._namer(name), secret_id=secret.id, secret_string=pulumi.Output.secret(value),
-                opts=pulumi.ResourceOptions(parent=self),
+                self._namer(name), secret_id=secret.id, secret_string_wo=pulumi.Output.secret(value),
+                secret_string_wo_version=1, opts=pulumi.ResourceOptions(parent=self),
             )
         return secret
 
-    def generated_secret(self, name: str, description: str, length: int = 48) -> aws.secretsmanager.Secret:
-        """A random credential generated inside AWS by the rotation function, rotated every
-        `secrets.rotation_days`; consumers pick up a new value at their next restart after External Secrets
-        refreshes (`REFRESH_INTERVAL`)."""
-        if length != rotator.DEFAULT_LENGTH:
-            raise ValueError(f"length: only {rotator.DEFAULT_LENGTH} is supported by the rotation function")
+    def generated_secret(self, name: str, description: str) -> aws.secretsmanager.Secret:
+        """A random credential (48 letters and digits) generated inside AWS by the rotation function, rotated
+        every `secrets.rotation_days`; consumers pick up a new value at their next restart after External
+        Secrets refreshes (`REFRESH_INTERVAL`)."""
         secret = self.secret(name, description)
         function, role = self._rotation_function()
         child = pulumi.ResourceOptions(parent=self)
@@ -216,7 +216,6 @@ class Secrets(pulumi.ComponentResource):
             kms_key_arn=ctx.keys.arn("secrets"),
             vpc_config={"subnet_ids": ctx.network.private_subnet_ids, "security_group_ids": [security_group.id]},
             logging_config={"log_format": "JSON", "log_group": logs.name},
-            tracing_config={"mode": "Active"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_access, grant, logs]),
         )
         self._rotator_role = role

@@ -7,7 +7,7 @@ import hashlib
 import threading
 from typing import Any
 
-from pulumi.runtime import Mocks
+from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
 ACCOUNT_ID = "123456789012"
@@ -22,6 +22,21 @@ def restore_integers(value: Any) -> Any:
         return {key: restore_integers(item) for key, item in value.items()}
     if isinstance(value, list):
         return [restore_integers(item) for item in value]
+    return value
+
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replace every Pulumi secret (a value wrapped with the secret signature on the wire) by a placeholder, so
+    the recorded graph, and everything made from it (plan, render, policies), never holds a secret in plain text."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_PLACEHOLDER
+        return {key: mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
     return value
 
 
@@ -154,7 +169,7 @@ class RecordingMonitor(MockMonitor):
                 "provider": request.provider or None,
                 "dependencies": list(request.dependencies),
                 "protect": bool(request.protect),
-                "inputs": self.echo.registered_inputs.pop((request.type, request.name), {}),
-                "outputs": {**registered.state, "id": registered.id} if registered else {},
+                "inputs": mask_secrets(self.echo.registered_inputs.pop((request.type, request.name), {})),
+                "outputs": mask_secrets({**registered.state, "id": registered.id}) if registered else {},
             })
         return response

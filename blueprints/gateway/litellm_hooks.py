@@ -23,7 +23,7 @@ class MaxTokensCeiling(CustomLogger):
         super().__init__()
         self.ceiling = ceiling
 
-    async def async_pre_call_hook(self, user_api_key_dict, cache, data: dict, call_type):  # noqa: ANN001
+    async def async_pre_call_hook(self, user_api_key_dict, cache, data: dict, call_type):
         if str(call_type) not in GENERATION_CALLS:
             return data
         present = [field for field in TOKEN_FIELDS if data.get(field) is not None]

@@ -4,6 +4,7 @@ monkey-patches the process that imports it; this side stays an ordinary Python p
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -74,17 +75,19 @@ def _worker_environment() -> dict[str, str]:
 def _execute(config: LoadTestConfig, targets: Sequence[Target], progress: ProgressCallback | None
              ) -> list[RequestSample]:
     """Run the locust worker against `targets` (requests interleaved) and return every request's sample."""
+    if importlib.util.find_spec("locust") is None:
+        raise BlueprintError("loadtest: locust is not installed in this environment (it is a pinned dependency "
+                             "of the project: reinstall the project's dependencies)")
     workload = config.workload
     plan = WorkerPlan(workload=workload, endpoints=[t.endpoint() for t in targets],
                       heartbeat_s=config.progress_interval_s)
     limit_s = workload.duration_s + workload.request_timeout_s + WORKER_START_S
     samples: list[RequestSample] = []
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as stderr:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "blueprints.loadtest.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8",
-            env=_worker_environment(),
-        )
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as stderr, subprocess.Popen(
+        [sys.executable, "-m", "blueprints.loadtest.worker"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8",
+        env=_worker_environment(),
+    ) as worker:
         expired = threading.Event()
 
         def expire() -> None:
@@ -106,7 +109,7 @@ def _execute(config: LoadTestConfig, targets: Sequence[Target], progress: Progre
             returncode = worker.wait()
         finally:
             timer.cancel()
-            if worker.poll() is None:
+            if worker.poll() is None:  # interrupted here: the worker must not outlive the run
                 worker.kill()
                 worker.wait()
         if returncode != 0:

@@ -12,12 +12,13 @@ Sources (checked 2026-11):
 
 from __future__ import annotations
 
-# The model a series belongs to. Serving pods carry the spec's model name in this pod label, and the PodMonitor
-# copies it onto every trtllm series as `model`; gateway series carry it as `requested_model` (the LiteLLM model
-# group, which is the spec's model name).
-MODEL_POD_LABEL = "blueprints.io/model"
-MODEL_LABEL = "model"
+# The model a series belongs to. Serving pods carry the spec's model name in the pod label `blueprints.io/model`,
+# which their PodMonitors (blueprints.serving.manifests) copy onto every trtllm series as `blueprints_io_model`;
+# gateway series carry it as `requested_model` (the LiteLLM model group, which is the spec's model name). Rules and
+# alerts name it `model`.
+SERVED_MODEL_LABEL = "blueprints_io_model"
 GATEWAY_MODEL_LABEL = "requested_model"
+MODEL_LABEL = "model"
 
 # trtllm-serve
 TRTLLM_TTFT = "trtllm_time_to_first_token_seconds"

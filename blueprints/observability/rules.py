@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from blueprints.catalog.instances import INSTANCES, SPOT_PRICE_FRACTION, instances_for
 from blueprints.observability import metrics as m
-from blueprints.spec import ModelSpec, PlatformSpec
+from blueprints.spec import PlatformSpec
 
 Rule = dict[str, Any]
 Severity = Literal["critical", "warning"]
@@ -117,7 +117,7 @@ def slis(spec: PlatformSpec) -> list[Sli]:
     for model in spec.serving.models:
         gateway = {m.GATEWAY_MODEL_LABEL: model.name}
         if model.hosting == "self-hosted":
-            served = {m.MODEL_LABEL: model.name}
+            served = {m.SERVED_MODEL_LABEL: model.name}
             result.append(Sli("ttft", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "trtllm-serve",
                               _latency_bad_ratio(m.TRTLLM_TTFT, m.TRTLLM_TTFT_BUCKETS, model.slo.ttft_p95_ms,
                                                  **served)))
@@ -159,7 +159,7 @@ def _slo_groups(spec: PlatformSpec) -> list[dict[str, Any]]:
         labels = {"model": sli.model, "slo": sli.kind}
         for window in SLI_WINDOWS:
             records.append({"record": SLI_RECORD + window, "expr": sli.bad_ratio.replace("{window}", window),
-                            "labels": labels})
+                            "labels": dict(labels)})
         for burn in BURN_WINDOWS:
             threshold = burn.factor * sli.budget
             if threshold >= 1:
@@ -173,19 +173,24 @@ def _slo_groups(spec: PlatformSpec) -> list[dict[str, Any]]:
                 f"Over {burn.long} (and still over {burn.short}) {{{{ $value | humanizePercentage }}}} of "
                 f"{sli.model}'s requests missed the {SLO_TITLES[sli.kind]} objective (measured at {sli.source}); "
                 f"the objective allows {number(sli.budget * 100)}%. At this rate the 30-day budget lasts "
-                f"{number(30 / burn.factor)} days.",
+                f"{30 / burn.factor:.2g} days.",
                 burn_window=f"{burn.long}/{burn.short}", model=sli.model, slo=sli.kind,
             ))
     return [{"name": "slo-sli", "rules": records}, {"name": "slo-burn-rate", "rules": alerts}]
 
 
-def _serving_group(spec: PlatformSpec) -> dict[str, Any]:
-    by_model = f"sum by ({m.MODEL_LABEL})"
-    waiting = f"{by_model} ({m.TRTLLM_REQUESTS_WAITING})"
+def per_model(aggregation: str, metric: str) -> str:
+    """Aggregate a trtllm series per model, under the alert label `model`."""
+    relabelled = f'label_replace({metric}, "{m.MODEL_LABEL}", "$1", "{m.SERVED_MODEL_LABEL}", "(.+)")'
+    return f"{aggregation} by ({m.MODEL_LABEL}) ({relabelled})"
+
+
+def _serving_group() -> dict[str, Any]:
+    waiting = per_model("sum", m.TRTLLM_REQUESTS_WAITING)
     return {"name": "serving", "rules": [
         _alert(
             "ModelKVCacheSaturated",
-            f"avg by ({m.MODEL_LABEL}) ({m.TRTLLM_KV_CACHE_UTILIZATION}) > {number(KV_CACHE_SATURATED)}",
+            f"{per_model('avg', m.TRTLLM_KV_CACHE_UTILIZATION)} > {number(KV_CACHE_SATURATED)}",
             "warning", "{{ $labels.model }}: KV cache {{ $value | humanizePercentage }} full",
             "The model's replicas have used more than "
             f"{number(KV_CACHE_SATURATED * 100)}% of their KV-cache blocks for 10 minutes: new requests wait and "
@@ -194,7 +199,7 @@ def _serving_group(spec: PlatformSpec) -> dict[str, Any]:
         ),
         _alert(
             "ModelQueueGrowing",
-            f"{waiting} > {by_model} ({m.TRTLLM_REQUESTS_RUNNING}) and deriv({waiting}[15m:1m]) > 0",
+            f"{waiting} > {per_model('sum', m.TRTLLM_REQUESTS_RUNNING)} and deriv({waiting}[15m:1m]) > 0",
             "warning", "{{ $labels.model }}: request queue is growing",
             "More requests are waiting than running, and the queue has grown for 10 minutes: demand exceeds "
             "the replicas' capacity and time to first token will follow.",
@@ -280,8 +285,10 @@ def _fallback_group(spec: PlatformSpec) -> dict[str, Any] | None:
 def instance_prices(spec: PlatformSpec) -> dict[tuple[str, str], float]:
     """(instance type, capacity type) -> USD/hour for every node type the platform may run; "" = managed node
     group (no Karpenter capacity-type label)."""
-    prices = {(spec.cluster.system_nodes.instance_type, ""): INSTANCES[spec.cluster.system_nodes.instance_type]
-              .usd_per_hour} if spec.cluster.system_nodes.instance_type in INSTANCES else {}
+    prices: dict[tuple[str, str], float] = {}
+    system = INSTANCES.get(spec.cluster.system_nodes.instance_type)
+    if system is not None:
+        prices[(system.name, "")] = system.usd_per_hour
     for pool in spec.cluster.gpu_pools:
         candidates = [INSTANCES[name] for name in pool.instance_types if name in INSTANCES] or instances_for(pool.gpu)
         for instance in candidates:
@@ -330,7 +337,7 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
     files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
     if spec.self_hosted_models:
-        files["serving.rules.yaml"] = {"groups": [_serving_group(spec)]}
+        files["serving.rules.yaml"] = {"groups": [_serving_group()]}
     if spec.cluster.gpu_pools:
         files["gpu.rules.yaml"] = {"groups": [_gpu_group()]}
         files["capacity.rules.yaml"] = {"groups": [_capacity_group()]}
@@ -344,7 +351,3 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
 def alert_names(spec: PlatformSpec) -> set[str]:
     return {rule["alert"] for file in rule_files(spec).values() for group in file["groups"]
             for rule in group["rules"] if "alert" in rule}
-
-
-def model_slis(spec: PlatformSpec, model: ModelSpec) -> list[Sli]:
-    return [sli for sli in slis(spec) if sli.model == model.name]

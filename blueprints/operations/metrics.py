@@ -67,8 +67,10 @@ class CloudWatchSource:
             self._query("ttft", "TimeToFirstToken", self._latency_stat, model, version, period),
             self._query("tpot", "TimePerOutputToken", self._latency_stat, model, version, period),
         ]
+        # Align to whole minutes, ending after `now`, so the newest data point is inside the window.
+        end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
         response = self._cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=now - timedelta(seconds=period), EndTime=now
+            MetricDataQueries=queries, StartTime=end - timedelta(seconds=period), EndTime=end
         )
         values = {result["Id"]: result.get("Values", []) for result in response["MetricDataResults"]}
         requests = sum(values.get("requests", [])) if values.get("requests") else None

@@ -145,9 +145,9 @@ def step(
         moves.apply_change(stack_file, model, "auto-rollback", f"gates failed: {', '.join(failed)}", after,
                            evidence, actor)
         return StepOutcome(status="rolled-back", after=after, **outcome)
-    if insufficient and (before["candidate_weight"] > 0 or not extra):
+    if insufficient and (moves.candidate_traffic(before) > 0 or not extra):
         return StepOutcome(status="held", after=before, **outcome)
     after, action = moves.advance(before, steps)
-    moves.apply_change(stack_file, model, action, f"gates passed at {before['candidate_weight']}%", after,
+    moves.apply_change(stack_file, model, action, f"gates passed at {moves.candidate_traffic(before)}%", after,
                        evidence, actor)
     return StepOutcome(status="promoted" if action == "promote" else "advanced", after=after, **outcome)

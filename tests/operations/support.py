@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 import yaml
+from botocore.stub import Stubber
 from moto import mock_aws
 
 REGION = "eu-central-1"
@@ -41,3 +44,25 @@ def write_stack(stacks_dir: Path, stack: str, preset: str, environment: str, ext
 
 def read_config(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
+
+
+class Clients:
+    """A preflight client factory: moto-backed boto3 clients, except the (service, region) pairs given a
+    Stubber (for APIs moto lacks). `verify()` asserts every stubbed response was consumed."""
+
+    def __init__(self) -> None:
+        self.stubbers: dict[tuple[str, str], Stubber] = {}
+
+    def stub(self, service: str, region: str) -> Stubber:
+        stubber = Stubber(boto3.client(service, region_name=region))
+        stubber.activate()
+        self.stubbers[(service, region)] = stubber
+        return stubber
+
+    def __call__(self, service: str, region: str) -> Any:
+        stubber = self.stubbers.get((service, region))
+        return stubber.client if stubber else boto3.client(service, region_name=region)
+
+    def verify(self) -> None:
+        for stubber in self.stubbers.values():
+            stubber.assert_no_pending_responses()

@@ -1,8 +1,7 @@
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, StackValidationPolicy
-
 from blueprints_policies import crossguard
 from blueprints_policies.packs import PACKS
 from blueprints_policies.registry import registry
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, StackValidationPolicy
 
 
 def test_policies_carry_metadata_into_crossguard() -> None:

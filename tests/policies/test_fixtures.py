@@ -1,7 +1,6 @@
 """Every policy's good fixtures pass and bad fixtures fail, through the same evaluator `check` uses."""
 
 import pytest
-
 from blueprints_policies import fixtures
 from blueprints_policies.registry import registry
 

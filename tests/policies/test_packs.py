@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from blueprints_policies.packs import PACKS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,8 @@
 import pytest
-from pydantic import ValidationError
-
 from blueprints_policies import evaluate, suppressions
 from blueprints_policies.packs import Pack, PackEntry
 from blueprints_policies.suppressions import Suppression, Suppressions
+from pydantic import ValidationError
 
 from .helpers import graph, record
 

@@ -34,15 +34,17 @@ def validate_manifest(manifest: dict[str, Any]) -> list[str]:
     """Problems with one object; [] when valid. Custom resources need their CRD in ../shared/crds."""
     api_version, kind = manifest["apiVersion"], manifest["kind"]
     group, _, version = api_version.rpartition("/")
-    if "." in group:
-        schema = crd_schemas().get((group, version, kind))
-        if schema is None:
-            return [f"{kind} {api_version}: no CRD schema in {CRDS_DIR}"]
+    schema = crd_schemas().get((group, version, kind))
+    if schema is not None:
         validator = jsonschema.Draft4Validator(schema)
         return [f"{kind}/{manifest['metadata'].get('name')}: {'.'.join(map(str, e.path))}: {e.message}"
                 for e in validator.iter_errors(manifest)]
+    if "." in group and not group.endswith(".k8s.io"):
+        return [f"{kind} {api_version}: no CRD schema in {CRDS_DIR}"]
     try:
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.SchemaNotFoundError:
+        return [f"{kind} {api_version}: not a Kubernetes {KUBERNETES_VERSION} kind and no CRD schema in {CRDS_DIR}"]
     except kubernetes_validate.ValidationError as error:
         return [f"{kind}/{manifest['metadata'].get('name')}: {'.'.join(map(str, error.path))}: {error.message}"]
     return []

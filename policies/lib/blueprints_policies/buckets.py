@@ -44,3 +44,8 @@ def find_bucket(reference: object, resources: Sequence[Res]) -> Res | None:
         if str(reference) in identifiers(bucket):
             return bucket
     return None
+
+
+def access_log_targets(resources: Sequence[Res]) -> set[str]:
+    """Identifiers named as `targetBucket` by any BucketLogging (the buckets receiving server access logs)."""
+    return {str(r.props.get("targetBucket")) for r in resources if r.type in tokens.S3_LOGGING}

@@ -72,7 +72,8 @@ CONTROLS: tuple[Control, ...] = (
     _a("GDPR", "Art. 25", "Data protection by design and by default"),
     _a("GDPR", "Art. 32", "Security of processing"),
     _a("GDPR", "Art. 44", "General principle for transfers to third countries"),
-    _p("GDPR", "Art. 30", "Records of processing activities", "RoPA entry naming prompts/completions as processed data"),
+    _p("GDPR", "Art. 30", "Records of processing activities",
+       "RoPA entry naming prompts/completions as processed data"),
     _p("GDPR", "Art. 33", "Notification of a personal data breach", "72-hour breach notification procedure"),
     _p("GDPR", "Art. 35", "Data protection impact assessment", "DPIA for the LLM use case"),
     # PCI DSS v4.0

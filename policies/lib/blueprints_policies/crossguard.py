@@ -4,7 +4,7 @@ evaluator calls), with fail-closed checks and suppressions applied in one place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import (
@@ -48,7 +48,7 @@ def _ignore(policy_id: str, urn: str | None, message: str, suppression: Suppress
 class Hooks:
     """What differs between the pack process (defaults) and the offline evaluator."""
 
-    suppressions: Suppressions = Suppressions()
+    suppressions: Suppressions = field(default_factory=Suppressions)
     ancestors: Ancestors = _direct_parent
     on_suppressed: SuppressedSink = _ignore
 
@@ -90,7 +90,7 @@ def _safely(policy_id: str, produce: Callable[[], Iterable[Any]]) -> list[Any]:
         return list(produce())
     except UnknownValueError:
         raise
-    except Exception as error:  # noqa: BLE001 - fail closed on any check defect or malformed input
+    except Exception as error:
         return [f"{CANNOT_EVALUATE}: {type(error).__name__}: {error}"]
 
 

@@ -165,7 +165,7 @@ def evaluate_pack(graph: GraphLike, pack: Pack, pack_config: Mapping[str, Any] |
     def run(policy: RegisteredPolicy, level: str, call: Any, default_urn: str | None) -> None:
         try:
             call(reporter(policy, level, default_urn))
-        except Exception as error:  # noqa: BLE001 - fail closed, as crossguard does inside the policy
+        except Exception as error:
             reporter(policy, level, default_urn)(f"{crossguard.CANNOT_EVALUATE}: {type(error).__name__}: {error}")
 
     for record in stack.records:

@@ -85,7 +85,9 @@ METAS: tuple[PolicyMeta, ...] = (
           "A customer-managed key puts decryption behind a key policy and CloudTrail-logged KMS calls, and "
           "lets the data be crypto-shredded.",
           "Set rules[].apply_server_side_encryption_by_default.kms_master_key_id to the platform KMS key.",
-          merge(AT_REST, {"HIPAA": ("164.312(a)(1)",)})),
+          merge(AT_REST, {"HIPAA": ("164.312(a)(1)",)}),
+          exceptions="Server-access-log target buckets use SSE-S3: S3 log delivery does not support SSE-KMS "
+                     "there (s3-bucket-encrypted still applies)."),
     _meta("s3-bucket-public-access-blocked", "S3 buckets block public access", "critical", "stack",
           t.S3_BUCKET + t.S3_PUBLIC_ACCESS_BLOCK,
           "Public ACLs and policies are the most common cause of S3 data exposure.",
@@ -259,7 +261,8 @@ METAS: tuple[PolicyMeta, ...] = (
           "Set resources.requests.cpu/memory and resources.limits.memory (GPU: limits['nvidia.com/gpu']).",
           CAPACITY),
     _meta("k8s-probes", "Containers have readiness and liveness probes", "medium", "resource",
-          (*t.K8S_POD, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"),
+          (*t.K8S_POD, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+           "kubernetes:apps/v1:DaemonSet"),
           "Without probes, traffic reaches pods still loading weights and hung servers are never restarted.",
           "Add readinessProbe and livenessProbe (and a startupProbe for model loading).",
           merge(CONTINUITY, MONITORING)),
@@ -302,7 +305,8 @@ METAS: tuple[PolicyMeta, ...] = (
           merge(CAPACITY, AI_ROBUSTNESS)),
     _meta("gateway-max-tokens", "The gateway caps max_tokens", "medium", "resource", t.K8S_CONFIGMAP,
           "An uncapped completion length lets one request hold a GPU slot for minutes.",
-          "Set litellm_params.max_tokens on every model_list entry.", merge(CAPACITY, AI_ROBUSTNESS)),
+          "Set litellm_params.max_tokens on every model_list entry, or register the ceiling hook "
+          "(litellm_settings.callbacks: litellm_hooks.max_tokens_ceiling).", merge(CAPACITY, AI_ROBUSTNESS)),
     _meta("gateway-request-logging", "The gateway logs every request", "medium", "resource", t.K8S_CONFIGMAP,
           "Record-keeping of AI system events needs per-request logs, not only metrics.",
           "Add an event sink to litellm_settings.success_callback (e.g. 's3_v2' or 'otel').",

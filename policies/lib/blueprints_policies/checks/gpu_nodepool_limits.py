@@ -19,10 +19,10 @@ def is_gpu_pool(props: Mapping[str, Any]) -> bool:
         key = requirement.get("key")
         if key in GPU_REQUIREMENT_KEYS and requirement.get("operator") != "DoesNotExist":
             return True
-        if key in ("karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-family") and any(
-                str(v).startswith(GPU_FAMILIES) for v in items(requirement.get("values"))):
-            if requirement.get("operator") == "In":
-                return True
+        if (key in ("karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-family")
+                and requirement.get("operator") == "In"
+                and any(str(v).startswith(GPU_FAMILIES) for v in items(requirement.get("values")))):
+            return True
     return any(t.get("key") == GPU_RESOURCE for t in items(dig(props, "spec.template.spec.taints")))
 
 

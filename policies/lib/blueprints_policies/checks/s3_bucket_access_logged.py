@@ -4,12 +4,12 @@ access logs are exempt, since logging a log bucket into itself loops."""
 from collections.abc import Iterator, Sequence
 
 from .. import tokens
-from ..buckets import buckets, companions, identifiers
+from ..buckets import access_log_targets, buckets, companions, identifiers
 from ..model import Finding, Res, StackContext
 
 
 def check(resources: Sequence[Res], ctx: StackContext) -> Iterator[Finding]:
-    targets = {str(r.props.get("targetBucket")) for r in resources if r.type in tokens.S3_LOGGING}
+    targets = access_log_targets(resources)
     for bucket in buckets(resources):
         if identifiers(bucket) & targets:
             continue

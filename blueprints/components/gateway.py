@@ -1,0 +1,239 @@
+"""The gateway of one region: ALB (AWS Load Balancer Controller, ACM TLS, WAF, access logs) in front of LiteLLM
+(our own Deployment of the pinned image, config generated from the spec), Valkey for cache and shared state,
+Bedrock through a pod identity limited to the configured models, and KV-cache-aware routing to self-hosted
+models where the spec asks for it.
+
+Credentials: the master key is generated and rotated inside AWS (Secrets Manager), the database URL is a secret
+whose value the database's owner writes (LiteLLM runs with the master key only until it exists), the Valkey
+token comes from ResponseCache; all reach the pods through External Secrets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.components.cache import ResponseCache
+from blueprints.components.helm import chart_release
+from blueprints.components.iam import PodIdentity, allow, policy_document
+from blueprints.components.inference_routing import InferenceRouting, routed_models
+from blueprints.components.secrets import SYNC_LABEL
+from blueprints.gateway import lb_controller
+from blueprints.gateway.kube import apply_manifest
+from blueprints.gateway.litellm_config import DATABASE_URL_ENV, MASTER_KEY_ENV, needs_redis
+from blueprints.gateway.manifests import (
+    DATABASE_SECRET,
+    MASTER_KEY_SECRET,
+    NAME,
+    NAMESPACE,
+    REDIS_PASSWORD_KEY,
+    REDIS_SECRET,
+    gateway_manifests,
+    ingress,
+    namespace,
+)
+from blueprints.spec import PlatformSpec
+
+if TYPE_CHECKING:
+    from blueprints.components.secrets import Secrets
+    from blueprints.components.serving import ModelServing
+    from blueprints.platform import RegionContext
+
+MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                       "AWSManagedRulesAmazonIpReputationList")
+LARGE_BODY_RULE = "SizeRestrictions_BODY"
+"""Common rule set blocks bodies over 8 KB; prompts are often longer, so it only counts."""
+
+
+def bedrock_model_ids(spec: PlatformSpec) -> list[str]:
+    """Bedrock models the gateway may invoke: hosted chat models and the semantic cache's embedding model."""
+    if not spec.compliance.allow_hosted_models:
+        return []
+    ids = [HOSTED_MODELS[model.model].bedrock_model_id for model in spec.hosted_models]
+    if spec.cache.enabled and spec.cache.semantic:
+        ids.append(HOSTED_MODELS[spec.cache.semantic_embedding_model].bedrock_model_id)
+    return sorted(set(ids))
+
+
+def waf_rules(spec: PlatformSpec, namer_prefix: str) -> list[dict[str, Any]]:
+    def visibility(name: str) -> dict[str, Any]:
+        return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
+                "metric_name": f"{namer_prefix}-{name}"}
+
+    rules: list[dict[str, Any]] = [{
+        "name": "rate-per-ip", "priority": 0, "action": {"block": {}},
+        "statement": {"rate_based_statement": {"limit": spec.gateway.waf_rate_limit, "aggregate_key_type": "IP",
+                                               "evaluation_window_sec": 300}},
+        "visibility_config": visibility("rate-per-ip"),
+    }]
+    for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1):
+        statement: dict[str, Any] = {"vendor_name": "AWS", "name": group}
+        if group == "AWSManagedRulesCommonRuleSet":
+            statement["rule_action_overrides"] = [{"name": LARGE_BODY_RULE, "action_to_use": {"count": {}}}]
+        rules.append({"name": group, "priority": priority, "override_action": {"none": {}},
+                      "statement": {"managed_rule_group_statement": statement}, "visibility_config": visibility(group)})
+    return rules
+
+
+class Gateway(pulumi.ComponentResource):
+    """`endpoint`: the URL clients call; `cache`: the Valkey group (None when not needed)."""
+
+    def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
+                 serving: ModelServing, opts: pulumi.ResourceOptions):
+        super().__init__("blueprints:gateway:Gateway", name, None, opts)
+        self._spec, self._ctx = spec, ctx
+        namer, region = ctx.namer, ctx.region
+        child = pulumi.ResourceOptions(parent=self)
+
+        ns = apply_manifest(namer("gateway-namespace"), namespace(SYNC_LABEL), child)
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        controller = self._load_balancer_controller()
+        certificate_arn = self._certificate()
+        web_acl_arn = self._web_acl() if spec.gateway.waf else None
+        logs_bucket = self._access_log_bucket()
+
+        self.cache = (ResponseCache(namer("valkey"), spec, ctx, secrets, opts=ctx.k8s_opts(self))
+                      if needs_redis(spec) else None)
+        routing = (InferenceRouting(namer("inference-routing"), spec, ctx, depends_on=[ns, serving],
+                                    opts=ctx.k8s_opts(self)) if routed_models(spec) else None)
+        endpoints = {**serving.endpoints, **(routing.endpoints if routing else {})}
+
+        credentials = [
+            secrets.sync(NAMESPACE, secrets.generated_secret(MASTER_KEY_SECRET, "LiteLLM master (admin) key"),
+                         {MASTER_KEY_ENV: None}, MASTER_KEY_SECRET, opts=in_ns),
+            secrets.sync(NAMESPACE, secrets.secret(DATABASE_SECRET, "LiteLLM database URL (virtual keys, spend); "
+                                                   "written by the database's owner"),
+                         {DATABASE_URL_ENV: None}, DATABASE_SECRET, opts=in_ns),
+        ]
+        if self.cache is not None:
+            credentials.append(secrets.sync(NAMESPACE, self.cache.token_secret, {REDIS_PASSWORD_KEY: None},
+                                            REDIS_SECRET, opts=in_ns))
+        identity = self._bedrock_identity()
+        workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, *([identity] if identity else [])])
+        for manifest in gateway_manifests(
+            spec, region, endpoints=endpoints,
+            redis_host=self.cache.host if self.cache else None,
+            redis_port=str(self.cache.port) if self.cache else None,
+            vpc_cidr=ctx.network.vpc_cidr, routing_namespaces=[NAMESPACE] if routing else [],
+        ):
+            apply_manifest(namer("gateway", manifest["kind"].lower()), manifest, workload, autoscaled=True)
+        apply_manifest(namer("gateway", "ingress"),
+               ingress(spec, certificate_arn, web_acl_arn, logs_bucket, ctx.network.vpc_cidr),
+               pulumi.ResourceOptions(parent=self, depends_on=[ns, controller]))
+        self.endpoint = f"https://{spec.gateway.domain_name}/v1" if spec.gateway.domain_name else None
+        self.register_outputs({"endpoint": self.endpoint, "certificate_arn": certificate_arn})
+
+    def _load_balancer_controller(self) -> pulumi.Resource:
+        ctx, spec = self._ctx, self._spec
+        identity = PodIdentity(
+            ctx.namer("lb-controller"), cluster_name=ctx.cluster.cluster_name, namespace=lb_controller.NAMESPACE,
+            service_account=lb_controller.SERVICE_ACCOUNT,
+            statements=lb_controller.controller_statements(ctx.region, ctx.account_id),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return chart_release(
+            ctx.namer("lb-controller"), "aws-load-balancer-controller", lb_controller.NAMESPACE,
+            lb_controller.controller_values(ctx.cluster.cluster_name, ctx.region, ctx.network.vpc_id,
+                                            2 if spec.environment == "prod" else 1),
+            pulumi.ResourceOptions(parent=self, depends_on=[identity]),
+        )
+
+    def _certificate(self) -> pulumi.Input[str]:
+        gateway, namer = self._spec.gateway, self._ctx.namer
+        if gateway.certificate_arn:
+            return gateway.certificate_arn
+        child = pulumi.ResourceOptions(parent=self)
+        certificate = aws.acm.Certificate(namer("gateway-cert"), domain_name=gateway.domain_name,
+                                          validation_method="DNS", key_algorithm="EC_prime256v1",
+                                          options={"certificate_transparency_logging_preference": "ENABLED"},
+                                          opts=pulumi.ResourceOptions(parent=self,
+                                                                      replace_on_changes=["domainName"]))
+        if not gateway.hosted_zone_id:
+            return certificate.arn
+        option = certificate.domain_validation_options.apply(lambda options: options[0] if options else None)
+        record = aws.route53.Record(
+            namer("gateway-cert-validation"), zone_id=gateway.hosted_zone_id, allow_overwrite=True, ttl=300,
+            name=option.apply(lambda o: o.resource_record_name if o else gateway.domain_name),
+            type=option.apply(lambda o: o.resource_record_type if o else "CNAME"),
+            records=[option.apply(lambda o: o.resource_record_value if o else "")], opts=child,
+        )
+        validation = aws.acm.CertificateValidation(namer("gateway-cert"), certificate_arn=certificate.arn,
+                                                   validation_record_fqdns=[record.fqdn], opts=child)
+        return validation.certificate_arn
+
+    def _web_acl(self) -> pulumi.Output[str]:
+        namer, child = self._ctx.namer, pulumi.ResourceOptions(parent=self)
+        acl = aws.wafv2.WebAcl(
+            namer("gateway-waf"), name=namer("gateway-waf"), scope="REGIONAL", default_action={"allow": {}},
+            rules=waf_rules(self._spec, namer.prefix),
+            visibility_config={"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
+                               "metric_name": namer("gateway-waf")},
+            opts=child,
+        )
+        # WAF logs go only to log groups whose name starts with aws-waf-logs-.
+        logs = aws.cloudwatch.LogGroup(namer("gateway-waf-logs"), name=f"aws-waf-logs-{namer('gateway')}",
+                                       retention_in_days=self._spec.observability.log_retention_days,
+                                       kms_key_id=self._ctx.keys.arn("logs"), opts=child)
+        aws.wafv2.WebAclLoggingConfiguration(namer("gateway-waf"), resource_arn=acl.arn,
+                                             log_destination_configs=[logs.arn], opts=child)
+        return acl.arn
+
+    def _access_log_bucket(self) -> pulumi.Output[str]:
+        """ALB access logs. ALB log delivery supports only SSE-S3, so this bucket (and its own access-log
+        bucket, which S3 server access logging also requires to be SSE-S3) is not KMS-encrypted."""
+        namer, spec, ctx = self._ctx.namer, self._spec, self._ctx
+        child = pulumi.ResourceOptions(parent=self)
+        logs, access = self._bucket("alb-logs"), self._bucket("alb-logs-access")
+        aws.s3.BucketLogging(namer("alb-logs"), bucket=logs.id, target_bucket=access.id, target_prefix="alb-logs/",
+                             opts=child)
+        elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self)).arn
+        for bucket, purpose, writer in ((logs, "alb-logs", {"AWS": elb_account}),
+                                        (access, "alb-logs-access", {"Service": "logging.s3.amazonaws.com"})):
+            aws.s3.BucketPolicy(namer(purpose), bucket=bucket.id, policy=policy_document([
+                {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                {"Sid": "LogDelivery", "Effect": "Allow", "Principal": writer, "Action": "s3:PutObject",
+                 "Resource": pulumi.Output.concat(bucket.arn, "/*"),
+                 **({"Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}}}
+                    if "Service" in writer else {})},
+            ]), opts=child)
+            aws.s3.BucketLifecycleConfiguration(namer(purpose), bucket=bucket.id, rules=[{
+                "id": "expire-logs", "status": "Enabled", "filter": {},
+                "expiration": {"days": spec.gateway.access_log_retention_days},
+                "noncurrent_version_expiration": {"noncurrent_days": 7},
+            }], opts=child)
+        return logs.bucket
+
+    def _bucket(self, purpose: str) -> aws.s3.Bucket:
+        namer, spec, child = self._ctx.namer, self._spec, pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(namer(purpose), bucket=pulumi.Output.concat(namer(purpose), "-", self._ctx.account_id),
+                               force_destroy=not spec.deletion_protection, opts=child)
+        aws.s3.BucketVersioning(namer(purpose), bucket=bucket.id, versioning_configuration={"status": "Enabled"},
+                                opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(namer(purpose), bucket=bucket.id, rules=[
+            {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child)
+        aws.s3.BucketPublicAccessBlock(namer(purpose), bucket=bucket.id, block_public_acls=True,
+                                       block_public_policy=True, ignore_public_acls=True,
+                                       restrict_public_buckets=True, opts=child)
+        aws.s3.BucketOwnershipControls(namer(purpose), bucket=bucket.id,
+                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+        return bucket
+
+    def _bedrock_identity(self) -> PodIdentity | None:
+        ids = bedrock_model_ids(self._spec)
+        if not ids:
+            return None
+        region = self._ctx.region
+        return PodIdentity(
+            self._ctx.namer("gateway-bedrock"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
+            service_account=NAME,
+            statements=[allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                              [f"arn:aws:bedrock:{region}::foundation-model/{model_id}" for model_id in ids],
+                              "InvokeConfiguredModels")],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+

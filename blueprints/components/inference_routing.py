@@ -1,0 +1,222 @@
+"""KV-cache and queue-aware routing to self-hosted models with several replicas: the Gateway API Inference
+Extension on Envoy Gateway.
+
+LiteLLM -> Envoy (a Gateway in the `gateway` namespace, one ClusterIP Service) -> HTTPRoute `/<model>/...`
+-> the model's InferencePool, whose endpoint picker (upstream `inferencepool` chart) chooses the pod with the
+shortest queue and most free KV cache, from the model server's own Prometheus gauges. Envoy Gateway resolves
+InferencePool backends through the Envoy AI Gateway extension server (upstream charts, pinned).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from blueprints.components.cluster import SYSTEM_NODE_LABEL
+from blueprints.components.helm import chart_release
+from blueprints.gateway.kube import apply_manifest
+from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
+from blueprints.gateway.manifests import PART_OF
+from blueprints.serving.manifests import MODEL_LABEL, engine_of
+from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
+from blueprints.spec import ModelSpec, PlatformSpec
+
+if TYPE_CHECKING:
+    from blueprints.platform import RegionContext
+
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+GATEWAY_CLASS = "envoy"
+GATEWAY_NAME = "inference-gateway"
+SERVICE_NAME = "inference-gateway"
+"""Fixed name of Envoy's Service (EnvoyProxy `envoyService.name`), so LiteLLM can address it."""
+LISTENER_PORT = 80
+EPP_PORT = 9002
+EPP_LABEL = "inferencepool"
+"""Label key the inferencepool chart puts on its endpoint-picker pods."""
+CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+ROUTE_TIMEOUT = "600s"
+
+
+def routed_models(spec: PlatformSpec) -> list[ModelSpec]:
+    """Self-hosted models that can have more than one replica: picking a pod only matters there."""
+    if not spec.gateway.inference_routing:
+        return []
+    return [model for model in spec.self_hosted_models if (model.max_replicas or 1) > 1]
+
+
+def routed_base_url(model_name: str) -> str:
+    return f"http://{SERVICE_NAME}.{GATEWAY_NAMESPACE}.svc.cluster.local:{LISTENER_PORT}/{model_name}/v1"
+
+
+def _labels(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": GATEWAY_NAME, "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/component": component}
+
+
+def envoy_gateway_values() -> dict[str, Any]:
+    """Envoy Gateway with proxies in each Gateway's namespace and InferencePool backends through the AI
+    Gateway extension server (envoyproxy/ai-gateway manifests/envoy-gateway-values.yaml + inference-pool addon)."""
+    return {
+        "config": {"envoyGateway": {
+            "gateway": {"controllerName": CONTROLLER_NAME},
+            "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
+            "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
+            "extensionManager": {
+                "hooks": {"xdsTranslator": {
+                    "translation": {part: {"includeAll": True} for part in ("listener", "route", "cluster",
+                                                                            "secret")},
+                    "post": ["Translation", "Cluster", "Route"]}},
+                "service": {"fqdn": {"hostname": f"ai-gateway-controller.{AI_GATEWAY_NAMESPACE}.svc.cluster.local",
+                                     "port": 1063}},
+                "backendResources": [{"group": "inference.networking.k8s.io", "kind": "InferencePool",
+                                      "version": "v1"}],
+            },
+        }},
+        "deployment": {"replicas": 2, "pod": {"nodeSelector": SYSTEM_NODE_LABEL}},
+    }
+
+
+def inference_pool_values(spec: PlatformSpec, model: ModelSpec) -> dict[str, Any]:
+    """The `inferencepool` chart for one model: pool over its pods, endpoint picker reading the engine's
+    waiting-requests and KV-cache gauges from its Prometheus endpoint."""
+    engine = engine_of(spec)
+    flags = [
+        {"name": "model-server-metrics-path", "value": engine.metrics_path},
+        {"name": "model-server-metrics-port", "value": str(engine.metrics_port)},
+        {"name": "total-queued-requests-metric", "value": engine.waiting_metric},
+        {"name": "lora-info-metric", "value": ""},
+    ]
+    if engine.kv_cache_metric:
+        flags.append({"name": "kv-cache-usage-percentage-metric", "value": engine.kv_cache_metric})
+    return {
+        "inferencePool": {"modelServers": {"matchLabels": {MODEL_LABEL: model.name}},
+                          "targetPorts": [{"number": engine.port}]},
+        "inferenceExtension": {"replicas": 2 if spec.environment == "prod" else 1, "flags": flags,
+                               "tolerations": [], "affinity": {}},
+        "provider": {"name": "none"},
+    }
+
+
+def gateway_objects(spec: PlatformSpec) -> list[dict[str, Any]]:
+    """GatewayClass, EnvoyProxy and the Gateway, in apply order."""
+    security = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+    replicas = max(2, spec.gateway.replicas) if spec.environment == "prod" else 1
+    return [
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+         "metadata": {"name": GATEWAY_CLASS, "labels": _labels("gateway-class")},
+         "spec": {"controllerName": CONTROLLER_NAME}},
+        {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "EnvoyProxy",
+         "metadata": {"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "labels": _labels("envoy-proxy")},
+         "spec": {"provider": {"type": "Kubernetes", "kubernetes": {
+             "envoyService": {"name": SERVICE_NAME, "type": "ClusterIP"},
+             "envoyDeployment": {
+                 "replicas": replicas,
+                 "pod": {"nodeSelector": SYSTEM_NODE_LABEL, "labels": _labels("envoy-proxy")},
+                 "container": {"resources": {"requests": {"cpu": "500m", "memory": "512Mi"},
+                                             "limits": {"memory": "1Gi"}},
+                               "securityContext": security},
+             },
+             "envoyPDB": {"maxUnavailable": 1},
+         }}}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+         "metadata": {"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "labels": _labels("gateway")},
+         "spec": {
+             "gatewayClassName": GATEWAY_CLASS,
+             "infrastructure": {"parametersRef": {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy",
+                                                  "name": GATEWAY_NAME}},
+             "listeners": [{"name": "http", "protocol": "HTTP", "port": LISTENER_PORT, "allowedRoutes": {
+                 "namespaces": {"from": "Selector", "selector": {"matchLabels": {
+                     "kubernetes.io/metadata.name": MODELS_NAMESPACE}}}}}],
+         }},
+    ]
+
+
+def http_route(model: ModelSpec) -> dict[str, Any]:
+    """`/<model>/v1/...` on the inference gateway -> `/v1/...` on a pod the model's endpoint picker chooses."""
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": model.name, "namespace": MODELS_NAMESPACE, "labels": _labels("route")},
+        "spec": {
+            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": GATEWAY_NAME,
+                            "namespace": GATEWAY_NAMESPACE}],
+            "rules": [{
+                "matches": [{"path": {"type": "PathPrefix", "value": f"/{model.name}/"}}],
+                "filters": [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch",
+                                                                           "replacePrefixMatch": "/"}}}],
+                "backendRefs": [{"group": "inference.networking.k8s.io", "kind": "InferencePool",
+                                 "name": model.name}],
+                "timeouts": {"request": ROUTE_TIMEOUT},
+            }],
+        },
+    }
+
+
+def endpoint_picker_policy(spec: PlatformSpec) -> dict[str, Any]:
+    """Added to the model namespace's deny-by-default policy: endpoint pickers scrape the model pods and
+    take Envoy's ext_proc calls from the gateway namespace."""
+    engine = engine_of(spec)
+    model_pods = {"podSelector": {"matchExpressions": [{"key": MODEL_LABEL, "operator": "Exists"}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "endpoint-pickers", "namespace": MODELS_NAMESPACE, "labels": _labels("network")},
+        "spec": {
+            "podSelector": {"matchExpressions": [{"key": EPP_LABEL, "operator": "Exists"}]},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": GATEWAY_NAMESPACE}}}],
+                "ports": [{"protocol": "TCP", "port": EPP_PORT}]}],
+            "egress": [{"to": [model_pods], "ports": [{"protocol": "TCP", "port": engine.metrics_port}]}],
+        },
+    }
+
+
+def model_scrape_policy(spec: PlatformSpec) -> dict[str, Any]:
+    engine = engine_of(spec)
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "metrics-from-endpoint-pickers", "namespace": MODELS_NAMESPACE,
+                     "labels": _labels("network")},
+        "spec": {
+            "podSelector": {"matchExpressions": [{"key": MODEL_LABEL, "operator": "Exists"}]},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchExpressions": [{"key": EPP_LABEL, "operator": "Exists"}]}}],
+                         "ports": [{"protocol": "TCP", "port": engine.metrics_port}]}],
+        },
+    }
+
+
+class InferenceRouting(pulumi.ComponentResource):
+    """`endpoints`: routed model name -> base URL through the inference gateway (for the LiteLLM config)."""
+
+    endpoints: dict[str, str]
+
+    def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, *, depends_on: list[pulumi.Resource],
+                 opts: pulumi.ResourceOptions):
+        super().__init__("blueprints:gateway:InferenceRouting", name, None, opts)
+        namer = ctx.namer
+        models = routed_models(spec)
+        self.endpoints = {model.name: routed_base_url(model.name) for model in models}
+        child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+        crds = chart_release(namer("ai-gateway-crds"), "envoy-ai-gateway-crds", AI_GATEWAY_NAMESPACE, {}, child)
+        envoy = chart_release(namer("envoy-gateway"), "envoy-gateway", ENVOY_GATEWAY_NAMESPACE,
+                              envoy_gateway_values(), pulumi.ResourceOptions(parent=self, depends_on=[crds]))
+        ai_gateway = chart_release(
+            namer("ai-gateway"), "envoy-ai-gateway", AI_GATEWAY_NAMESPACE,
+            {"controller": {"nodeSelector": SYSTEM_NODE_LABEL}},
+            pulumi.ResourceOptions(parent=self, depends_on=[envoy]))
+        ready = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, envoy, ai_gateway])
+        for manifest in gateway_objects(spec):
+            apply_manifest(namer("inference", manifest["kind"].lower()), manifest, ready)
+        for policy in (endpoint_picker_policy(spec), model_scrape_policy(spec)):
+            apply_manifest(namer("inference", policy["metadata"]["name"]), policy, ready)
+        for model in models:
+            # The chart names the InferencePool after its release: the model's name, the HTTPRoute's backendRef.
+            pool = chart_release(namer("inferencepool", model.name), "inferencepool", MODELS_NAMESPACE,
+                                 inference_pool_values(spec, model), ready, release_name=model.name)
+            apply_manifest(namer("inference-route", model.name), http_route(model),
+                   pulumi.ResourceOptions(parent=self, depends_on=[pool]))
+        self.register_outputs({"endpoints": self.endpoints})
+

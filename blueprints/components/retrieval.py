@@ -1,0 +1,354 @@
+"""The RAG data plane of one region: vector store, embedding service, documents bucket and ingestion identity.
+
+Applications find everything in the stack output `regions.<region>.retrieval` (see `Retrieval.connection`):
+they search with IAM database authentication (pgvector), SigV4 (OpenSearch Serverless) or the API key synced
+into the `retrieval` namespace (Qdrant), and embed through the gateway's `embeddings` model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from blueprints.components.embeddings import Embeddings, apply_manifest
+from blueprints.components.helm import chart_release
+from blueprints.components.iam import PodIdentity, Statement, allow
+from blueprints.components.secrets import SYNC_LABEL, Secrets
+from blueprints.retrieval import schema
+from blueprints.retrieval.manifests import (
+    CONTAINER_SECURITY,
+    RESTRICTED,
+    artifact_config_map,
+    content_hash,
+    labels,
+    namespace,
+    network_policies,
+    schema_job,
+)
+from blueprints.spec import PlatformSpec
+from blueprints.versions import AURORA_POSTGRESQL_VERSION
+
+if TYPE_CHECKING:
+    from blueprints.platform import RegionContext
+
+NAMESPACE = "retrieval"
+INGESTION_SERVICE_ACCOUNT = "ingestion"
+DATABASE = "rag"
+MASTER_USER = "rag_admin"
+POSTGRES_PORT = 5432
+QDRANT_PORTS = [6333, 6334]
+QDRANT_API_KEY_SECRET = "qdrant-api-key"
+DB_ADMIN_SECRET = "vector-db-admin"
+AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDocument", "aoss:UpdateIndex",
+                         "aoss:WriteDocument"]
+
+
+def tls_only_statement(bucket_arn: pulumi.Input[str]) -> Statement:
+    """Deny every request to the bucket and its objects that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def aoss_name(namer_name: str) -> str:
+    """OpenSearch Serverless names: 3-32 lowercase characters."""
+    return namer_name[:32].rstrip("-")
+
+
+class Retrieval(pulumi.ComponentResource):
+    """Vector store (pgvector on Aurora, OpenSearch Serverless or Qdrant), embeddings, documents, ingestion."""
+
+    connection: dict[str, Any]
+    """What an application needs to connect (exported per region): endpoints, names, secret ARNs, roles."""
+
+    def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
+                 opts: pulumi.ResourceOptions):
+        super().__init__("blueprints:retrieval:Retrieval", name, None, opts)
+        self._spec, self._ctx, self._secrets, self._namer = spec, ctx, secrets, ctx.namer
+        retrieval = spec.retrieval
+        child = pulumi.ResourceOptions(parent=self)
+        ns = apply_manifest(self._namer("retrieval-ns"), namespace(NAMESPACE, SYNC_LABEL), child)
+        self._in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        open_ports = {"embeddings": [8080], **({"qdrant": QDRANT_PORTS} if retrieval.vector_store == "qdrant" else {})}
+        for policy in network_policies(NAMESPACE, open_ports):
+            apply_manifest(self._namer("netpol", policy["metadata"]["name"]), policy, self._in_ns)
+        apply_manifest(self._namer("ingestion-sa"), {
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": INGESTION_SERVICE_ACCOUNT, "namespace": NAMESPACE,
+                         "labels": labels(INGESTION_SERVICE_ACCOUNT, "ingestion")},
+        }, self._in_ns)
+
+        self.documents_bucket = self._documents_bucket()
+        self.embeddings = Embeddings(self._namer("embeddings"), retrieval, ctx.region, NAMESPACE, self._in_ns)
+        store = {"pgvector": self._pgvector, "opensearch": self._opensearch, "qdrant": self._qdrant}
+        self.connection = {
+            "vector_store": retrieval.vector_store,
+            "index_name": retrieval.index_name,
+            "embedding_dimension": retrieval.embedding_dimension,
+            "embedding_model": retrieval.embedding_model,
+            "embeddings_gateway_model": self.embeddings.route["model_name"],
+            "documents_bucket": self.documents_bucket.bucket,
+            "namespace": NAMESPACE,
+            "ingestion_service_account": INGESTION_SERVICE_ACCOUNT,
+            **store[retrieval.vector_store](),
+        }
+        self.register_outputs(self.connection)
+
+    # Vector stores: each returns its part of `connection` and creates the ingestion identity -------------
+
+    def _pgvector(self) -> dict[str, Any]:
+        namer, ctx, spec, child = self._namer, self._ctx, self._spec, pulumi.ResourceOptions(parent=self)
+        retrieval = spec.retrieval
+        subnets = aws.rds.SubnetGroup(namer("vectors"), subnet_ids=ctx.network.intra_subnet_ids,
+                                      description="Intra subnets (no internet route) of the vector store",
+                                      opts=child)
+        security_group = self._ingress_from_cluster("vectors-db", POSTGRES_PORT, "PostgreSQL from cluster nodes")
+        parameters = aws.rds.ClusterParameterGroup(
+            namer("vectors"), family=f"aurora-postgresql{AURORA_POSTGRESQL_VERSION.split('.')[0]}",
+            description="TLS required", parameters=[{"name": "rds.force_ssl", "value": "1"}], opts=child,
+        )
+        identifier = namer("vectors")
+        logs = aws.cloudwatch.LogGroup(
+            namer("vectors-logs"), name=f"/aws/rds/cluster/{identifier}/postgresql",
+            retention_in_days=spec.observability.log_retention_days, kms_key_id=ctx.keys.arn("logs"), opts=child,
+        )
+        cluster = aws.rds.Cluster(
+            identifier,
+            cluster_identifier=identifier,
+            engine="aurora-postgresql",
+            engine_mode="provisioned",
+            engine_version=AURORA_POSTGRESQL_VERSION,
+            database_name=DATABASE,
+            master_username=MASTER_USER,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=ctx.keys.arn("secrets"),
+            iam_database_authentication_enabled=True,
+            storage_encrypted=True,
+            kms_key_id=ctx.keys.arn("data"),
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[security_group.id],
+            db_cluster_parameter_group_name=parameters.name,
+            serverlessv2_scaling_configuration={"min_capacity": retrieval.min_capacity_acu,
+                                                "max_capacity": retrieval.max_capacity_acu},
+            backup_retention_period=retrieval.backup_retention_days,
+            preferred_backup_window="02:00-03:00",
+            copy_tags_to_snapshot=True,
+            deletion_protection=spec.deletion_protection,
+            skip_final_snapshot=not spec.deletion_protection,
+            final_snapshot_identifier=f"{identifier}-final" if spec.deletion_protection else None,
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs], protect=spec.deletion_protection),
+        )
+        instances = [
+            aws.rds.ClusterInstance(
+                namer("vectors", str(index)),
+                identifier=namer("vectors", str(index)),
+                cluster_identifier=cluster.id,
+                instance_class="db.serverless",
+                engine=cluster.engine,
+                engine_version=cluster.engine_version,
+                db_subnet_group_name=subnets.name,
+                publicly_accessible=False,
+                promotion_tier=index,
+                auto_minor_version_upgrade=True,
+                performance_insights_enabled=True,
+                performance_insights_kms_key_id=ctx.keys.arn("data"),
+                performance_insights_retention_period=7,
+                opts=pulumi.ResourceOptions(parent=self, protect=spec.deletion_protection),
+            )
+            for index in range(2 if retrieval.multi_az else 1)
+        ]
+        master_secret_arn = cluster.master_user_secrets[0].secret_arn
+        credentials = self._secrets.sync(NAMESPACE, master_secret_arn, {"username": "username", "password": "password"},
+                                         name=DB_ADMIN_SECRET, opts=self._in_ns)
+        sql = schema.pgvector_schema(retrieval)
+        suffix = content_hash(sql)
+        config_map = apply_manifest(namer("vector-schema"), artifact_config_map(
+            f"vector-schema-{suffix}", NAMESPACE, "sql-schema", {"schema.sql": sql}), self._in_ns)
+        apply_manifest(namer("vector-schema-job"), schema_job(
+            f"vector-schema-{suffix}", NAMESPACE, f"vector-schema-{suffix}", DB_ADMIN_SECRET, cluster.endpoint,
+            DATABASE), pulumi.ResourceOptions(parent=self, depends_on=[*instances, credentials, config_map]))
+
+        db_user = pulumi.Output.concat("arn:aws:rds-db:", ctx.region, ":", ctx.account_id, ":dbuser:",
+                                       cluster.cluster_resource_id, "/")
+        self.reader_statements = [allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.READER_ROLE)],
+                                        "ConnectAsReader")]
+        self._ingestion([allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.WRITER_ROLE)],
+                               "ConnectAsIngestion")])
+        return {
+            "endpoint": cluster.endpoint, "reader_endpoint": cluster.reader_endpoint, "port": POSTGRES_PORT,
+            "database": DATABASE, "reader_db_user": schema.READER_ROLE, "writer_db_user": schema.WRITER_ROLE,
+            "master_secret_arn": master_secret_arn,
+        }
+
+    def _opensearch(self) -> dict[str, Any]:
+        namer, ctx, spec, child = self._namer, self._ctx, self._spec, pulumi.ResourceOptions(parent=self)
+        name = aoss_name(namer("vectors"))
+        collection_rule = {"ResourceType": "collection", "Resource": [f"collection/{name}"]}
+        encryption = aws.opensearch.ServerlessSecurityPolicy(
+            namer("vectors-encryption"), name=name, type="encryption",
+            policy=pulumi.Output.json_dumps({"Rules": [collection_rule], "AWSOwnedKey": False,
+                                             "KmsARN": ctx.keys.arn("data")}),
+            opts=child,
+        )
+        security_group = self._ingress_from_cluster("vectors-vpce", 443, "HTTPS from cluster nodes")
+        endpoint = aws.opensearch.ServerlessVpcEndpoint(
+            namer("vectors"), name=name, vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.intra_subnet_ids,
+            security_group_ids=[security_group.id], opts=child,
+        )
+        network = aws.opensearch.ServerlessSecurityPolicy(
+            namer("vectors-network"), name=name, type="network",
+            policy=pulumi.Output.json_dumps([{"Rules": [collection_rule], "AllowFromPublic": False,
+                                              "SourceVPCEs": [endpoint.id]}]),
+            opts=child,
+        )
+        collection = aws.opensearch.ServerlessCollection(
+            namer("vectors"), name=name, type="VECTORSEARCH",
+            standby_replicas="ENABLED" if spec.retrieval.multi_az else "DISABLED",
+            description=f"RAG vectors ({spec.retrieval.embedding_model}, {spec.retrieval.embedding_dimension} dims)",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[encryption, network]),
+        )
+        self.reader_statements = [allow(["aoss:APIAccessAll"], [collection.arn], "SearchCollection")]
+        ingestion = self._ingestion([allow(["aoss:APIAccessAll"], [collection.arn], "WriteCollection")])
+        aws.opensearch.ServerlessAccessPolicy(
+            namer("vectors-data"), name=name, type="data",
+            policy=pulumi.Output.json_dumps([{
+                "Rules": [
+                    {"ResourceType": "index", "Resource": [f"index/{name}/*"], "Permission": AOSS_DATA_PERMISSIONS},
+                    {"ResourceType": "collection", "Resource": [f"collection/{name}"],
+                     "Permission": ["aoss:DescribeCollectionItems"]},
+                ],
+                "Principal": [ingestion.role_arn],
+            }]),
+            opts=child,
+        )
+        apply_manifest(namer("vector-index"), artifact_config_map(
+            "vector-index", NAMESPACE, "opensearch-index",
+            {f"{spec.retrieval.index_name}.json": json.dumps(schema.opensearch_index(spec.retrieval), indent=2)},
+        ), self._in_ns)
+        return {"endpoint": collection.collection_endpoint, "collection_arn": collection.arn, "port": 443}
+
+    def _qdrant(self) -> dict[str, Any]:
+        namer, ctx, spec = self._namer, self._ctx, self._spec
+        replicas = 3 if spec.retrieval.multi_az else 1
+        api_key = self._secrets.generated_secret(QDRANT_API_KEY_SECRET, "Qdrant API key (retrieval namespace)")
+        synced = self._secrets.sync(NAMESPACE, api_key, {"api-key": None}, name=QDRANT_API_KEY_SECRET,
+                                    opts=self._in_ns)
+        storage_class = apply_manifest(namer("qdrant-storage"), {
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "qdrant-gp3", "labels": labels("qdrant", "storage")},
+            "provisioner": "ebs.csi.aws.com",
+            "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": ctx.keys.arn("data")},
+            "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True,
+        }, pulumi.ResourceOptions(parent=self))
+        chart_release(namer("qdrant"), "qdrant", NAMESPACE, qdrant_values(spec, replicas),
+                      pulumi.ResourceOptions(parent=self, depends_on=[synced, storage_class]))
+        collection = schema.qdrant_collection(spec.retrieval, replicas)
+        apply_manifest(namer("vector-index"), artifact_config_map(
+            "vector-index", NAMESPACE, "qdrant-collection",
+            {f"{spec.retrieval.index_name}.json": json.dumps(collection, indent=2)}), self._in_ns)
+        self.reader_statements = []
+        self._ingestion([])
+        return {"endpoint": f"http://qdrant.{NAMESPACE}.svc.cluster.local:6333", "port": 6333,
+                "api_key_secret_arn": api_key.arn, "api_key_kubernetes_secret": QDRANT_API_KEY_SECRET}
+
+    # Shared pieces -----------------------------------------------------------------------------------------
+
+    def _ingestion(self, store_statements: list[Statement]) -> PodIdentity:
+        """The `ingestion` service account: read the documents bucket, write the vector store."""
+        bucket = self.documents_bucket.arn
+        identity = PodIdentity(
+            self._namer("ingestion"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
+            service_account=INGESTION_SERVICE_ACCOUNT,
+            statements=[
+                allow(["s3:ListBucket"], [bucket], "ListDocuments"),
+                allow(["s3:GetObject", "s3:GetObjectVersion"], [pulumi.Output.concat(bucket, "/*")], "ReadDocuments"),
+                *store_statements,
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._ctx.keys.grant_decrypt("data", self._namer("ingestion-data"), identity.role_arn)
+        self.ingestion_role_arn = identity.role_arn
+        return identity
+
+    def _ingress_from_cluster(self, name: str, port: int, description: str) -> aws.ec2.SecurityGroup:
+        """A security group admitting one TCP port from the cluster's nodes and pods, nothing else."""
+        return aws.ec2.SecurityGroup(
+            self._namer(name), vpc_id=self._ctx.network.vpc_id, description=description,
+            ingress=[{"protocol": "tcp", "from_port": port, "to_port": port, "description": description,
+                      "security_groups": [self._ctx.cluster.security_group_id]}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _documents_bucket(self) -> aws.s3.Bucket:
+        """Versioned, KMS-encrypted (data key), private, TLS-only, with server access logs in a log bucket."""
+        namer, ctx = self._namer, self._ctx
+        log_bucket = self._bucket("documents-access-logs", encryption={"sse_algorithm": "AES256"})
+        bucket = self._bucket("documents", encryption={"sse_algorithm": "aws:kms",
+                                                       "kms_master_key_id": ctx.keys.arn("data")})
+        child = pulumi.ResourceOptions(parent=self)
+        aws.s3.BucketLogging(namer("documents"), bucket=bucket.id, target_bucket=log_bucket.id,
+                             target_prefix="documents/", opts=child)
+        aws.s3.BucketPolicy(namer("documents-access-logs"), bucket=log_bucket.id, policy=pulumi.Output.json_dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                tls_only_statement(log_bucket.arn),
+                {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+                 "Action": "s3:PutObject", "Resource": pulumi.Output.concat(log_bucket.arn, "/documents/*"),
+                 "Condition": {"ArnLike": {"aws:SourceArn": bucket.arn},
+                               "StringEquals": {"aws:SourceAccount": ctx.account_id}}},
+            ],
+        }), opts=child)
+        aws.s3.BucketLifecycleConfiguration(namer("documents-access-logs"), bucket=log_bucket.id, rules=[{
+            "id": "expire-access-logs", "status": "Enabled", "filter": {},
+            "expiration": {"days": self._spec.audit.retention_days},
+            "noncurrent_version_expiration": {"noncurrent_days": 30},
+        }], opts=child)
+        aws.s3.BucketPolicy(namer("documents"), bucket=bucket.id, policy=pulumi.Output.json_dumps({
+            "Version": "2012-10-17", "Statement": [tls_only_statement(bucket.arn)]}), opts=child)
+        return bucket
+
+    def _bucket(self, name: str, encryption: dict[str, Any]) -> aws.s3.Bucket:
+        namer, child = self._namer, pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(namer(name), bucket=pulumi.Output.concat(namer(name), "-", self._ctx.account_id),
+                               force_destroy=False, opts=child)
+        aws.s3.BucketOwnershipControls(namer(name), bucket=bucket.id,
+                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+        aws.s3.BucketPublicAccessBlock(namer(name), bucket=bucket.id, block_public_acls=True,
+                                       block_public_policy=True, ignore_public_acls=True,
+                                       restrict_public_buckets=True, opts=child)
+        aws.s3.BucketVersioning(namer(name), bucket=bucket.id, versioning_configuration={"status": "Enabled"},
+                                opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            namer(name), bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": encryption,
+                    "bucket_key_enabled": encryption["sse_algorithm"] == "aws:kms"}],
+            opts=child,
+        )
+        return bucket
+
+
+def qdrant_values(spec: PlatformSpec, replicas: int) -> dict[str, Any]:
+    """Values of the upstream Qdrant chart: API key from the synced Secret, encrypted volumes, spread pods."""
+    selector = {"matchLabels": {"app.kubernetes.io/name": "qdrant"}}
+    return {
+        "fullnameOverride": "qdrant",
+        "replicaCount": replicas,
+        "apiKey": {"valueFrom": {"secretKeyRef": {"name": QDRANT_API_KEY_SECRET, "key": "api-key"}}},
+        "config": {"cluster": {"enabled": replicas > 1}},
+        "persistence": {"size": f"{spec.retrieval.qdrant_volume_gib}Gi", "storageClassName": "qdrant-gp3",
+                        "accessModes": ["ReadWriteOnce"]},
+        "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
+        "podSecurityContext": {**RESTRICTED, "fsGroup": 3000, "fsGroupChangePolicy": "OnRootMismatch"},
+        "containerSecurityContext": {**CONTAINER_SECURITY, "runAsUser": 1000, "runAsGroup": 2000},
+        "podLabels": labels("qdrant", "vector-store"),
+        "livenessProbe": {"enabled": True},
+        "podDisruptionBudget": {"enabled": replicas > 1, "maxUnavailable": 1},
+        "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                       "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}],
+    }

@@ -1,0 +1,205 @@
+"""The LiteLLM proxy config, generated from the spec (pure: spec in, dict out).
+
+Only keys the pinned LiteLLM release (blueprints.versions IMAGES["litellm"]) accepts are written; tests check
+every key against the installed release. Secrets never appear: the master key, database URL and Redis
+credentials are `os.environ/...` references filled from Secrets Manager through External Secrets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.models import MODELS
+from blueprints.serving.manifests import service_url
+from blueprints.spec import ModelSpec, PlatformSpec
+
+MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
+DATABASE_URL_ENV = "DATABASE_URL"
+REDIS_ENV = {"host": "REDIS_HOST", "port": "REDIS_PORT", "password": "REDIS_PASSWORD"}
+"""Redis connection from the environment; `REDIS_SSL=True` (TLS to Valkey) is read by LiteLLM directly."""
+HOOKS_MODULE = "litellm_hooks"
+"""File name (without .py) of blueprints/gateway/litellm_hooks.py next to config.yaml."""
+MAX_TOKENS_CALLBACK = f"{HOOKS_MODULE}.max_tokens_ceiling"
+CEILING_ENV = "BLUEPRINTS_MAX_TOKENS"
+"""Read by litellm_hooks.py (which runs in the LiteLLM image and cannot import this package)."""
+PII_GUARDRAIL = "pii-masking"
+SEMANTIC_EMBEDDING_ALIAS = "semantic-cache-embedding"
+SELF_HOSTED_API_KEY = "unused"
+"""trtllm-serve takes no API key (the NetworkPolicy guards it), but the OpenAI client needs a non-empty one."""
+CACHED_CALL_TYPES = ["acompletion", "atext_completion", "completion", "text_completion"]
+RATE_LIMIT_CHECK = "enforce_model_rate_limits"
+"""Router pre-call check refusing (429) requests over a deployment's rpm/tpm; its counters live in Redis when
+the router has one, so the limit holds across workers and replicas."""
+
+
+def self_hosted_endpoints(spec: PlatformSpec) -> dict[str, str]:
+    """Model name -> the base URL of its Service (what `ModelServing.endpoints` holds)."""
+    return {model.name: service_url(spec, model.name) for model in spec.self_hosted_models}
+
+
+def env_ref(name: str) -> str:
+    return f"os.environ/{name}"
+
+
+def needs_shared_state(spec: PlatformSpec) -> bool:
+    """More than one LiteLLM process (workers x replicas) must share limits, cooldowns and the cache."""
+    return spec.gateway.cpu > 1 or spec.gateway.hpa_max_replicas > 1
+
+
+def needs_redis(spec: PlatformSpec) -> bool:
+    return spec.cache.enabled or needs_shared_state(spec)
+
+
+def _size_key(model: ModelSpec) -> tuple[int, float]:
+    """Self-hosted before hosted (already paid for, prompts stay in the account); then parameters or price."""
+    if model.hosting == "self-hosted":
+        return (0, MODELS[model.model].params_b)
+    return (1, HOSTED_MODELS[model.model].usd_per_1m_output)
+
+
+def tier_models(spec: PlatformSpec) -> tuple[str, str]:
+    """(small, large) model names of tiered routing: the spec's choice, else the smallest and largest chat model."""
+    ordered = sorted(spec.chat_models, key=_size_key)
+    tiers = spec.gateway.tiers
+    return tiers.small or ordered[0].name, tiers.large or ordered[-1].name
+
+
+def model_limits(spec: PlatformSpec, model: ModelSpec) -> dict[str, int]:
+    """rpm/tpm of one model: the spec's values, else headroom x the model's planned peak traffic."""
+    configured = spec.gateway.model_limits.get(model.name)
+    headroom, traffic = spec.gateway.limit_headroom, model.traffic
+    rpm = math.ceil(traffic.requests_per_second * 60 * headroom)
+    tpm = math.ceil(traffic.requests_per_second * 60 * (traffic.input_tokens + traffic.output_tokens) * headroom)
+    return {
+        "rpm": configured.rpm if configured and configured.rpm else rpm,
+        "tpm": configured.tpm if configured and configured.tpm else tpm,
+    }
+
+
+def _model_entry(spec: PlatformSpec, model: ModelSpec, region: str, endpoints: Mapping[str, str]) -> dict[str, Any]:
+    if model.hosting == "self-hosted":
+        params: dict[str, Any] = {
+            "model": f"openai/{model.name}",
+            "api_base": endpoints[model.name],
+            "api_key": SELF_HOSTED_API_KEY,
+        }
+    else:
+        params = {"model": f"bedrock/{HOSTED_MODELS[model.model].bedrock_model_id}", "aws_region_name": region}
+    return {"model_name": model.name, "litellm_params": {**params, **model_limits(spec, model)},
+            "model_info": {"hosting": model.hosting}}
+
+
+def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
+    small, large = tier_models(spec)
+    return {
+        "model_name": spec.gateway.tiers.model_name,
+        "litellm_params": {
+            "model": "auto_router/complexity_router",
+            "complexity_router_config": {"tiers": {"SIMPLE": small, "MEDIUM": small, "COMPLEX": large,
+                                                   "REASONING": large}},
+            "complexity_router_default_model": small,
+        },
+        "model_info": {"hosting": "router"},
+    }
+
+
+def _embedding_entry(spec: PlatformSpec, region: str) -> dict[str, Any]:
+    model = HOSTED_MODELS[spec.cache.semantic_embedding_model]
+    return {"model_name": SEMANTIC_EMBEDDING_ALIAS,
+            "litellm_params": {"model": f"bedrock/{model.bedrock_model_id}", "aws_region_name": region},
+            "model_info": {"hosting": "bedrock"}}
+
+
+def _redis_refs() -> dict[str, str]:
+    return {key: env_ref(name) for key, name in REDIS_ENV.items()}
+
+
+def _cache_params(spec: PlatformSpec) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "type": "redis-semantic" if spec.cache.semantic else "redis",
+        **_redis_refs(),
+        "ttl": spec.cache.ttl_seconds,
+        "namespace": f"{spec.name}-{spec.environment}",
+        "supported_call_types": CACHED_CALL_TYPES,
+    }
+    if spec.cache.semantic:
+        params["similarity_threshold"] = spec.cache.semantic_similarity_threshold
+        params["redis_semantic_cache_embedding_model"] = SEMANTIC_EMBEDDING_ALIAS
+    return params
+
+
+def _guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
+    patterns = [{"pattern_type": "prebuilt", "pattern_name": name, "action": "MASK"}
+                for name in spec.gateway.pii_patterns]
+    return [{
+        "guardrail_name": PII_GUARDRAIL,
+        "litellm_params": {"guardrail": "litellm_content_filter", "mode": "pre_call",
+                           "default_on": True, "patterns": patterns},
+    }]
+
+
+def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The proxy config of the gateway in `region`. `endpoints`: self-hosted model name -> OpenAI base URL
+    (default: each model's Service); hosted models are omitted entirely when the compliance level forbids them."""
+    gateway = spec.gateway
+    endpoints = endpoints if endpoints is not None else self_hosted_endpoints(spec)
+    hosted_allowed = spec.compliance.allow_hosted_models
+    models = [model for model in spec.serving.models if model.hosting == "self-hosted" or hosted_allowed]
+    model_list = [_model_entry(spec, model, region, endpoints) for model in models]
+    if gateway.tiered_routing:
+        model_list.append(_tier_entry(spec))
+    if spec.cache.enabled and spec.cache.semantic and hosted_allowed:
+        model_list.append(_embedding_entry(spec, region))
+
+    served = {model.name for model in models}
+    router: dict[str, Any] = {
+        "routing_strategy": "simple-shuffle",
+        "optional_pre_call_checks": [RATE_LIMIT_CHECK],
+        "num_retries": gateway.num_retries,
+        "timeout": gateway.request_timeout_s,
+        "stream_timeout": gateway.stream_timeout_s,
+        "allowed_fails": gateway.allowed_fails,
+        "cooldown_time": gateway.cooldown_seconds,
+        "enable_pre_call_checks": True,
+        "fallbacks": [{name: [t for t in targets if t in served]} for name, targets in gateway.fallbacks.items()
+                      if name in served and any(t in served for t in targets)],
+    }
+    if needs_shared_state(spec):
+        router.update({f"redis_{key}": value for key, value in _redis_refs().items()})
+
+    settings: dict[str, Any] = {
+        "callbacks": ["prometheus", MAX_TOKENS_CALLBACK],
+        "drop_params": True,
+        "json_logs": True,
+        "turn_off_message_logging": not spec.audit.log_prompts,
+        "default_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
+        "upperbound_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
+    }
+    if spec.cache.enabled:
+        settings["cache"] = True
+        settings["cache_params"] = _cache_params(spec)
+
+    config: dict[str, Any] = {
+        "model_list": model_list,
+        "router_settings": router,
+        "litellm_settings": settings,
+        "general_settings": {"master_key": env_ref(MASTER_KEY_ENV), "database_url": env_ref(DATABASE_URL_ENV)},
+    }
+    if gateway.pii_masking:
+        config["guardrails"] = _guardrails(spec)
+    return config
+
+
+def proxy_environment(spec: PlatformSpec) -> dict[str, str]:
+    """Plain (non-secret) environment the proxy needs besides the secrets the config references."""
+    return {CEILING_ENV: str(spec.gateway.max_tokens), "LITELLM_LOG": "INFO", "LITELLM_MODE": "PRODUCTION"}
+
+
+def render_config(config: Mapping[str, Any]) -> str:
+    """config.yaml as written to the ConfigMap."""
+    return yaml.safe_dump(dict(config), sort_keys=False, default_flow_style=False, width=120)

@@ -1,0 +1,266 @@
+"""Kubernetes objects of the LiteLLM gateway (pure: spec and a few addresses in, manifests out).
+
+The ALB in front is made by the AWS Load Balancer Controller from the Ingress below; TLS ends at the ALB and the
+ALB reaches the pods over the VPC (target type `ip`), allowed by the NetworkPolicy from the VPC CIDR only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from blueprints.gateway.litellm_config import (
+    DATABASE_URL_ENV,
+    HOOKS_MODULE,
+    MASTER_KEY_ENV,
+    REDIS_ENV,
+    litellm_config,
+    needs_redis,
+    proxy_environment,
+    render_config,
+)
+from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
+from blueprints.spec import PlatformSpec
+from blueprints.versions import IMAGES
+
+NAMESPACE = "gateway"
+"""The model servers' NetworkPolicy admits this namespace (blueprints.serving.manifests.CLIENT_NAMESPACES)."""
+NAME = "litellm"
+PART_OF = "llm-platform"
+COMPONENT = "gateway"
+PORT = 4000
+CONFIG_DIR = "/etc/litellm"
+CONFIG_KEY = "config.yaml"
+ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
+ARTIFACT_KIND = "litellm-config"
+MASTER_KEY_SECRET = "litellm-master-key"
+DATABASE_SECRET = "litellm-database-url"
+"""Kubernetes Secrets synced by External Secrets. The database URL is optional: LiteLLM runs with the master key
+only until the database's owner writes it (virtual keys and spend tracking need it)."""
+REDIS_SECRET = "valkey-auth"
+REDIS_PASSWORD_KEY = "auth-token"
+RUN_AS = 10001
+HOOKS_SOURCE = Path(__file__).with_name(f"{HOOKS_MODULE}.py")
+SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+MONITORING_NAMESPACE = "monitoring"
+
+
+def labels(component: str = COMPONENT) -> dict[str, str]:
+    return {"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/component": component}
+
+
+SELECTOR = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": COMPONENT}
+
+
+def _meta(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "namespace": NAMESPACE, "labels": labels(), **extra}
+
+
+def namespace(sync_label: dict[str, str]) -> dict[str, Any]:
+    """Pod Security `restricted`; `sync_label` lets External Secrets sync credentials into it."""
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": {
+        "app.kubernetes.io/part-of": PART_OF, "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted", **sync_label}}}
+
+
+def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> dict[str, Any]:
+    """The generated LiteLLM config and the callback module it loads, as one `litellm-config` artifact."""
+    return {
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": _meta(f"{NAME}-config", annotations={ARTIFACT_ANNOTATION: ARTIFACT_KIND}),
+        "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
+                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text()},
+    }
+
+
+def service_account() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(NAME),
+            "automountServiceAccountToken": False}
+
+
+def _secret_env(name: str, secret: str, key: str, optional: bool = False) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key,
+                                                         **({"optional": True} if optional else {})}}}
+
+
+def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: Any) -> list[dict[str, Any]]:
+    """Container environment: plain settings, and secrets by reference to synced Kubernetes Secrets."""
+    env = [{"name": key, "value": value} for key, value in proxy_environment(spec).items()]
+    env += [{"name": "AWS_REGION", "value": region}, {"name": "HOME", "value": "/tmp"},
+            {"name": "LITELLM_LOCAL_MODEL_COST_MAP", "value": "True"},
+            _secret_env(MASTER_KEY_ENV, MASTER_KEY_SECRET, MASTER_KEY_ENV),
+            _secret_env(DATABASE_URL_ENV, DATABASE_SECRET, DATABASE_URL_ENV, optional=True)]
+    if needs_redis(spec):
+        env += [{"name": REDIS_ENV["host"], "value": redis_host}, {"name": REDIS_ENV["port"], "value": redis_port},
+                _secret_env(REDIS_ENV["password"], REDIS_SECRET, REDIS_PASSWORD_KEY),
+                {"name": "REDIS_SSL", "value": "True"}]
+    return env
+
+
+def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_host: Any,
+               redis_port: Any) -> dict[str, Any]:
+    gateway = spec.gateway
+    checksum = hashlib.sha256(json.dumps(config["data"], sort_keys=True).encode()).hexdigest()
+    probe = {"httpGet": {"path": "/health/liveliness", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 5}
+    resources = {"cpu": str(gateway.cpu), "memory": f"{gateway.memory_mib}Mi"}
+    zone_rule = "DoNotSchedule" if spec.environment == "prod" else "ScheduleAnyway"
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME),
+        "spec": {
+            "replicas": gateway.replicas,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": SELECTOR},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": labels(), "annotations": {"blueprints.io/config-sha256": checksum}},
+                "spec": {
+                    "serviceAccountName": NAME,
+                    "automountServiceAccountToken": False,
+                    "nodeSelector": SYSTEM_NODE_LABEL,
+                    "terminationGracePeriodSeconds": int(gateway.request_timeout_s) + 30,
+                    "topologySpreadConstraints": [
+                        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": rule,
+                         "labelSelector": {"matchLabels": SELECTOR}}
+                        for key, rule in (("topology.kubernetes.io/zone", zone_rule),
+                                          ("kubernetes.io/hostname", "ScheduleAnyway"))
+                    ],
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
+                                        "fsGroup": RUN_AS, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": NAME,
+                        "image": IMAGES["litellm"].ref,
+                        "imagePullPolicy": "IfNotPresent",
+                        # One worker per vCPU of the pod.
+                        "args": ["--config", f"{CONFIG_DIR}/{CONFIG_KEY}", "--host", "0.0.0.0",
+                                 "--port", str(PORT), "--num_workers", str(gateway.cpu)],
+                        "env": environment(spec, region, redis_host, redis_port),
+                        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+                        "resources": {"requests": resources, "limits": resources},
+                        "startupProbe": {**probe, "failureThreshold": 30},
+                        "readinessProbe": {**probe, "httpGet": {"path": "/health/readiness", "port": "http"},
+                                           "failureThreshold": 3},
+                        "livenessProbe": {**probe, "periodSeconds": 20, "failureThreshold": 3},
+                        # Let the ALB deregister the pod before it stops taking requests.
+                        "lifecycle": {"preStop": {"sleep": {"seconds": 15}}},
+                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+                        "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                                         {"name": "tmp", "mountPath": "/tmp"}],
+                    }],
+                    "volumes": [{"name": "config", "configMap": {"name": config["metadata"]["name"]}},
+                                {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+                },
+            },
+        },
+    }
+
+
+def service() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(NAME), "spec": {
+        "type": "ClusterIP", "selector": SELECTOR,
+        "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}]}}
+
+
+def autoscaler(spec: PlatformSpec) -> dict[str, Any]:
+    """CPU-based: LiteLLM is CPU-bound (request parsing, streaming relay), its workers busy in proportion."""
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(NAME), "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": NAME},
+        "minReplicas": spec.gateway.replicas, "maxReplicas": spec.gateway.hpa_max_replicas,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                      "target": {"type": "Utilization", "averageUtilization": 60}}}],
+        "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
+                                   "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}]}},
+    }}
+
+
+def disruption_budget() -> dict[str, Any]:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(NAME),
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": SELECTOR}}}
+
+
+def network_policy(vpc_cidr: Any, routing_namespaces: list[str]) -> dict[str, Any]:
+    """In: the ALB (VPC addresses) and Prometheus. Out: DNS, the pod identity agent, the model servers (directly
+    or through the inference gateway), Redis/Valkey, PostgreSQL and HTTPS (Bedrock, STS)."""
+    def namespace_peer(name: str) -> dict[str, Any]:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta(NAME),
+        "spec": {
+            "podSelector": {"matchLabels": SELECTOR},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}, namespace_peer(MONITORING_NAMESPACE)],
+                         "ports": [{"protocol": "TCP", "port": PORT}]}],
+            "egress": [
+                {"to": [namespace_peer("kube-system")], "ports": [{"protocol": "UDP", "port": 53},
+                                                                  {"protocol": "TCP", "port": 53}]},
+                {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]},
+                {"to": [namespace_peer(name) for name in [MODELS_NAMESPACE, *routing_namespaces]]},
+                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 6379},
+                                                                   {"protocol": "TCP", "port": 5432}]},
+                {"ports": [{"protocol": "TCP", "port": 443}]},
+            ],
+        },
+    }
+
+
+def ingress(spec: PlatformSpec, certificate_arn: Any, web_acl_arn: Any, logs_bucket: Any,
+            vpc_cidr: Any) -> dict[str, Any]:
+    """The ALB: HTTPS only (HTTP redirects), the spec's TLS policy, WAF, access logs, internal when private."""
+    gateway = spec.gateway
+    cidrs = gateway.allowed_cidrs or (["0.0.0.0/0"] if gateway.internet_facing else [vpc_cidr])
+    annotations: dict[str, Any] = {
+        "alb.ingress.kubernetes.io/scheme": "internet-facing" if gateway.internet_facing else "internal",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
+        "alb.ingress.kubernetes.io/ssl-policy": gateway.ssl_policy,
+        "alb.ingress.kubernetes.io/inbound-cidrs": _joined(cidrs),
+        "alb.ingress.kubernetes.io/healthcheck-path": "/health/liveliness",
+        "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
+        "alb.ingress.kubernetes.io/load-balancer-attributes": _joined([
+            "access_logs.s3.enabled=true", ["access_logs.s3.bucket=", logs_bucket],
+            f"access_logs.s3.prefix={NAME}", "routing.http.drop_invalid_header_fields.enabled=true",
+            f"idle_timeout.timeout_seconds={int(gateway.request_timeout_s)}",
+            f"deletion_protection.enabled={str(spec.deletion_protection).lower()}",
+        ]),
+        "alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=30",
+    }
+    if web_acl_arn is not None:
+        annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = web_acl_arn
+    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+        "service": {"name": NAME, "port": {"name": "http"}}}}]}}
+    if gateway.domain_name:
+        rule["host"] = gateway.domain_name
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": _meta(NAME, annotations=annotations),
+        "spec": {"ingressClassName": "alb", "rules": [rule],
+                 **({"tls": [{"hosts": [gateway.domain_name]}]} if gateway.domain_name else {})},
+    }
+
+
+def _joined(items: list[Any]) -> Any:
+    """Comma-joined annotation value; items may be Outputs (or [prefix, Output] pairs) when run under Pulumi."""
+    parts = [pulumi.Output.concat(*item) if isinstance(item, list) else item for item in items]
+    if all(isinstance(part, str) for part in parts):
+        return ",".join(parts)
+    return pulumi.Output.all(*parts).apply(lambda values: ",".join(values))
+
+
+def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, str], redis_host: Any,
+                      redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str]) -> list[dict[str, Any]]:
+    """Everything of the LiteLLM workload except the Namespace and the Ingress, in apply order."""
+    config = config_map(spec, region, endpoints)
+    objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port), service(),
+               autoscaler(spec), network_policy(vpc_cidr, routing_namespaces)]
+    if spec.gateway.hpa_max_replicas > 1:
+        objects.append(disruption_budget())
+    return objects

@@ -1,0 +1,162 @@
+"""Grafana dashboards as code (grafana-foundation-sdk builders): serving, GPU fleet, gateway and cost.
+
+`dashboards(spec)` returns dashboard JSON models keyed by file name. Every panel reads the Prometheus data source
+chosen in the `datasource` variable, so the same JSON works with the in-cluster Grafana and Amazon Managed Grafana.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as model
+
+from blueprints.observability import metrics as m
+from blueprints.observability.rules import SLI_RECORD
+from blueprints.spec import PlatformSpec
+
+DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
+RATE = "$__rate_interval"
+TAGS = ["llm-platform", "blueprints"]
+PANEL_WIDTH, PANEL_HEIGHT, COLUMNS = 12, 8, 2
+MODEL = "{{" + m.SERVED_MODEL_LABEL + "}}"
+"""Legend of a trtllm series: its model."""
+
+Panel = timeseries.Panel | stat.Panel
+
+
+def _query(expr: str, legend: str, ref_id: str) -> prometheus.Dataquery:
+    return prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(ref_id)
+
+
+def _series(title: str, unit: str, *queries: tuple[str, str]) -> timeseries.Panel:
+    panel = timeseries.Panel().title(title).unit(unit).datasource(DATASOURCE)
+    for index, (expr, legend) in enumerate(queries):
+        panel = panel.with_target(_query(expr, legend, chr(ord("A") + index)))
+    return panel
+
+
+def _stat(title: str, unit: str, expr: str) -> stat.Panel:
+    return stat.Panel().title(title).unit(unit).datasource(DATASOURCE).with_target(_query(expr, title, "A"))
+
+
+def _dashboard(uid: str, title: str, panels: list[Panel], *variables: dashboard.QueryVariable) -> dict[str, Any]:
+    board = (dashboard.Dashboard(title).uid(uid).tags(TAGS).refresh("1m").time("now-6h", "now")
+             .with_variable(dashboard.DatasourceVariable("datasource").label("Data source").type("prometheus")))
+    for variable in variables:
+        board = board.with_variable(variable)
+    for index, panel in enumerate(panels):
+        x, y = (index % COLUMNS) * PANEL_WIDTH, (index // COLUMNS) * PANEL_HEIGHT
+        board = board.with_panel(panel.grid_pos(model.GridPos(h=PANEL_HEIGHT, w=PANEL_WIDTH, x=x, y=y)))
+    return json.loads(JSONEncoder(sort_keys=True).encode(board.build()))
+
+
+def _model_variable(metric: str, label: str) -> dashboard.QueryVariable:
+    return (dashboard.QueryVariable("model").label("Model").datasource(DATASOURCE)
+            .query(f"label_values({metric}, {label})").include_all(True).multi(True).all_value(".+"))
+
+
+def _quantile(histogram: str, selector: str, by: str, q: float = 0.95) -> str:
+    return f"histogram_quantile({q}, sum by ({by}, le) (rate({histogram}_bucket{selector}[{RATE}])))"
+
+
+def serving() -> dict[str, Any]:
+    sel, by = f'{{{m.SERVED_MODEL_LABEL}=~"$model"}}', m.SERVED_MODEL_LABEL
+    return _dashboard("llm-serving", "LLM serving", [
+        _series("Time to first token (p50, p95)", "s",
+                (_quantile(m.TRTLLM_TTFT, sel, by, 0.5), f"p50 {MODEL}"),
+                (_quantile(m.TRTLLM_TTFT, sel, by), f"p95 {MODEL}")),
+        _series("Time per output token (p50, p95)", "s",
+                (_quantile(m.TRTLLM_TPOT, sel, by, 0.5), f"p50 {MODEL}"),
+                (_quantile(m.TRTLLM_TPOT, sel, by), f"p95 {MODEL}")),
+        _series("Tokens per second", "short",
+                (f"sum by ({by}) (rate({m.TRTLLM_GENERATION_TOKENS}{sel}[{RATE}]))", f"output {MODEL}"),
+                (f"sum by ({by}) (rate({m.TRTLLM_PROMPT_TOKENS}{sel}[{RATE}]))", f"input {MODEL}")),
+        _series("Requests waiting and running", "short",
+                (f"sum by ({by}) ({m.TRTLLM_REQUESTS_WAITING}{sel})", f"waiting {MODEL}"),
+                (f"sum by ({by}) ({m.TRTLLM_REQUESTS_RUNNING}{sel})", f"running {MODEL}")),
+        _series("KV cache utilisation", "percentunit",
+                (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_UTILIZATION}{sel})", MODEL),
+                (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_HIT_RATE}{sel})", f"hit rate {MODEL}")),
+        _series("SLO error ratio (1h)", "percentunit",
+                (f"{SLI_RECORD}1h{sel}", "{{model}} {{slo}}")),
+    ], _model_variable(SLI_RECORD + "1h", m.MODEL_LABEL))
+
+
+def gpu_fleet() -> dict[str, Any]:
+    node = "Hostname"
+    return _dashboard("llm-gpu-fleet", "GPU fleet", [
+        _series("GPU utilisation", "percent", (f"avg by ({node}) ({m.DCGM_GPU_UTIL})", "{{Hostname}}")),
+        _series("SM and tensor-core activity", "percentunit",
+                (f"avg by ({node}) ({m.DCGM_SM_ACTIVE})", "SM {{Hostname}}"),
+                (f"avg by ({node}) ({m.DCGM_TENSOR_ACTIVE})", "tensor {{Hostname}}")),
+        _series("Memory bandwidth activity", "percentunit",
+                (f"avg by ({node}) ({m.DCGM_DRAM_ACTIVE})", "{{Hostname}}")),
+        _series("Framebuffer used", "percentunit",
+                (f"sum by ({node}) ({m.DCGM_FB_USED}) / sum by ({node}) ({m.DCGM_FB_USED} + {m.DCGM_FB_FREE})",
+                 "{{Hostname}}")),
+        _series("Temperature", "celsius", (f"max by ({node}, gpu) ({m.DCGM_TEMP})", "{{Hostname}} GPU {{gpu}}")),
+        _series("Power", "watt", (f"sum by ({node}) ({m.DCGM_POWER})", "{{Hostname}}")),
+        _series("Last XID error", "none", (f"max by ({node}, gpu) ({m.DCGM_XID})", "{{Hostname}} GPU {{gpu}}")),
+        _series("GPU nodes launched by Karpenter", "short",
+                (f"sum by (nodepool) (increase({m.KARPENTER_NODECLAIMS_CREATED}[1h]))", "{{nodepool}}")),
+    ])
+
+
+def gateway() -> dict[str, Any]:
+    model_ = m.GATEWAY_MODEL_LABEL
+    return _dashboard("llm-gateway", "LLM gateway", [
+        _series("Requests per second", "reqps",
+                (f"sum by ({model_}, status_code) (rate({m.LITELLM_REQUESTS}[{RATE}]))",
+                 "{{requested_model}} {{status_code}}")),
+        _series("Failed requests", "percentunit",
+                (f"sum by ({model_}) (rate({m.LITELLM_FAILED_REQUESTS}[{RATE}])) "
+                 f"/ sum by ({model_}) (rate({m.LITELLM_REQUESTS}[{RATE}]))", "{{requested_model}}")),
+        _series("Cache hit ratio", "percentunit",
+                (f"sum(rate({m.LITELLM_CACHE_HITS}[{RATE}])) / (sum(rate({m.LITELLM_CACHE_HITS}[{RATE}])) "
+                 f"+ sum(rate({m.LITELLM_CACHE_MISSES}[{RATE}])))", "hits")),
+        _series("Fallbacks per second", "reqps",
+                (f"sum by ({model_}, fallback_model) (rate({m.LITELLM_FALLBACKS_OK}[{RATE}]))",
+                 "{{requested_model}} -> {{fallback_model}}"),
+                (f"sum by ({model_}, fallback_model) (rate({m.LITELLM_FALLBACKS_FAILED}[{RATE}]))",
+                 "failed {{requested_model}} -> {{fallback_model}}")),
+        _series("Latency p95 (end to end)", "s", (_quantile(m.LITELLM_LATENCY, "", model_), "{{requested_model}}")),
+        _series("Tokens per second by key", "short",
+                (f"sum by (api_key_alias) (rate({m.LITELLM_TOTAL_TOKENS}[{RATE}]))", "{{api_key_alias}}")),
+        _series("Spend per key (USD/hour)", "currencyUSD",
+                (f"sum by (api_key_alias) (rate({m.LITELLM_SPEND}[{RATE}])) * 3600", "{{api_key_alias}}")),
+        _series("Input and output tokens per model", "short",
+                (f"sum by ({model_}) (rate({m.LITELLM_INPUT_TOKENS}[{RATE}]))", "input {{requested_model}}"),
+                (f"sum by ({model_}) (rate({m.LITELLM_OUTPUT_TOKENS}[{RATE}]))", "output {{requested_model}}")),
+    ])
+
+
+def cost() -> dict[str, Any]:
+    return _dashboard("llm-cost", "LLM platform cost", [
+        _stat("Platform (USD/hour)", "currencyUSD", "blueprints:platform_cost:usd_per_hour"),
+        _stat("USD per 1M tokens", "currencyUSD", "blueprints:cost_per_million_tokens:usd"),
+        _series("Cost (USD/hour)", "currencyUSD",
+                ("blueprints:cluster_cost:usd_per_hour", "nodes"),
+                ("blueprints:gateway_spend:usd_per_hour", "hosted models (gateway spend)")),
+        _series("Node cost by instance type (USD/hour)", "currencyUSD",
+                ("sum by (instance_type, capacity_type) (blueprints:node_cost:usd_per_hour)",
+                 "{{instance_type}} {{capacity_type}}")),
+        _series("Tokens per hour", "short", ("blueprints:tokens:per_hour", "tokens")),
+    ])
+
+
+def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
+    """File name -> Grafana dashboard JSON model, for what this platform runs."""
+    boards = {"gateway.json": gateway(), "cost.json": cost()}
+    if spec.self_hosted_models:
+        boards["serving.json"] = serving()
+    if spec.cluster.gpu_pools:
+        boards["gpu-fleet.json"] = gpu_fleet()
+    return dict(sorted(boards.items()))
+
+
+def panel_queries(board: dict[str, Any]) -> list[str]:
+    """Every PromQL expression of a dashboard's panels."""
+    return [target["expr"] for panel in board["panels"] for target in panel.get("targets", [])]

@@ -1,0 +1,143 @@
+"""The BatchTier component in the presets' graphs: encrypted stores, the DLQ and redrive, PITR, least-privilege
+identities, and Kubernetes objects that pass kubernetes-validate and the upstream CRD schemas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from blueprints.engine.graph import ResourceGraph
+from blueprints.engine.program import build_graph
+from tests.batch.support import validate
+
+PRESETS = [("internal-ai", "prod"), ("saas", "dev")]
+
+
+@pytest.fixture(scope="module")
+def graphs() -> dict[tuple[str, str], ResourceGraph]:
+    return {key: build_graph(*key) for key in [*PRESETS, ("startup-mvp", "prod")]}
+
+
+def batch_records(graph: ResourceGraph, resource_type: str) -> list[Any]:
+    return [r for r in graph.resources if r.type == resource_type and "batch" in r.name]
+
+
+def manifest(record: Any) -> dict[str, Any]:
+    api_version, kind = record.type.removeprefix("kubernetes:").rsplit(":", 1)
+    api_version = api_version.removeprefix("core/")
+    return {"apiVersion": api_version, "kind": kind, **record.inputs}
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_queue_has_a_dead_letter_queue_with_redrive_and_kms(graphs: dict, key: tuple[str, str]) -> None:
+    graph = graphs[key]
+    queues = {r.name.split("-batch-")[-1]: r.inputs for r in batch_records(graph, "aws:sqs/queue:Queue")}
+    assert set(queues) == {"queue", "dlq"}
+    redrive = json.loads(queues["queue"]["redrivePolicy"])
+    assert redrive["maxReceiveCount"] == 3 and "batch-dlq" in redrive["deadLetterTargetArn"]
+    assert all(q["kmsMasterKeyId"].startswith("arn:aws:kms:") for q in queues.values())
+    assert queues["queue"]["visibilityTimeoutSeconds"] >= 300 * 5
+    assert queues["queue"]["messageRetentionSeconds"] > 24 * 3600
+    [allow] = batch_records(graph, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy")
+    assert json.loads(allow.inputs["redriveAllowPolicy"])["redrivePermission"] == "byQueue"
+    policies = [json.loads(r.inputs["policy"]) for r in batch_records(graph, "aws:sqs/queuePolicy:QueuePolicy")]
+    assert len(policies) == 2 and all(p["Statement"][0]["Effect"] == "Deny" for p in policies)
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_tables_have_point_in_time_recovery_kms_and_ttl(graphs: dict, key: tuple[str, str]) -> None:
+    tables = {r.inputs["name"].split("-batch-")[-1]: r.inputs
+              for r in batch_records(graphs[key], "aws:dynamodb/table:Table")}
+    assert set(tables) == {"jobs", "requests"}
+    assert (tables["requests"]["hashKey"], tables["requests"]["rangeKey"]) == ("batch_id", "custom_id")
+    for table in tables.values():
+        assert table["pointInTimeRecovery"] == {"enabled": True}
+        assert table["serverSideEncryption"]["enabled"] and table["serverSideEncryption"]["kmsKeyArn"]
+        assert table["ttl"] == {"enabled": True, "attributeName": "expires_at"}
+        assert table["deletionProtectionEnabled"] is (key[1] == "prod")
+
+
+def test_bucket_is_versioned_kms_encrypted_private_logged_and_expiring(graphs: dict) -> None:
+    graph = graphs[("internal-ai", "prod")]
+    names = {r.name for r in batch_records(graph, "aws:s3/bucket:Bucket")}
+    assert names == {"corp-prod-use1-batch", "corp-prod-use1-batch-logs"}
+    sse = {r.name: r.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+           for r in batch_records(graph, "aws:s3/bucketServerSideEncryptionConfiguration:"
+                                        "BucketServerSideEncryptionConfiguration")}
+    assert sse["corp-prod-use1-batch"]["sseAlgorithm"] == "aws:kms"
+    for resource_type in ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPublicAccessBlock:"
+                          "BucketPublicAccessBlock", "aws:s3/bucketPolicy:BucketPolicy"):
+        assert {r.name for r in batch_records(graph, resource_type)} == names
+    assert [r.name for r in batch_records(graph, "aws:s3/bucketLogging:BucketLogging")] == ["corp-prod-use1-batch"]
+    lifecycle = {r.name: r.inputs["rules"][0]["expiration"]["days"]
+                 for r in batch_records(graph, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")}
+    assert lifecycle["corp-prod-use1-batch"] == 30
+
+
+def test_identities_are_least_privilege_and_keda_can_only_read_the_depth(graphs: dict) -> None:
+    graph = graphs[("internal-ai", "prod")]
+    policies = {r.name: json.loads(r.inputs["policy"]) for r in graph.resources
+                if r.type == "aws:iam/rolePolicy:RolePolicy" and ("batch" in r.name)}
+    actions = {name: sorted(a for s in p["Statement"] for a in s["Action"]) for name, p in policies.items()}
+    assert "sqs:ReceiveMessage" in actions["corp-prod-use1-batch-worker"]
+    assert "sqs:ReceiveMessage" not in actions["corp-prod-use1-batch-api"]
+    assert actions["corp-prod-use1-batch-scaler"] == ["sqs:GetQueueAttributes"]
+    assert not any("*" in action for acts in actions.values() for action in acts)
+    [scaler] = [r for r in graph.resources if r.type == "aws:iam/role:Role" and r.name.endswith("batch-scaler")]
+    trust = json.loads(scaler.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["ArnLike"]["aws:PrincipalArn"].endswith(":role/corp-prod-use1-keda-*")
+    associations = {r.inputs["serviceAccount"] for r in graph.resources
+                    if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+                    and r.inputs["namespace"] == "batch"}
+    assert associations == {"batch-api", "batch-worker"}
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_kubernetes_objects_validate(graphs: dict, key: tuple[str, str]) -> None:
+    records = [r for r in graphs[key].resources if r.type.startswith("kubernetes:")
+               and (r.inputs.get("metadata", {}).get("namespace") == "batch"
+                    or r.inputs.get("metadata", {}).get("name") in ("batch", NODE_POOL))]
+    kinds = sorted({manifest(r)["kind"] for r in records})
+    assert {"Deployment", "Service", "ScaledObject", "TriggerAuthentication", "NetworkPolicy",
+            "PodDisruptionBudget", "ServiceAccount", "ExternalSecret"} <= set(kinds)
+    for record in records:
+        assert validate(manifest(record)) == [], record.name
+
+
+NODE_POOL = "batch"
+
+
+def test_workers_run_on_a_spot_pool_where_karpenter_runs_and_on_system_nodes_elsewhere(graphs: dict) -> None:
+    def worker(graph: ResourceGraph) -> dict[str, Any]:
+        [record] = [r for r in batch_records(graph, "kubernetes:apps/v1:Deployment")
+                    if r.inputs["metadata"]["name"] == "batch-worker"]
+        return record.inputs["spec"]["template"]["spec"]
+
+    corp, saas = graphs[("internal-ai", "prod")], graphs[("saas", "dev")]
+    [pool] = [r for r in corp.resources if r.type == "kubernetes:karpenter.sh/v1:NodePool" and r.name.endswith("batch")]
+    capacity = next(q for q in pool.inputs["spec"]["template"]["spec"]["requirements"]
+                    if q["key"] == "karpenter.sh/capacity-type")
+    assert capacity["values"] == ["spot", "on-demand"]
+    assert worker(corp)["nodeSelector"] == {"blueprints.io/batch-pool": "batch"}
+    assert worker(saas)["nodeSelector"] == {"blueprints.io/node-role": "system"}
+    assert not [r for r in saas.resources if r.type == "kubernetes:karpenter.sh/v1:NodePool"]
+    # saas has no self-hosted model, so the batch tier brings KEDA itself.
+    assert [r.name for r in saas.resources if r.type == "blueprints:serving:Keda"] == ["saas-dev-use1-batch-keda"]
+
+
+def test_scaled_object_scales_the_worker_from_zero_on_queue_depth(graphs: dict) -> None:
+    [scaled] = batch_records(graphs[("internal-ai", "prod")], "kubernetes:keda.sh/v1alpha1:ScaledObject")
+    spec = scaled.inputs["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (0, 10)
+    [trigger] = spec["triggers"]
+    assert trigger["type"] == "aws-sqs-queue" and trigger["authenticationRef"] == {"name": "batch-sqs"}
+    assert "corp-prod-use1-batch-queue" in trigger["metadata"]["queueURL"]
+    [auth] = batch_records(graphs[("internal-ai", "prod")], "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")
+    assert auth.inputs["spec"]["podIdentity"]["provider"] == "aws"
+    assert auth.inputs["spec"]["podIdentity"]["roleArn"].startswith("arn:aws:iam::")
+
+
+def test_disabled_presets_build_no_batch_tier(graphs: dict) -> None:
+    assert not [r for r in graphs[("startup-mvp", "prod")].resources if r.type == "blueprints:batch:BatchTier"]

@@ -1,0 +1,142 @@
+"""The gateway component in the offline program: ALB ingress, TLS, WAF, access logs, LiteLLM workload,
+credentials and Bedrock access, for a private (regulated) and a public hosted-only (startup) preset."""
+
+from __future__ import annotations
+
+import json
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from blueprints.engine.graph import ResourceGraph
+from blueprints.gateway.litellm_config import litellm_config
+from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
+from blueprints.presets import load_spec
+from blueprints.render import kubernetes_object
+from blueprints.versions import IMAGES, KUBERNETES_VERSION
+from tests.support.schemas import validate_manifest
+
+REGION = {"regulated-industry": "eu-central-1", "startup-mvp": "us-east-1"}
+
+
+def validate(manifest: dict) -> list[str]:
+    """Built-in kinds of dotted API groups (networking.k8s.io) go to kubernetes-validate directly."""
+    if manifest["apiVersion"].startswith("networking.k8s.io/"):
+        try:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            return [error.message]
+        return []
+    return validate_manifest(manifest)
+
+
+@pytest.fixture(scope="module", params=["regulated-industry", "startup-mvp"])
+def graph(request: pytest.FixtureRequest, graph_of) -> ResourceGraph:
+    return graph_of(request.param, "prod")
+
+
+def gateway_objects(graph: ResourceGraph, kind: str) -> list[dict]:
+    return [kubernetes_object(r) for r in graph.resources if r.type.endswith(f":{kind}")
+            and kubernetes_object(r).get("metadata", {}).get("namespace") == "gateway"]
+
+
+def preset_of(graph: ResourceGraph) -> str:
+    return next(v for k, v in graph.stack_config.items() if k.endswith(":preset"))
+
+
+def test_every_gateway_object_is_valid(graph: ResourceGraph) -> None:
+    objects = [kubernetes_object(r) for r in graph.resources if r.type.startswith("kubernetes:")
+               and r.type != "kubernetes:helm.sh/v3:Release"
+               and (kubernetes_object(r).get("metadata", {}).get("namespace") == "gateway"
+                    or r.name.endswith("gateway-namespace"))]
+    assert len(objects) >= 9
+    assert [problem for manifest in objects for problem in validate(manifest)] == []
+
+
+def test_alb_is_https_with_waf_and_access_logs(graph: ResourceGraph) -> None:
+    preset = preset_of(graph)
+    for ingress in gateway_objects(graph, "Ingress"):
+        notes = ingress["metadata"]["annotations"]
+        assert notes["alb.ingress.kubernetes.io/scheme"] == (
+            "internal" if preset == "regulated-industry" else "internet-facing")
+        assert notes["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
+        assert notes["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:")
+        assert notes["alb.ingress.kubernetes.io/wafv2-acl-arn"].startswith("arn:aws:wafv2:")
+        assert "access_logs.s3.enabled=true" in notes["alb.ingress.kubernetes.io/load-balancer-attributes"]
+        assert notes["alb.ingress.kubernetes.io/ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        cidrs = notes["alb.ingress.kubernetes.io/inbound-cidrs"]
+        assert cidrs == "0.0.0.0/0" if preset == "startup-mvp" else cidrs.startswith("10.")
+
+
+def test_waf_has_managed_rules_and_a_rate_rule(graph: ResourceGraph) -> None:
+    acls = [r for r in graph.resources if r.type == "aws:wafv2/webAcl:WebAcl"]
+    assert acls and all(acl.inputs["scope"] == "REGIONAL" for acl in acls)
+    rules = {rule["name"]: rule for rule in acls[0].inputs["rules"]}
+    assert rules["rate-per-ip"]["statement"]["rateBasedStatement"]["limit"] == 2000
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= set(rules)
+    overrides = rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]["ruleActionOverrides"]
+    assert overrides == [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
+
+
+def test_log_buckets_follow_the_bucket_rules(graph: ResourceGraph) -> None:
+    buckets = {r.name for r in graph.resources if r.type == "aws:s3/bucket:Bucket" and "alb-logs" in r.name}
+    assert buckets
+    for kind in ("bucketVersioning:BucketVersioning", "bucketPublicAccessBlock:BucketPublicAccessBlock",
+                 "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                 "bucketPolicy:BucketPolicy"):
+        assert buckets <= {r.name for r in graph.resources if r.type == f"aws:s3/{kind}"}
+    logged = {r.name for r in graph.resources if r.type == "aws:s3/bucketLogging:BucketLogging"}
+    assert {name for name in buckets if name.endswith("alb-logs")} <= logged
+    policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:s3/bucketPolicy:BucketPolicy"
+                and "alb-logs" in r.name]
+    assert all(any(s["Sid"] == "DenyPlainHttp" for s in policy["Statement"]) for policy in policies)
+
+
+def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceGraph) -> None:
+    spec = load_spec(preset_of(graph), "prod")
+    deployment = gateway_objects(graph, "Deployment")[0]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == IMAGES["litellm"].ref
+    assert container["args"][-2:] == ["--num_workers", str(spec.gateway.cpu)]
+    assert container["resources"]["limits"]["cpu"] == str(spec.gateway.cpu)
+    secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}
+    assert secret_refs == {"LITELLM_MASTER_KEY": "litellm-master-key", "DATABASE_URL": "litellm-database-url",
+                           "REDIS_PASSWORD": "valkey-auth"}
+    hpa = gateway_objects(graph, "HorizontalPodAutoscaler")[0]["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (spec.gateway.replicas, spec.gateway.hpa_max_replicas)
+    assert gateway_objects(graph, "PodDisruptionBudget")
+
+
+def test_config_map_is_the_generated_config(graph: ResourceGraph) -> None:
+    preset = preset_of(graph)
+    spec = load_spec(preset, "prod")
+    config_map = next(m for m in gateway_objects(graph, "ConfigMap")
+                      if m["metadata"].get("annotations", {}).get(ARTIFACT_ANNOTATION) == "litellm-config")
+    assert config_map["metadata"]["labels"]["app.kubernetes.io/name"] == "litellm"
+    config = yaml.safe_load(config_map["data"][CONFIG_KEY])
+    expected = litellm_config(spec, REGION[preset])
+    assert [m["model_name"] for m in config["model_list"]] == [m["model_name"] for m in expected["model_list"]]
+    assert config["router_settings"] == expected["router_settings"]
+    assert "litellm_hooks.py" in config_map["data"]
+
+
+def test_bedrock_access_is_limited_to_the_configured_models(graph: ResourceGraph) -> None:
+    policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
+                and "gateway-bedrock" in r.name]
+    if preset_of(graph) == "regulated-industry":
+        assert policies == []
+        return
+    resources = {arn for policy in policies for s in policy["Statement"] for arn in s["Resource"]}
+    assert resources == {"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+                         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"}
+
+
+def test_load_balancer_controller_has_no_wildcard_action(graph: ResourceGraph) -> None:
+    releases = [r for r in graph.resources if r.type == "kubernetes:helm.sh/v3:Release"
+                and r.inputs.get("name") == "aws-load-balancer-controller"]
+    assert releases
+    policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
+                and "lb-controller" in r.name]
+    actions = [a for policy in policies for s in policy["Statement"] for a in s["Action"]]
+    assert actions and not any(a == "*" or a.endswith(":*") for a in actions)

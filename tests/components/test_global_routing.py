@@ -1,0 +1,136 @@
+"""Global routing: the Route 53 resources in the graph, the spec rule for the zone, and failover with moto.
+
+moto stores zones, records and health checks but evaluates neither health nor routing: `test_dns_answer`
+answers 404 and `get_health_check_status` always reports success. So the failover tests create the zone,
+health checks and records in moto from the same `dns_plan` the component uses, mark a region unhealthy the
+way an operator can in Route 53 (inverting its health check), read everything back from moto, and apply
+Route 53's documented routing rules with `blueprints.operations.failover.resolve`.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from blueprints.components.global_routing import dns_plan, health_check_config, record_set, regional_hostname
+from blueprints.errors import SpecError
+from blueprints.operations.failover import health_states, resolve
+from blueprints.presets import load_spec
+from tests.operations.support import aws  # noqa: F401  (fixture)
+
+ROUTE53 = "aws:route53"
+
+
+def _route53(graph):
+    return [r for r in graph.resources if r.type.startswith(ROUTE53)]
+
+
+def test_public_multi_region_preset_gets_https_checks_latency_and_failover_records(graph_of):
+    resources = _route53(graph_of("saas", "prod"))
+    checks = [r.inputs for r in resources if r.type == "aws:route53/healthCheck:HealthCheck"]
+    assert sorted(c["fqdn"] for c in checks) == ["api.use1.saas.example.com", "api.usw2.saas.example.com"]
+    assert {(c["type"], c["port"], c["resourcePath"], c["enableSni"]) for c in checks} == {
+        ("HTTPS", 443, "/health/liveliness", True)
+    }
+    records = [r.inputs for r in resources if r.type == "aws:route53/record:Record"]
+    latency = sorted((r["name"], r["latencyRoutingPolicies"][0]["region"]) for r in records
+                     if r.get("latencyRoutingPolicies"))
+    assert latency == [("api.saas.example.com", "us-east-1"), ("api.saas.example.com", "us-west-2")]
+    failover = sorted((r["failoverRoutingPolicies"][0]["type"], r["records"][0]) for r in records
+                      if r.get("failoverRoutingPolicies"))
+    assert failover == [("PRIMARY", "api.use1.saas.example.com"), ("SECONDARY", "api.usw2.saas.example.com")]
+    assert all(r.get("healthCheckId") for r in records)
+    [zone] = [r.inputs for r in resources if r.type == "aws:route53/zone:Zone"]
+    assert zone["name"] == "saas.example.com" and not zone.get("vpcs")
+
+
+def test_private_regulated_preset_uses_a_private_zone_and_alarm_checks_inside_the_boundary(graph_of):
+    spec = load_spec("regulated-industry", "prod")
+    resources = _route53(graph_of("regulated-industry", "prod"))
+    [zone] = [r.inputs for r in resources if r.type == "aws:route53/zone:Zone"]
+    assert sorted(vpc["vpcRegion"] for vpc in zone["vpcs"]) == ["eu-central-1", "eu-west-1"]
+    checks = [r.inputs for r in resources if r.type == "aws:route53/healthCheck:HealthCheck"]
+    assert {(c["type"], c["cloudwatchAlarmRegion"]) for c in checks} == {
+        ("CLOUDWATCH_METRIC", "eu-central-1"), ("CLOUDWATCH_METRIC", "eu-west-1")
+    }
+    regions = {region for r in resources for policy in r.inputs.get("latencyRoutingPolicies") or []
+               for region in [policy["region"]]}
+    assert regions <= set(spec.residency.allowed_regions)
+
+
+def test_single_region_platforms_have_no_global_routing(graph_of):
+    assert _route53(graph_of("saas", "dev")) == []
+
+
+def test_two_regions_need_a_zone_name():
+    with pytest.raises(SpecError) as error:
+        load_spec("saas", "dev", regions=["us-east-1", "us-west-2"])
+    assert str(error.value) == (
+        "preset saas: dns.zone_name: required when the platform spans 2 regions "
+        "(got none; allowed: a DNS zone such as llm.example.com)"
+    )
+
+
+def test_zone_name_must_be_a_dns_name():
+    with pytest.raises(SpecError, match=r"overrides\.dns\.zone_name: String should match pattern"):
+        load_spec("saas", "prod", overrides={"dns": {"zone_name": "Not A Zone"}})
+
+
+@pytest.fixture
+def route53(aws):  # noqa: F811
+    return boto3.client("route53")
+
+
+def _create(route53, spec):
+    """The component's resources, created in moto from the shared plan; returns zone id and region -> check id."""
+    plan = dns_plan(spec)
+    zone_id = route53.create_hosted_zone(Name=plan.zone_name, CallerReference="test")["HostedZone"]["Id"]
+    checks = {
+        check.region: route53.create_health_check(
+            CallerReference=f"hc-{check.region}", HealthCheckConfig=health_check_config(check)
+        )["HealthCheck"]["Id"]
+        for check in plan.health_checks
+    }
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": record_set(record, checks[record.region])} for record in plan.records
+    ]})
+    return zone_id, checks
+
+
+def _answers(route53, zone_id, checks, spec, client_region):
+    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    states = health_states(route53, list(checks.values()))
+    return (resolve(records, states, f"{spec.dns.record_name}.{spec.dns.zone_name}", client_region),
+            resolve(records, states, f"{spec.dns.failover_record_name}.{spec.dns.zone_name}", client_region))
+
+
+def test_moto_does_not_answer_dns_queries(route53):
+    zone_id = route53.create_hosted_zone(Name="example.com", CallerReference="x")["HostedZone"]["Id"]
+    with pytest.raises(ClientError, match="404"):
+        route53.test_dns_answer(HostedZoneId=zone_id, RecordName="api.example.com", RecordType="CNAME")
+
+
+def test_an_unhealthy_region_fails_over_to_the_other(route53):
+    spec = load_spec("saas", "prod")
+    east, west = regional_hostname(spec, "us-east-1"), regional_hostname(spec, "us-west-2")
+    zone_id, checks = _create(route53, spec)
+    assert _answers(route53, zone_id, checks, spec, "us-east-1") == (east, east)
+    assert _answers(route53, zone_id, checks, spec, "us-west-2") == (west, east)
+
+    route53.update_health_check(HealthCheckId=checks["us-east-1"], Inverted=True)  # us-east-1 now unhealthy
+    assert _answers(route53, zone_id, checks, spec, "us-east-1") == (west, west)
+
+    route53.update_health_check(HealthCheckId=checks["us-west-2"], Inverted=True)  # both unhealthy
+    assert _answers(route53, zone_id, checks, spec, "us-east-1") == (east, east)
+
+    route53.update_health_check(HealthCheckId=checks["us-east-1"], Inverted=False)  # us-east-1 recovers
+    assert _answers(route53, zone_id, checks, spec, "us-west-2") == (east, east)
+
+
+def test_private_zone_records_fail_over_inside_the_residency_boundary(route53):
+    spec = load_spec("regulated-industry", "prod")
+    zone_id, checks = _create(route53, spec)
+    route53.update_health_check(HealthCheckId=checks["eu-central-1"], Inverted=True)
+    latency, failover = _answers(route53, zone_id, checks, spec, "eu-central-1")
+    assert latency == failover == "api.euw1.reg.example.internal"

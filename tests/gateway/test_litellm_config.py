@@ -1,0 +1,126 @@
+"""The generated LiteLLM config, per preset: models, tiers, limits, cache, guardrail, secrets by reference."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from blueprints.gateway import litellm_config as generator
+from blueprints.gateway.litellm_config import litellm_config, model_limits, render_config, tier_models
+from blueprints.presets import load_spec
+
+SECRET_REFS = {"master_key": "os.environ/LITELLM_MASTER_KEY", "database_url": "os.environ/DATABASE_URL"}
+
+
+def config_of(preset: str, env: str = "prod", **overrides: dict) -> dict:
+    return litellm_config(load_spec(preset, env, overrides=overrides or None), "us-east-1")
+
+
+def models(config: dict) -> dict[str, dict]:
+    return {entry["model_name"]: entry["litellm_params"] for entry in config["model_list"]}
+
+
+def test_self_hosted_models_are_openai_compatible_services() -> None:
+    params = models(config_of("internal-ai"))
+    assert params["corp-large"]["model"] == "openai/corp-large"
+    assert params["corp-large"]["api_base"] == "http://corp-large.models.svc.cluster.local:8000/v1"
+
+
+def test_hosted_models_are_bedrock_ids_from_the_catalog() -> None:
+    params = models(config_of("enterprise-assistant"))
+    assert params["assistant-fallback"] == {
+        "model": "bedrock/anthropic.claude-sonnet-4-20250514-v1:0", "aws_region_name": "us-east-1",
+        **model_limits(load_spec("enterprise-assistant", "prod"), load_spec("enterprise-assistant", "prod")
+                       .serving.models[1])}
+
+
+def test_no_bedrock_anywhere_when_prompts_may_not_leave() -> None:
+    text = render_config(config_of("regulated-industry"))
+    assert "bedrock" not in text
+    assert "aws_region_name" not in text
+
+
+def test_tiered_routing_sends_simple_requests_to_the_small_model() -> None:
+    spec = load_spec("saas", "prod")
+    assert tier_models(spec) == ("chat-small", "chat-large")
+    auto = models(config_of("saas"))["auto"]
+    assert auto["model"] == "auto_router/complexity_router"
+    assert auto["complexity_router_config"]["tiers"] == {
+        "SIMPLE": "chat-small", "MEDIUM": "chat-small", "COMPLEX": "chat-large", "REASONING": "chat-large"}
+
+
+def test_self_hosted_small_tier_comes_before_hosted() -> None:
+    assert tier_models(load_spec("enterprise-assistant", "prod")) == ("assistant", "assistant-fallback")
+    assert tier_models(load_spec("internal-ai", "prod")) == ("corp-small", "corp-large")
+
+
+def test_limits_default_to_headroom_times_planned_peak_and_follow_the_spec() -> None:
+    spec = load_spec("startup-mvp", "prod")
+    chat = spec.serving.models[0]  # 2 rps, 800 in + 300 out, headroom 2
+    assert model_limits(spec, chat) == {"rpm": 240, "tpm": 264_000}
+    limited = models(config_of("startup-mvp", gateway={"model_limits": {"chat": {"rpm": 7}}}))["chat"]
+    assert (limited["rpm"], limited["tpm"]) == (7, 264_000)
+
+
+def test_router_circuit_breaking_and_fallbacks_from_the_spec() -> None:
+    router = config_of("enterprise-assistant", gateway={"num_retries": 1, "allowed_fails": 5,
+                                                        "cooldown_seconds": 45})["router_settings"]
+    assert router["fallbacks"] == [{"assistant": ["assistant-fallback"]}]
+    assert (router["num_retries"], router["allowed_fails"], router["cooldown_time"]) == (1, 5, 45)
+    assert router["optional_pre_call_checks"] == ["enforce_model_rate_limits"]
+
+
+def test_shared_state_in_redis_only_with_more_than_one_process() -> None:
+    single = config_of("startup-mvp", "dev", gateway={"cpu": 1, "replicas": 1, "max_replicas": 1})
+    assert "redis_host" not in single["router_settings"]
+    assert config_of("startup-mvp", "dev")["router_settings"]["redis_host"] == "os.environ/REDIS_HOST"
+
+
+def test_exact_cache_or_semantic_cache() -> None:
+    exact = config_of("internal-ai")["litellm_settings"]["cache_params"]
+    assert exact["type"] == "redis" and "similarity_threshold" not in exact
+    semantic = config_of("saas")
+    params = semantic["litellm_settings"]["cache_params"]
+    assert params["type"] == "redis-semantic"
+    assert params["similarity_threshold"] == 0.9
+    assert models(semantic)[params["redis_semantic_cache_embedding_model"]]["model"] == \
+        "bedrock/amazon.titan-embed-text-v2:0"
+    assert "cache" not in config_of("startup-mvp")["litellm_settings"]
+
+
+def test_pii_masking_with_the_builtin_guardrail_only_where_asked() -> None:
+    guardrail = config_of("regulated-industry")["guardrails"][0]["litellm_params"]
+    assert guardrail["guardrail"] == "litellm_content_filter"
+    assert guardrail["mode"] == "pre_call"  # post_call would buffer streams into one chunk
+    assert {p["pattern_name"] for p in guardrail["patterns"]} >= {"email", "credit_card", "iban"}
+    assert {p["action"] for p in guardrail["patterns"]} == {"MASK"}
+    assert "guardrails" not in config_of("saas")
+
+
+def test_secrets_only_by_environment_reference() -> None:
+    for preset in ("startup-mvp", "regulated-industry"):
+        config = config_of(preset)
+        assert config["general_settings"] == SECRET_REFS
+        assert "prometheus" in config["litellm_settings"]["callbacks"]
+
+
+def test_prompts_stay_out_of_logs_unless_the_preset_allows() -> None:
+    assert config_of("regulated-industry")["litellm_settings"]["turn_off_message_logging"] is True
+
+
+@pytest.mark.parametrize("preset", ["startup-mvp", "saas", "enterprise-assistant", "internal-ai",
+                                    "regulated-industry"])
+def test_rendered_yaml_round_trips(preset: str) -> None:
+    config = config_of(preset)
+    assert yaml.safe_load(render_config(config)) == config
+
+
+def test_hook_reads_the_ceiling_variable_the_deployment_sets() -> None:
+    hook = Path(generator.__file__).with_name("litellm_hooks.py")
+    constants = {node.targets[0].id: node.value.value for node in ast.parse(hook.read_text()).body
+                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
+    assert constants["CEILING_ENV"] == generator.CEILING_ENV
+    assert generator.proxy_environment(load_spec("regulated-industry", "prod"))[generator.CEILING_ENV] == "2048"

@@ -1,0 +1,273 @@
+"""The generated gateway config, run by the real, pinned LiteLLM proxy against a real Redis and two fake streaming
+model servers on 127.0.0.1.
+
+The config is what the gateway component puts in its `litellm-config` ConfigMap for the regulated-industry preset
+(prod), with only the model addresses rewritten to the fakes, plus one extra self-hosted model with a tiny rpm
+limit to see throttling. What LiteLLM enforces without its database (no virtual keys: they need Prisma): the
+master key, per-deployment rpm/tpm (router pre-call check, counters in Redis), the max_tokens ceiling (our hook),
+PII masking (built-in content filter), cache and fallbacks.
+
+LiteLLM runs from its own virtualenv (`.venv-litellm`, or `LITELLM_BIN`): litellm[proxy]==1.81.16 pins
+boto3==1.40.76, which conflicts with the project's boto3. Redis is Debian's `redis-server`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+
+from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, proxy_environment, render_config
+from blueprints.gateway.manifests import HOOKS_SOURCE
+from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, measure_added_latency
+from blueprints.presets import load_spec
+from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+LITELLM = Path(os.environ.get("LITELLM_BIN", ROOT / ".venv-litellm" / "bin" / "litellm"))
+REDIS = shutil.which("redis-server")
+MASTER_KEY = "sk-test-master-key"
+TOKEN_DELAY_S = 0.03
+LIMITED_RPM = 3
+START_TIMEOUT_S = 60.0
+PRIMARY_OPTIONS = ["--name", "primary", "--token-delay", str(TOKEN_DELAY_S)]
+LIMITED_MODEL = {"name": "reg-limited", "model": "llama-3.1-8b", "gpu_pool": "l40s",
+                 "checkpoint": "nvidia/Llama-3.1-8B-Instruct-FP8", "versions": {"stable": "2026-11-01"}}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited with {process.returncode}")
+        try:
+            with urlopen(url, timeout=1):
+                return time.monotonic() - started
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} not up after {timeout_s}s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Stack:
+    url: str
+    primary: FakeBackendProcess
+    """In its own process, so that stopping it closes every connection: the backend is really down."""
+    secondary: FakeOpenAIBackend
+    startup_s: float
+    max_tokens: int
+
+    def restart_primary(self, *options: str) -> None:
+        port = self.primary.base_url.removesuffix("/v1").rsplit(":", 1)[1]
+        self.primary.stop()
+        self.primary = FakeBackendProcess([*PRIMARY_OPTIONS, "--port", port, *options]).start()
+
+
+@pytest.fixture(scope="module")
+def redis_port() -> Iterator[int]:
+    if REDIS is None:
+        pytest.skip("redis-server not installed (Debian package redis-server)")
+    port = free_port()
+    process = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                stop(process)
+                raise
+            time.sleep(0.05)
+    yield port
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not LITELLM.exists():
+        pytest.skip(f"LiteLLM proxy not installed at {LITELLM} (pip install 'litellm[proxy]==1.81.16' there)")
+    spec = load_spec("regulated-industry", "prod", overrides={
+        "serving": {"models": [{}, {}, LIMITED_MODEL]},
+        "gateway": {"model_limits": {LIMITED_MODEL["name"]: {"rpm": LIMITED_RPM}}},
+    })
+    primary = FakeBackendProcess(PRIMARY_OPTIONS).start()
+    with FakeOpenAIBackend(name="secondary", token_delay_s=TOKEN_DELAY_S) as secondary:
+        endpoints = {"reg-large": primary.base_url, "reg-small": secondary.base_url,
+                     LIMITED_MODEL["name"]: secondary.base_url}
+        directory = tmp_path_factory.mktemp("litellm")
+        (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
+        shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
+        port = free_port()
+        env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+               "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
+               "LITELLM_LOG": "ERROR", "NO_PROXY": "127.0.0.1,localhost"}
+        env.pop("DATABASE_URL", None)
+        log = (directory / "litellm.log").open("w")
+        started = time.monotonic()
+        process = subprocess.Popen([str(LITELLM), "--config", str(directory / "config.yaml"), "--host", "127.0.0.1",
+                                    "--port", str(port)], cwd=directory, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        stack = Stack(f"http://127.0.0.1:{port}", primary, secondary, 0.0, spec.gateway.max_tokens)
+        try:
+            wait_for(f"{stack.url}/health/liveliness", START_TIMEOUT_S, process)
+            stack.startup_s = time.monotonic() - started
+            print(f"\nLiteLLM proxy startup: {stack.startup_s:.1f} s")
+            yield stack
+        finally:
+            stop(process)
+            log.close()
+            stack.primary.stop()
+
+
+def post(stack: Stack, body: dict, key: str | None = MASTER_KEY) -> tuple[int, dict, dict]:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    request = Request(f"{stack.url}/v1/chat/completions", json.dumps(body).encode(), headers)
+    try:
+        with urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+
+
+def chat(model: str, text: str | None = None, **extra: object) -> dict:
+    return {"model": model, "messages": [{"role": "user", "content": text or f"hello {uuid.uuid4()}"}],
+            "max_tokens": 4, **extra}
+
+
+def test_startup_is_measured(stack: Stack) -> None:
+    assert 0 < stack.startup_s < START_TIMEOUT_S
+
+
+def test_requests_without_a_valid_key_never_reach_a_backend(stack: Stack) -> None:
+    before = stack.primary.request_count + stack.secondary.request_count
+    assert post(stack, chat("reg-large"), key=None)[0] == 401
+    # Without a database an unknown key is refused with 400 ("No connected db"), still before any routing.
+    assert post(stack, chat("reg-large"), key="sk-wrong")[0] in (400, 401)
+    assert stack.primary.request_count + stack.secondary.request_count == before
+
+
+def test_streaming_arrives_token_by_token(stack: Stack) -> None:
+    tokens = 10
+    body = json.dumps(chat("reg-small", max_tokens=tokens, stream=True)).encode()
+    request = Request(f"{stack.url}/v1/chat/completions", body,
+                      {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
+    arrivals, pieces = [], []
+    with urlopen(request, timeout=30) as response:
+        for line in response:
+            if line.startswith(b"data: {"):
+                delta = json.loads(line[6:])["choices"][0]["delta"].get("content")
+                if delta:
+                    arrivals.append(time.monotonic())
+                    pieces.append(delta)
+    assert len(pieces) == tokens
+    assert "".join(pieces).startswith("secondary0 secondary1 ")
+    # Relayed as produced: the chunks are spread over the backend's generation time, not sent in one burst.
+    assert arrivals[-1] - arrivals[0] >= (tokens - 1) * TOKEN_DELAY_S * 0.5
+
+
+def test_identical_repeated_request_is_served_from_the_cache(stack: Stack) -> None:
+    body = chat("reg-small")
+    status, first_headers, first = post(stack, body)
+    count = stack.secondary.request_count
+    status_again, headers, again = post(stack, body)
+    assert (status, status_again) == (200, 200)
+    assert "x-litellm-cache-key" not in {key.lower() for key in first_headers}
+    assert "x-litellm-cache-key" in {key.lower() for key in headers}
+    assert again["choices"][0]["message"]["content"] == first["choices"][0]["message"]["content"]
+    assert stack.secondary.request_count == count
+
+
+def test_max_tokens_is_clamped_to_the_ceiling_and_set_when_missing(stack: Stack) -> None:
+    without = chat("reg-small")
+    del without["max_tokens"]
+    stack.secondary.token_delay_s = 0.0  # the backend answers with as many tokens as it is asked for
+    try:
+        for body in (chat("reg-small", max_tokens=100_000), without):
+            assert post(stack, body)[0] == 200
+            assert stack.secondary.requests[-1].body["max_tokens"] == stack.max_tokens
+    finally:
+        stack.secondary.token_delay_s = TOKEN_DELAY_S
+
+
+def test_pii_is_masked_before_the_prompt_reaches_the_model(stack: Stack) -> None:
+    status, _, _ = post(stack, chat("reg-small", f"mail jane.doe@example.com about {uuid.uuid4()}"))
+    assert status == 200
+    sent = json.dumps(stack.secondary.requests[-1].body["messages"])
+    assert "jane.doe@example.com" not in sent
+    assert "about" in sent
+
+
+def test_rpm_limit_throttles_as_configured(stack: Stack) -> None:
+    before = stack.secondary.request_count
+    statuses = [post(stack, chat(LIMITED_MODEL["name"]))[0] for _ in range(LIMITED_RPM + 2)]
+    admitted = statuses.count(200)
+    assert 1 <= admitted <= LIMITED_RPM
+    assert statuses.count(429) == len(statuses) - admitted
+    assert stack.secondary.request_count - before == admitted
+
+
+def test_primary_answers_while_healthy(stack: Stack) -> None:
+    status, _, reply = post(stack, chat("reg-large"))
+    assert status == 200
+    assert reply["choices"][0]["message"]["content"].startswith("primary0")
+
+
+def test_primary_errors_are_answered_by_the_fallback(stack: Stack) -> None:
+    stack.restart_primary("--failure", "http_500")
+    status, _, reply = post(stack, chat("reg-large"))
+    assert stack.primary.request_count >= 1  # the primary was tried (and retried) first
+    assert status == 200
+    assert reply["choices"][0]["message"]["content"].startswith("secondary0")
+
+
+def test_primary_down_is_answered_by_the_fallback(stack: Stack) -> None:
+    """The primary may also be in cooldown by now (circuit breaker): either way the fallback answers."""
+    stack.primary.stop()
+    status, _, reply = post(stack, chat("reg-large"))
+    assert status == 200
+    assert reply["choices"][0]["message"]["content"].startswith("secondary0")
+
+
+def test_gateway_added_latency_under_a_short_load(stack: Stack) -> None:
+    workload = Workload(arrivals=FixedConcurrency(users=4), input_tokens=Fixed(value=32),
+                        output_tokens=Fixed(value=8), duration_s=6, max_requests=60, request_timeout_s=20)
+    config = LoadTestConfig(target=Target(name="gateway", base_url=f"{stack.url}/v1", model="reg-small",
+                                          api_key=MASTER_KEY), workload=workload)
+    report = measure_added_latency(config, Target(name="direct", base_url=stack.secondary.base_url,
+                                                  model="reg-small"))
+    assert report.gateway.summary.succeeded > 0 and report.gateway.summary.failed == 0
+    assert report.direct.summary.succeeded > 0 and report.direct.summary.failed == 0
+    added = report.added
+    print(f"\nGateway added latency (p50): TTFT {added.ttft_p50_ms:.1f} ms, "
+          f"inter-token {added.itl_p50_ms:.1f} ms, end-to-end {added.e2e_p50_ms:.1f} ms")
+    assert added.ttft_p50_ms is not None and added.e2e_p50_ms is not None

@@ -1,0 +1,154 @@
+"""Every IAM policy document the platform emits, in every preset and environment: accepted by moto's IAM
+(which rejects malformed documents) and free of wildcards except where AWS requires them.
+
+The allowlist below is the one place that admits a wildcard; each entry says why AWS needs it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from blueprints.engine.graph import ResourceGraph
+from blueprints.engine.program import build_graph
+from tests.conftest import PRESET_ENVS
+
+Kind = Literal["identity", "trust", "resource"]
+
+# Pulumi type -> (input holding the JSON document, kind of document).
+DOCUMENT_INPUTS: dict[str, tuple[str, Kind]] = {
+    "aws:iam/rolePolicy:RolePolicy": ("policy", "identity"),
+    "aws:iam/policy:Policy": ("policy", "identity"),
+    "aws:iam/role:Role": ("assumeRolePolicy", "trust"),
+    "aws:s3/bucketPolicy:BucketPolicy": ("policy", "resource"),
+    "aws:sqs/queuePolicy:QueuePolicy": ("policy", "resource"),
+    "aws:sns/topicPolicy:TopicPolicy": ("policy", "resource"),
+    "aws:secretsmanager/secretPolicy:SecretPolicy": ("policy", "resource"),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("policy", "resource"),
+    "aws:kms/key:Key": ("policy", "resource"),
+}
+
+WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
+    "ec2:Describe": "EC2 Describe* APIs support no resource-level permissions (Karpenter discovery)",
+    "elasticloadbalancing:Describe": "ELBv2 Describe* APIs support no resource-level permissions",
+    "acm:ListCertificates": "a list call with no resource type",
+    "shield:GetSubscriptionState": "account-level call with no resource type",
+    "pricing:GetProducts": "the Price List API has no resources (Karpenter's price-aware launches)",
+    "secretsmanager:GetRandomPassword": "generates a value, acts on no resource (the rotation function)",
+}
+"""Action prefixes that AWS only authorizes with `"Resource": "*"`."""
+
+KEY_POLICY_ADMIN = ("kms:*", "AccountAdministers")
+"""The default KMS key policy statement: the account root keeps full control of the key (otherwise the key can
+become unmanageable) and delegates use to IAM. In a key policy `"Resource": "*"` means "this key"."""
+
+
+@pytest.fixture(scope="module")
+def documents(graph_of: Callable[[str, str], ResourceGraph]) -> list[tuple[str, str, Kind, dict[str, Any]]]:
+    """(where, type, kind, document) for every distinct document of every preset x environment, plus the
+    optional vector stores that no preset selects."""
+    graphs = [(f"{preset}/{env}", graph_of(preset, env)) for preset, env in PRESET_ENVS]
+    graphs += [(f"enterprise-assistant/prod+{store}",
+                build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}}))
+               for store in ("opensearch", "qdrant")]
+    seen: dict[str, tuple[str, str, Kind, dict[str, Any]]] = {}
+    for where, graph in graphs:
+        for record in graph.resources:
+            if record.type in DOCUMENT_INPUTS:
+                key, kind = DOCUMENT_INPUTS[record.type]
+                text = record.inputs[key]
+                seen.setdefault(text, (f"{where} {record.name}", record.type, kind, json.loads(text)))
+    return list(seen.values())
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from _as_list(document["Statement"])
+
+
+def test_every_document_type_is_present(documents: list) -> None:
+    kinds = {type_ for _, type_, _, _ in documents}
+    assert {"aws:iam/rolePolicy:RolePolicy", "aws:iam/role:Role", "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:sqs/queuePolicy:QueuePolicy", "aws:kms/key:Key"} <= kinds
+
+
+def test_moto_rejects_a_malformed_document() -> None:
+    """The check below is only worth something if moto really validates."""
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allowed", "Action": "s3:GetObject",
+                                                       "Resource": "*"}]}
+        with pytest.raises(ClientError, match="MalformedPolicyDocument"):
+            iam.create_policy(PolicyName="bad", PolicyDocument=json.dumps(bad))
+
+
+def test_moto_iam_accepts_every_document(documents: list) -> None:
+    """Identity policies via create_policy, trust policies via create_role. Resource-based policies go through
+    create_policy without their Principal (which an identity policy may not carry); the rest of their grammar
+    (Version, Effect, Action, Resource, Condition operators) is validated the same way."""
+    problems = []
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        for index, (where, _, kind, document) in enumerate(documents):
+            try:
+                if kind == "trust":
+                    iam.create_role(RoleName=f"r{index}", AssumeRolePolicyDocument=json.dumps(document))
+                else:
+                    body = {**document, "Statement": [
+                        {k: v for k, v in statement.items() if k not in ("Principal", "NotPrincipal")}
+                        for statement in _statements(document)]}
+                    iam.create_policy(PolicyName=f"p{index}", PolicyDocument=json.dumps(body))
+            except ClientError as error:
+                problems.append(f"{where}: {error.response['Error']['Message']}")
+    assert problems == []
+
+
+def _wildcard_problems(where: str, type_: str, statement: dict[str, Any]) -> list[str]:
+    if statement["Effect"] == "Deny":
+        return []  # a wildcard in a Deny narrows access (e.g. refuse every non-TLS request)
+    problems = []
+    if "NotAction" in statement or "NotResource" in statement:
+        problems.append(f"{where}: Allow with NotAction/NotResource")
+    actions = [str(action) for action in _as_list(statement.get("Action", []))]
+    key_admin = type_ == "aws:kms/key:Key" and (actions, statement.get("Sid")) == ([KEY_POLICY_ADMIN[0]],
+                                                                                   KEY_POLICY_ADMIN[1])
+    for action in actions:
+        if (action == "*" or action.endswith(":*")) and not key_admin:
+            problems.append(f"{where}: wildcard action {action!r}")
+    if "*" in _as_list(statement.get("Resource", [])) and type_ != "aws:kms/key:Key":
+        unjustified = [a for a in actions if not a.startswith(tuple(WILDCARD_RESOURCE_ACTIONS))]
+        if unjustified:
+            problems.append(f"{where}: Resource '*' for {unjustified} (allowed only for: "
+                            f"{', '.join(WILDCARD_RESOURCE_ACTIONS)})")
+    principal = statement.get("Principal")
+    if principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS", []))):
+        problems.append(f"{where}: Allow to every principal")
+    return problems
+
+
+def test_no_wildcards_outside_the_allowlist(documents: list) -> None:
+    problems = [problem for where, type_, _, document in documents for statement in _statements(document)
+                for problem in _wildcard_problems(where, type_, statement)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"}, "wildcard action 's3:*'"),
+    ({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}, "Resource '*' for ['s3:GetObject']"),
+    ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": "*"},
+     "Allow to every principal"),
+])
+def test_the_walk_catches_each_kind_of_wildcard(statement: dict, expected: str) -> None:
+    assert [expected in problem for problem in _wildcard_problems("x", "aws:iam/rolePolicy:RolePolicy", statement)
+            ] == [True]
+    allowed = {"Effect": "Allow", "Action": ["ec2:DescribeSubnets", "pricing:GetProducts"], "Resource": ["*"]}
+    assert _wildcard_problems("x", "aws:iam/rolePolicy:RolePolicy", allowed) == []

@@ -1,0 +1,37 @@
+"""Run the real promtool on generated rule files (Debian package `prometheus`; CI installs it)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def promtool() -> str:
+    path = shutil.which("promtool")
+    assert path, "promtool not found: install the Debian package `prometheus` (apt-get install prometheus)"
+    return path
+
+
+def write_rule_files(files: dict[str, dict[str, Any]], directory: Path, strip_annotations: bool = False) -> list[Path]:
+    """Write rule files; `strip_annotations` for `promtool test rules`, which compares rendered annotations
+    exactly (the annotations themselves are checked by `promtool check rules`)."""
+    paths = []
+    for name, content in files.items():
+        if strip_annotations:
+            content = {"groups": [
+                {**group, "rules": [{k: v for k, v in rule.items() if k != "annotations"} for rule in group["rules"]]}
+                for group in content["groups"]
+            ]}
+        path = directory / name
+        path.write_text(yaml.safe_dump(content, sort_keys=False))
+        paths.append(path)
+    return paths
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([promtool(), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)

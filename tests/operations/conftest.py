@@ -1,0 +1,1 @@
+from tests.operations.support import aws  # noqa: F401  (fixture)

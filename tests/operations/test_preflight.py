@@ -1,0 +1,157 @@
+"""Preflight against moto (EC2 regions, zones and instance type offerings; ECR; S3; STS).
+
+moto 5.2.5 has no EC2 quotas in Service Quotas (`get_service_quota` answers NoSuchResource) and no Bedrock
+`list_foundation_models` (NotImplementedError): those two calls are answered by botocore's Stubber here.
+"""
+
+import io
+import json
+
+import boto3
+import pytest
+
+from blueprints.artifacts.manifest import file_key
+from blueprints.artifacts.progress import ProgressBar
+from blueprints.artifacts.publish import publish
+from blueprints.operations.preflight import Preflight, artifacts_bucket, pool_vcpus
+from blueprints.presets import load_spec
+from blueprints.versions import SERVING_IMAGE_TAGS
+from tests.operations.support import Clients
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's account
+IMAGE_MANIFEST = json.dumps({
+    "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+               "digest": "sha256:" + "a" * 64},
+    "layers": [],
+})
+
+
+def _quota(stubber, code, value):
+    stubber.add_response("get_service_quota", {"Quota": {"QuotaCode": code, "Value": value}},
+                         {"ServiceCode": "ec2", "QuotaCode": code})
+
+
+def _seed(spec, tmp_path, region=REGION):
+    """Create what `pulumi up` and the release pipeline would: the ECR image and every served version."""
+    ecr = boto3.client("ecr", region_name=region)
+    ecr.create_repository(repositoryName=f"{spec.name}-{spec.environment}/trtllm-serve")
+    ecr.put_image(repositoryName=f"{spec.name}-{spec.environment}/trtllm-serve", imageManifest=IMAGE_MANIFEST,
+                  imageTag=SERVING_IMAGE_TAGS["trtllm-serve"])
+    s3 = boto3.client("s3", region_name=region)
+    bucket = artifacts_bucket(spec, region, ACCOUNT)
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **location)
+    checkpoint = tmp_path / "checkpoint"
+    checkpoint.mkdir(exist_ok=True)
+    (checkpoint / "config.json").write_text("{}")
+    for model in spec.self_hosted_models:
+        for version in filter(None, (model.versions.stable, model.versions.candidate)):
+            publish(s3, bucket, checkpoint, model.name, version, "fp8", "test",
+                    progress=ProgressBar(1, stream=io.StringIO()))
+    return bucket
+
+
+@pytest.fixture
+def internal_ai():
+    return load_spec("internal-ai", "prod", regions=[REGION])
+
+
+def test_all_clear_in_a_ready_account(aws, tmp_path, internal_ai):
+    _seed(internal_ai, tmp_path)
+    clients = Clients()
+    quotas = clients.stub("service-quotas", REGION)
+    _quota(quotas, "L-417A185B", 192)  # P on-demand: h100 pool, 8 GPUs = one p5.48xlarge
+    _quota(quotas, "L-DB2E81BA", 384)  # G on-demand: l40s pool
+    rows = Preflight(internal_ai, clients).run()
+    clients.verify()
+    by_check = {row.check: row for row in rows}
+    assert [row for row in rows if row.status == "fail"] == []
+    assert set(by_check) == {
+        "residency", "region-enabled", "availability-zones", "gpu-offerings:h100", "gpu-offerings:l40s",
+        "quota:P-on-demand", "quota:G-on-demand", "bedrock", "image:trtllm-serve", "artifacts:corp-large",
+        "artifacts:corp-small",
+    }
+    assert by_check["availability-zones"].detail == "3 of 3 needed: us-east-1a, us-east-1b, us-east-1c"
+    assert by_check["quota:P-on-demand"].detail == (
+        "Running On-Demand P instances (L-417A185B): 192 vCPUs, pools h100 need 192"
+    )
+    assert by_check["bedrock"].status == "skip"  # internal-ai sends nothing to hosted APIs
+    artifact_rows = [row.detail for row in rows if row.check == "artifacts:corp-small"]
+    assert artifact_rows == ["2026-10-01: published, matches manifest", "2026-11-01: published, matches manifest"]
+
+
+def test_quota_shortfall_blocks_unless_the_pool_can_fall_back(aws, tmp_path):
+    spec = load_spec("internal-ai", "dev", regions=[REGION])  # dev: spot first, on-demand fallback
+    _seed(spec, tmp_path)
+    clients = Clients()
+    quotas = clients.stub("service-quotas", REGION)
+    needed = {pool.name: pool_vcpus(spec, pool) for pool in spec.cluster.gpu_pools}
+    _quota(quotas, "L-7212CCBC", 0)  # P spot
+    _quota(quotas, "L-417A185B", 0)  # P on-demand
+    _quota(quotas, "L-3819A6DF", 0)  # G spot
+    _quota(quotas, "L-DB2E81BA", 10_000)  # G on-demand
+    rows = {row.check: row for row in Preflight(spec, clients).run()}
+    assert rows["quota:P-spot"].status == "fail"
+    assert rows["quota:P-on-demand"].status == "fail"
+    assert rows["quota:G-spot"].status == "warn"
+    assert rows["quota:G-spot"].detail.endswith(
+        f"need {needed['l40s'][1]}; request an increase of {needed['l40s'][1]} "
+        "(the pools can fall back to their other capacity type)"
+    )
+    assert rows["quota:G-on-demand"].status == "pass"
+
+
+def test_missing_offerings_image_and_corrupt_artifacts_are_blockers(aws, tmp_path):
+    spec = load_spec("regulated-industry", "prod")  # eu-central-1 + eu-west-1
+    bucket = _seed(spec, tmp_path, "eu-central-1")
+    boto3.client("s3", region_name="eu-central-1").put_object(
+        Bucket=bucket, Key=file_key("reg-small", "2026-11-01", "config.json"), Body=b"{ }",
+        Metadata={"sha256": "0" * 64},
+    )
+    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="reg-prod/trtllm-serve")
+    clients = Clients()
+    for region in spec.regions:
+        quotas = clients.stub("service-quotas", region)
+        _quota(quotas, "L-417A185B", 1000)
+        _quota(quotas, "L-DB2E81BA", 1000)
+    rows = {(row.check, row.region): row for row in Preflight(spec, clients).run()}
+    assert rows[("gpu-offerings:h200", "eu-central-1")].status == "fail"
+    assert rows[("gpu-offerings:h200", "eu-central-1")].detail.startswith("none of p5en.48xlarge is offered in")
+    assert rows[("gpu-offerings:l40s", "eu-central-1")].status == "pass"
+    assert rows[("artifacts:reg-small", "eu-central-1")].status == "fail"
+    assert rows[("artifacts:reg-small", "eu-central-1")].detail == (
+        "2026-11-01: config.json: size 3 bytes, manifest says 2"
+    )
+    assert rows[("image:trtllm-serve", "eu-west-1")].status == "fail"  # repository there, image never pushed
+    assert rows[("artifacts", "eu-west-1")].status == "warn"  # bucket not created yet
+
+
+def test_bedrock_models_offered_missing_and_legacy(aws):
+    """saas routes to two chat models and embeds for its semantic cache (Stubber: moto has no Bedrock)."""
+    spec = load_spec("saas", "dev", regions=[REGION])
+    clients = Clients()
+    clients.stub("bedrock", REGION).add_response("list_foundation_models", {"modelSummaries": [
+        {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/x",
+         "modelId": "anthropic.claude-sonnet-4-20250514-v1:0", "modelLifecycle": {"status": "ACTIVE"}},
+        {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/y", "modelId": "amazon.titan-embed-text-v2:0",
+         "modelLifecycle": {"status": "LEGACY"}},
+    ]})
+    rows = {row.check: row for row in Preflight(spec, clients).run()}
+    clients.verify()
+    assert rows["bedrock:claude-sonnet-4"].status == "pass"
+    assert rows["bedrock:llama-3.1-8b"].status == "fail"
+    assert rows["bedrock:llama-3.1-8b"].detail == "meta.llama3-1-8b-instruct-v1:0 is not offered in us-east-1"
+    assert rows["bedrock:titan-embed-text-v2"].status == "warn"
+    assert {rows[name].status for name in ("quota", "image", "artifacts")} == {"skip"}
+
+
+def test_a_check_that_cannot_run_fails_closed(aws, internal_ai, tmp_path):
+    _seed(internal_ai, tmp_path)
+    clients = Clients()
+    clients.stub("service-quotas", REGION).add_client_error(
+        "get_service_quota", service_error_code="AccessDeniedException", service_message="not allowed"
+    )
+    [row] = [row for row in Preflight(internal_ai, clients).run() if row.check == "quota"]
+    assert (row.status, row.detail) == ("fail", "cannot check: AccessDeniedException: not allowed")
