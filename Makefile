@@ -6,6 +6,9 @@ PRESET ?= regulated-industry
 ENV ?= prod
 FORMAT ?= text
 OUT ?= out/$(PRESET)-$(ENV)
+# LiteLLM in its own virtualenv: litellm[proxy] pins boto3 older than the project's. Version: see versions.py.
+LITELLM_VENV := .venv-litellm
+LITELLM_PACKAGES := "litellm[proxy]==1.81.16" prometheus_client==0.23.1
 # Debian packages the integration tests run for real: Redis (LiteLLM cache), PostgreSQL (pgvector schema),
 # promtool (Prometheus rules).
 SYSTEM_PACKAGES := redis-server postgresql prometheus
@@ -16,6 +19,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(LITELLM_VENV)/.installed:
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LITELLM_VENV)/bin/python -m pip install --quiet $(LITELLM_PACKAGES)
 	touch $@
 
 plan: $(VENV)/.installed  ## offline plan of a preset: make plan PRESET=saas ENV=dev FORMAT=md
@@ -39,7 +48,7 @@ system-deps:  ## Debian packages the integration tests start for real
 	  $$SUDO systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true; \
 	fi
 
-test: $(VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
+test: $(VENV)/.installed $(LITELLM_VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 
@@ -51,4 +60,4 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) $(LITELLM_VENV) out

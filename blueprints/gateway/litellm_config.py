@@ -15,6 +15,8 @@ import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
+from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
+from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.serving.manifests import service_url
 from blueprints.spec import ModelSpec, PlatformSpec
 
@@ -180,6 +182,11 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
         "default_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
         "upperbound_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
     }
+    if spec.observability.tracing:
+        # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops
+        # prompt and completion text unless audit.log_prompts.
+        settings["success_callback"] = ["otel"]
+        settings["failure_callback"] = ["otel"]
     if spec.cache.enabled:
         settings["cache"] = True
         settings["cache_params"] = _cache_params(spec)
@@ -195,9 +202,17 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     return config
 
 
+OTEL_COLLECTOR = f"http://opentelemetry-collector.{MONITORING_NAMESPACE}.svc.cluster.local:{OTLP_HTTP_PORT}"
+"""The observability component's collector (release `opentelemetry-collector` in the monitoring namespace)."""
+
+
 def proxy_environment(spec: PlatformSpec) -> dict[str, str]:
     """Plain (non-secret) environment the proxy needs besides the secrets the config references."""
-    return {CEILING_ENV: str(spec.gateway.max_tokens), "LITELLM_LOG": "INFO", "LITELLM_MODE": "PRODUCTION"}
+    env = {CEILING_ENV: str(spec.gateway.max_tokens), "LITELLM_LOG": "INFO", "LITELLM_MODE": "PRODUCTION"}
+    if spec.observability.tracing:
+        env |= {"OTEL_EXPORTER": "otlp_http", "OTEL_ENDPOINT": OTEL_COLLECTOR,
+                "OTEL_SERVICE_NAME": "llm-gateway"}
+    return env
 
 
 def render_config(config: Mapping[str, Any]) -> str:

@@ -23,6 +23,7 @@ from blueprints.gateway.litellm_config import (
     proxy_environment,
     render_config,
 )
+from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
@@ -202,6 +203,7 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str]) -> dict[str, An
                                                                   {"protocol": "TCP", "port": 53}]},
                 {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]},
                 {"to": [namespace_peer(name) for name in [MODELS_NAMESPACE, *routing_namespaces]]},
+                {"to": [namespace_peer(MONITORING_NAMESPACE)], "ports": [{"protocol": "TCP", "port": OTLP_HTTP_PORT}]},
                 {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 6379},
                                                                    {"protocol": "TCP", "port": 5432}]},
                 {"ports": [{"protocol": "TCP", "port": 443}]},

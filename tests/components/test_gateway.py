@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import kubernetes_validate
 import pytest
 import yaml
 
@@ -14,21 +13,10 @@ from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
 from blueprints.presets import load_spec
 from blueprints.render import kubernetes_object
-from blueprints.versions import IMAGES, KUBERNETES_VERSION
+from blueprints.versions import IMAGES
 from tests.support.schemas import validate_manifest
 
 REGION = {"regulated-industry": "eu-central-1", "startup-mvp": "us-east-1"}
-
-
-def validate(manifest: dict) -> list[str]:
-    """Built-in kinds of dotted API groups (networking.k8s.io) go to kubernetes-validate directly."""
-    if manifest["apiVersion"].startswith("networking.k8s.io/"):
-        try:
-            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as error:
-            return [error.message]
-        return []
-    return validate_manifest(manifest)
 
 
 @pytest.fixture(scope="module", params=["regulated-industry", "startup-mvp"])
@@ -51,7 +39,7 @@ def test_every_gateway_object_is_valid(graph: ResourceGraph) -> None:
                and (kubernetes_object(r).get("metadata", {}).get("namespace") == "gateway"
                     or r.name.endswith("gateway-namespace"))]
     assert len(objects) >= 9
-    assert [problem for manifest in objects for problem in validate(manifest)] == []
+    assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
 
 
 def test_alb_is_https_with_waf_and_access_logs(graph: ResourceGraph) -> None:

@@ -9,7 +9,7 @@ from blueprints.components.inference_routing import http_route, inference_pool_v
 from blueprints.gateway.manifests import CONFIG_KEY
 from blueprints.presets import load_spec
 from blueprints.render import kubernetes_object
-from tests.components.test_gateway import validate
+from tests.support.schemas import validate_manifest
 
 CUSTOM_GROUPS = ("gateway.networking.k8s.io", "gateway.envoyproxy.io")
 
@@ -19,7 +19,7 @@ def test_custom_resources_validate_against_upstream_crds(graph_of) -> None:
     objects = [kubernetes_object(r) for r in graph.resources if r.type.startswith("kubernetes:")
                and r.type.split(":")[1].split("/")[0] in CUSTOM_GROUPS]
     assert {o["kind"] for o in objects} == {"GatewayClass", "EnvoyProxy", "Gateway", "HTTPRoute"}
-    assert [problem for manifest in objects for problem in validate(manifest)] == []
+    assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
 
 
 def test_one_inference_pool_per_routed_model_reading_the_engine_gauges(graph_of) -> None:
@@ -55,5 +55,5 @@ def test_route_rewrites_the_model_prefix() -> None:
     rule = route["spec"]["rules"][0]
     assert rule["matches"][0]["path"] == {"type": "PathPrefix", "value": "/assistant/"}
     assert rule["backendRefs"][0]["kind"] == "InferencePool"
-    assert validate(route) == []
+    assert validate_manifest(route) == []
     assert inference_pool_values(spec, spec.serving.models[0])["inferencePool"]["targetPorts"] == [{"number": 8000}]
