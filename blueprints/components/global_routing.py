@@ -133,8 +133,10 @@ class GlobalRouting(pulumi.ComponentResource):
                  tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("blueprints:platform:GlobalRouting", name, None, opts)
         plan = dns_plan(spec)
-        # Route 53 is global; its API lives in us-east-1. Tags come from the provider like everywhere else.
-        provider = aws.Provider(f"{name}-aws", region="us-east-1", default_tags={"tags": dict(tags)},
+        # Route 53 is a global service: the provider's region only decides where the SDK signs, so it is the
+        # primary region (keeping every resource's recorded region inside the residency boundary).
+        namer = Namer(spec.name, spec.environment, spec.regions[0])
+        provider = aws.Provider(namer("dns-aws"), region=spec.regions[0], default_tags={"tags": dict(tags)},
                                 opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         if spec.dns.zone_id:
@@ -142,14 +144,14 @@ class GlobalRouting(pulumi.ComponentResource):
         else:
             vpcs = [{"vpc_id": vpc_ids[region], "vpc_region": region} for region in spec.regions] if plan.private \
                 else None
-            zone = aws.route53.Zone(f"{name}-zone", name=plan.zone_name, vpcs=vpcs,
+            zone = aws.route53.Zone(namer("dns-zone"), name=plan.zone_name, vpcs=vpcs,
                                     comment=f"{spec.name}-{spec.environment}: global gateway names",
                                     force_destroy=not spec.deletion_protection, opts=child)
             zone_id = zone.zone_id
-        checks = {check.region: self._health_check(name, check, child) for check in plan.health_checks}
+        checks = {check.region: self._health_check(namer, check, child) for check in plan.health_checks}
         for record in plan.records:
             aws.route53.Record(
-                f"{name}-{record.set_identifier}-{record.name.split('.')[0]}",
+                namer("dns", record.name.split(".")[0], record.set_identifier),
                 zone_id=zone_id, name=record.name, type="CNAME", ttl=record.ttl, records=[record.value],
                 set_identifier=record.set_identifier, health_check_id=checks[record.region].id,
                 latency_routing_policies=[{"region": record.latency_region}] if record.latency_region else None,
@@ -161,8 +163,8 @@ class GlobalRouting(pulumi.ComponentResource):
         self.register_outputs({"zone_id": self.zone_id, "url": self.url})
 
     @staticmethod
-    def _health_check(name: str, check: HealthCheckDef, opts: pulumi.ResourceOptions) -> aws.route53.HealthCheck:
-        logical = f"{name}-{region_code(check.region)}-health"
+    def _health_check(namer: Namer, check: HealthCheckDef, opts: pulumi.ResourceOptions) -> aws.route53.HealthCheck:
+        logical = namer("dns-health", region_code(check.region))
         if check.type == "CLOUDWATCH_METRIC":
             return aws.route53.HealthCheck(
                 logical, type="CLOUDWATCH_METRIC", cloudwatch_alarm_name=check.alarm_name,
