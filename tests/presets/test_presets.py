@@ -43,7 +43,7 @@ def test_dev_is_cheap_spot_single_nat_and_scales_to_zero(graph_of, preset):
     graph, spec = graph_of(preset, "dev"), load_spec(preset, "dev")
     assert len(types(graph, "aws:ec2/natGateway:NatGateway")) == len(spec.regions)
     assert all(spec.min_replicas(m) == 0 for m in spec.self_hosted_models)
-    for pool in types(graph, "kubernetes:karpenter.sh/v1:NodePool"):
+    for pool in types(graph, "kubernetes:karpenter.sh/v1:NodePool"):  # GPU pools and the batch workers' pool
         capacity = next(r for r in pool.inputs["spec"]["template"]["spec"]["requirements"]
                         if r["key"] == "karpenter.sh/capacity-type")
         assert capacity["values"][0] == "spot"
@@ -59,7 +59,8 @@ def test_startup_mvp_has_no_gpu_pool(graph_of):
 @pytest.mark.parametrize("preset", ["enterprise-assistant", "internal-ai", "regulated-industry"])
 def test_self_hosted_presets_get_a_gpu_nodepool_per_pool_with_limits_and_taints(graph_of, preset):
     spec = load_spec(preset, "prod")
-    pools = types(graph_of(preset, "prod"), "kubernetes:karpenter.sh/v1:NodePool")
+    pools = [pool for pool in types(graph_of(preset, "prod"), "kubernetes:karpenter.sh/v1:NodePool")
+             if "blueprints.io/gpu-pool" in pool.inputs["spec"]["template"]["metadata"]["labels"]]
     assert len(pools) == len(spec.cluster.gpu_pools) * len(spec.regions)
     for pool in pools:
         assert int(pool.inputs["spec"]["limits"]["nvidia.com/gpu"]) >= 1
@@ -94,9 +95,13 @@ def test_nodes_require_imdsv2_and_encrypted_volumes(graph_of):
 
 def test_names_that_must_be_unique_carry_the_region(graph_of):
     graph = graph_of("regulated-industry", "prod")
+    index = graph.by_urn()
     names = [(r.type, r.name) for r in graph.resources if r.custom and r.type.startswith("aws:")]
     assert len(names) == len(set(names))
-    assert all(name.startswith(("reg-prod-euc1-", "reg-prod-euw1-")) for _, name in names)
+    # Budgets and anomaly monitors are account-wide, created once: their names carry no region.
+    regional = [r for r in graph.resources if r.custom and r.type.startswith("aws:")
+                and graph.top_component(r, index).type != "blueprints:cost:CostControls"]
+    assert all(r.name.startswith(("reg-prod-euc1-", "reg-prod-euw1-")) for r in regional)
     clusters = {c.inputs["name"] for c in types(graph, "aws:eks/cluster:Cluster")}
     assert clusters == {"reg-prod-euc1-eks", "reg-prod-euw1-eks"}
 
