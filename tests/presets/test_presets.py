@@ -100,7 +100,7 @@ def test_names_that_must_be_unique_carry_the_region(graph_of):
     assert len(names) == len(set(names))
     # Budgets and anomaly monitors are account-wide, created once: their names carry no region.
     regional = [r for r in graph.resources if r.custom and r.type.startswith("aws:")
-                and graph.top_component(r, index).type != "blueprints:cost:CostControls"]
+                and getattr(graph.top_component(r, index), "type", None) != "blueprints:cost:CostControls"]
     assert all(r.name.startswith(("reg-prod-euc1-", "reg-prod-euw1-")) for r in regional)
     clusters = {c.inputs["name"] for c in types(graph, "aws:eks/cluster:Cluster")}
     assert clusters == {"reg-prod-euc1-eks", "reg-prod-euw1-eks"}
