@@ -148,7 +148,9 @@ def workload_manifests(spec: PlatformSpec, variables: Mapping[str, Any], *, imag
                                   f"{HEARTBEAT_FILE!r}) > {HEARTBEAT_MAX_AGE_S})"]}}
     worker = _container(WORKER, image, ["python", "-m", "blueprints.batch.worker"], env,
                         {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
-                        {"livenessProbe": {**alive, "initialDelaySeconds": 30, "periodSeconds": 60,
+                        {"readinessProbe": {**alive, "initialDelaySeconds": 5, "periodSeconds": 30,
+                                            "timeoutSeconds": 10},
+                         "livenessProbe": {**alive, "initialDelaySeconds": 30, "periodSeconds": 60,
                                            "timeoutSeconds": 10}})
     on_spot = {"nodeSelector": {NODE_POOL_LABEL: NODE_POOL},
                "tolerations": [{**BATCH_TAINT, "operator": "Equal"}]}

@@ -39,6 +39,7 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "elasticloadbalancing:Describe": "ELBv2 Describe* APIs support no resource-level permissions",
     "acm:ListCertificates": "a list call with no resource type",
     "shield:GetSubscriptionState": "account-level call with no resource type",
+    "xray:": "X-Ray trace write/read APIs have no resource-level permissions (OTel collector, Grafana)",
     "pricing:GetProducts": "the Price List API has no resources (Karpenter's price-aware launches)",
     "secretsmanager:GetRandomPassword": "generates a value, acts on no resource (the rotation function)",
 }
