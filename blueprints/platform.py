@@ -143,6 +143,10 @@ class Platform(pulumi.ComponentResource):
         pulumi.export("environment", self.spec.environment)
         pulumi.export("regions", {
             regional.region: {"cluster_name": regional.cluster.cluster_name, "vpc_id": regional.network.vpc_id,
+                              "gateway_url": regional.gateway.endpoint,
                               **({"retrieval": regional.retrieval.connection} if regional.retrieval else {})}
             for regional in self.regions
         })
+        # One URL for clients: the latency-routed global name with several regions, else the only region's gateway.
+        pulumi.export("gateway_url", f"{self.global_routing.url}/v1" if self.global_routing
+                      else self.regions[0].gateway.endpoint)

@@ -12,7 +12,6 @@ ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings")
 COMPLETION_WINDOWS = {"24h": 24 * 3600}
 MAX_METADATA_PAIRS = 16
 MAX_CUSTOM_ID = 512
-STATUSES = ("validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled")
 TERMINAL_STATUSES = frozenset({"failed", "completed", "expired", "cancelled"})
 OPEN_STATUSES = ("validating", "in_progress", "finalizing", "cancelling")
 
