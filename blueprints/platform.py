@@ -112,7 +112,8 @@ class RegionalPlatform(pulumi.ComponentResource):
                           if spec.retrieval.enabled else None)
         self.serving = ModelServing(namer("serving"), spec, ctx, opts=ctx.k8s_opts(self),
                                     metrics_query_url=self.observability.metrics_query_url)
-        self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, opts=ctx.k8s_opts(self))
+        self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, self.audit,
+                               opts=ctx.k8s_opts(self))
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
         self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway)
                       if spec.batch.enabled else None)

@@ -3,7 +3,8 @@
 - Kubernetes objects -> `k8s/<region>/<namespace>/<kind>-<name>.yaml` (kind `kubernetes-manifest`)
 - Helm releases -> `helm/<region>/<release>.values.yaml` (kind `helm-values`, with chart and version in a header)
 - ConfigMaps annotated `blueprints.io/artifact-kind: K` -> `configs/<region>/K/<configmap>/<key>` (kind K)
-- PrometheusRule objects -> `prometheus/<region>/<name>.rules.yaml`, plain rule files promtool reads
+- PrometheusRule objects and AMP rule-group namespaces -> `prometheus/<region>/<name>.rules.yaml`, plain rule files
+  promtool reads
 - AWS resources -> `aws/<region>/<service>/<name>.json`: the inputs the provider receives (kind `aws-resource`)
 """
 
@@ -21,6 +22,8 @@ from blueprints.engine.graph import ResourceGraph, ResourceRecord
 
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+AMP_RULES = "aws:amp/ruleGroupNamespace:RuleGroupNamespace"
+"""Amazon Managed Prometheus rule groups: their `data` is a plain rule file."""
 # Keys Pulumi adds to Kubernetes inputs that are not part of the object.
 _PULUMI_KEYS = ("__inputs", "__initialApiVersion")
 
@@ -78,6 +81,9 @@ def artifacts(graph: ResourceGraph) -> dict[str, tuple[Artifact, str]]:
                 add(f"prometheus/{region}/{_slug(name)}.rules.yaml", "prometheus-rules", record,
                     _dump_yaml({"groups": manifest["spec"]["groups"]}))
         elif record.type.startswith("aws:"):
+            if record.type == AMP_RULES:
+                add(f"prometheus/{region}/{_slug(record.inputs.get('name') or record.name)}.rules.yaml",
+                    "prometheus-rules", record, record.inputs["data"])
             service = record.type.split(":")[1].split("/")[0]
             body = {"type": record.type, "urn": record.urn, "inputs": record.inputs}
             add(f"aws/{region}/{service}/{_slug(record.name)}.json", "aws-resource", record,

@@ -881,7 +881,8 @@ class PlatformSpec(Section):
             for target in [name, *targets]:
                 if target not in names:
                     problems.append(
-                        f"gateway.fallbacks: unknown model {target!r} (allowed: {', '.join(sorted(set(names))) or 'none'})"
+                        f"gateway.fallbacks: unknown model {target!r} "
+                        f"(allowed: {', '.join(sorted(set(names))) or 'none'})"
                     )
         return problems
 

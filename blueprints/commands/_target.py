@@ -32,7 +32,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--regions", help="comma-separated AWS regions, primary first (default: the preset's)")
     group.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                        help="override one spec field, like `pulumi config set --path overrides.PATH VALUE`")
-    group.add_argument("--stack", help=f"read preset/environment/regions/overrides from {STACKS_DIR.name}/Pulumi.STACK.yaml")
+    group.add_argument("--stack",
+                       help=f"read preset/environment/regions/overrides from {STACKS_DIR.name}/Pulumi.STACK.yaml")
 
 
 def set_path(tree: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

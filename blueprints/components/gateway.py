@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.components.audit import Audit
 from blueprints.components.cache import ResponseCache
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, policy_document
@@ -82,7 +83,7 @@ class Gateway(pulumi.ComponentResource):
     """`endpoint`: the URL clients call; `cache`: the Valkey group (None when not needed)."""
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
-                 serving: ModelServing, opts: pulumi.ResourceOptions):
+                 serving: ModelServing, audit: Audit, opts: pulumi.ResourceOptions):
         super().__init__("blueprints:gateway:Gateway", name, None, opts)
         self._spec, self._ctx = spec, ctx
         namer, region = ctx.namer, ctx.region
@@ -111,13 +112,14 @@ class Gateway(pulumi.ComponentResource):
         if self.cache is not None:
             credentials.append(secrets.sync(NAMESPACE, self.cache.token_secret, {REDIS_PASSWORD_KEY: None},
                                             REDIS_SECRET, opts=in_ns))
-        identity = self._bedrock_identity()
-        workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, *([identity] if identity else [])])
+        identity = self._identity(audit)
+        workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, identity])
         for manifest in gateway_manifests(
             spec, region, endpoints=endpoints,
             redis_host=self.cache.host if self.cache else None,
             redis_port=str(self.cache.port) if self.cache else None,
             vpc_cidr=ctx.network.vpc_cidr, routing_namespaces=[NAMESPACE] if routing else [],
+            audit_bucket=audit.bucket_name,
         ):
             apply_manifest(namer("gateway", manifest["kind"].lower()), manifest, workload, autoscaled=True)
         apply_manifest(namer("gateway", "ingress"),
@@ -223,17 +225,16 @@ class Gateway(pulumi.ComponentResource):
                                        rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
         return bucket
 
-    def _bedrock_identity(self) -> PodIdentity | None:
+    def _identity(self, audit: Audit) -> PodIdentity:
+        """The proxy's role: write its audit records, and invoke exactly the configured Bedrock models."""
         ids = bedrock_model_ids(self._spec)
-        if not ids:
-            return None
         region = self._ctx.region
+        bedrock = [allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                         [f"arn:aws:bedrock:{region}::foundation-model/{model_id}" for model_id in ids],
+                         "InvokeConfiguredModels")] if ids else []
         return PodIdentity(
-            self._ctx.namer("gateway-bedrock"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
-            service_account=NAME,
-            statements=[allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                              [f"arn:aws:bedrock:{region}::foundation-model/{model_id}" for model_id in ids],
-                              "InvokeConfiguredModels")],
+            self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
+            service_account=NAME, statements=[*bedrock, *audit.gateway_writer()],
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -15,6 +15,7 @@ import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
+from blueprints.components.audit import audit_logging_settings
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.serving.manifests import service_url
@@ -178,10 +179,13 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
         "callbacks": ["prometheus", MAX_TOKENS_CALLBACK],
         "drop_params": True,
         "json_logs": True,
-        "turn_off_message_logging": not spec.audit.log_prompts,
         "default_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
         "upperbound_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
     }
+    # Request audit records (who, which model, tokens, cost; prompts only where allowed) to the audit bucket.
+    audit = audit_logging_settings(spec)
+    settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks")]
+    settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops
         # prompt and completion text unless audit.log_prompts.

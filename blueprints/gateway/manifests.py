@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from blueprints.components.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.litellm_config import (
     DATABASE_URL_ENV,
     HOOKS_MODULE,
@@ -90,10 +91,12 @@ def _secret_env(name: str, secret: str, key: str, optional: bool = False) -> dic
                                                          **({"optional": True} if optional else {})}}}
 
 
-def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: Any) -> list[dict[str, Any]]:
+def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: Any,
+                audit_bucket: Any) -> list[dict[str, Any]]:
     """Container environment: plain settings, and secrets by reference to synced Kubernetes Secrets."""
     env = [{"name": key, "value": value} for key, value in proxy_environment(spec).items()]
     env += [{"name": "AWS_REGION", "value": region}, {"name": "HOME", "value": "/tmp"},
+            {"name": AUDIT_BUCKET_ENV, "value": audit_bucket},
             {"name": "LITELLM_LOCAL_MODEL_COST_MAP", "value": "True"},
             _secret_env(MASTER_KEY_ENV, MASTER_KEY_SECRET, MASTER_KEY_ENV),
             _secret_env(DATABASE_URL_ENV, DATABASE_SECRET, DATABASE_URL_ENV, optional=True)]
@@ -104,8 +107,8 @@ def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: An
     return env
 
 
-def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_host: Any,
-               redis_port: Any) -> dict[str, Any]:
+def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_host: Any, redis_port: Any,
+               audit_bucket: Any) -> dict[str, Any]:
     gateway = spec.gateway
     checksum = hashlib.sha256(json.dumps(config["data"], sort_keys=True).encode()).hexdigest()
     probe = {"httpGet": {"path": "/health/liveliness", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 5}
@@ -140,7 +143,7 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
                         # One worker per vCPU of the pod.
                         "args": ["--config", f"{CONFIG_DIR}/{CONFIG_KEY}", "--host", "0.0.0.0",
                                  "--port", str(PORT), "--num_workers", str(gateway.cpu)],
-                        "env": environment(spec, region, redis_host, redis_port),
+                        "env": environment(spec, region, redis_host, redis_port, audit_bucket),
                         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
                         "resources": {"requests": resources, "limits": resources},
                         "startupProbe": {**probe, "failureThreshold": 30},
@@ -258,11 +261,12 @@ def _joined(items: list[Any]) -> Any:
 
 
 def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, str], redis_host: Any,
-                      redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str]) -> list[dict[str, Any]]:
+                      redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str],
+                      audit_bucket: Any) -> list[dict[str, Any]]:
     """Everything of the LiteLLM workload except the Namespace and the Ingress, in apply order."""
     config = config_map(spec, region, endpoints)
-    objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port), service(),
-               autoscaler(spec), network_policy(vpc_cidr, routing_namespaces)]
+    objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
+               service(), autoscaler(spec), network_policy(vpc_cidr, routing_namespaces)]
     if spec.gateway.hpa_max_replicas > 1:
         objects.append(disruption_budget())
     return objects

@@ -15,7 +15,8 @@ EU = "eu-central-1, eu-west-1, eu-west-3, eu-north-1"
 
 CASES = [
     ("unknown preset", "nope", "prod", {}, None,
-     "preset: unknown preset 'nope' (allowed: enterprise-assistant, internal-ai, regulated-industry, saas, startup-mvp)"),
+     "preset: unknown preset 'nope' "
+     "(allowed: enterprise-assistant, internal-ai, regulated-industry, saas, startup-mvp)"),
     ("unknown environment", "saas", "qa", {}, None,
      "environment: unknown environment 'qa' (allowed: dev, staging, prod)"),
     ("region outside residency", "regulated-industry", "prod", {}, ["us-east-1"],
