@@ -100,7 +100,8 @@ class Gateway(pulumi.ComponentResource):
                       if needs_redis(spec) else None)
         routing = (InferenceRouting(namer("inference-routing"), spec, ctx, depends_on=[ns, serving],
                                     opts=ctx.k8s_opts(self)) if routed_models(spec) else None)
-        endpoints = {**serving.endpoints, **(routing.endpoints if routing else {})}
+        # Models behind the inference extension are reached through it; the others by version, with rollout weights.
+        endpoints = routing.endpoints if routing else {}
 
         credentials = [
             secrets.sync(NAMESPACE, secrets.generated_secret(MASTER_KEY_SECRET, "LiteLLM master (admin) key"),

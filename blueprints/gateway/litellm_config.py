@@ -18,7 +18,9 @@ from blueprints.catalog.models import MODELS
 from blueprints.components.audit import audit_logging_settings
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
-from blueprints.serving.manifests import service_url
+from blueprints.prompts.gateway import litellm_prompt_settings
+from blueprints.serving.manifests import service_url, version_name
+from blueprints.serving.rollout import primary_version, version_plans
 from blueprints.spec import ModelSpec, PlatformSpec
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
@@ -38,11 +40,6 @@ CACHED_CALL_TYPES = ["acompletion", "atext_completion", "completion", "text_comp
 RATE_LIMIT_CHECK = "enforce_model_rate_limits"
 """Router pre-call check refusing (429) requests over a deployment's rpm/tpm; its counters live in Redis when
 the router has one, so the limit holds across workers and replicas."""
-
-
-def self_hosted_endpoints(spec: PlatformSpec) -> dict[str, str]:
-    """Model name -> the base URL of its Service (what `ModelServing.endpoints` holds)."""
-    return {model.name: service_url(spec, model.name) for model in spec.self_hosted_models}
 
 
 def env_ref(name: str) -> str:
@@ -84,17 +81,27 @@ def model_limits(spec: PlatformSpec, model: ModelSpec) -> dict[str, int]:
     }
 
 
-def _model_entry(spec: PlatformSpec, model: ModelSpec, region: str, endpoints: Mapping[str, str]) -> dict[str, Any]:
-    if model.hosting == "self-hosted":
-        params: dict[str, Any] = {
-            "model": f"openai/{model.name}",
-            "api_base": endpoints[model.name],
-            "api_key": SELF_HOSTED_API_KEY,
-        }
-    else:
+def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str,
+                   endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One deployment per model version that receives traffic, weighted as the rollout says (canary, blue-green),
+    each carrying its pinned prompt; a model whose address is given in `endpoints` is one deployment there."""
+    limits = model_limits(spec, model)
+    prompts = litellm_prompt_settings(spec).get("model_info", {}).get(model.name, {})
+    if model.hosting != "self-hosted":
         params = {"model": f"bedrock/{HOSTED_MODELS[model.model].bedrock_model_id}", "aws_region_name": region}
-    return {"model_name": model.name, "litellm_params": {**params, **model_limits(spec, model)},
-            "model_info": {"hosting": model.hosting}}
+        return [{"model_name": model.name, "litellm_params": {**params, **limits},
+                 "model_info": {"hosting": model.hosting, **prompts.get(model.model, {})}}]
+    if model.name in endpoints:
+        routes = [(primary_version(model), endpoints[model.name], 100)]
+    else:
+        routes = [(plan.version, service_url(spec, version_name(model, plan.version)), plan.weight)
+                  for plan in version_plans(spec, model) if plan.weight > 0]
+    return [{
+        "model_name": model.name,
+        "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
+                           **({"weight": weight} if len(routes) > 1 else {}), **limits},
+        "model_info": {"hosting": model.hosting, "version": version, **prompts.get(version, {})},
+    } for version, url, weight in routes]
 
 
 def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
@@ -147,13 +154,14 @@ def _guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
 
 
 def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The proxy config of the gateway in `region`. `endpoints`: self-hosted model name -> OpenAI base URL
-    (default: each model's Service); hosted models are omitted entirely when the compliance level forbids them."""
+    """The proxy config of the gateway in `region`. `endpoints`: self-hosted model name -> an OpenAI base URL that
+    replaces the model's per-version Services (inference routing, local tests); hosted models are omitted entirely
+    when the compliance level forbids them."""
     gateway = spec.gateway
-    endpoints = endpoints if endpoints is not None else self_hosted_endpoints(spec)
+    endpoints = endpoints or {}
     hosted_allowed = spec.compliance.allow_hosted_models
     models = [model for model in spec.serving.models if model.hosting == "self-hosted" or hosted_allowed]
-    model_list = [_model_entry(spec, model, region, endpoints) for model in models]
+    model_list = [entry for model in models for entry in _model_entries(spec, model, region, endpoints)]
     if gateway.tiered_routing:
         model_list.append(_tier_entry(spec))
     if spec.cache.enabled and spec.cache.semantic and hosted_allowed:
@@ -184,7 +192,8 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     }
     # Request audit records (who, which model, tokens, cost; prompts only where allowed) to the audit bucket.
     audit = audit_logging_settings(spec)
-    settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks")]
+    settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks"),
+                             *litellm_prompt_settings(spec).get("callbacks", [])]
     settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops

@@ -25,6 +25,7 @@ from blueprints.gateway.litellm_config import (
     render_config,
 )
 from blueprints.observability.tracing import OTLP_HTTP_PORT
+from blueprints.prompts.gateway import litellm_prompt_settings
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
@@ -77,7 +78,8 @@ def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> di
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": _meta(f"{NAME}-config", annotations={ARTIFACT_ANNOTATION: ARTIFACT_KIND}),
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
-                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text()},
+                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(),
+                 **litellm_prompt_settings(spec).get("files", {})},
     }
 
 

@@ -20,6 +20,7 @@ from blueprints.catalog.instances import InstanceType
 from blueprints.components.gpu import GPU_TOLERATION
 from blueprints.components.karpenter import POOL_LABEL
 from blueprints.components.keda import AMP_AUTHENTICATION
+from blueprints.scheduling import cron_triggers
 from blueprints.serving import triton
 from blueprints.serving.engines import ENGINES, Engine
 from blueprints.serving.options import GIB, llm_api_options, serving_shape
@@ -350,6 +351,8 @@ def _scaled_object(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, regi
         for trigger in triggers:
             trigger["metadata"]["awsRegion"] = region
             trigger["authenticationRef"] = {"name": AMP_AUTHENTICATION, "kind": "ClusterTriggerAuthentication"}
+    # Known traffic windows pre-warm replicas ahead of the metrics; a canary pre-warms its share.
+    triggers += cron_triggers(spec, model.name, weight_percent=plan.weight)
     name = version_name(model, plan.version)
     return {
         "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",

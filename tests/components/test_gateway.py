@@ -110,12 +110,17 @@ def test_config_map_is_the_generated_config(graph: ResourceGraph) -> None:
 
 
 def test_bedrock_access_is_limited_to_the_configured_models(graph: ResourceGraph) -> None:
+    """The proxy's role may invoke exactly the configured Bedrock models, and write only its audit prefix."""
     policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
-                and "gateway-bedrock" in r.name]
+                and r.name.endswith("-gateway")]
+    statements = [s for policy in policies for s in policy["Statement"]]
+    audit = [arn for s in statements if s["Action"] == ["s3:PutObject"] for arn in s["Resource"]]
+    assert audit and all(arn.endswith("/gateway-requests/*") for arn in audit)
+    bedrock = [s for s in statements if any(a.startswith("bedrock:") for a in s["Action"])]
     if preset_of(graph) == "regulated-industry":
-        assert policies == []
+        assert bedrock == []
         return
-    resources = {arn for policy in policies for s in policy["Statement"] for arn in s["Resource"]}
+    resources = {arn for s in bedrock for arn in s["Resource"]}
     assert resources == {"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
                          "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"}
 

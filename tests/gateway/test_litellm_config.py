@@ -26,7 +26,20 @@ def models(config: dict) -> dict[str, dict]:
 def test_self_hosted_models_are_openai_compatible_services() -> None:
     params = models(config_of("internal-ai"))
     assert params["corp-large"]["model"] == "openai/corp-large"
-    assert params["corp-large"]["api_base"] == "http://corp-large.models.svc.cluster.local:8000/v1"
+    assert params["corp-large"]["api_base"] == "http://corp-large-2026-11-01.models.svc.cluster.local:8000/v1"
+
+
+def test_a_canary_is_two_weighted_deployments_and_rollback_is_one() -> None:
+    """The gateway splits a model's traffic between its versions as the rollout says, each with its prompt."""
+    config = config_of("internal-ai")
+    small = [entry for entry in config["model_list"] if entry["model_name"] == "corp-small"]
+    assert [(e["model_info"]["version"], e["litellm_params"]["weight"]) for e in small] == [
+        ("2026-10-01", 90), ("2026-11-01", 10)]
+    assert small[1]["litellm_params"]["api_base"] == "http://corp-small-2026-11-01.models.svc.cluster.local:8000/v1"
+    rolled_back = config_of("internal-ai", serving={"models": [{}, {"versions": {"candidate_weight": 0}}]})
+    small = [entry for entry in rolled_back["model_list"] if entry["model_name"] == "corp-small"]
+    assert [e["model_info"]["version"] for e in small] == ["2026-10-01"]
+    assert "weight" not in small[0]["litellm_params"]
 
 
 def test_hosted_models_are_bedrock_ids_from_the_catalog() -> None:

@@ -25,6 +25,9 @@ from litellm.proxy.guardrails.guardrail_hooks.litellm_content_filter.patterns im
 
 configs, patterns = json.load(sys.stdin)
 SPECIAL_SETTINGS = {"cache", "cache_params", "callbacks"}
+# Read by the router, not declared on LiteLLM_Params: litellm/router_strategy/simple_shuffle.py picks deployments
+# by litellm_params["weight"] (how canary weights reach the gateway).
+ROUTER_PARAMS = {"weight"}
 problems = []
 router_args = set(litellm.Router.get_valid_args())
 for preset, config in configs.items():
@@ -39,7 +42,7 @@ for preset, config in configs.items():
             problems.append(f"{preset}: litellm_settings.{key}")
     for entry in config["model_list"]:
         for key in entry["litellm_params"]:
-            if key not in LiteLLM_Params.model_fields:
+            if key not in LiteLLM_Params.model_fields and key not in ROUTER_PARAMS:
                 problems.append(f"{preset}: {entry['model_name']}.litellm_params.{key}")
     for guardrail in config.get("guardrails", []):
         LitellmParams(**guardrail["litellm_params"])
