@@ -115,7 +115,8 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, self.audit,
                                opts=ctx.k8s_opts(self))
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
-        self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway)
+        self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway,
+                                gateway_key=self.gateway.master_key_secret)
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})

@@ -103,9 +103,9 @@ class Gateway(pulumi.ComponentResource):
         # Models behind the inference extension are reached through it; the others by version, with rollout weights.
         endpoints = routing.endpoints if routing else {}
 
+        self.master_key_secret = secrets.generated_secret(MASTER_KEY_SECRET, "LiteLLM master (admin) key")
         credentials = [
-            secrets.sync(NAMESPACE, secrets.generated_secret(MASTER_KEY_SECRET, "LiteLLM master (admin) key"),
-                         {MASTER_KEY_ENV: None}, MASTER_KEY_SECRET, opts=in_ns),
+            secrets.sync(NAMESPACE, self.master_key_secret, {MASTER_KEY_ENV: None}, MASTER_KEY_SECRET, opts=in_ns),
             secrets.sync(NAMESPACE, secrets.secret(DATABASE_SECRET, "LiteLLM database URL (virtual keys, spend); "
                                                    "written by the database's owner"),
                          {DATABASE_URL_ENV: None}, DATABASE_SECRET, opts=in_ns),

@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.components.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.litellm_config import (
     DATABASE_URL_ENV,
@@ -190,9 +191,10 @@ def disruption_budget() -> dict[str, Any]:
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": SELECTOR}}}
 
 
-def network_policy(vpc_cidr: Any, routing_namespaces: list[str]) -> dict[str, Any]:
-    """In: the ALB (VPC addresses) and Prometheus. Out: DNS, the pod identity agent, the model servers (directly
-    or through the inference gateway), Redis/Valkey, PostgreSQL and HTTPS (Bedrock, STS)."""
+def network_policy(vpc_cidr: Any, routing_namespaces: list[str], client_namespaces: list[str]) -> dict[str, Any]:
+    """In: the ALB (VPC addresses), Prometheus and in-cluster clients (the batch workers). Out: DNS, the pod
+    identity agent, the model servers (directly or through the inference gateway), Redis/Valkey, PostgreSQL and
+    HTTPS (Bedrock, STS)."""
     def namespace_peer(name: str) -> dict[str, Any]:
         return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
@@ -201,7 +203,8 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str]) -> dict[str, An
         "spec": {
             "podSelector": {"matchLabels": SELECTOR},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}, namespace_peer(MONITORING_NAMESPACE)],
+            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}, namespace_peer(MONITORING_NAMESPACE),
+                                  *map(namespace_peer, client_namespaces)],
                          "ports": [{"protocol": "TCP", "port": PORT}]}],
             "egress": [
                 {"to": [namespace_peer("kube-system")], "ports": [{"protocol": "UDP", "port": 53},
@@ -268,7 +271,8 @@ def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, s
     """Everything of the LiteLLM workload except the Namespace and the Ingress, in apply order."""
     config = config_map(spec, region, endpoints)
     objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
-               service(), autoscaler(spec), network_policy(vpc_cidr, routing_namespaces)]
+               service(), autoscaler(spec),
+               network_policy(vpc_cidr, routing_namespaces, [BATCH_NAMESPACE] if spec.batch.enabled else [])]
     if spec.gateway.hpa_max_replicas > 1:
         objects.append(disruption_budget())
     return objects
