@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from blueprints.engine.program import build_graph
+from blueprints.engine import program
 from blueprints.plan import build_plan, mermaid
 from blueprints.presets import load_spec, preset_names
 
@@ -21,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def architecture_page(preset: str, environment: str = "prod") -> str:
     spec = load_spec(preset, environment)
-    graph = build_graph(preset, environment)
+    graph = program.build_graph(preset, environment)
     plan = build_plan(spec, graph)
     money = plan.summary["monthly_usd"]
     lines = [

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 
 from blueprints.commands._target import add_target_arguments, resolve_target
-from blueprints.engine.program import build_graph
+from blueprints.commands.check import check_graph, default_packs
+from blueprints.engine import program
 from blueprints.plan import Plan, build_plan, mermaid
 from blueprints.presets import load_spec
 
@@ -25,14 +27,28 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
     print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
           file=sys.stderr)
-    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
     plan = build_plan(spec, graph)
     diagram = mermaid(graph)
+    policy = policy_summary(graph, default_packs(spec.compliance.level))
     if args.format == "json":
-        print(json.dumps({**plan.model_dump(), "diagram": diagram}, indent=2, default=str))
+        print(json.dumps({**plan.model_dump(), "diagram": diagram, "policy": policy}, indent=2, default=str))
     else:
         print(render_text(plan, diagram, markdown=args.format == "md"))
+        print(f"\n{'## ' if args.format == 'md' else ''}Policy summary (`python -m blueprints check` for details)")
+        for pack, counts in policy.items():
+            print(f"  {pack}: " + ", ".join(f"{count} {level}" for level, count in counts.items()))
     return 0
+
+
+def policy_summary(graph, packs: list[str]) -> dict[str, dict[str, int]]:
+    """Violations per pack and enforcement level, plus suppressed findings."""
+    summary = {}
+    for result in check_graph(graph, packs):
+        counts = Counter(violation.level for violation in result.violations)
+        summary[result.pack] = {"mandatory": counts["mandatory"], "advisory": counts["advisory"],
+                                "suppressed": len(result.suppressed)}
+    return summary
 
 
 def render_text(plan: Plan, diagram: str, markdown: bool) -> str:

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from blueprints.commands._target import add_target_arguments, resolve_target
-from blueprints.engine.program import build_graph
+from blueprints.engine import program
 from blueprints.render import write_artifacts
 
 NAME = "render"
@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
     index = write_artifacts(graph, args.out)
     kinds = Counter(artifact.kind for artifact in index)
     print(f"wrote {len(index)} files to {args.out}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),

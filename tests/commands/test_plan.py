@@ -16,6 +16,8 @@ def test_plan_json_lists_resources_and_summary(capsys):
     money = plan["summary"]["monthly_usd"]
     assert 0 < money["fixed"] < money["total_floor"] <= money["total_peak"]
     assert plan["diagram"].startswith("flowchart LR")
+    assert plan["policy"]["regulated"]["mandatory"] == 0
+    assert plan["policy"]["baseline"]["mandatory"] == 0
 
 
 def test_plan_markdown_has_a_mermaid_diagram_per_region(capsys):
