@@ -1,5 +1,7 @@
 # The README's commands. Everything runs offline: no cloud credentials, no Pulumi CLI.
 PYTHON ?= python3
+# The interpreter's real path: venvs made through a launcher shim (pyenv) by name can link the wrong base Python.
+BASE_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 VENV := .venv
 PY := $(VENV)/bin/python
 PRESET ?= regulated-industry
@@ -16,13 +18,13 @@ SYSTEM_PACKAGES := redis-server postgresql prometheus
 .PHONY: plan render check test lint system-deps matrix clean
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(BASE_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 $(LITELLM_VENV)/.installed:
-	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(BASE_PYTHON) -m venv $(LITELLM_VENV)
 	$(LITELLM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LITELLM_VENV)/bin/python -m pip install --quiet $(LITELLM_PACKAGES)
 	touch $@
