@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.components.buckets import deny_insecure_transport
 from blueprints.components.iam import allow, policy_document, service_trust
 from blueprints.serving.engines import ENGINES
 from blueprints.spec import PlatformSpec
@@ -47,7 +48,7 @@ class ModelArtifacts(pulumi.ComponentResource):
         logs = self._bucket("model-logs", kms_key_arn=None)
         _retire_after(namer("model-logs"), logs, spec.audit.retention_days, child)
         aws.s3.BucketPolicy(namer("model-logs"), bucket=logs.id, policy=policy_document([
-            _deny_plain_http(logs.arn),
+            deny_insecure_transport(logs.arn),
             {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
              "Action": "s3:PutObject", "Resource": pulumi.Output.concat(logs.arn, "/*"),
              "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}}},
@@ -57,7 +58,7 @@ class ModelArtifacts(pulumi.ComponentResource):
         aws.s3.BucketLogging(namer("models"), bucket=bucket.id, target_bucket=logs.id,
                              target_prefix="models/", opts=child)
         aws.s3.BucketPolicy(namer("models"), bucket=bucket.id, policy=policy_document([
-            _deny_plain_http(bucket.arn),
+            deny_insecure_transport(bucket.arn),
             {"Sid": "DenyOtherKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
              "Resource": pulumi.Output.concat(bucket.arn, "/*"),
              "Condition": {"StringNotEqualsIfExists": {
@@ -171,12 +172,6 @@ def replicate_artifacts(regions: Sequence[ModelArtifacts | None]) -> None:
 _KEEP_TAGGED = """{"rules": [{"rulePriority": 1, "description": "Expire untagged layers after 14 days",
   "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
   "action": {"type": "expire"}}]}"""
-
-
-def _deny_plain_http(bucket_arn: pulumi.Output[str]) -> dict:
-    return {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 def _retire_after(name: str, bucket: aws.s3.Bucket, days: int, opts: pulumi.ResourceOptions) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.components.buckets import deny_insecure_transport
 from blueprints.components.iam import Statement, allow, policy_document, service_trust
 from blueprints.spec import PlatformSpec
 
@@ -43,12 +44,6 @@ def audit_logging_settings(spec: PlatformSpec) -> dict[str, Any]:
         },
         "turn_off_message_logging": not (spec.audit.log_prompts and spec.gateway.pii_masking),
     }
-
-
-def tls_only(bucket_arn: pulumi.Input[str]) -> Statement:
-    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 class Audit(pulumi.ComponentResource):
@@ -84,7 +79,7 @@ class Audit(pulumi.ComponentResource):
                                                  opts=child)
         trail_arn = pulumi.Output.concat("arn:aws:cloudtrail:", ctx.region, ":", ctx.account_id, ":trail/",
                                          namer("trail"))
-        statements = [tls_only(bucket.arn)]
+        statements = [deny_insecure_transport(bucket.arn)]
         if primary and spec.audit.cloudtrail:
             statements += self._cloudtrail_statements(bucket.arn, trail_arn)
         policy = aws.s3.BucketPolicy(namer("audit"), bucket=bucket.id, policy=policy_document(statements), opts=child)
@@ -129,7 +124,8 @@ class Audit(pulumi.ComponentResource):
                            "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
                            "Resource": pulumi.Output.concat(bucket.arn, "/*"),
                            "Condition": {"StringEquals": {"aws:SourceAccount": self._ctx.account_id}}}
-        aws.s3.BucketPolicy(name, bucket=bucket.id, policy=policy_document([tls_only(bucket.arn), logging_service]),
+        aws.s3.BucketPolicy(name, bucket=bucket.id,
+                            policy=policy_document([deny_insecure_transport(bucket.arn), logging_service]),
                             opts=child)
         return bucket
 

@@ -28,10 +28,10 @@ from blueprints.batch.manifests import (
     uses_spot_pool,
     workload_manifests,
 )
+from blueprints.components.buckets import deny_insecure_transport, private_bucket
 from blueprints.components.embeddings import apply_manifest
 from blueprints.components.iam import PodIdentity, Statement, allow, policy_document
 from blueprints.components.keda import Keda
-from blueprints.components.retrieval import tls_only_statement
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.gateway.manifests import NAME as GATEWAY_SERVICE
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
@@ -195,13 +195,14 @@ class BatchTier(pulumi.ComponentResource):
         aws.s3.BucketLogging(namer("batch"), bucket=bucket.id, target_bucket=logs.id, target_prefix="batch/",
                              opts=child)
         aws.s3.BucketPolicy(namer("batch-logs"), bucket=logs.id, policy=policy_document([
-            tls_only_statement(logs.arn),
+            deny_insecure_transport(logs.arn),
             {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
              "Action": "s3:PutObject", "Resource": pulumi.Output.concat(logs.arn, "/batch/*"),
              "Condition": {"ArnLike": {"aws:SourceArn": bucket.arn},
                            "StringEquals": {"aws:SourceAccount": ctx.account_id}}},
         ]), opts=child)
-        aws.s3.BucketPolicy(namer("batch"), bucket=bucket.id, policy=policy_document([tls_only_statement(bucket.arn)]),
+        aws.s3.BucketPolicy(namer("batch"), bucket=bucket.id,
+                            policy=policy_document([deny_insecure_transport(bucket.arn)]),
                             opts=child)
         for label, target, days in (("batch", bucket, spec.batch.retention_days),
                                     ("batch-logs", logs, spec.audit.retention_days)):
@@ -213,22 +214,8 @@ class BatchTier(pulumi.ComponentResource):
         return bucket
 
     def _plain_bucket(self, name: str, encryption: dict[str, Any]) -> aws.s3.Bucket:
-        namer, child = self._namer, pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(namer(name), bucket=pulumi.Output.concat(namer(name), "-", self._ctx.account_id),
-                               force_destroy=not self._spec.deletion_protection,
-                               opts=pulumi.ResourceOptions(parent=self, protect=self._spec.deletion_protection))
-        aws.s3.BucketOwnershipControls(namer(name), bucket=bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        aws.s3.BucketPublicAccessBlock(namer(name), bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketVersioning(namer(name), bucket=bucket.id, versioning_configuration={"status": "Enabled"},
-                                opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            namer(name), bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": encryption,
-                    "bucket_key_enabled": encryption["sse_algorithm"] == "aws:kms"}], opts=child)
-        return bucket
+        return private_bucket(self._namer(name), self._ctx.account_id, encryption,
+                              deletion_protection=self._spec.deletion_protection, parent=self)
 
 
 def _custom(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.components.buckets import deny_insecure_transport, private_bucket
 from blueprints.components.embeddings import Embeddings, apply_manifest
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, Statement, allow
@@ -44,15 +45,6 @@ QDRANT_API_KEY_SECRET = "qdrant-api-key"
 DB_ADMIN_SECRET = "vector-db-admin"
 AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDocument", "aoss:UpdateIndex",
                          "aoss:WriteDocument"]
-
-
-def tls_only_statement(bucket_arn: pulumi.Input[str]) -> Statement:
-    """Deny every request to the bucket and its objects that does not use TLS."""
-    return {
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
 
 
 def aoss_name(namer_name: str) -> str:
@@ -297,7 +289,7 @@ class Retrieval(pulumi.ComponentResource):
         aws.s3.BucketPolicy(namer("documents-access-logs"), bucket=log_bucket.id, policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17",
             "Statement": [
-                tls_only_statement(log_bucket.arn),
+                deny_insecure_transport(log_bucket.arn),
                 {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
                  "Action": "s3:PutObject", "Resource": pulumi.Output.concat(log_bucket.arn, "/documents/*"),
                  "Condition": {"ArnLike": {"aws:SourceArn": bucket.arn},
@@ -310,27 +302,12 @@ class Retrieval(pulumi.ComponentResource):
             "noncurrent_version_expiration": {"noncurrent_days": 30},
         }], opts=child)
         aws.s3.BucketPolicy(namer("documents"), bucket=bucket.id, policy=pulumi.Output.json_dumps({
-            "Version": "2012-10-17", "Statement": [tls_only_statement(bucket.arn)]}), opts=child)
+            "Version": "2012-10-17", "Statement": [deny_insecure_transport(bucket.arn)]}), opts=child)
         return bucket
 
     def _bucket(self, name: str, encryption: dict[str, Any]) -> aws.s3.Bucket:
-        namer, child = self._namer, pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(namer(name), bucket=pulumi.Output.concat(namer(name), "-", self._ctx.account_id),
-                               force_destroy=False, opts=child)
-        aws.s3.BucketOwnershipControls(namer(name), bucket=bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        aws.s3.BucketPublicAccessBlock(namer(name), bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketVersioning(namer(name), bucket=bucket.id, versioning_configuration={"status": "Enabled"},
-                                opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            namer(name), bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": encryption,
-                    "bucket_key_enabled": encryption["sse_algorithm"] == "aws:kms"}],
-            opts=child,
-        )
-        return bucket
+        return private_bucket(self._namer(name), self._ctx.account_id, encryption,
+                              deletion_protection=self._spec.deletion_protection, parent=self)
 
 
 def qdrant_values(spec: PlatformSpec, replicas: int) -> dict[str, Any]:
