@@ -143,4 +143,5 @@ _EDGES = (
     ("Gateway", "ResponseCache"), ("Gateway", "ModelServing"), ("Gateway", "Retrieval"),
     ("ModelServing", "ModelArtifacts"), ("Cluster", "Network"), ("Karpenter", "Cluster"),
     ("ModelServing", "Karpenter"), ("Observability", "ModelServing"), ("Observability", "Gateway"),
+    ("BatchTier", "Gateway"), ("Gateway", "Audit"), ("Retrieval", "Secrets"), ("Gateway", "Secrets"),
 )

@@ -1,0 +1,14 @@
+"""The per-preset architecture pages in docs/architecture are generated from code and kept current."""
+
+from __future__ import annotations
+
+import pytest
+
+from blueprints.commands.docs import DOCS_DIR, architecture_page
+from blueprints.presets import preset_names
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_architecture_page_is_current(preset):
+    page = DOCS_DIR / f"{preset}.md"
+    assert page.read_text() == architecture_page(preset), "stale: run `python -m blueprints docs` (make matrix)"
