@@ -29,13 +29,14 @@ from blueprints.batch.manifests import (
     workload_manifests,
 )
 from blueprints.components.buckets import deny_insecure_transport, private_bucket
-from blueprints.components.embeddings import apply_manifest
 from blueprints.components.iam import PodIdentity, Statement, allow, policy_document
 from blueprints.components.keda import Keda
+from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.gateway.manifests import NAME as GATEWAY_SERVICE
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 from blueprints.gateway.manifests import PORT as GATEWAY_PORT
+from blueprints.gateway.manifests import member_ingress
 from blueprints.retrieval.manifests import namespace
 from blueprints.spec import PlatformSpec
 from blueprints.versions import BATCH_WORKER_TAG
@@ -146,6 +147,10 @@ class BatchTier(pulumi.ComponentResource):
             _custom(namer("nodepool", "batch"), node_pool_manifest(spec), child)
 
         self.service = ingress_backend()
+        # /v1/batches and /v1/files on the gateway's ALB: same hostname, TLS, WAF and access logs.
+        apply_manifest(namer("batch", "ingress"), member_ingress(
+            spec, self.service["namespace"], self.service["service"], self.service["port"], self.service["paths"]),
+            objects)
         self.queue_url, self.dlq_url = queue.url, dlq.url
         self.register_outputs({"bucket": self.bucket.bucket, "queue_url": queue.url, "dlq_url": dlq.url,
                                "jobs_table": jobs.name, "requests_table": requests.name,

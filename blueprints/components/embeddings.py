@@ -6,12 +6,11 @@ route (`gateway_route`) points at Bedrock or at this namespace's Service.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from blueprints.components.kube import apply_manifest
 from blueprints.retrieval.catalog import EMBEDDING_MODELS
 from blueprints.retrieval.manifests import embeddings_objects
 from blueprints.spec import RetrievalSpec
@@ -50,23 +49,3 @@ class Embeddings(pulumi.ComponentResource):
             for manifest in embeddings_objects(EMBEDDING_MODELS[spec.embedding_model], namespace, replicas):
                 apply_manifest(f"{name}-{manifest['kind'].lower()}", manifest, pulumi.ResourceOptions(parent=self))
         self.register_outputs({"model_name": EMBEDDINGS_MODEL_NAME})
-
-
-_KINDS = {
-    "Deployment": k8s.apps.v1.Deployment,
-    "Service": k8s.core.v1.Service,
-    "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
-    "ConfigMap": k8s.core.v1.ConfigMap,
-    "Job": k8s.batch.v1.Job,
-    "Namespace": k8s.core.v1.Namespace,
-    "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
-    "ServiceAccount": k8s.core.v1.ServiceAccount,
-    "StorageClass": k8s.storage.v1.StorageClass,
-}
-
-
-def apply_manifest(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
-    """Create one built-in Kubernetes object from its manifest with the matching pulumi_kubernetes class."""
-    body = {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower(): value for key, value in manifest.items()
-            if key not in ("apiVersion", "kind")}
-    return _KINDS[manifest["kind"]](name, **body, opts=opts)

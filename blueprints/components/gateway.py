@@ -21,9 +21,9 @@ from blueprints.components.cache import ResponseCache
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, policy_document
 from blueprints.components.inference_routing import InferenceRouting, routed_models
+from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.gateway import lb_controller
-from blueprints.gateway.kube import apply_manifest
 from blueprints.gateway.litellm_config import DATABASE_URL_ENV, MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
     DATABASE_SECRET,

@@ -15,7 +15,7 @@ import pulumi
 
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
-from blueprints.gateway.kube import apply_manifest
+from blueprints.components.kube import apply_manifest
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 from blueprints.gateway.manifests import PART_OF
 from blueprints.serving.manifests import MODEL_LABEL, engine_of

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.components.embeddings import apply_manifest
+from blueprints.components.kube import apply_manifest
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 from blueprints.prompts.templates import ARTIFACT_KIND, artifact_files, parameter_name, stored_versions
 from blueprints.retrieval.manifests import artifact_config_map

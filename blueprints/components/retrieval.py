@@ -14,9 +14,10 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprints.components.buckets import deny_insecure_transport, private_bucket
-from blueprints.components.embeddings import Embeddings, apply_manifest
+from blueprints.components.embeddings import Embeddings
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, Statement, allow
+from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.retrieval import schema
 from blueprints.retrieval.manifests import (

@@ -226,9 +226,8 @@ def ingress(spec: PlatformSpec, certificate_arn: Any, web_acl_arn: Any, logs_buc
     gateway = spec.gateway
     cidrs = gateway.allowed_cidrs or (["0.0.0.0/0"] if gateway.internet_facing else [vpc_cidr])
     annotations: dict[str, Any] = {
+        **_listener_annotations(spec, order=100),
         "alb.ingress.kubernetes.io/scheme": "internet-facing" if gateway.internet_facing else "internal",
-        "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
         "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
         "alb.ingress.kubernetes.io/ssl-policy": gateway.ssl_policy,
@@ -254,6 +253,34 @@ def ingress(spec: PlatformSpec, certificate_arn: Any, web_acl_arn: Any, logs_buc
         "metadata": _meta(NAME, annotations=annotations),
         "spec": {"ingressClassName": "alb", "rules": [rule],
                  **({"tls": [{"hosts": [gateway.domain_name]}]} if gateway.domain_name else {})},
+    }
+
+
+def _listener_annotations(spec: PlatformSpec, order: int) -> dict[str, str]:
+    """What every Ingress sharing the gateway's ALB says: the group (one ALB per platform and region), its rule
+    order (lower first) and the listeners; ALB-wide settings (TLS, WAF, logs, scheme) live on the gateway's."""
+    return {
+        "alb.ingress.kubernetes.io/group.name": f"{spec.name}-{spec.environment}",
+        "alb.ingress.kubernetes.io/group.order": str(order),
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+    }
+
+
+def member_ingress(spec: PlatformSpec, namespace: str, service: str, port: int, paths: list[str]) -> dict[str, Any]:
+    """An Ingress in another namespace that adds `paths` to the gateway's ALB (same group, same edge and WAF),
+    matched before the gateway's catch-all `/`."""
+    rule: dict[str, Any] = {"http": {"paths": [
+        {"path": path, "pathType": "Prefix", "backend": {"service": {"name": service, "port": {"number": port}}}}
+        for path in paths]}}
+    if spec.gateway.domain_name:
+        rule["host"] = spec.gateway.domain_name
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": service, "namespace": namespace,
+                     "annotations": {**_listener_annotations(spec, order=10),
+                                     "alb.ingress.kubernetes.io/healthcheck-path": "/healthz"}},
+        "spec": {"ingressClassName": "alb", "rules": [rule]},
     }
 
 

@@ -141,3 +141,19 @@ def test_scaled_object_scales_the_worker_from_zero_on_queue_depth(graphs: dict) 
 
 def test_disabled_presets_build_no_batch_tier(graphs: dict) -> None:
     assert not [r for r in graphs[("startup-mvp", "prod")].resources if r.type == "blueprints:batch:BatchTier"]
+
+
+def test_batch_paths_join_the_gateways_alb(graph_of):
+    """/v1/batches and /v1/files reach the jobs API through the gateway's ALB: same group, host, TLS and WAF."""
+    from blueprints.render import kubernetes_object
+
+    graph = graph_of("internal-ai", "prod")
+    ingresses = {m["metadata"]["namespace"]: m for m in (
+        kubernetes_object(r) for r in graph.resources if r.type == "kubernetes:networking.k8s.io/v1:Ingress")}
+    group = "alb.ingress.kubernetes.io/group.name"
+    batch, gateway = (ingresses[ns]["metadata"]["annotations"] for ns in ("batch", "gateway"))
+    assert batch[group] == gateway[group] == "corp-prod"
+    batch_rule, gateway_rule = ingresses["batch"]["spec"]["rules"][0], ingresses["gateway"]["spec"]["rules"][0]
+    assert batch_rule["host"] == gateway_rule["host"]
+    assert [p["path"] for p in batch_rule["http"]["paths"]] == ["/v1/batches", "/v1/files"]
+    assert all(p["backend"]["service"]["name"] == "batch-api" for p in batch_rule["http"]["paths"])

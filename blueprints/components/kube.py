@@ -18,6 +18,8 @@ _TYPED: dict[str, type[pulumi.CustomResource]] = {
     "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
     "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
     "Ingress": k8s.networking.v1.Ingress,
+    "Job": k8s.batch.v1.Job,
+    "StorageClass": k8s.storage.v1.StorageClass,
 }
 
 
