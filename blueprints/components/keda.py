@@ -63,16 +63,20 @@ class Keda(pulumi.ComponentResource):
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, opts: pulumi.ResourceOptions):
         super().__init__("blueprints:serving:Keda", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        needs: list[pulumi.Resource] = []
+        # The operator's own identity: query AMP (managed stack) and assume the batch tier's queue-reading role.
+        statements = []
         if spec.observability.stack == "managed":
             workspaces = pulumi.Output.concat("arn:aws:aps:", ctx.region, ":", ctx.account_id, ":workspace/*")
-            needs.append(PodIdentity(
-                ctx.namer("keda"), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
-                service_account=OPERATOR_SERVICE_ACCOUNT,
-                statements=[allow(["aps:QueryMetrics", "aps:GetLabels", "aps:GetSeries", "aps:GetMetricMetadata"],
-                                  [workspaces], "QueryMetrics")],
-                opts=child,
-            ))
+            statements.append(allow(["aps:QueryMetrics", "aps:GetLabels", "aps:GetSeries", "aps:GetMetricMetadata"],
+                                    [workspaces], "QueryMetrics"))
+        if spec.batch.enabled:
+            scaler_roles = pulumi.Output.concat("arn:aws:iam::", ctx.account_id, ":role/",
+                                                ctx.namer("batch-scaler"), "*")
+            statements.append(allow(["sts:AssumeRole"], [scaler_roles], "AssumeBatchScaler"))
+        needs: list[pulumi.Resource] = [PodIdentity(
+            ctx.namer("keda"), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
+            service_account=OPERATOR_SERVICE_ACCOUNT, statements=statements, opts=child,
+        )] if statements else []
         release = chart_release(ctx.namer("keda"), "keda", NAMESPACE, keda_values(spec),
                                 pulumi.ResourceOptions(parent=self, depends_on=needs))
         self.ready = [release]
