@@ -11,6 +11,9 @@ OUT ?= out/$(PRESET)-$(ENV)
 # LiteLLM in its own virtualenv: litellm[proxy] pins boto3 older than the project's. Version: see versions.py.
 LITELLM_VENV := .venv-litellm
 LITELLM_PACKAGES := "litellm[proxy]==1.81.16" prometheus_client==0.23.1
+# checkov in its own virtualenv too: it pins `packaging<24`, pulumi needs `packaging>=26`.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_PACKAGES := checkov==3.3.30
 # Debian packages the integration tests run for real: Redis (LiteLLM cache), PostgreSQL (pgvector schema),
 # promtool (Prometheus rules).
 SYSTEM_PACKAGES := redis-server postgresql prometheus
@@ -27,6 +30,12 @@ $(LITELLM_VENV)/.installed:
 	$(BASE_PYTHON) -m venv $(LITELLM_VENV)
 	$(LITELLM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LITELLM_VENV)/bin/python -m pip install --quiet $(LITELLM_PACKAGES)
+	touch $@
+
+$(CHECKOV_VENV)/.installed:
+	$(BASE_PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet $(CHECKOV_PACKAGES)
 	touch $@
 
 plan: $(VENV)/.installed  ## offline plan of a preset: make plan PRESET=saas ENV=dev FORMAT=md
@@ -50,7 +59,7 @@ system-deps:  ## Debian packages the integration tests start for real
 	  $$SUDO systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true; \
 	fi
 
-test: $(VENV)/.installed $(LITELLM_VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
+test: $(VENV)/.installed $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 
@@ -62,4 +71,4 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) $(LITELLM_VENV) out
+	rm -rf $(VENV) $(LITELLM_VENV) $(CHECKOV_VENV) out

@@ -109,6 +109,8 @@ def _deployment(name: str, replicas: int, container: dict[str, Any], placement: 
                 "metadata": {"labels": labels(name, "batch")},
                 "spec": {
                     "serviceAccountName": name,
+                    # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
+                    "automountServiceAccountToken": False,
                     "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS},
                     "terminationGracePeriodSeconds": grace_s,
                     "topologySpreadConstraints": [{

@@ -14,6 +14,8 @@ PART_OF = "llm-platform"
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
 EMBEDDINGS_PORT = 8080
 RESTRICTED = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+UNPRIVILEGED_UID = 10001
+"""Above the range of host users (checkov CKV_K8S_40): neither image needs its build-time user."""
 CONTAINER_SECURITY = {
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
@@ -108,7 +110,8 @@ def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[di
                     "metadata": {"labels": labels(name, "embeddings")},
                     "spec": {
                         "automountServiceAccountToken": False,
-                        "securityContext": {**RESTRICTED, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000},
+                        "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID,
+                                            "fsGroup": UNPRIVILEGED_UID},
                         "nodeSelector": SYSTEM_NODE_LABEL,
                         "topologySpreadConstraints": [{
                             "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
@@ -154,7 +157,7 @@ def schema_job(name: str, ns: str, config_map: str, credentials_secret: str, hos
                 "spec": {
                     "restartPolicy": "OnFailure",
                     "automountServiceAccountToken": False,
-                    "securityContext": {**RESTRICTED, "runAsUser": 70, "runAsGroup": 70},
+                    "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID},
                     "nodeSelector": SYSTEM_NODE_LABEL,
                     "containers": [{
                         "name": "psql",
