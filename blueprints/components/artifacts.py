@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.components.buckets import deny_insecure_transport
+from blueprints.components.buckets import deny_insecure_transport, private_bucket
 from blueprints.components.iam import allow, policy_document, service_trust
 from blueprints.serving.engines import ENGINES
 from blueprints.spec import PlatformSpec
@@ -84,28 +84,11 @@ class ModelArtifacts(pulumi.ComponentResource):
         self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn})
 
     def _bucket(self, purpose: str, kms_key_arn: pulumi.Input[str] | None) -> aws.s3.Bucket:
-        """Versioned, encrypted, public access blocked. Access-log targets use SSE-S3: S3 server access logging
-        cannot deliver to a bucket whose default encryption is SSE-KMS."""
-        namer, spec = self._ctx.namer, self._spec
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(
-            namer(purpose), bucket=pulumi.Output.concat(namer(purpose), "-", self._ctx.account_id),
-            force_destroy=not spec.deletion_protection,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.deletion_protection),
-        )
-        aws.s3.BucketVersioning(namer(purpose), bucket=bucket.id,
-                                versioning_configuration={"status": "Enabled"}, opts=child)
-        rule = ({"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                             "kms_master_key_id": kms_key_arn},
-                 "bucket_key_enabled": True} if kms_key_arn is not None
-                else {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}})
-        aws.s3.BucketServerSideEncryptionConfiguration(namer(purpose), bucket=bucket.id, rules=[rule], opts=child)
-        aws.s3.BucketPublicAccessBlock(namer(purpose), bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketOwnershipControls(namer(purpose), bucket=bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        return bucket
+        """Access-log targets use SSE-S3: S3 server access logging cannot deliver to an SSE-KMS bucket."""
+        encryption = ({"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn} if kms_key_arn is not None
+                      else {"sse_algorithm": "AES256"})
+        return private_bucket(self._ctx.namer(purpose), self._ctx.account_id, encryption,
+                              deletion_protection=self._spec.deletion_protection, parent=self)
 
     def read_statements(self, model: str) -> list[dict]:
         """What a model's pods may do: list and read its own prefix, decrypt with the artifacts key."""

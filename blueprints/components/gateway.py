@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.components.audit import Audit
+from blueprints.components.buckets import private_bucket
 from blueprints.components.cache import ResponseCache
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, policy_document
@@ -212,19 +213,9 @@ class Gateway(pulumi.ComponentResource):
         return logs.bucket
 
     def _bucket(self, purpose: str) -> aws.s3.Bucket:
-        namer, spec, child = self._ctx.namer, self._spec, pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(namer(purpose), bucket=pulumi.Output.concat(namer(purpose), "-", self._ctx.account_id),
-                               force_destroy=not spec.deletion_protection, opts=child)
-        aws.s3.BucketVersioning(namer(purpose), bucket=bucket.id, versioning_configuration={"status": "Enabled"},
-                                opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(namer(purpose), bucket=bucket.id, rules=[
-            {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child)
-        aws.s3.BucketPublicAccessBlock(namer(purpose), bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketOwnershipControls(namer(purpose), bucket=bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        return bucket
+        """ALB access-log delivery supports only SSE-S3 (see policies/suppressions.yaml)."""
+        return private_bucket(self._ctx.namer(purpose), self._ctx.account_id, {"sse_algorithm": "AES256"},
+                              deletion_protection=self._spec.deletion_protection, parent=self)
 
     def _identity(self, audit: Audit) -> PodIdentity:
         """The proxy's role: write its audit records, and invoke exactly the configured Bedrock models."""

@@ -2,13 +2,12 @@
 of the serving image with its Service, PodDisruptionBudget, options ConfigMap and ScaledObject; per model a
 pod identity that reads only its own prefix of the artifacts bucket, and the model's Service.
 
-For the gateway: `endpoints` (model name -> in-cluster base URL of the model's Service, which selects the
-primary version) and `routes` (model name -> per-version Service URLs with their traffic weights).
+`endpoints`: model name -> in-cluster base URL of the model's Service (which selects the primary version); the
+gateway addresses each version's own Service with its rollout weight (blueprints.gateway.litellm_config).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -23,7 +22,6 @@ from blueprints.serving.manifests import (
     model_manifests,
     namespace_manifests,
     service_url,
-    version_name,
 )
 from blueprints.spec import PlatformSpec
 from blueprints.versions import SERVING_IMAGE_TAGS
@@ -32,17 +30,8 @@ if TYPE_CHECKING:
     from blueprints.platform import RegionContext
 
 
-@dataclass(frozen=True)
-class VersionRoute:
-    version: str
-    url: str
-    weight: int
-    """Percent of the model's requests; the weights of one model add up to 100."""
-
-
 class ModelServing(pulumi.ComponentResource):
     endpoints: dict[str, str]
-    routes: dict[str, list[VersionRoute]]
     artifacts: ModelArtifacts | None
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, opts: pulumi.ResourceOptions,
@@ -50,7 +39,7 @@ class ModelServing(pulumi.ComponentResource):
         """`metrics_query_url`: Prometheus query endpoint KEDA reads; default: the in-cluster kube-prometheus
         Service. With `observability.stack: managed` pass the AMP workspace's query URL."""
         super().__init__("blueprints:serving:ModelServing", name, None, opts)
-        self.endpoints, self.routes, self.artifacts = {}, {}, None
+        self.endpoints, self.artifacts = {}, None
         if not spec.self_hosted_models:
             self.register_outputs({})
             return
@@ -80,10 +69,6 @@ class ModelServing(pulumi.ComponentResource):
                     _resource(namer(model.name, version), manifest,
                               pulumi.ResourceOptions(parent=self, depends_on=[ns, *needs]))
             self.endpoints[model.name] = service_url(spec, model.name)
-            self.routes[model.name] = [
-                VersionRoute(plan.version, service_url(spec, version_name(model, plan.version)), plan.weight)
-                for plan in objects.plans if plan.weight > 0
-            ]
         self.register_outputs({"endpoints": self.endpoints, "bucket_name": self.artifacts.bucket_name})
 
 
