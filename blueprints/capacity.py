@@ -8,6 +8,7 @@ from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import INSTANCES, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
+from blueprints.serving.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
 from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec
 
@@ -69,8 +70,9 @@ def _with_gpu_limit(spec: PlatformSpec, pool: GpuPoolSpec) -> GpuPoolSpec:
     if pool.max_gpus is not None:
         return pool
     placed = [model for model in spec.self_hosted_models if model.gpu_pool == pool.name]
-    # Room for every model at its maximum, plus one extra replica each so a rollout's surge pod can schedule.
-    gpus = sum(((model.max_replicas or 1) + 1) * model.tp for model in placed)
+    # Room for every running version of every model at its maximum (a canary beside stable, both colours of a
+    # blue-green switch), plus one extra replica each so a rollout's surge pod can schedule.
+    gpus = sum((sum(plan.max_replicas for plan in version_plans(spec, model)) + 1) * model.tp for model in placed)
     # Karpenter launches no node that would cross the limit: round up to whole nodes of the smallest fitting size.
     node_gpus = min(instance.gpus for instance in pool_instance_types(spec, pool))
     return pool.model_copy(update={"max_gpus": max(math.ceil(gpus / node_gpus), 1) * node_gpus})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from blueprints.spec import region_code
@@ -23,3 +24,11 @@ class Namer:
         """Logical (stack-unique) and physical name: `<platform>-<env>-<region code>-<parts...>`."""
         return "-".join([self.prefix, *parts])
 
+    def short(self, *parts: str, limit: int = 32) -> str:
+        """`self(*parts)` for AWS names with a length limit (load balancers, target groups, collections: 32):
+        when too long, cut and ended with a hash of the full name, so names stay unique and stable."""
+        name = self(*parts)
+        if len(name) <= limit:
+            return name
+        digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+        return f"{name[:limit - 7].rstrip('-')}-{digest}"

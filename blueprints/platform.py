@@ -23,6 +23,7 @@ from blueprints.components.prompts import PromptTemplates
 from blueprints.components.retrieval import Retrieval
 from blueprints.components.secrets import Secrets
 from blueprints.components.serving import ModelServing
+from blueprints.gateway.edge import BATCH
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
 
@@ -113,9 +114,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.serving = ModelServing(namer("serving"), spec, ctx, opts=ctx.k8s_opts(self),
                                     metrics_query_url=self.observability.metrics_query_url)
         self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, self.audit,
-                               opts=ctx.k8s_opts(self))
+                               alert_topic_arn=self.observability.alert_topic_arn, opts=ctx.k8s_opts(self))
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
         self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway,
+                                target_group_arn=self.gateway.edge.target_group_arns[BATCH],
                                 gateway_key=self.gateway.master_key_secret)
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
@@ -135,7 +137,8 @@ class Platform(pulumi.ComponentResource):
         replicate_artifacts([regional.serving.artifacts for regional in self.regions])
         self.global_routing = GlobalRouting(
             f"{spec.name}-{spec.environment}-dns", spec, {r.region: r.network.vpc_id for r in self.regions},
-            default_tags(spec), opts=pulumi.ResourceOptions(parent=self),
+            {r.region: r.gateway.edge for r in self.regions}, default_tags(spec),
+            opts=pulumi.ResourceOptions(parent=self),
         ) if len(spec.regions) > 1 else None
         self.register_outputs({})
 

@@ -736,23 +736,25 @@ class ScheduleSpec(Section):
 
 class DnsSpec(Section):
     """Global DNS in front of the regional gateways (Route 53), built when the platform spans two or more regions:
-    a health check per region, latency-routed records and a primary/secondary failover pair. Each region's gateway
-    answers at `<record_name>.<region code>.<zone_name>` (e.g. `api.euc1.llm.example.com`)."""
+    clients keep calling `gateway.domain_name`, now latency-routed to the nearest healthy region; each region also
+    answers at `<region code>.<gateway.domain_name>` (e.g. `euc1.llm.example.com`) and the active-passive pair at
+    `<failover_label>.<gateway.domain_name>`."""
 
     zone_name: str | None = Field(None, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-    """Hosted zone, e.g. `llm.example.com`; required with two or more regions. Private presets (internal gateway)
-    get a private zone associated with every regional VPC."""
+    """Hosted zone holding those names, e.g. `example.com` for `llm.example.com`; required with two or more
+    regions. Private presets (internal gateway) get a private zone associated with every regional VPC: use a
+    domain you own (split-horizon), so that ACM can still validate the certificate in its public zone."""
     zone_id: str | None = None
     """An existing hosted zone to add the records to; None = create the zone."""
-    record_name: DnsLabel = "api"
-    """Clients use `<record_name>.<zone_name>`: the nearest region whose health check passes."""
-    failover_record_name: DnsLabel = "api-failover"
-    """Active-passive name: the first region while healthy, else the second."""
+    failover_label: DnsLabel = "failover"
+    """Active-passive name `<failover_label>.<gateway.domain_name>`: the first region while healthy, else the
+    second."""
     health_check_path: str = Field("/health/liveliness", pattern=r"^/")
     """Gateway path probed over HTTPS (public presets); LiteLLM answers it without a key."""
     health_check_interval_seconds: Literal[10, 30] = 30
     health_check_failure_threshold: int = Field(3, ge=1, le=10)
-    """Consecutive failed probes before a region counts as unhealthy (30 s x 3: failover in about 90 s)."""
+    """Consecutive failed probes (or failing minutes of the regional alarm) before a region counts as unhealthy
+    (30 s x 3: failover in about 90 s)."""
     ttl_seconds: int = Field(60, ge=0, le=3600)
 
 
@@ -788,9 +790,15 @@ class PlatformSpec(Section):
 
     @model_validator(mode="after")
     def _dns_rules(self) -> PlatformSpec:
-        if len(self.regions) > 1 and not self.dns.zone_name:
+        if len(self.regions) < 2:
+            return self
+        zone, domain = self.dns.zone_name, self.gateway.domain_name
+        if not zone:
             raise ValueError(f"dns.zone_name: required when the platform spans {len(self.regions)} regions "
-                             "(got none; allowed: a DNS zone such as llm.example.com)")
+                             "(got none; allowed: the DNS zone of gateway.domain_name, e.g. example.com)")
+        if not domain or not domain.endswith(f".{zone}"):
+            raise ValueError(f"gateway.domain_name: must be a name inside dns.zone_name {zone!r} when the platform "
+                             f"spans {len(self.regions)} regions (got {domain!r}; allowed: e.g. llm.{zone})")
         return self
 
     @model_validator(mode="after")

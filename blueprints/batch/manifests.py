@@ -22,7 +22,7 @@ WORKER = "batch-worker"
 API_PORT = 8080
 SERVICE_PORT = 80
 INGRESS_PATHS = ("/v1/batches", "/v1/files")
-"""Paths the gateway's ALB Ingress routes to Service `batch-api` port 80 (namespace `batch`)."""
+"""Paths the gateway's ALB routes to Service `batch-api` port 80 (namespace `batch`; see gateway/edge.py)."""
 CREDENTIALS_SECRET = "batch-credentials"
 """Kubernetes Secret (External Secrets) with `api-keys` (accepted bearer keys) and `upstream-api-key`."""
 SQS_AUTHENTICATION = "batch-sqs"
@@ -259,8 +259,3 @@ def node_pool_manifest(spec: PlatformSpec) -> dict[str, Any]:
         },
     }
 
-
-def ingress_backend() -> dict[str, Any]:
-    """What the gateway's ALB Ingress routes INGRESS_PATHS to (an Ingress in namespace `batch` sharing the
-    gateway's `alb.ingress.kubernetes.io/group.name`)."""
-    return {"namespace": NAMESPACE, "service": API, "port": SERVICE_PORT, "paths": list(INGRESS_PATHS)}

@@ -3,7 +3,8 @@ dead-letter queue, job and idempotency tables, the batch-worker image repository
 API + KEDA-scaled worker in namespace `batch` (see blueprints.batch).
 
 Served behind the gateway's edge and keys: the gateway's ALB routes `/v1/batches` and `/v1/files` to Service
-`batch-api` (`ingress_backend()`), the API accepts the gateway's key and the worker calls the gateway with it.
+`batch-api` (its `batch` target group, bound here), the API accepts the gateway's key and the worker calls the
+gateway with it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from blueprints.batch.manifests import (
     CREDENTIALS_SECRET,
     NAMESPACE,
     WORKER,
-    ingress_backend,
     network_policies,
     node_pool_manifest,
     queue_visibility_timeout_s,
@@ -33,10 +33,10 @@ from blueprints.components.iam import PodIdentity, Statement, allow, policy_docu
 from blueprints.components.keda import Keda
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
+from blueprints.gateway.edge import BATCH, backends, target_group_binding
 from blueprints.gateway.manifests import NAME as GATEWAY_SERVICE
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 from blueprints.gateway.manifests import PORT as GATEWAY_PORT
-from blueprints.gateway.manifests import member_ingress
 from blueprints.retrieval.manifests import namespace
 from blueprints.spec import PlatformSpec
 from blueprints.versions import BATCH_WORKER_TAG
@@ -62,17 +62,17 @@ WORKER_QUEUE_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs
 
 
 class BatchTier(pulumi.ComponentResource):
-    """`service` tells the gateway's Ingress where to route the batch paths; `scaler_role_arn` is the role the
-    KEDA operator assumes to read the queue depth (its own identity needs sts:AssumeRole on it)."""
+    """`scaler_role_arn` is the role the KEDA operator assumes to read the queue depth (its own identity needs
+    sts:AssumeRole on it)."""
 
-    service: dict[str, Any]
     scaler_role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
-                 opts: pulumi.ResourceOptions, *, gateway_key: aws.secretsmanager.Secret | None = None,
-                 keda_ready: list[pulumi.Resource] | None = None):
-        """`gateway_key`: the gateway's master-key secret (accepted by the API, sent upstream by the worker);
-        None = a generated key of the batch tier's own. `keda_ready`: the serving component's KEDA release;
+                 opts: pulumi.ResourceOptions, *, target_group_arn: pulumi.Input[str],
+                 gateway_key: aws.secretsmanager.Secret | None = None, keda_ready: list[pulumi.Resource] | None = None):
+        """`target_group_arn`: the gateway ALB's `batch` target group (GatewayEdge); `gateway_key`: the gateway's
+        master-key secret (accepted by the API, sent upstream by the worker); None = a generated key of the batch
+        tier's own. `keda_ready`: the serving component's KEDA release;
         None and no self-hosted model = this component installs KEDA."""
         super().__init__("blueprints:batch:BatchTier", name, None, opts)
         self._spec, self._ctx, self._namer = spec, ctx, ctx.namer
@@ -146,11 +146,9 @@ class BatchTier(pulumi.ComponentResource):
         if uses_spot_pool(spec):
             _custom(namer("nodepool", "batch"), node_pool_manifest(spec), child)
 
-        self.service = ingress_backend()
         # /v1/batches and /v1/files on the gateway's ALB: same hostname, TLS, WAF and access logs.
-        apply_manifest(namer("batch", "ingress"), member_ingress(
-            spec, self.service["namespace"], self.service["service"], self.service["port"], self.service["paths"]),
-            objects)
+        apply_manifest(namer("batch", "targetgroupbinding"),
+                       target_group_binding(backends(spec)[BATCH], target_group_arn), objects)
         self.queue_url, self.dlq_url = queue.url, dlq.url
         self.register_outputs({"bucket": self.bucket.bucket, "queue_url": queue.url, "dlq_url": dlq.url,
                                "jobs_table": jobs.name, "requests_table": requests.name,

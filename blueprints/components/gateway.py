@@ -1,4 +1,4 @@
-"""The gateway of one region: ALB (AWS Load Balancer Controller, ACM TLS, WAF, access logs) in front of LiteLLM
+"""The gateway of one region: ALB (components/edge.py: ACM TLS, WAF, access logs) in front of LiteLLM
 (our own Deployment of the pinned image, config generated from the spec), Valkey for cache and shared state,
 Bedrock through a pod identity limited to the configured models, and KV-cache-aware routing to self-hosted
 models where the spec asks for it.
@@ -19,12 +19,14 @@ from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.components.audit import Audit
 from blueprints.components.buckets import private_bucket
 from blueprints.components.cache import ResponseCache
+from blueprints.components.edge import GatewayEdge
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, policy_document
 from blueprints.components.inference_routing import InferenceRouting, routed_models
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.gateway import lb_controller
+from blueprints.gateway.edge import GATEWAY, backends, certificate_names, regional_hostname, target_group_binding
 from blueprints.gateway.litellm_config import DATABASE_URL_ENV, MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
     DATABASE_SECRET,
@@ -34,7 +36,6 @@ from blueprints.gateway.manifests import (
     REDIS_PASSWORD_KEY,
     REDIS_SECRET,
     gateway_manifests,
-    ingress,
     namespace,
 )
 from blueprints.spec import PlatformSpec
@@ -81,10 +82,12 @@ def waf_rules(spec: PlatformSpec, namer_prefix: str) -> list[dict[str, Any]]:
 
 
 class Gateway(pulumi.ComponentResource):
-    """`endpoint`: the URL clients call; `cache`: the Valkey group (None when not needed)."""
+    """`endpoint`: this region's URL (the client name itself with one region); `edge`: the load balancer;
+    `cache`: the Valkey group (None when not needed)."""
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
-                 serving: ModelServing, audit: Audit, opts: pulumi.ResourceOptions):
+                 serving: ModelServing, audit: Audit, alert_topic_arn: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions):
         super().__init__("blueprints:gateway:Gateway", name, None, opts)
         self._spec, self._ctx = spec, ctx
         namer, region = ctx.namer, ctx.region
@@ -92,10 +95,15 @@ class Gateway(pulumi.ComponentResource):
 
         ns = apply_manifest(namer("gateway-namespace"), namespace(SYNC_LABEL), child)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        logs_bucket, log_delivery = self._access_log_bucket()
+        self.edge = GatewayEdge(
+            namer("edge"), spec, ctx, list(backends(spec).values()), certificate_arn=self._certificate(),
+            web_acl_arn=self._web_acl() if spec.gateway.waf else None, logs_bucket=logs_bucket,
+            alert_topic_arn=alert_topic_arn,
+            # ELB checks that it may write the log bucket when access logs are turned on.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=log_delivery),
+        )
         controller = self._load_balancer_controller()
-        certificate_arn = self._certificate()
-        web_acl_arn = self._web_acl() if spec.gateway.waf else None
-        logs_bucket = self._access_log_bucket()
 
         self.cache = (ResponseCache(namer("valkey"), spec, ctx, secrets, opts=ctx.k8s_opts(self))
                       if needs_redis(spec) else None)
@@ -124,18 +132,22 @@ class Gateway(pulumi.ComponentResource):
             audit_bucket=audit.bucket_name,
         ):
             apply_manifest(namer("gateway", manifest["kind"].lower()), manifest, workload, autoscaled=True)
-        apply_manifest(namer("gateway", "ingress"),
-               ingress(spec, certificate_arn, web_acl_arn, logs_bucket, ctx.network.vpc_cidr),
-               pulumi.ResourceOptions(parent=self, depends_on=[ns, controller]))
-        self.endpoint = f"https://{spec.gateway.domain_name}/v1" if spec.gateway.domain_name else None
-        self.register_outputs({"endpoint": self.endpoint, "certificate_arn": certificate_arn})
+        apply_manifest(namer("gateway", "targetgroupbinding"),
+                       target_group_binding(backends(spec)[GATEWAY], self.edge.target_group_arns[GATEWAY]),
+                       pulumi.ResourceOptions(parent=self, depends_on=[ns, controller]))
+        self.controller = controller
+        domain = spec.gateway.domain_name
+        host = regional_hostname(spec, region) if domain and len(spec.regions) > 1 else domain
+        self.endpoint = f"https://{host}/v1" if host else None
+        self.register_outputs({"endpoint": self.endpoint, "load_balancer": self.edge.dns_name})
 
     def _load_balancer_controller(self) -> pulumi.Resource:
         ctx, spec = self._ctx, self._spec
         identity = PodIdentity(
             ctx.namer("lb-controller"), cluster_name=ctx.cluster.cluster_name, namespace=lb_controller.NAMESPACE,
             service_account=lb_controller.SERVICE_ACCOUNT,
-            statements=lb_controller.controller_statements(ctx.region, ctx.account_id),
+            statements=lb_controller.controller_statements(ctx.region,
+                                                        list(self.edge.target_group_arns.values())),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return chart_release(
@@ -150,13 +162,16 @@ class Gateway(pulumi.ComponentResource):
         if gateway.certificate_arn:
             return gateway.certificate_arn
         child = pulumi.ResourceOptions(parent=self)
-        certificate = aws.acm.Certificate(namer("gateway-cert"), domain_name=gateway.domain_name,
-                                          validation_method="DNS", key_algorithm="EC_prime256v1",
-                                          options={"certificate_transparency_logging_preference": "ENABLED"},
-                                          opts=pulumi.ResourceOptions(parent=self,
-                                                                      replace_on_changes=["domainName"]))
+        names = certificate_names(self._spec)
+        certificate = aws.acm.Certificate(
+            namer("gateway-cert"), domain_name=names[0], subject_alternative_names=names[1:] or None,
+            validation_method="DNS", key_algorithm="EC_prime256v1",
+            options={"certificate_transparency_logging_preference": "ENABLED"},
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["domainName", "subjectAlternativeNames"]),
+        )
         if not gateway.hosted_zone_id:
             return certificate.arn
+        # One record validates both names: ACM asks the same CNAME for `x` and `*.x`.
         option = certificate.domain_validation_options.apply(lambda options: options[0] if options else None)
         record = aws.route53.Record(
             namer("gateway-cert-validation"), zone_id=gateway.hosted_zone_id, allow_overwrite=True, ttl=300,
@@ -185,7 +200,7 @@ class Gateway(pulumi.ComponentResource):
                                              log_destination_configs=[logs.arn], opts=child)
         return acl.arn
 
-    def _access_log_bucket(self) -> pulumi.Output[str]:
+    def _access_log_bucket(self) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
         """ALB access logs. ALB log delivery supports only SSE-S3, so this bucket (and its own access-log
         bucket, which S3 server access logging also requires to be SSE-S3) is not KMS-encrypted."""
         namer, spec, ctx = self._ctx.namer, self._spec, self._ctx
@@ -194,9 +209,10 @@ class Gateway(pulumi.ComponentResource):
         aws.s3.BucketLogging(namer("alb-logs"), bucket=logs.id, target_bucket=access.id, target_prefix="alb-logs/",
                              opts=child)
         elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self)).arn
+        delivery: list[pulumi.Resource] = []
         for bucket, purpose, writer in ((logs, "alb-logs", {"AWS": elb_account}),
                                         (access, "alb-logs-access", {"Service": "logging.s3.amazonaws.com"})):
-            aws.s3.BucketPolicy(namer(purpose), bucket=bucket.id, policy=policy_document([
+            delivery.append(aws.s3.BucketPolicy(namer(purpose), bucket=bucket.id, policy=policy_document([
                 {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
                  "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
@@ -204,13 +220,13 @@ class Gateway(pulumi.ComponentResource):
                  "Resource": pulumi.Output.concat(bucket.arn, "/*"),
                  **({"Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}}}
                     if "Service" in writer else {})},
-            ]), opts=child)
+            ]), opts=child))
             aws.s3.BucketLifecycleConfiguration(namer(purpose), bucket=bucket.id, rules=[{
                 "id": "expire-logs", "status": "Enabled", "filter": {},
                 "expiration": {"days": spec.gateway.access_log_retention_days},
                 "noncurrent_version_expiration": {"noncurrent_days": 7},
             }], opts=child)
-        return logs.bucket
+        return logs.bucket, delivery
 
     def _bucket(self, purpose: str) -> aws.s3.Bucket:
         """ALB access-log delivery supports only SSE-S3 (see policies/suppressions.yaml)."""

@@ -1,15 +1,16 @@
 """Global routing across the regions of a platform: Route 53 health checks, latency-based records and a
 failover pair, created once by Platform when the spec has two or more regions.
 
-Names (zone `dns.zone_name`, record `dns.record_name`):
-- `<record>.<region code>.<zone>`: each region's gateway (its load balancer alias, created with the gateway);
-- `<record>.<zone>`: latency-routed, one record per region, each tied to that region's health check;
-- `<failover record>.<zone>`: PRIMARY = first region, SECONDARY = second region.
+Names (`blueprints.gateway.edge`; zone `dns.zone_name`, client name `gateway.domain_name`):
+- `<region code>.<domain>`: each region's gateway, an alias of its load balancer;
+- `<domain>`: latency-routed, one record per region, each tied to that region's health check;
+- `<dns.failover_label>.<domain>`: PRIMARY = first region, SECONDARY = second region.
 
-Public presets probe each regional gateway over HTTPS (`dns.health_check_path`). A private preset's gateway is
-an internal load balancer that Route 53's checkers cannot reach: its zone is private (associated with every
-regional VPC) and each health check follows the CloudWatch alarm `<region prefix>-gateway-unhealthy` that the
-region's gateway raises. Regulated presets stay within their residency boundary: only the spec's regions (already
+A health check probes each regional name over HTTPS (`dns.health_check_path`) where Route 53's checkers can
+reach it: an internet-facing gateway open to anyone. Otherwise (an internal load balancer, or one admitting only
+`gateway.allowed_cidrs`) it follows the region's CloudWatch alarm `<region prefix>-gateway-unhealthy` (no healthy
+gateway target, raised by components/edge.py). A private preset's zone is private, associated with every
+regional VPC. Regulated presets stay within their residency boundary: only the spec's regions (already
 validated against it) get records. S3 and ECR replication live in `components/artifacts.py`.
 
 `dns_plan(spec)` is the pure definition shared by the component and the failover tests.
@@ -18,18 +19,20 @@ validated against it) get records. S3 and ECR replication live in `components/ar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict
 
+from blueprints.gateway.edge import UNHEALTHY_ALARM, failover_hostname, regional_hostname
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec, region_code
 
+if TYPE_CHECKING:
+    from blueprints.components.edge import GatewayEdge
+
 HTTPS_PORT = 443
-UNHEALTHY_ALARM = "gateway-unhealthy"
-"""Suffix of the per-region CloudWatch alarm a private preset's health checks follow."""
 
 
 class _Definition(BaseModel):
@@ -65,38 +68,35 @@ class DnsPlan(_Definition):
     records: list[RecordDef]
 
 
-def regional_hostname(spec: PlatformSpec, region: str) -> str:
-    return f"{spec.dns.record_name}.{region_code(region)}.{spec.dns.zone_name}"
-
-
 def dns_plan(spec: PlatformSpec) -> DnsPlan:
-    dns = spec.dns
-    if not dns.zone_name or len(spec.regions) < 2:
-        raise ValueError("dns_plan: needs dns.zone_name and two or more regions")
-    private = spec.is_private
+    dns, domain = spec.dns, spec.gateway.domain_name
+    if not dns.zone_name or not domain or len(spec.regions) < 2:
+        raise ValueError("dns_plan: needs dns.zone_name, gateway.domain_name and two or more regions")
+    probed = spec.gateway.internet_facing and not spec.gateway.allowed_cidrs
     health_checks = [
         HealthCheckDef(
             region=region,
-            type="CLOUDWATCH_METRIC" if private else "HTTPS",
+            type="HTTPS" if probed else "CLOUDWATCH_METRIC",
             fqdn=regional_hostname(spec, region),
             resource_path=dns.health_check_path,
             request_interval=dns.health_check_interval_seconds,
             failure_threshold=dns.health_check_failure_threshold,
-            alarm_name=Namer(spec.name, spec.environment, region)(UNHEALTHY_ALARM) if private else None,
+            alarm_name=None if probed else Namer(spec.name, spec.environment, region)(UNHEALTHY_ALARM),
         )
         for region in spec.regions
     ]
     latency = [
-        RecordDef(name=f"{dns.record_name}.{dns.zone_name}", set_identifier=region, region=region,
+        RecordDef(name=domain, set_identifier=region, region=region,
                   value=regional_hostname(spec, region), ttl=dns.ttl_seconds, latency_region=region)
         for region in spec.regions
     ]
     failover = [
-        RecordDef(name=f"{dns.failover_record_name}.{dns.zone_name}", set_identifier=f"{role.lower()}-{region}",
+        RecordDef(name=failover_hostname(spec), set_identifier=f"{role.lower()}-{region}",
                   region=region, value=regional_hostname(spec, region), ttl=dns.ttl_seconds, failover=role)
         for role, region in zip(("PRIMARY", "SECONDARY"), spec.regions[:2], strict=True)
     ]
-    return DnsPlan(zone_name=dns.zone_name, private=private, health_checks=health_checks, records=latency + failover)
+    return DnsPlan(zone_name=dns.zone_name, private=spec.is_private, health_checks=health_checks,
+                   records=latency + failover)
 
 
 def health_check_config(check: HealthCheckDef) -> dict[str, Any]:
@@ -123,14 +123,16 @@ def record_set(record: RecordDef, health_check_id: str) -> dict[str, Any]:
 
 
 class GlobalRouting(pulumi.ComponentResource):
-    """Route 53 zone, one health check per region, latency and failover records (see module docstring)."""
+    """Route 53 zone, each region's alias, one health check per region, latency and failover records (see module
+    docstring)."""
 
     zone_id: pulumi.Output[str]
     url: str
-    """The global base URL of the gateway: `https://<record>.<zone>`."""
+    """The global base URL of the gateway: `https://<gateway.domain_name>`."""
 
     def __init__(self, name: str, spec: PlatformSpec, vpc_ids: Mapping[str, pulumi.Input[str]],
-                 tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None):
+                 edges: Mapping[str, GatewayEdge], tags: Mapping[str, str],
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("blueprints:platform:GlobalRouting", name, None, opts)
         plan = dns_plan(spec)
         # Route 53 is a global service: the provider's region only decides where the SDK signs, so it is the
@@ -148,6 +150,12 @@ class GlobalRouting(pulumi.ComponentResource):
                                     comment=f"{spec.name}-{spec.environment}: global gateway names",
                                     force_destroy=not spec.deletion_protection, opts=child)
             zone_id = zone.zone_id
+        for region, edge in edges.items():
+            aws.route53.Record(
+                namer("dns", region_code(region)), zone_id=zone_id, name=regional_hostname(spec, region), type="A",
+                aliases=[{"name": edge.dns_name, "zone_id": edge.zone_id, "evaluate_target_health": True}],
+                opts=child,
+            )
         checks = {check.region: self._health_check(namer, check, child) for check in plan.health_checks}
         for record in plan.records:
             aws.route53.Record(
@@ -159,7 +167,7 @@ class GlobalRouting(pulumi.ComponentResource):
                 opts=child,
             )
         self.zone_id = pulumi.Output.from_input(zone_id)
-        self.url = f"https://{spec.dns.record_name}.{plan.zone_name}"
+        self.url = f"https://{spec.gateway.domain_name}"
         self.register_outputs({"zone_id": self.zone_id, "url": self.url})
 
     @staticmethod

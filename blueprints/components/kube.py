@@ -17,7 +17,6 @@ _TYPED: dict[str, type[pulumi.CustomResource]] = {
     "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
     "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
     "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
-    "Ingress": k8s.networking.v1.Ingress,
     "Job": k8s.batch.v1.Job,
     "StorageClass": k8s.storage.v1.StorageClass,
 }

@@ -41,8 +41,10 @@ FLUENT_BIT_SA = "aws-for-fluent-bit"
 COLLECTOR_SA = "otel-collector"
 DASHBOARD_FOLDER = "LLM platform"
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
-ALERT_PUBLISHERS = ("aps.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
-"""AWS services that publish to an alert topic: AMP's alert manager, AWS Budgets, Cost Anomaly Detection."""
+ALERT_PUBLISHERS = ("aps.amazonaws.com", "budgets.amazonaws.com", "cloudwatch.amazonaws.com",
+                    "costalerts.amazonaws.com")
+"""AWS services that publish to an alert topic: AMP's alert manager, AWS Budgets, CloudWatch alarms (the
+gateway's `gateway-unhealthy`), Cost Anomaly Detection."""
 KMS_USE = ("kms:Decrypt", "kms:GenerateDataKey*")
 AMP_QUERY = ("aps:GetLabels", "aps:GetMetricMetadata", "aps:GetSeries", "aps:QueryMetrics")
 XRAY_WRITE = ("xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",

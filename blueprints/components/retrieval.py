@@ -48,11 +48,6 @@ AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDoc
                          "aoss:WriteDocument"]
 
 
-def aoss_name(namer_name: str) -> str:
-    """OpenSearch Serverless names: 3-32 lowercase characters."""
-    return namer_name[:32].rstrip("-")
-
-
 class Retrieval(pulumi.ComponentResource):
     """Vector store (pgvector on Aurora, OpenSearch Serverless or Qdrant), embeddings, documents, ingestion."""
 
@@ -181,7 +176,7 @@ class Retrieval(pulumi.ComponentResource):
 
     def _opensearch(self) -> dict[str, Any]:
         namer, ctx, spec, child = self._namer, self._ctx, self._spec, pulumi.ResourceOptions(parent=self)
-        name = aoss_name(namer("vectors"))
+        name = namer.short("vectors")  # OpenSearch Serverless: 3-32 characters
         collection_rule = {"ResourceType": "collection", "Resource": [f"collection/{name}"]}
         encryption = aws.opensearch.ServerlessSecurityPolicy(
             namer("vectors-encryption"), name=name, type="encryption",

@@ -12,6 +12,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
 ACCOUNT_ID = "123456789012"
 """The account every offline plan pretends to run in (AWS documentation's example account)."""
+ALB_ZONE_ID = "Z0MOCKALBZONE"
+"""Canonical hosted zone of the mocked load balancers (real ones have one per region)."""
 
 
 def restore_integers(value: Any) -> Any:
@@ -140,6 +142,15 @@ def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) ->
         out |= {"arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{physical}-AbCdEf"}
     elif token == "aws:lambda/function:Function":
         out |= {"arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{physical}"}
+    elif token == "aws:lb/loadBalancer:LoadBalancer":
+        suffix = f"app/{physical}/{_short_hash(physical)}{_short_hash(physical, 'lb')}"
+        scheme = "internal-" if inputs.get("internal") else ""
+        out |= {"arn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/{suffix}",
+                "arnSuffix": suffix, "zoneId": ALB_ZONE_ID,
+                "dnsName": f"{scheme}{physical}-{int(_short_hash(physical), 16) % 10**10}.{region}.elb.amazonaws.com"}
+    elif token == "aws:lb/targetGroup:TargetGroup":
+        suffix = f"targetgroup/{physical}/{_short_hash(physical)}{_short_hash(physical, 'tg')}"
+        out |= {"arn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{suffix}", "arnSuffix": suffix}
     elif token == "aws:cloudwatch/logGroup:LogGroup":
         out |= {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"}
     return out

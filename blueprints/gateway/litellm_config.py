@@ -81,6 +81,17 @@ def model_limits(spec: PlatformSpec, model: ModelSpec) -> dict[str, int]:
     }
 
 
+def _total(limits: list[dict[str, int]]) -> dict[str, int]:
+    return {key: sum(limit[key] for limit in limits) for key in ("rpm", "tpm")}
+
+
+def _embedding_limits(spec: PlatformSpec) -> dict[str, int]:
+    """Every cache lookup embeds the prompt once: headroom x all chat models' requests and input tokens."""
+    headroom, chat = spec.gateway.limit_headroom, spec.chat_models
+    return {"rpm": math.ceil(sum(m.traffic.requests_per_second for m in chat) * 60 * headroom),
+            "tpm": math.ceil(sum(m.traffic.requests_per_second * m.traffic.input_tokens for m in chat) * 60 * headroom)}
+
+
 def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str,
                    endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
     """One deployment per model version that receives traffic, weighted as the rollout says (canary, blue-green),
@@ -113,6 +124,8 @@ def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
             "complexity_router_config": {"tiers": {"SIMPLE": small, "MEDIUM": small, "COMPLEX": large,
                                                    "REASONING": large}},
             "complexity_router_default_model": small,
+            # The router forwards to the two tiers, each with its own limits: together, at most their sum.
+            **_total([model_limits(spec, model) for model in spec.chat_models if model.name in (small, large)]),
         },
         "model_info": {"hosting": "router"},
     }
@@ -121,7 +134,8 @@ def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
 def _embedding_entry(spec: PlatformSpec, region: str) -> dict[str, Any]:
     model = HOSTED_MODELS[spec.cache.semantic_embedding_model]
     return {"model_name": SEMANTIC_EMBEDDING_ALIAS,
-            "litellm_params": {"model": f"bedrock/{model.bedrock_model_id}", "aws_region_name": region},
+            "litellm_params": {"model": f"bedrock/{model.bedrock_model_id}", "aws_region_name": region,
+                               **_embedding_limits(spec)},
             "model_info": {"hosting": "bedrock"}}
 
 

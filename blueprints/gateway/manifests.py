@@ -1,7 +1,8 @@
 """Kubernetes objects of the LiteLLM gateway (pure: spec and a few addresses in, manifests out).
 
-The ALB in front is made by the AWS Load Balancer Controller from the Ingress below; TLS ends at the ALB and the
-ALB reaches the pods over the VPC (target type `ip`), allowed by the NetworkPolicy from the VPC CIDR only.
+The ALB in front is Pulumi's (components/edge.py, bound to the Service through a TargetGroupBinding); TLS ends at
+the ALB and the ALB reaches the pods over the VPC (target type `ip`), allowed by the NetworkPolicy from the VPC
+CIDR only.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
-
-import pulumi
 
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.components.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
@@ -220,82 +219,10 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str], client_namespac
     }
 
 
-def ingress(spec: PlatformSpec, certificate_arn: Any, web_acl_arn: Any, logs_bucket: Any,
-            vpc_cidr: Any) -> dict[str, Any]:
-    """The ALB: HTTPS only (HTTP redirects), the spec's TLS policy, WAF, access logs, internal when private."""
-    gateway = spec.gateway
-    cidrs = gateway.allowed_cidrs or (["0.0.0.0/0"] if gateway.internet_facing else [vpc_cidr])
-    annotations: dict[str, Any] = {
-        **_listener_annotations(spec, order=100),
-        "alb.ingress.kubernetes.io/scheme": "internet-facing" if gateway.internet_facing else "internal",
-        "alb.ingress.kubernetes.io/ssl-redirect": "443",
-        "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
-        "alb.ingress.kubernetes.io/ssl-policy": gateway.ssl_policy,
-        "alb.ingress.kubernetes.io/inbound-cidrs": _joined(cidrs),
-        "alb.ingress.kubernetes.io/healthcheck-path": "/health/liveliness",
-        "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
-        "alb.ingress.kubernetes.io/load-balancer-attributes": _joined([
-            "access_logs.s3.enabled=true", ["access_logs.s3.bucket=", logs_bucket],
-            f"access_logs.s3.prefix={NAME}", "routing.http.drop_invalid_header_fields.enabled=true",
-            f"idle_timeout.timeout_seconds={int(gateway.request_timeout_s)}",
-            f"deletion_protection.enabled={str(spec.deletion_protection).lower()}",
-        ]),
-        "alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=30",
-    }
-    if web_acl_arn is not None:
-        annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = web_acl_arn
-    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
-        "service": {"name": NAME, "port": {"name": "http"}}}}]}}
-    if gateway.domain_name:
-        rule["host"] = gateway.domain_name
-    return {
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": _meta(NAME, annotations=annotations),
-        "spec": {"ingressClassName": "alb", "rules": [rule],
-                 **({"tls": [{"hosts": [gateway.domain_name]}]} if gateway.domain_name else {})},
-    }
-
-
-def _listener_annotations(spec: PlatformSpec, order: int) -> dict[str, str]:
-    """What every Ingress sharing the gateway's ALB says: the group (one ALB per platform and region), its rule
-    order (lower first) and the listeners; ALB-wide settings (TLS, WAF, logs, scheme) live on the gateway's."""
-    return {
-        "alb.ingress.kubernetes.io/group.name": f"{spec.name}-{spec.environment}",
-        "alb.ingress.kubernetes.io/group.order": str(order),
-        "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
-    }
-
-
-def member_ingress(spec: PlatformSpec, namespace: str, service: str, port: int, paths: list[str]) -> dict[str, Any]:
-    """An Ingress in another namespace that adds `paths` to the gateway's ALB (same group, same edge and WAF),
-    matched before the gateway's catch-all `/`."""
-    rule: dict[str, Any] = {"http": {"paths": [
-        {"path": path, "pathType": "Prefix", "backend": {"service": {"name": service, "port": {"number": port}}}}
-        for path in paths]}}
-    if spec.gateway.domain_name:
-        rule["host"] = spec.gateway.domain_name
-    return {
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": service, "namespace": namespace,
-                     "annotations": {**_listener_annotations(spec, order=10),
-                                     "alb.ingress.kubernetes.io/healthcheck-path": "/healthz"}},
-        "spec": {"ingressClassName": "alb", "rules": [rule]},
-    }
-
-
-def _joined(items: list[Any]) -> Any:
-    """Comma-joined annotation value; items may be Outputs (or [prefix, Output] pairs) when run under Pulumi."""
-    parts = [pulumi.Output.concat(*item) if isinstance(item, list) else item for item in items]
-    if all(isinstance(part, str) for part in parts):
-        return ",".join(parts)
-    return pulumi.Output.all(*parts).apply(lambda values: ",".join(values))
-
-
 def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, str], redis_host: Any,
                       redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str],
                       audit_bucket: Any) -> list[dict[str, Any]]:
-    """Everything of the LiteLLM workload except the Namespace and the Ingress, in apply order."""
+    """Everything of the LiteLLM workload except the Namespace, in apply order."""
     config = config_map(spec, region, endpoints)
     objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
                service(), autoscaler(spec),

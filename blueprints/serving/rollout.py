@@ -53,9 +53,11 @@ def version_plans(spec: PlatformSpec, model: ModelSpec) -> list[VersionPlan]:
             VersionPlan(versions.stable, "stable", 100 if active == "stable" else 0, minimum, maximum),
             VersionPlan(versions.candidate, "candidate", 100 if active == "candidate" else 0, minimum, maximum),
         ]
+    # A canary scales with its share of the traffic but keeps the environment's replica floor (2 in prod): it
+    # serves real requests, and one pod's restart must not fail its whole share.
     share = versions.candidate_weight
-    candidate_max = max(1, math.ceil(maximum * share / 100))
+    candidate_max = max(minimum, math.ceil(maximum * share / 100))
     return [
         VersionPlan(versions.stable, "stable", 100 - share, minimum, maximum),
-        VersionPlan(versions.candidate, "candidate", share, min(minimum, candidate_max), candidate_max),
+        VersionPlan(versions.candidate, "candidate", share, minimum, candidate_max),
     ]

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from blueprints.batch.manifests import (
-    INGRESS_PATHS,
-    ingress_backend,
     node_pool_manifest,
     queue_visibility_timeout_s,
     runtime_environment,
@@ -63,10 +61,6 @@ def test_visibility_covers_every_attempt_of_one_delivery() -> None:
     slow = load_spec("saas", "prod", overrides={"batch": {"request_timeout_s": 3600, "retries": 10}})
     assert queue_visibility_timeout_s(slow) <= 43_200  # SQS's maximum, at the spec's extremes
 
-
-def test_ingress_backend_names_the_service() -> None:
-    assert ingress_backend() == {"namespace": "batch", "service": "batch-api", "port": 80,
-                                 "paths": list(INGRESS_PATHS)}
 
 
 def test_dockerfile_is_pinned_to_versions_and_hadolint_clean() -> None:

@@ -144,16 +144,19 @@ def test_disabled_presets_build_no_batch_tier(graphs: dict) -> None:
 
 
 def test_batch_paths_join_the_gateways_alb(graph_of):
-    """/v1/batches and /v1/files reach the jobs API through the gateway's ALB: same group, host, TLS and WAF."""
+    """/v1/batches and /v1/files reach the jobs API through the gateway's ALB: same listener (TLS, WAF, logs)."""
     from blueprints.render import kubernetes_object
 
     graph = graph_of("internal-ai", "prod")
-    ingresses = {m["metadata"]["namespace"]: m for m in (
-        kubernetes_object(r) for r in graph.resources if r.type == "kubernetes:networking.k8s.io/v1:Ingress")}
-    group = "alb.ingress.kubernetes.io/group.name"
-    batch, gateway = (ingresses[ns]["metadata"]["annotations"] for ns in ("batch", "gateway"))
-    assert batch[group] == gateway[group] == "corp-prod"
-    batch_rule, gateway_rule = ingresses["batch"]["spec"]["rules"][0], ingresses["gateway"]["spec"]["rules"][0]
-    assert batch_rule["host"] == gateway_rule["host"]
-    assert [p["path"] for p in batch_rule["http"]["paths"]] == ["/v1/batches", "/v1/files"]
-    assert all(p["backend"]["service"]["name"] == "batch-api" for p in batch_rule["http"]["paths"])
+    [rule] = [r.inputs for r in graph.of_type("aws:lb/listenerRule:ListenerRule")]
+    [listener] = [r for r in graph.of_type("aws:lb/listener:Listener") if r.inputs["port"] == 443]
+    assert rule["listenerArn"] == listener.outputs["arn"]
+    assert rule["conditions"] == [{"pathPattern": {"values": ["/v1/batches", "/v1/batches/*", "/v1/files",
+                                                              "/v1/files/*"]}}]
+    [group] = [r for r in graph.of_type("aws:lb/targetGroup:TargetGroup") if r.name.endswith("-tg-batch")]
+    assert rule["actions"] == [{"type": "forward", "targetGroupArn": group.outputs["arn"]}]
+    assert (group.inputs["port"], group.inputs["healthCheck"]["path"]) == (8080, "/healthz")
+    [binding] = [kubernetes_object(r) for r in graph.resources if r.type.endswith(":TargetGroupBinding")
+                 and r.inputs["metadata"]["namespace"] == "batch"]
+    assert binding["spec"] == {"targetGroupARN": group.outputs["arn"], "targetType": "ip",
+                               "serviceRef": {"name": "batch-api", "port": 80}}

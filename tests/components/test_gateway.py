@@ -1,4 +1,4 @@
-"""The gateway component in the offline program: ALB ingress, TLS, WAF, access logs, LiteLLM workload,
+"""The gateway component in the offline program: ALB, TLS, WAF, access logs, LiteLLM workload,
 credentials and Bedrock access, for a private (regulated) and a public hosted-only (startup) preset."""
 
 from __future__ import annotations
@@ -42,19 +42,64 @@ def test_every_gateway_object_is_valid(graph: ResourceGraph) -> None:
     assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
 
 
-def test_alb_is_https_with_waf_and_access_logs(graph: ResourceGraph) -> None:
+def _one(graph: ResourceGraph, resource_type: str, region: str) -> dict:
+    [record] = [r for r in graph.of_type(resource_type) if r.region == region]
+    return record.inputs
+
+
+def test_alb_is_https_with_waf_access_logs_and_hardened_attributes(graph: ResourceGraph) -> None:
     preset = preset_of(graph)
-    for ingress in gateway_objects(graph, "Ingress"):
-        notes = ingress["metadata"]["annotations"]
-        assert notes["alb.ingress.kubernetes.io/scheme"] == (
-            "internal" if preset == "regulated-industry" else "internet-facing")
-        assert notes["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
-        assert notes["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:")
-        assert notes["alb.ingress.kubernetes.io/wafv2-acl-arn"].startswith("arn:aws:wafv2:")
-        assert "access_logs.s3.enabled=true" in notes["alb.ingress.kubernetes.io/load-balancer-attributes"]
-        assert notes["alb.ingress.kubernetes.io/ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-        cidrs = notes["alb.ingress.kubernetes.io/inbound-cidrs"]
-        assert cidrs == "0.0.0.0/0" if preset == "startup-mvp" else cidrs.startswith("10.")
+    region = REGION[preset]
+    balancer = _one(graph, "aws:lb/loadBalancer:LoadBalancer", region)
+    assert balancer["internal"] is (preset == "regulated-industry")
+    assert balancer["dropInvalidHeaderFields"] is True and balancer["loadBalancerType"] == "application"
+    assert balancer["accessLogs"]["enabled"] is True and "-alb-logs-" in balancer["accessLogs"]["bucket"]
+    assert balancer["enableDeletionProtection"] is load_spec(preset, "prod").deletion_protection
+    listeners = {r.inputs["port"]: r.inputs for r in graph.of_type("aws:lb/listener:Listener") if r.region == region}
+    assert listeners[443]["protocol"] == "HTTPS"
+    assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert listeners[443]["certificateArn"].startswith("arn:aws:acm:")
+    assert listeners[80]["defaultActions"] == [{"type": "redirect", "redirect": {
+        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+    association = _one(graph, "aws:wafv2/webAclAssociation:WebAclAssociation", region)
+    assert association["webAclArn"].startswith("arn:aws:wafv2:")
+    assert association["resourceArn"].startswith(f"arn:aws:elasticloadbalancing:{region}:")
+
+
+def test_alb_admits_clients_on_443_and_80_and_reaches_only_the_gateway_port(graph: ResourceGraph) -> None:
+    preset = preset_of(graph)
+    rules = [r.inputs for r in graph.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+             if "-alb-in-" in r.name]
+    assert {r["fromPort"] for r in rules} == {80, 443}
+    cidrs = {r["cidrIpv4"] for r in rules}
+    # regulated-industry prod: internal, both regions' VPCs (clients keep working after a failover).
+    assert cidrs == ({"0.0.0.0/0"} if preset == "startup-mvp" else {"10.0.0.0/16", "10.1.0.0/16"})
+    egress = [r.inputs for r in graph.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+              if "-alb-out-" in r.name]
+    assert egress and all(r["referencedSecurityGroupId"].startswith("sg-") and r["fromPort"] == r["toPort"]
+                          for r in egress)
+
+
+def test_pods_are_bound_to_the_gateway_target_group(graph: ResourceGraph) -> None:
+    region = REGION[preset_of(graph)]
+    [group] = [r.inputs for r in graph.of_type("aws:lb/targetGroup:TargetGroup") if r.region == region
+               and r.name.endswith("-tg-gateway")]
+    assert (group["targetType"], group["port"], group["healthCheck"]["path"]) == ("ip", 4000, "/health/liveliness")
+    [binding] = [kubernetes_object(r) for r in graph.resources if r.type.endswith(":TargetGroupBinding")
+                 and r.region == region and r.inputs["metadata"]["namespace"] == "gateway"]
+    assert binding["spec"]["serviceRef"] == {"name": "litellm", "port": 4000}
+    assert f":targetgroup/{group['name']}/" in binding["spec"]["targetGroupARN"]
+
+
+def test_unhealthy_alarm_watches_the_gateway_target_group(graph: ResourceGraph) -> None:
+    region = REGION[preset_of(graph)]
+    alarm = next(r.inputs for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if r.region == region
+                 and r.inputs["name"].endswith("-gateway-unhealthy"))
+    assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == (
+        "AWS/ApplicationELB", "HealthyHostCount", "Minimum")
+    assert alarm["dimensions"]["TargetGroup"].startswith("targetgroup/")
+    assert alarm["dimensions"]["LoadBalancer"].startswith("app/")
+    assert alarm["treatMissingData"] == "breaching" and alarm["alarmActions"][0].startswith("arn:aws:sns:")
 
 
 def test_waf_has_managed_rules_and_a_rate_rule(graph: ResourceGraph) -> None:
@@ -133,3 +178,15 @@ def test_load_balancer_controller_has_no_wildcard_action(graph: ResourceGraph) -
                 and "lb-controller" in r.name]
     actions = [a for policy in policies for s in policy["Statement"] for a in s["Action"]]
     assert actions and not any(a == "*" or a.endswith(":*") for a in actions)
+
+
+def test_load_balancer_controller_only_registers_targets_of_the_platform(graph: ResourceGraph) -> None:
+    """The ALB is Pulumi's: the controller cannot create or change load balancers, only bind our target groups."""
+    policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
+                and "lb-controller" in r.name]
+    writes = {a for policy in policies for s in policy["Statement"] for a in s["Action"]
+              if not a.split(":")[1].startswith(("Describe", "Get"))}
+    assert writes == {"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"}
+    targets = {r for policy in policies for s in policy["Statement"] if "elasticloadbalancing:RegisterTargets"
+               in s["Action"] for r in s["Resource"]}
+    assert targets and all(":targetgroup/" in arn for arn in targets)

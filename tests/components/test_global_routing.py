@@ -13,8 +13,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from blueprints.components.global_routing import dns_plan, health_check_config, record_set, regional_hostname
+from blueprints.components.global_routing import dns_plan, health_check_config, record_set
 from blueprints.errors import SpecError
+from blueprints.gateway.edge import failover_hostname, regional_hostname
 from blueprints.operations.failover import health_states, resolve
 from blueprints.presets import load_spec
 from tests.operations.support import aws  # noqa: F401  (fixture)
@@ -29,20 +30,57 @@ def _route53(graph):
 def test_public_multi_region_preset_gets_https_checks_latency_and_failover_records(graph_of):
     resources = _route53(graph_of("saas", "prod"))
     checks = [r.inputs for r in resources if r.type == "aws:route53/healthCheck:HealthCheck"]
-    assert sorted(c["fqdn"] for c in checks) == ["api.use1.saas.example.com", "api.usw2.saas.example.com"]
+    assert sorted(c["fqdn"] for c in checks) == ["use1.llm.saas.example.com", "usw2.llm.saas.example.com"]
     assert {(c["type"], c["port"], c["resourcePath"], c["enableSni"]) for c in checks} == {
         ("HTTPS", 443, "/health/liveliness", True)
     }
     records = [r.inputs for r in resources if r.type == "aws:route53/record:Record"]
     latency = sorted((r["name"], r["latencyRoutingPolicies"][0]["region"]) for r in records
                      if r.get("latencyRoutingPolicies"))
-    assert latency == [("api.saas.example.com", "us-east-1"), ("api.saas.example.com", "us-west-2")]
+    assert latency == [("llm.saas.example.com", "us-east-1"), ("llm.saas.example.com", "us-west-2")]
     failover = sorted((r["failoverRoutingPolicies"][0]["type"], r["records"][0]) for r in records
                       if r.get("failoverRoutingPolicies"))
-    assert failover == [("PRIMARY", "api.use1.saas.example.com"), ("SECONDARY", "api.usw2.saas.example.com")]
-    assert all(r.get("healthCheckId") for r in records)
+    assert failover == [("PRIMARY", "use1.llm.saas.example.com"), ("SECONDARY", "usw2.llm.saas.example.com")]
+    assert all(r.get("healthCheckId") for r in records if r["type"] == "CNAME")
     [zone] = [r.inputs for r in resources if r.type == "aws:route53/zone:Zone"]
     assert zone["name"] == "saas.example.com" and not zone.get("vpcs")
+
+
+def test_each_regional_name_is_an_alias_of_that_regions_load_balancer(graph_of):
+    graph = graph_of("saas", "prod")
+    balancers = {r.region: r.outputs for r in graph.of_type("aws:lb/loadBalancer:LoadBalancer")}
+    aliases = {r.inputs["name"]: r.inputs["aliases"] for r in graph.of_type("aws:route53/record:Record")
+               if r.inputs["type"] == "A"}
+    assert aliases == {
+        f"{code}.llm.saas.example.com": [{"name": balancers[region]["dnsName"], "zoneId": balancers[region]["zoneId"],
+                                         "evaluateTargetHealth": True}]
+        for code, region in (("use1", "us-east-1"), ("usw2", "us-west-2"))
+    }
+
+
+def test_the_certificate_covers_the_client_regional_and_failover_names(graph_of):
+    for certificate in graph_of("saas", "prod").of_type("aws:acm/certificate:Certificate"):
+        assert (certificate.inputs["domainName"], certificate.inputs["subjectAlternativeNames"]) == (
+            "llm.saas.example.com", ["*.llm.saas.example.com"])
+
+
+def test_private_health_checks_follow_alarms_that_exist_in_their_region(graph_of):
+    """An internal ALB is out of reach of Route 53's checkers: each check follows its region's alarm, which the
+    region's gateway edge creates (a check on a missing alarm would make `pulumi up` fail)."""
+    graph = graph_of("regulated-industry", "prod")
+    alarms = {(r.region, r.inputs["name"]): r.inputs for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    checks = [r.inputs for r in graph.of_type("aws:route53/healthCheck:HealthCheck")]
+    assert len(checks) == 2
+    for check in checks:
+        alarm = alarms[(check["cloudwatchAlarmRegion"], check["cloudwatchAlarmName"])]
+        assert alarm["metricName"] == "HealthyHostCount" and alarm["period"] == 60
+        assert alarm["evaluationPeriods"] == load_spec("regulated-industry", "prod").dns.health_check_failure_threshold
+
+
+def test_public_gateways_restricted_to_client_cidrs_use_alarm_checks(graph_of):
+    spec = load_spec("saas", "prod", overrides={"gateway": {"allowed_cidrs": ["198.51.100.0/24"]}})
+    assert {check.type for check in dns_plan(spec).health_checks} == {"CLOUDWATCH_METRIC"}
+    assert not dns_plan(spec).private  # still a public zone: the names resolve on the internet
 
 
 def test_private_regulated_preset_uses_a_private_zone_and_alarm_checks_inside_the_boundary(graph_of):
@@ -68,7 +106,16 @@ def test_two_regions_need_a_zone_name():
         load_spec("saas", "dev", regions=["us-east-1", "us-west-2"])
     assert str(error.value) == (
         "preset saas: dns.zone_name: required when the platform spans 2 regions "
-        "(got none; allowed: a DNS zone such as llm.example.com)"
+        "(got none; allowed: the DNS zone of gateway.domain_name, e.g. example.com)"
+    )
+
+
+def test_the_client_name_must_be_inside_the_zone():
+    with pytest.raises(SpecError) as error:
+        load_spec("saas", "prod", overrides={"dns": {"zone_name": "other.example.org"}})
+    assert str(error.value) == (
+        "preset saas: gateway.domain_name: must be a name inside dns.zone_name 'other.example.org' when the platform "
+        "spans 2 regions (got 'llm.saas.example.com'; allowed: e.g. llm.other.example.org)"
     )
 
 
@@ -101,8 +148,8 @@ def _create(route53, spec):
 def _answers(route53, zone_id, checks, spec, client_region):
     records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
     states = health_states(route53, list(checks.values()))
-    return (resolve(records, states, f"{spec.dns.record_name}.{spec.dns.zone_name}", client_region),
-            resolve(records, states, f"{spec.dns.failover_record_name}.{spec.dns.zone_name}", client_region))
+    return (resolve(records, states, spec.gateway.domain_name, client_region),
+            resolve(records, states, failover_hostname(spec), client_region))
 
 
 def test_moto_does_not_answer_dns_queries(route53):
@@ -133,4 +180,4 @@ def test_private_zone_records_fail_over_inside_the_residency_boundary(route53):
     zone_id, checks = _create(route53, spec)
     route53.update_health_check(HealthCheckId=checks["eu-central-1"], Inverted=True)
     latency, failover = _answers(route53, zone_id, checks, spec, "eu-central-1")
-    assert latency == failover == "api.euw1.reg.example.internal"
+    assert latency == failover == "euw1.llm.reg.example.com"

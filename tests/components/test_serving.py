@@ -41,8 +41,8 @@ def test_one_deployment_service_pdb_and_scaled_object_per_version(graph_of):
     assert sorted(kinds(graph, "ScaledObject")) == sorted(kinds(graph, "Deployment"))
     assert sorted(kinds(graph, "Service")) == ["corp-large", "corp-large-2026-11-01", "corp-small",
                                                "corp-small-2026-10-01", "corp-small-2026-11-01"]
-    # The canary candidate runs one replica at most: no disruption budget needed.
-    assert sorted(kinds(graph, "PodDisruptionBudget")) == ["corp-large-2026-11-01", "corp-small-2026-10-01"]
+    # In prod the canary keeps the two-replica floor, so it has a disruption budget too.
+    assert sorted(kinds(graph, "PodDisruptionBudget")) == sorted(kinds(graph, "Deployment"))
     options = kinds(graph, "ConfigMap")["corp-small-2026-11-01-options"]
     assert options["metadata"]["annotations"] == {"blueprints.io/artifact-kind": "trtllm-options"}
     image = kinds(graph, "Deployment")["corp-large-2026-11-01"]["spec"]["template"]["spec"]["containers"][0]["image"]

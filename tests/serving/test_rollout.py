@@ -20,16 +20,21 @@ def test_canary_splits_weights_and_sizes_the_candidate_by_its_share():
     stable_max = model.max_replicas
     assert version_plans(spec, model) == [
         VersionPlan("2026-10-01", "stable", 90, 2, stable_max),
-        VersionPlan("2026-11-01", "candidate", 10, 1, 1),
+        VersionPlan("2026-11-01", "candidate", 10, 2, 2),  # the prod floor, not 10% of the ceiling
     ]
     assert primary_version(model) == "2026-10-01"
 
 
-def test_canary_at_half_gives_half_the_ceiling():
-    spec, model = corp_small(candidate_weight=50)
-    stable, candidate = version_plans(spec, model)
+def test_canary_at_half_gives_half_the_ceiling_but_never_less_than_the_floor():
+    spec = load_spec("internal-ai", "prod", {"serving": {"models": [{}, {
+        "max_replicas": 8, "versions": {"candidate_weight": 50}}]}})
+    stable, candidate = version_plans(spec, spec.serving.models[1])
     assert (stable.weight, candidate.weight) == (50, 50)
-    assert candidate.max_replicas == -(-stable.max_replicas // 2)
+    assert (stable.max_replicas, candidate.max_replicas) == (8, 4)
+    small_share = load_spec("internal-ai", "prod", {"serving": {"models": [{}, {
+        "max_replicas": 8, "versions": {"candidate_weight": 5}}]}})
+    _, candidate = version_plans(small_share, small_share.serving.models[1])
+    assert (candidate.min_replicas, candidate.max_replicas) == (2, 2)
 
 
 def test_blue_green_runs_both_at_full_size_and_sends_everything_to_active():

@@ -1,5 +1,6 @@
 """Validate generated Kubernetes objects with the real schemas: kubernetes-validate for built-in kinds (strict:
-unknown fields are errors) and the upstream CRD schemas in ../shared/crds for custom resources."""
+unknown fields are errors), the upstream CRD schemas in ../shared/crds for custom resources, and our own schema
+for the one custom resource not there (TargetGroupBinding)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,34 @@ from blueprints.versions import KUBERNETES_VERSION
 CRDS_DIR = Path(os.environ.get("BLUEPRINTS_CRDS_DIR", Path(__file__).resolve().parents[3] / "shared" / "crds"))
 
 
+_STRING = {"type": "string"}
+TARGET_GROUP_BINDING = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": _STRING, "kind": _STRING, "metadata": {"type": "object"},
+        "spec": {
+            "type": "object", "additionalProperties": False, "required": ["targetGroupARN", "serviceRef"],
+            "properties": {
+                "targetGroupARN": {"type": "string", "minLength": 1},
+                "targetGroupName": _STRING,
+                "targetType": {"enum": ["instance", "ip"]},
+                "serviceRef": {"type": "object", "additionalProperties": False, "required": ["name", "port"],
+                               "properties": {"name": _STRING, "port": {"type": ["integer", "string"]}}},
+                "networking": {"type": "object"},
+                "nodeSelector": {"type": "object"},
+                "ipAddressType": {"enum": ["ipv4", "ipv6"]},
+                "vpcID": _STRING,
+                "multiClusterTargetGroup": {"type": "boolean"},
+            },
+        },
+    },
+}
+"""elbv2.k8s.aws/v1beta1 TargetGroupBinding, written from the AWS Load Balancer Controller v2.14 API reference
+(guide/targetgroupbinding/spec): the CRD ships in its Helm chart and is not among ../shared/crds. Unknown spec
+fields are errors."""
+
+
 @cache
 def crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
     """(group, version, kind) -> openAPIV3Schema of every served version of every CRD file."""
@@ -27,6 +56,7 @@ def crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
         for version in crd["spec"]["versions"]:
             if version.get("served"):
                 schemas[(group, version["name"], kind)] = version["schema"]["openAPIV3Schema"]
+    schemas[("elbv2.k8s.aws", "v1beta1", "TargetGroupBinding")] = TARGET_GROUP_BINDING
     return schemas
 
 

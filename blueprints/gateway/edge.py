@@ -1,0 +1,102 @@
+"""What the gateway's load balancer serves and under which names (pure: spec in, definitions out).
+
+One ALB per region, owned by Pulumi (so Route 53, CloudWatch, WAF and the policy packs all see it), with one
+target group per backend; the AWS Load Balancer Controller only keeps each target group's pod IPs current,
+through a TargetGroupBinding next to the backend's Service.
+
+Names: clients call `gateway.domain_name` (e.g. `llm.example.com`) in every environment. With two or more
+regions each region also answers at `<region code>.<domain_name>` (e.g. `euc1.llm.example.com`, what the global
+records and health checks point at) and the active-passive pair at `<dns.failover_label>.<domain_name>`; one
+wildcard name on the certificate covers both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from blueprints.batch import manifests as batch
+from blueprints.components.network import region_cidr
+from blueprints.gateway.manifests import NAME, NAMESPACE, PART_OF, PORT
+from blueprints.spec import PlatformSpec, region_code
+
+UNHEALTHY_ALARM = "gateway-unhealthy"
+"""Suffix of each region's CloudWatch alarm `<platform>-<env>-<region code>-gateway-unhealthy`: no healthy
+gateway target. Private presets' Route 53 health checks follow it (their checkers cannot reach an internal ALB)."""
+GATEWAY_HEALTH_PATH = "/health/liveliness"
+"""LiteLLM's liveness endpoint: answered without a key."""
+BATCH_HEALTH_PATH = "/healthz"
+GATEWAY, BATCH = "gateway", "batch"
+"""Backend names."""
+
+
+class Backend(BaseModel):
+    """A Service behind the gateway's ALB. `paths` (prefixes) are routed to it; the backend without paths gets
+    everything else."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    """Short name, part of the target group's name."""
+    namespace: str
+    service: str
+    service_port: int
+    target_port: int
+    """The pods' port: ALB targets are pod IPs (target type `ip`)."""
+    health_check_path: str
+    paths: tuple[str, ...] = ()
+
+    @property
+    def path_patterns(self) -> list[str]:
+        """ALB path patterns matching each prefix and everything below it."""
+        return [pattern for path in self.paths for pattern in (path, f"{path}/*")]
+
+
+def backends(spec: PlatformSpec) -> dict[str, Backend]:
+    """By name: the gateway (default route) and, when the batch tier is on, its jobs API (/v1/batches, /v1/files)."""
+    gateway = Backend(name=GATEWAY, namespace=NAMESPACE, service=NAME, service_port=PORT, target_port=PORT,
+                      health_check_path=GATEWAY_HEALTH_PATH)
+    if not spec.batch.enabled:
+        return {GATEWAY: gateway}
+    return {GATEWAY: gateway, BATCH: Backend(name=BATCH, namespace=batch.NAMESPACE, service=batch.API,
+                                             service_port=batch.SERVICE_PORT, target_port=batch.API_PORT,
+                                             health_check_path=BATCH_HEALTH_PATH, paths=batch.INGRESS_PATHS)}
+
+
+def regional_hostname(spec: PlatformSpec, region: str) -> str:
+    return f"{region_code(region)}.{spec.gateway.domain_name}"
+
+
+def failover_hostname(spec: PlatformSpec) -> str:
+    return f"{spec.dns.failover_label}.{spec.gateway.domain_name}"
+
+
+def certificate_names(spec: PlatformSpec) -> list[str]:
+    """Names on the ALB's certificate: the client name, plus a wildcard for the regional and failover names when
+    there are several regions (ACM validates `x` and `*.x` with the same DNS record)."""
+    domain = spec.gateway.domain_name
+    if domain is None:
+        return []
+    return [domain, f"*.{domain}"] if len(spec.regions) > 1 else [domain]
+
+
+def inbound_cidrs(spec: PlatformSpec) -> list[str]:
+    """Who may connect to the ALB: `gateway.allowed_cidrs`; by default anyone for an internet-facing ALB, and the
+    platform's own VPCs (every region's, so clients keep working after a failover) for an internal one."""
+    if spec.gateway.allowed_cidrs:
+        return list(spec.gateway.allowed_cidrs)
+    if spec.gateway.internet_facing:
+        return ["0.0.0.0/0"]
+    return [region_cidr(spec.network.cidr, index) for index in range(len(spec.regions))]
+
+
+def target_group_binding(backend: Backend, target_group_arn: Any) -> dict[str, Any]:
+    """Tells the AWS Load Balancer Controller to keep the target group's targets = the Service's ready pod IPs."""
+    return {
+        "apiVersion": "elbv2.k8s.aws/v1beta1", "kind": "TargetGroupBinding",
+        "metadata": {"name": backend.service, "namespace": backend.namespace,
+                     "labels": {"app.kubernetes.io/name": backend.service, "app.kubernetes.io/part-of": PART_OF}},
+        "spec": {"targetGroupARN": target_group_arn, "targetType": "ip",
+                 "serviceRef": {"name": backend.service, "port": backend.service_port}},
+    }
