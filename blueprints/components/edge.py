@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.gateway.edge import UNHEALTHY_ALARM, Backend, inbound_cidrs
+from blueprints.gateway.edge import UNHEALTHY_ALARM, Backend, inbound_cidrs, unhealthy_alarm
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -79,10 +79,8 @@ class GatewayEdge(pulumi.ComponentResource):
             self.unhealthy_alarm, name=self.unhealthy_alarm,
             alarm_description=f"No healthy gateway target behind {namer('alb')}: clients of this region get 5xx. "
                               "Route 53 takes the region out of the global names while it fires.",
-            namespace="AWS/ApplicationELB", metric_name="HealthyHostCount", statistic="Minimum", period=60,
+            **unhealthy_alarm(spec),
             dimensions={"LoadBalancer": balancer.arn_suffix, "TargetGroup": groups[default.name].arn_suffix},
-            evaluation_periods=spec.dns.health_check_failure_threshold,
-            comparison_operator="LessThanThreshold", threshold=1, treat_missing_data="breaching",
             alarm_actions=[alert_topic_arn], ok_actions=[alert_topic_arn], opts=child,
         )
         if len(spec.regions) == 1 and gateway.hosted_zone_id and gateway.domain_name:

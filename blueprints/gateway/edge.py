@@ -81,6 +81,15 @@ def certificate_names(spec: PlatformSpec) -> list[str]:
     return [domain, f"*.{domain}"] if len(spec.regions) > 1 else [domain]
 
 
+def unhealthy_alarm(spec: PlatformSpec) -> dict[str, Any]:
+    """The `gateway-unhealthy` alarm's metric and threshold (MetricAlarm arguments; its dimensions name the ALB and
+    the gateway's target group): fewer than one healthy target for `dns.health_check_failure_threshold` minutes.
+    No data (no targets registered at all) counts as unhealthy."""
+    return {"namespace": "AWS/ApplicationELB", "metric_name": "HealthyHostCount", "statistic": "Minimum",
+            "period": 60, "evaluation_periods": spec.dns.health_check_failure_threshold,
+            "comparison_operator": "LessThanThreshold", "threshold": 1, "treat_missing_data": "breaching"}
+
+
 def inbound_cidrs(spec: PlatformSpec) -> list[str]:
     """Who may connect to the ALB: `gateway.allowed_cidrs`; by default anyone for an internet-facing ALB, and the
     platform's own VPCs (every region's, so clients keep working after a failover) for an internal one."""

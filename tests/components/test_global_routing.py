@@ -1,10 +1,12 @@
-"""Global routing: the Route 53 resources in the graph, the spec rule for the zone, and failover with moto.
+"""Global routing: the Route 53 resources in the graph, the spec rules for the zone and names, and failover with
+moto.
 
 moto stores zones, records and health checks but evaluates neither health nor routing: `test_dns_answer`
 answers 404 and `get_health_check_status` always reports success. So the failover tests create the zone,
-health checks and records in moto from the same `dns_plan` the component uses, mark a region unhealthy the
-way an operator can in Route 53 (inverting its health check), read everything back from moto, and apply
-Route 53's documented routing rules with `blueprints.operations.failover.resolve`.
+health checks and records in moto from the same `dns_plan` the component uses, make a region unhealthy the way it
+happens in Route 53 (inverting an HTTPS check; for internal gateways, the region's `gateway-unhealthy` alarm,
+created in moto's CloudWatch from the edge component's definition, going to ALARM), read everything back from
+moto, and apply Route 53's documented routing rules with `blueprints.operations.failover.resolve`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from botocore.exceptions import ClientError
 
 from blueprints.components.global_routing import dns_plan, health_check_config, record_set
 from blueprints.errors import SpecError
-from blueprints.gateway.edge import failover_hostname, regional_hostname
+from blueprints.gateway.edge import UNHEALTHY_ALARM, failover_hostname, regional_hostname, unhealthy_alarm
+from blueprints.naming import Namer
 from blueprints.operations.failover import health_states, resolve
 from blueprints.presets import load_spec
 from tests.operations.support import aws  # noqa: F401  (fixture)
@@ -145,6 +148,26 @@ def _create(route53, spec):
     return zone_id, checks
 
 
+class _KeepsAlarmIdentifiers:
+    """moto 5.2 stores a CLOUDWATCH_METRIC health check without its AlarmIdentifier and
+    InsufficientDataHealthStatus; this route53 client gives them back from what was created (everything else is
+    moto's answer)."""
+
+    def __init__(self, route53, spec):
+        self._route53 = route53
+        self._created = {check.region: health_check_config(check) for check in dns_plan(spec).health_checks}
+
+    def __getattr__(self, name):
+        return getattr(self._route53, name)
+
+    def get_health_check(self, HealthCheckId):
+        answer = self._route53.get_health_check(HealthCheckId=HealthCheckId)
+        config = answer["HealthCheck"]["HealthCheckConfig"]
+        region = answer["HealthCheck"]["CallerReference"].removeprefix("hc-")
+        return {**answer, "HealthCheck": {**answer["HealthCheck"],
+                                          "HealthCheckConfig": {**self._created[region], **config}}}
+
+
 def _answers(route53, zone_id, checks, spec, client_region):
     records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
     states = health_states(route53, list(checks.values()))
@@ -175,9 +198,37 @@ def test_an_unhealthy_region_fails_over_to_the_other(route53):
     assert _answers(route53, zone_id, checks, spec, "us-west-2") == (east, east)
 
 
-def test_private_zone_records_fail_over_inside_the_residency_boundary(route53):
+def _create_alarms(spec) -> None:
+    """Each region's `gateway-unhealthy` alarm in moto's CloudWatch, from the definition the edge component uses."""
+    api = {"namespace": "Namespace", "metric_name": "MetricName", "statistic": "Statistic", "period": "Period",
+           "evaluation_periods": "EvaluationPeriods", "comparison_operator": "ComparisonOperator",
+           "threshold": "Threshold", "treat_missing_data": "TreatMissingData"}
+    for region in spec.regions:
+        boto3.client("cloudwatch", region_name=region).put_metric_alarm(
+            AlarmName=Namer(spec.name, spec.environment, region)(UNHEALTHY_ALARM),
+            Dimensions=[{"Name": "LoadBalancer", "Value": "app/alb/1"}, {"Name": "TargetGroup", "Value": "tg/1"}],
+            **{api[key]: value for key, value in unhealthy_alarm(spec).items()})
+
+
+def _set_alarm(spec, region: str, state: str) -> None:
+    boto3.client("cloudwatch", region_name=region).set_alarm_state(
+        AlarmName=Namer(spec.name, spec.environment, region)(UNHEALTHY_ALARM), StateValue=state, StateReason="test")
+
+
+def test_private_zone_records_follow_the_regional_alarms_inside_the_residency_boundary(route53):
+    """The internal gateway's health is its region's alarm: a region fails over when its alarm fires, and a region
+    whose alarm has no data yet (nothing registered) does not take traffic."""
     spec = load_spec("regulated-industry", "prod")
     zone_id, checks = _create(route53, spec)
-    route53.update_health_check(HealthCheckId=checks["eu-central-1"], Inverted=True)
-    latency, failover = _answers(route53, zone_id, checks, spec, "eu-central-1")
-    assert latency == failover == "euw1.llm.reg.example.com"
+    route53 = _KeepsAlarmIdentifiers(route53, spec)
+    _create_alarms(spec)
+    central, west = "euc1.llm.reg.example.com", "euw1.llm.reg.example.com"
+    # A new alarm has no data until its first minute is evaluated (moto starts it at OK, so set it).
+    _set_alarm(spec, "eu-central-1", "INSUFFICIENT_DATA")
+    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (west, west)
+    _set_alarm(spec, "eu-central-1", "OK")
+    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (central, central)
+    assert _answers(route53, zone_id, checks, spec, "eu-west-1") == (west, central)
+
+    _set_alarm(spec, "eu-central-1", "ALARM")  # no healthy gateway target in eu-central-1
+    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (west, west)
