@@ -190,3 +190,16 @@ def test_load_balancer_controller_only_registers_targets_of_the_platform(graph: 
     targets = {r for policy in policies for s in policy["Statement"] if "elasticloadbalancing:RegisterTargets"
                in s["Action"] for r in s["Resource"]}
     assert targets and all(":targetgroup/" in arn for arn in targets)
+
+
+def test_a_single_region_with_a_hosted_zone_gets_its_client_name_as_an_alias_of_the_alb() -> None:
+    from blueprints.engine.program import build_graph
+
+    graph = build_graph("startup-mvp", "dev", overrides={"gateway": {"hosted_zone_id": "Z0123456789ABC"}})
+    [balancer] = graph.of_type("aws:lb/loadBalancer:LoadBalancer")
+    records = [r.inputs for r in graph.of_type("aws:route53/record:Record")]
+    alias = next(r for r in records if r["type"] == "A")
+    assert (alias["zoneId"], alias["name"]) == ("Z0123456789ABC", "llm.mvp.example.com")
+    assert alias["aliases"] == [{"name": balancer.outputs["dnsName"], "zoneId": balancer.outputs["zoneId"],
+                                 "evaluateTargetHealth": True}]
+    assert any(r["type"] == "CNAME" for r in records)  # the certificate's validation record, same zone
