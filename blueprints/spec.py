@@ -488,11 +488,10 @@ class RetrievalSpec(Section):
 
 class SecretsSpec(Section):
     """Keys and credentials. Every credential the platform creates lives in Secrets Manager, generated there
-    (RDS-managed passwords, or a rotation function) so no value is ever in stack config or state."""
+    (RDS-managed passwords, or a rotation function) so no value is ever in stack config or state. Encryption
+    always uses the platform's own KMS keys, one per data class and region (components/keys.py): their key
+    policies and grants name every user, which AWS-managed keys cannot do, for about $1 a key a month."""
 
-    customer_managed_keys: bool = True
-    """KMS customer-managed keys per data class; AWS-managed keys when false (cheaper, less control).
-    Must be true when compliance.level is `regulated`."""
     external_secrets: bool = True
     """External Secrets Operator syncs Secrets Manager values into Kubernetes Secrets; Kubernetes Secrets are
     never written from stack config. Workloads that need a credential require it."""
@@ -836,11 +835,6 @@ class PlatformSpec(Section):
             problems.append(
                 "retrieval.embedding_hosting: 'bedrock' is not allowed because compliance.allow_hosted_models is "
                 "false (documents may not leave the account); allowed: self-hosted"
-            )
-        if self.compliance.level == "regulated" and not self.secrets.customer_managed_keys:
-            problems.append(
-                "secrets.customer_managed_keys: false is not allowed at compliance.level 'regulated' "
-                "(customer-managed keys everywhere encryption is offered); allowed: true"
             )
         if self.retrieval.enabled and not self.secrets.external_secrets:
             problems.append(

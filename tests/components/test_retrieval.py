@@ -208,9 +208,9 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("internal-ai", {"retrieval": {"embedding_model": "titan-embed-text-v2", "embedding_hosting": "bedrock"}},
      "overrides.retrieval.embedding_hosting: 'bedrock' is not allowed because compliance.allow_hosted_models is "
      "false (documents may not leave the account); allowed: self-hosted"),
-    ("regulated-industry", {"secrets": {"customer_managed_keys": False}},
-     "overrides.secrets.customer_managed_keys: false is not allowed at compliance.level 'regulated' "
-     "(customer-managed keys everywhere encryption is offered); allowed: true"),
+    ("startup-mvp", {"secrets": {"customer_managed_keys": False}},
+     "overrides.secrets.customer_managed_keys: unknown field (got False; allowed fields: external_secrets, "
+     "rotation_days)"),
     ("enterprise-assistant", {"secrets": {"external_secrets": False}},
      "overrides.secrets.external_secrets: false leaves the retrieval data plane without its credentials "
      "(the schema Job and Qdrant read them through External Secrets); allowed: true"),
