@@ -25,7 +25,7 @@ HTTPS, HTTP = 443, 80
 
 class GatewayEdge(pulumi.ComponentResource):
     """`dns_name` / `zone_id`: the ALB's name and canonical zone (for alias records); `target_group_arns`: per
-    backend name; `unhealthy_alarm`: the name of the alarm raised when the gateway has no healthy target."""
+    backend name."""
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, backends: Sequence[Backend], *,
                  certificate_arn: pulumi.Input[str], web_acl_arn: pulumi.Input[str] | None,
@@ -74,9 +74,9 @@ class GatewayEdge(pulumi.ComponentResource):
         if web_acl_arn is not None:
             aws.wafv2.WebAclAssociation(namer("alb", "waf"), resource_arn=balancer.arn, web_acl_arn=web_acl_arn,
                                         opts=child)
-        self.unhealthy_alarm = namer(UNHEALTHY_ALARM)
+        alarm = namer(UNHEALTHY_ALARM)
         aws.cloudwatch.MetricAlarm(
-            self.unhealthy_alarm, name=self.unhealthy_alarm,
+            alarm, name=alarm,
             alarm_description=f"No healthy gateway target behind {namer('alb')}: clients of this region get 5xx. "
                               "Route 53 takes the region out of the global names while it fires.",
             **unhealthy_alarm(spec),
@@ -90,7 +90,7 @@ class GatewayEdge(pulumi.ComponentResource):
                 aliases=[{"name": balancer.dns_name, "zone_id": balancer.zone_id, "evaluate_target_health": True}],
                 opts=child,
             )
-        self.arn, self.dns_name, self.zone_id = balancer.arn, balancer.dns_name, balancer.zone_id
+        self.dns_name, self.zone_id = balancer.dns_name, balancer.zone_id
         self.target_group_arns = {name: group.arn for name, group in groups.items()}
         self.register_outputs({"dns_name": balancer.dns_name, "target_group_arns": self.target_group_arns})
 

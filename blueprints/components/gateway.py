@@ -135,7 +135,6 @@ class Gateway(pulumi.ComponentResource):
         apply_manifest(namer("gateway", "targetgroupbinding"),
                        target_group_binding(backends(spec)[GATEWAY], self.edge.target_group_arns[GATEWAY]),
                        pulumi.ResourceOptions(parent=self, depends_on=[ns, controller]))
-        self.controller = controller
         domain = spec.gateway.domain_name
         host = regional_hostname(spec, region) if domain and len(spec.regions) > 1 else domain
         self.endpoint = f"https://{host}/v1" if host else None
