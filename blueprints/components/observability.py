@@ -312,7 +312,9 @@ class Observability(pulumi.ComponentResource):
 
     def _traces(self) -> None:
         # X-Ray's write actions have no resource-level permissions: "*" is the only resource they accept.
-        identity = self._identity("otel-collector", NAMESPACE, COLLECTOR_SA, [allow(XRAY_WRITE, ["*"])])
+        # X-Ray's write calls have no resource-level permissions: "*", held to this region.
+        identity = self._identity("otel-collector", NAMESPACE, COLLECTOR_SA, [
+            allow(XRAY_WRITE, ["*"], "WriteTraces", StringEquals={"aws:RequestedRegion": self._ctx.region})])
         chart_release(self._ctx.namer("opentelemetry-collector"), "opentelemetry-collector", NAMESPACE,
                       collector_values(self._spec, self._ctx.region),
                       pulumi.ResourceOptions(parent=self, depends_on=[identity]))
