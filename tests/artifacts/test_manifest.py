@@ -1,7 +1,6 @@
 import hashlib
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from pydantic import ValidationError
 
@@ -18,16 +17,9 @@ from blueprints.artifacts.manifest import (
     write_manifest,
 )
 from blueprints.errors import BlueprintError
+from tests.artifacts.conftest import BUCKET
 
-BUCKET = "artifacts-test"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def s3(aws):
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    return client
 
 
 @pytest.fixture

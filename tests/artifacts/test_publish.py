@@ -1,6 +1,5 @@
 import io
 
-import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
@@ -8,8 +7,8 @@ from blueprints.artifacts.manifest import file_key, read_manifest, verify_versio
 from blueprints.artifacts.progress import ProgressBar
 from blueprints.artifacts.publish import publish
 from blueprints.errors import BlueprintError
+from tests.artifacts.conftest import BUCKET
 
-BUCKET = "artifacts-test"
 MIB = 1024 * 1024
 SMALL_PARTS = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB, max_concurrency=2)
 """S3's smallest part size, so a 12 MiB file goes up in three parts."""
@@ -45,13 +44,6 @@ class CountingS3:
 
     def __getattr__(self, name):
         return getattr(self._client, name)
-
-
-@pytest.fixture
-def s3(aws):
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    return client
 
 
 @pytest.fixture
