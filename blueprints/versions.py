@@ -65,8 +65,9 @@ CHARTS: dict[str, Chart] = {
     ),
     "inferencepool": Chart(
         chart="inferencepool", repository="oci://registry.k8s.io/gateway-api-inference-extension/charts",
-        version="v1.6.0",
-        source="kubernetes-sigs/gateway-api-inference-extension release v1.6.0 (InferencePool CRD in shared/crds)",
+        version="v1.5.0",
+        source="kubernetes-sigs/gateway-api-inference-extension release v1.5.0, the last with the chart (it moved to "
+        "llm-d/llm-d-router afterwards)",
     ),
     "envoy-ai-gateway-crds": Chart(
         chart="ai-gateway-crds-helm", repository="oci://docker.io/envoyproxy", version="v1.1.0",
@@ -81,13 +82,14 @@ CHARTS: dict[str, Chart] = {
         source="NVIDIA/dcgm-exporter chart 4.4.1",
     ),
     "aws-for-fluent-bit": Chart(
-        chart="aws-for-fluent-bit", repository="https://aws.github.io/eks-charts", version="0.2.1",
-        source="aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml 0.2.1 (image aws-for-fluent-bit 3.4.16)",
+        chart="aws-for-fluent-bit", repository="https://aws.github.io/eks-charts", version="0.2.0",
+        source="aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml 0.2.0, the newest release (image "
+        "aws-for-fluent-bit 3.2.1)",
     ),
     "opentelemetry-collector": Chart(
         chart="opentelemetry-collector", repository="https://open-telemetry.github.io/opentelemetry-helm-charts",
-        version="0.158.3",
-        source="open-telemetry/opentelemetry-helm-charts charts/opentelemetry-collector/Chart.yaml 0.158.3 "
+        version="0.158.2",
+        source="open-telemetry/opentelemetry-helm-charts charts/opentelemetry-collector/Chart.yaml 0.158.2 "
         "(collector 0.153.0)",
     ),
     "qdrant": Chart(
