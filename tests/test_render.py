@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from blueprints.cli import main
-from blueprints.render import artifacts
+from blueprints.render import artifacts, check_output_folder, write_artifacts
 from tests.conftest import PRESET_ENVS
 from tests.support.schemas import validate_manifest
 
@@ -42,6 +42,45 @@ def test_render_writes_files_and_an_index(tmp_path, capsys):
     assert {"kubernetes-manifest", "helm-values", "aws-resource"} <= kinds
     for entry in index["files"]:
         assert (tmp_path / entry["path"]).is_file()
-    cluster = json.loads(next((tmp_path / "aws/us-east-1/eks").glob("corp-prod-use1-eks.json")).read_text())
+    cluster = json.loads((tmp_path / "aws/us-east-1/eks/Cluster-corp-prod-use1-eks.json").read_text())
     assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False
     assert "wrote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
+def test_render_writes_every_resource_of_the_graph_to_its_own_path(graph_of, preset, env, tmp_path):
+    graph = graph_of(preset, env)
+    write_artifacts(graph, tmp_path)
+    index = json.loads((tmp_path / "index.json").read_text())
+    paths = [entry["path"] for entry in index["files"]]
+    assert len(paths) == len(set(paths)), "two artifacts share a path"
+    on_disk = {str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file()}
+    assert on_disk == {*paths, "index.json"}
+    resources = {record.urn for record in graph.resources if record.custom}
+    assert {entry["urn"] for entry in index["files"]} == resources
+    assert set(index["resources"]) == resources
+    assert all((tmp_path / path).is_file() for path in index["resources"].values())
+
+
+@pytest.mark.parametrize("out", ["", " ", "."])
+def test_render_refuses_an_output_folder_that_is_not_its_own(out, tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("a user's file\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "--preset", "internal-ai", "--env", "prod", "--out", out]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: --out") and len(error.splitlines()) == 1
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_render_replaces_its_own_previous_output(graph_of, tmp_path):
+    graph = graph_of("startup-mvp", "dev")
+    write_artifacts(graph, tmp_path)
+    stale = tmp_path / "aws" / "stale.json"
+    stale.write_text("{}\n")
+    index = json.loads((tmp_path / "index.json").read_text())
+    index["files"].append({"path": "aws/stale.json", "kind": "aws-resource", "region": None, "urn": "urn:gone"})
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    assert check_output_folder(str(tmp_path)) == tmp_path
+    write_artifacts(graph, tmp_path)
+    assert not stale.exists()
+    assert len(json.loads((tmp_path / "index.json").read_text())["files"]) == len(index["files"]) - 1
