@@ -18,7 +18,7 @@ CHECKOV_PACKAGES := checkov==3.3.30
 # promtool (Prometheus rules).
 SYSTEM_PACKAGES := redis-server postgresql prometheus
 
-.PHONY: plan render check test lint system-deps matrix clean
+.PHONY: plan render check test lint system-deps vendor matrix clean
 
 $(VENV)/.installed: pyproject.toml
 	$(BASE_PYTHON) -m venv $(VENV)
@@ -59,7 +59,12 @@ system-deps:  ## Debian packages the integration tests start for real
 	  $$SUDO systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true; \
 	fi
 
-test: $(VENV)/.installed $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps  ## the whole suite (unit, presets, policies, integration against real servers)
+# Upstream charts and CRDs the tests read, pinned in blueprints/upstream.lock.yaml, into the git-ignored .vendor/.
+# Offline: BLUEPRINTS_MIRROR=/path/to/mirror (charts/<name>-<version>.tgz, crds/<project>/<file>.yaml).
+vendor: $(VENV)/.installed  ## fetch and verify the pinned upstream artifacts the tests read
+	$(PY) tools/vendor.py
+
+test: $(VENV)/.installed $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps vendor  ## the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 

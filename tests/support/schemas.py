@@ -1,12 +1,10 @@
 """Validate generated Kubernetes objects with the real schemas: kubernetes-validate for built-in kinds (strict:
-unknown fields are errors), the upstream CRD schemas in ../shared/crds for custom resources, and our own schema
-for the one custom resource not there (TargetGroupBinding)."""
+unknown fields are errors), the upstream CRD schemas pinned in blueprints/upstream.lock.yaml (read through
+tests/support/vendor.py) for custom resources, and our own stricter schema for TargetGroupBinding."""
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -14,8 +12,9 @@ import kubernetes_validate
 import yaml
 
 from blueprints.versions import KUBERNETES_VERSION
+from tests.support.vendor import VENDOR, crd_files
 
-CRDS_DIR = Path(os.environ.get("BLUEPRINTS_CRDS_DIR", Path(__file__).resolve().parents[3] / "shared" / "crds"))
+CRDS_DIR = VENDOR / "crds"
 
 
 _STRING = {"type": "string"}
@@ -42,7 +41,7 @@ TARGET_GROUP_BINDING = {
     },
 }
 """elbv2.k8s.aws/v1beta1 TargetGroupBinding, written from the AWS Load Balancer Controller v2.14 API reference
-(guide/targetgroupbinding/spec): the CRD ships in its Helm chart and is not among ../shared/crds. Unknown spec
+(guide/targetgroupbinding/spec); it overrides the chart's CRD, which does not reject unknown fields. Unknown spec
 fields are errors."""
 
 
@@ -50,7 +49,7 @@ fields are errors."""
 def crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
     """(group, version, kind) -> openAPIV3Schema of every served version of every CRD file."""
     schemas = {}
-    for path in sorted(CRDS_DIR.glob("*/*.yaml")):
+    for path in crd_files():
         crd = yaml.safe_load(path.read_text())
         group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
         for version in crd["spec"]["versions"]:
@@ -61,7 +60,7 @@ def crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
 
 
 def validate_manifest(manifest: dict[str, Any]) -> list[str]:
-    """Problems with one object; [] when valid. Custom resources need their CRD in ../shared/crds."""
+    """Problems with one object; [] when valid. Custom resources need their CRD in the lock."""
     api_version, kind = manifest["apiVersion"], manifest["kind"]
     group, _, version = api_version.rpartition("/")
     schema = crd_schemas().get((group, version, kind))
