@@ -80,7 +80,7 @@ CALIBRATION = Calibration(
         "kv_cache_free_gpu_mem_fraction. All-reduce: ring cost model; NVLink hop ~2 us and NCCL bus bandwidth "
         "~0.7 of one link direction, PCIe hop ~6 us (NCCL tests' usual figures; no TP rows were fitted). "
         "The rest fitted once, 2026-11-24, to all 30 rows of NVIDIA's perf-overview in "
-        "../shared/anchors/trtllm-throughput.csv (Llama-3.1-8B and Llama-3.3-70B, FP8, H100/H200, TP1) at "
+        "tests/catalog/anchors/trtllm-throughput.csv (Llama-3.1-8B and Llama-3.3-70B, FP8, H100/H200, TP1) at "
         "the same time, minimising median + mean/2 + max/2 of |log(predicted/published)|: median error 2.3%, "
         "max 8.9%; other rows of that table (TP2-8, 405B, B200 NVFP4), never fitted: median 7.3%, max 25%"
     ),
