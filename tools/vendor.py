@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from blueprints.versions import CHARTS  # noqa: E402
 
 LOCK = ROOT / "blueprints" / "upstream.lock.yaml"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml when pyyaml has it: the largest CRDs take seconds each with the pure-Python parser."""
 VENDOR = ROOT / ".vendor"
 HOW = "run `make vendor` (offline: BLUEPRINTS_MIRROR=/path/to/mirror make vendor)"
 
@@ -53,7 +55,7 @@ def chart_content_sha256(archive: bytes) -> str:
 
 def yaml_content_sha256(text: str) -> str:
     """Digest of a YAML document's data (canonical JSON: sorted keys, no spaces), independent of its formatting."""
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=LOADER)
     return sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
 
 
@@ -125,21 +127,21 @@ def _download(url: str) -> bytes:
     return data
 
 
-def _extract_crd(entry: dict[str, str], relpath: str) -> bytes:
+def _extract_crd(entry: dict[str, str], relpath: str, into: Path) -> bytes:
     """The CRD document named by the file (`<group>_<plural>.yaml`) from a member of a vendored chart."""
     group, _, plural = Path(relpath).stem.partition("_")
-    archive = VENDOR / chart_file(entry["chart"])
+    archive = into / chart_file(entry["chart"])
     with tarfile.open(archive, mode="r:gz") as tar:
         text = tar.extractfile(f"{CHARTS[entry['chart']].chart}/{entry['member']}").read().decode()
-    for document in yaml.safe_load_all(text):
+    for document in yaml.load_all(text, Loader=LOADER):
         if document and document["metadata"]["name"] == f"{plural}.{group}":
-            return yaml.safe_dump(document, sort_keys=False).encode()
+            return json.dumps(document, indent=1, ensure_ascii=False).encode()  # JSON is YAML; dumping YAML is slow
     raise VendorError(f"{relpath}: no CRD {plural}.{group} in {archive.name} {entry['member']}")
 
 
-def fetch(artifact: Artifact, mirror: Path | None) -> bytes:
+def fetch(artifact: Artifact, mirror: Path | None, into: Path) -> bytes:
     if "chart" in artifact.lock:
-        return _extract_crd(artifact.lock, artifact.relpath)
+        return _extract_crd(artifact.lock, artifact.relpath, into)
     if mirror is not None:
         return _from_mirror(mirror, artifact.relpath)
     try:
@@ -151,14 +153,15 @@ def fetch(artifact: Artifact, mirror: Path | None) -> bytes:
                           "point BLUEPRINTS_MIRROR at a mirror holding it") from None
 
 
-def vendor(mirror: Path | None) -> None:
+def vendor(mirror: Path | None, into: Path) -> None:
+    """Make `into` hold exactly the locked artifacts, verified; raises VendorError on the first that cannot be had."""
     wanted = artifacts(load_lock())
     for artifact in wanted:
-        target = VENDOR / artifact.relpath
+        target = into / artifact.relpath
         if target.is_file() and artifact.mismatch(target.read_bytes()) is None:
             print(f"  ok       {artifact.relpath}")
             continue
-        data = fetch(artifact, mirror)
+        data = fetch(artifact, mirror, into)
         problem = artifact.mismatch(data)
         if problem is not None:
             raise VendorError(f"{artifact.relpath} from {artifact.source}: digest mismatch ({problem}); if the "
@@ -168,10 +171,10 @@ def vendor(mirror: Path | None) -> None:
         partial.write_bytes(data)
         partial.replace(target)
         print(f"  fetched  {artifact.relpath}")
-    keep = {VENDOR / a.relpath for a in wanted}
-    for path in sorted(p for p in VENDOR.rglob("*") if p.is_file() and p not in keep):
+    keep = {into / a.relpath for a in wanted}
+    for path in sorted(p for p in into.rglob("*") if p.is_file() and p not in keep):
         path.unlink()
-        print(f"  removed  {path.relative_to(VENDOR)} (not in the lock)")
+        print(f"  removed  {path.relative_to(into)} (not in the lock)")
 
 
 def print_digests(paths: list[str]) -> None:
@@ -187,10 +190,10 @@ def main(argv: list[str]) -> int:
         return 0
     mirror_dir = os.environ.get("BLUEPRINTS_MIRROR")
     mirror = Path(mirror_dir).resolve() if mirror_dir else None
-    print(f"vendoring upstream artifacts into {VENDOR.relative_to(ROOT)}/ from "
+    print(f"vendoring upstream artifacts into {VENDOR} from "
           f"{mirror if mirror else 'their upstream repositories'}")
     try:
-        vendor(mirror)
+        vendor(mirror, VENDOR)
     except VendorError as error:
         print(f"make vendor: {error}", file=sys.stderr)
         return 1
