@@ -11,7 +11,8 @@ The estimate is physics, scaled by a few global efficiency constants (catalog/ca
   flight; every decoding request yields one token per iteration.
 - Without an SLO (NVIDIA's published max-throughput setting) the batch is as large as the KV cache and
   trtllm-bench's batch/token caps allow. With an SLO, the batch is the largest one whose time per output token
-  and time to first token meet it.
+  and time to first token meet it, searched only under the limits the server is configured with
+  (`server_limits`: the LLM-API options file of trtllm-serve emits exactly those), so every plan is servable.
 """
 
 from __future__ import annotations
@@ -36,9 +37,14 @@ KV_BLOCK_TOKENS = 32
 BENCH_MAX_BATCH = 4096
 BENCH_MAX_NUM_TOKENS = 32768
 """trtllm-bench's caps on max_batch_size and max_num_tokens (tensorrt_llm/bench/build/tuning.py)."""
-SERVE_MAX_BATCH = 2048
-SERVE_MAX_NUM_TOKENS = 8192
-"""TensorRT-LLM LLM-API defaults for max_batch_size and max_num_tokens, which trtllm-serve runs with."""
+MAX_BATCH_SIZE_CAP = 256
+"""Upper bound on concurrent sequences per served replica: past it, decode steps get slow enough to miss TPOT SLOs."""
+MIN_BATCH_SIZE = 4
+MIN_SEQ_LEN = 8192
+SEQ_LEN_HEADROOM = 4
+"""max_seq_len = this x the traffic's input+output tokens (rounded up to a power of two): long requests fit."""
+SMALL_GPU_GIB = 40
+"""GPUs with less memory per device get a smaller token budget per iteration (max_num_tokens)."""
 
 
 def _roofline(memory_s: float, compute_s: float) -> float:
@@ -83,6 +89,8 @@ class Engine:
     tp: int
     precision: Precision
     gpu_memory_gib: float
+    kv_cache_fraction: float = CALIBRATION.kv_cache_fraction
+    """Share of the memory left after weights and runtime that the KV cache gets (`free_gpu_memory_fraction`)."""
 
     @property
     def weight_gib_per_gpu(self) -> float:
@@ -96,7 +104,7 @@ class Engine:
     @property
     def kv_cache_tokens(self) -> int:
         free_gib = self.gpu_memory_gib - self.weight_gib_per_gpu - CALIBRATION.reserved_gib
-        cache_bytes = max(free_gib, 0.0) * GIB * CALIBRATION.kv_cache_fraction
+        cache_bytes = max(free_gib, 0.0) * GIB * self.kv_cache_fraction
         return int(cache_bytes / self.kv_bytes_per_token_per_gpu)
 
     def requests_in_cache(self, sequence_tokens: int) -> int:
@@ -147,6 +155,43 @@ class Engine:
         return self.step(batch, batch * isl / osl, isl + osl / 2, isl)
 
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """What trtllm-serve runs one replica with: the LLM-API options file emits these; the SLO search stays under."""
+
+    max_batch_size: int
+    """Requests scheduled per iteration: a power of two (the CUDA graphs are captured at powers of two)."""
+    max_num_tokens: int
+    """Tokens (decode tokens plus prefill chunks) scheduled per iteration."""
+    max_seq_len: int
+    kv_cache_fraction: float
+    kv_cache_tokens: int
+    """KV-cache capacity of the TP group at `kv_cache_fraction`, on the GPU family's catalog memory."""
+
+
+def server_limits(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int) -> ServerLimits:
+    """The server configuration of one replica for requests of `isl` + `osl` tokens: the one source of its limits."""
+    engine = _engine(model, gpu, tp, precision, gpu.memory_gib)
+    sequence = isl + osl
+    max_seq_len = min(model.max_context, max(MIN_SEQ_LEN, _pow2_ceil(SEQ_LEN_HEADROOM * sequence)))
+    batch = min(MAX_BATCH_SIZE_CAP, _pow2_floor(max(MIN_BATCH_SIZE, engine.requests_in_cache(sequence))))
+    return ServerLimits(
+        max_batch_size=batch,
+        max_num_tokens=4096 if gpu.memory_gib < SMALL_GPU_GIB else 8192,
+        max_seq_len=max_seq_len,
+        kv_cache_fraction=engine.kv_cache_fraction,
+        kv_cache_tokens=engine.kv_cache_tokens,
+    )
+
+
+def _pow2_ceil(value: int) -> int:
+    return 1 << max(0, math.ceil(math.log2(value)))
+
+
+def _pow2_floor(value: int) -> int:
+    return 1 << int(math.log2(value))
+
+
 class ThroughputEstimate(BaseModel):
     """Maximum output throughput of one TP group: no SLO, uniform requests (NVIDIA's published setting)."""
 
@@ -183,6 +228,11 @@ class SizingResult(BaseModel):
     tpot_p95_ms: float
     concurrency_per_replica: int
     """Requests in flight per replica at the SLO."""
+    prefill_chunk_tokens: int
+    """Prompt tokens prefilled per iteration beside the decoding requests (chunked prefill)."""
+    max_batch_size: int
+    max_num_tokens: int
+    """The server limits the plan was searched under (`server_limits`, emitted in the LLM-API options)."""
     predicted_ttft_ms: float
     predicted_tpot_ms: float
     requests_per_second_per_replica: float
@@ -297,6 +347,7 @@ def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, is
 @dataclass(frozen=True)
 class _SloPoint:
     batch: int
+    chunk: int
     ttft_s: float
     tpot_s: float
     osl: int
@@ -307,20 +358,22 @@ class _SloPoint:
         return self.batch / (self.ttft_s + (self.osl - 1) * self.tpot_s)
 
 
-def _slo_point(engine: Engine, batch: int, isl: int, osl: int) -> _SloPoint:
+def _slo_point(engine: Engine, batch: int, isl: int, osl: int, max_num_tokens: int) -> _SloPoint:
     """TPOT is a request's mean step (it averages over its own decode steps); TTFT waits out the iteration
     in flight, then prefills the prompt in chunks of what the token budget leaves beside the decoders."""
     tpot = engine.steady_step(batch, isl, osl).total
-    chunk = min(isl, max(SERVE_MAX_NUM_TOKENS - batch, 1))
+    chunk = min(isl, max(max_num_tokens - batch, 1))
     chunked_step = engine.step(batch, chunk, isl + osl / 2, isl).total
     ttft = (math.ceil(isl / chunk) + 1) * chunked_step
-    return _SloPoint(batch=batch, ttft_s=ttft, tpot_s=tpot, osl=osl)
+    return _SloPoint(batch=batch, chunk=chunk, ttft_s=ttft, tpot_s=tpot, osl=osl)
 
 
-def _best_at_slo(engine: Engine, isl: int, osl: int, ttft_s: float, tpot_s: float) -> _SloPoint:
-    """The largest batch meeting both SLOs (both latencies grow with the batch: binary search)."""
-    largest = min(engine.requests_in_cache(isl + osl), SERVE_MAX_BATCH)
-    single = _slo_point(engine, 1, isl, osl)
+def _best_at_slo(
+    engine: Engine, isl: int, osl: int, ttft_s: float, tpot_s: float, limits: ServerLimits
+) -> _SloPoint:
+    """The largest batch the server runs that meets both SLOs (both latencies grow with the batch: binary search)."""
+    largest = min(engine.requests_in_cache(isl + osl), limits.max_batch_size)
+    single = _slo_point(engine, 1, isl, osl, limits.max_num_tokens)
     _require(
         single.tpot_s <= tpot_s,
         f"tpot_p95_ms: {tpot_s * 1e3:g} ms cannot be met by {engine.model.name} on tp={engine.tp} x "
@@ -336,12 +389,12 @@ def _best_at_slo(engine: Engine, isl: int, osl: int, ttft_s: float, tpot_s: floa
     low, high = 1, largest
     while low < high:
         middle = (low + high + 1) // 2
-        point = _slo_point(engine, middle, isl, osl)
+        point = _slo_point(engine, middle, isl, osl, limits.max_num_tokens)
         if point.tpot_s <= tpot_s and point.ttft_s <= ttft_s:
             low = middle
         else:
             high = middle - 1
-    return _slo_point(engine, low, isl, osl)
+    return _slo_point(engine, low, isl, osl, limits.max_num_tokens)
 
 
 @dataclass(frozen=True)
@@ -362,6 +415,7 @@ def _placements(
     workload: tuple[float, int, int],
     slo: tuple[float, float],
     capacity_type: CapacityType,
+    limits: ServerLimits,
 ) -> list[_Placement]:
     """Every instance type of the family that can hold a replica, with the nodes the traffic needs."""
     rps, isl, osl = workload
@@ -370,7 +424,7 @@ def _placements(
         engine = _engine(model, gpu, tp, precision, instance.gpu_memory_gib)
         if instance.gpus < tp or engine.requests_in_cache(isl + osl) < 1:
             continue
-        point = _best_at_slo(engine, isl, osl, *slo)
+        point = _best_at_slo(engine, isl, osl, *slo, limits)
         replicas = max(1, math.ceil(rps / point.requests_per_second))
         per_node = instance.gpus // tp
         nodes = math.ceil(replicas / per_node)
@@ -433,7 +487,8 @@ def size_deployment(
     )
     workload = (requests_per_second, input_tokens, output_tokens)
     slo = (ttft_p95_ms / 1e3, tpot_p95_ms / 1e3)
-    placements = _placements(model, gpu, tp, precision, workload, slo, capacity_type)
+    limits = server_limits(model, gpu, tp, precision, input_tokens, output_tokens)
+    placements = _placements(model, gpu, tp, precision, workload, slo, capacity_type, limits)
     best = min(placements, key=lambda p: (p.usd_per_hour, p.nodes, p.instance.gpus))
     usd_per_month = best.usd_per_hour * HOURS_PER_MONTH
     output_tokens_per_month = requests_per_second * output_tokens * SECONDS_PER_MONTH
@@ -451,6 +506,9 @@ def size_deployment(
         ttft_p95_ms=ttft_p95_ms,
         tpot_p95_ms=tpot_p95_ms,
         concurrency_per_replica=best.point.batch,
+        prefill_chunk_tokens=best.point.chunk,
+        max_batch_size=limits.max_batch_size,
+        max_num_tokens=limits.max_num_tokens,
         predicted_ttft_ms=best.point.ttft_s * 1e3,
         predicted_tpot_ms=best.point.tpot_s * 1e3,
         requests_per_second_per_replica=best.point.requests_per_second,

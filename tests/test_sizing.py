@@ -8,7 +8,7 @@ from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
 from blueprints.errors import BlueprintError
-from blueprints.sizing import SizingResult, max_throughput, size_deployment
+from blueprints.sizing import SizingResult, max_throughput, server_limits, size_deployment
 
 PUBLISHED = Path(__file__).parent / "catalog" / "published_throughput.csv"
 ANCHORS = Path(__file__).parent / "catalog" / "anchors" / "trtllm-throughput.csv"
@@ -164,6 +164,20 @@ def test_a_tighter_tpot_slo_means_smaller_batches_and_more_replicas():
     loose, tight = _size(50.0, tpot_p95_ms=80), _size(50.0, tpot_p95_ms=25)
     assert tight.concurrency_per_replica < loose.concurrency_per_replica
     assert tight.replicas > loose.replicas
+
+
+def test_the_slo_search_stays_under_the_limits_the_server_runs_with():
+    # A loose SLO and a KV cache with room for ~800 requests: only the served max_batch_size bounds the batch.
+    small = {"model": MODELS["llama-3.1-8b"], "tp": 1, "hosted": None}
+    loose = _size(50.0, ttft_p95_ms=60_000, tpot_p95_ms=1_000, **small)
+    limits = server_limits(MODELS["llama-3.1-8b"], GPUS["H100"], 1, "fp8", 1000, 300)
+    assert limits.kv_cache_tokens // 1300 > limits.max_batch_size == loose.max_batch_size
+    assert loose.concurrency_per_replica == limits.max_batch_size
+    # On a 24 GB GPU the server schedules 4096 tokens per iteration: prefill is chunked to what the decoders leave.
+    a10g = _size(1.0, gpu=GPUS["A10G"], precision="int4_awq", input_tokens=6000, ttft_p95_ms=60_000,
+                 tpot_p95_ms=1_000, **small)
+    assert a10g.max_num_tokens == 4096
+    assert a10g.concurrency_per_replica + a10g.prefill_chunk_tokens <= a10g.max_num_tokens
 
 
 def test_one_gpu_replicas_pick_the_cheapest_fitting_instance():

@@ -23,8 +23,9 @@ from blueprints.components.keda import AMP_AUTHENTICATION
 from blueprints.scheduling import cron_triggers
 from blueprints.serving import triton
 from blueprints.serving.engines import ENGINES, Engine
-from blueprints.serving.options import GIB, llm_api_options, serving_shape
+from blueprints.serving.options import llm_api_options, serving_shape
 from blueprints.serving.rollout import VersionPlan, primary_version, version_plans
+from blueprints.sizing import GIB
 from blueprints.spec import ModelSpec, PlatformSpec
 
 NAMESPACE = "models"

@@ -6,6 +6,9 @@ Keys are `TorchLlmArgs` fields of the pinned TensorRT-LLM release (pydantic mode
 `kv_cache_config` (`free_gpu_memory_fraction`, `enable_block_reuse`, `dtype`), `cuda_graph_config`
 (`batch_sizes`, `enable_padding`), `return_perf_metrics` and `enable_iter_perf_stats` (both needed for the
 `trtllm_*` gauges on `/prometheus/metrics` that autoscaling reads).
+
+The batch, token, sequence and KV-cache limits come from the planner's `server_limits`, the same values its SLO
+search stays under: a plan is always servable by the options its model is deployed with.
 """
 
 from __future__ import annotations
@@ -15,24 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from blueprints.catalog.gpus import GPUS, Gpu
-from blueprints.catalog.models import MODELS, ModelArch, kv_bytes_per_token, weight_bytes
+from blueprints.catalog.models import MODELS, ModelArch, weight_bytes
 from blueprints.errors import BlueprintError
+from blueprints.sizing import ServerLimits, server_limits
 from blueprints.spec import ModelSpec, PlatformSpec
-
-GIB = 2**30
-
-KV_CACHE_MEMORY_FRACTION = 0.90
-"""Share of the memory left after weights that TensorRT-LLM gives the KV cache (its own default is 0.9)."""
-ACTIVATION_RESERVE_FRACTION = 0.08
-"""GPU memory kept for activations, CUDA graphs and NCCL buffers before the KV cache is sized."""
-MAX_BATCH_SIZE_CAP = 256
-"""Upper bound on concurrent sequences per replica: past it, decode steps get slow enough to miss TPOT SLOs."""
-MIN_BATCH_SIZE = 4
-MIN_SEQ_LEN = 8192
-SEQ_LEN_HEADROOM = 4
-"""max_seq_len = this x the traffic's input+output tokens (rounded up to a power of two): long requests fit."""
-SMALL_GPU_GIB = 40
-"""GPUs with less memory per device get a smaller prefill chunk (max_num_tokens)."""
 
 KV_CACHE_DTYPE = {"bf16": "auto", "fp8": "fp8", "nvfp4": "fp8", "int4_awq": "auto"}
 """ModelOpt FP8/NVFP4 checkpoints carry FP8 KV-cache scales; BF16 and AWQ keep the activation dtype."""
@@ -45,10 +34,7 @@ class ServingShape:
     arch: ModelArch
     gpu: Gpu
     weights_bytes: float
-    kv_capacity_tokens: int
-    max_seq_len: int
-    max_batch_size: int
-    max_num_tokens: int
+    limits: ServerLimits
 
 
 def model_index(spec: PlatformSpec, model: ModelSpec) -> int:
@@ -67,39 +53,35 @@ def serving_shape(spec: PlatformSpec, model: ModelSpec) -> ServingShape:
                              f"(allowed: {', '.join(gpu.precisions)})")
     arch = MODELS[model.model]
     weights = weight_bytes(arch, model.precision)
-    max_seq_len = min(arch.max_context, max(MIN_SEQ_LEN, _pow2_ceil(
-        SEQ_LEN_HEADROOM * (model.traffic.input_tokens + model.traffic.output_tokens))))
-    kv_tokens = _kv_capacity_tokens(arch, gpu, model.precision, weights, model.tp)
-    if kv_tokens < max_seq_len:
+    isl, osl = model.traffic.input_tokens, model.traffic.output_tokens
+    limits = server_limits(arch, gpu, model.tp, model.precision, isl, osl)
+    if limits.kv_cache_tokens < limits.max_seq_len:
         fitting = [tp for tp in (1, 2, 4, 8)
-                   if _kv_capacity_tokens(arch, gpu, model.precision, weights, tp) >= max_seq_len]
+                   if server_limits(arch, gpu, tp, model.precision, isl, osl).kv_cache_tokens >= limits.max_seq_len]
         allowed = f"tp >= {fitting[0]}" if fitting else f"a GPU with more memory than {gpu.name}"
         raise BlueprintError(
             f"{where}.tp: {arch.name} at {model.precision} ({weights / 1e9:.1f} GB of weights) leaves no room for "
-            f"one {max_seq_len}-token sequence on {model.tp} x {gpu.name} ({gpu.memory_gib:.0f} GiB each) "
+            f"one {limits.max_seq_len}-token sequence on {model.tp} x {gpu.name} ({gpu.memory_gib:.0f} GiB each) "
             f"(got tp {model.tp}; allowed: {allowed})"
         )
-    per_sequence = model.traffic.input_tokens + model.traffic.output_tokens
-    batch = min(MAX_BATCH_SIZE_CAP, _pow2_floor(max(MIN_BATCH_SIZE, kv_tokens // per_sequence)))
-    max_num_tokens = 4096 if gpu.memory_gib < SMALL_GPU_GIB else 8192
-    return ServingShape(arch, gpu, weights, kv_tokens, max_seq_len, batch, max_num_tokens)
+    return ServingShape(arch, gpu, weights, limits)
 
 
 def llm_api_options(spec: PlatformSpec, model: ModelSpec) -> dict[str, Any]:
     """The LLM-API options file of one self-hosted model (pure: spec in, dict out)."""
-    shape = serving_shape(spec, model)
+    limits = serving_shape(spec, model).limits
     return {
         "tensor_parallel_size": model.tp,
-        "max_batch_size": shape.max_batch_size,
-        "max_num_tokens": shape.max_num_tokens,
-        "max_seq_len": shape.max_seq_len,
+        "max_batch_size": limits.max_batch_size,
+        "max_num_tokens": limits.max_num_tokens,
+        "max_seq_len": limits.max_seq_len,
         "enable_chunked_prefill": True,
         "kv_cache_config": {
-            "free_gpu_memory_fraction": KV_CACHE_MEMORY_FRACTION,
+            "free_gpu_memory_fraction": limits.kv_cache_fraction,
             "enable_block_reuse": model.prefix_caching,
             "dtype": KV_CACHE_DTYPE[model.precision],
         },
-        "cuda_graph_config": {"batch_sizes": cuda_graph_batch_sizes(shape.max_batch_size), "enable_padding": True},
+        "cuda_graph_config": {"batch_sizes": cuda_graph_batch_sizes(limits.max_batch_size), "enable_padding": True},
         "return_perf_metrics": True,
         "enable_iter_perf_stats": True,
     }
@@ -108,20 +90,3 @@ def llm_api_options(spec: PlatformSpec, model: ModelSpec) -> dict[str, Any]:
 def cuda_graph_batch_sizes(max_batch_size: int) -> list[int]:
     """Powers of two up to the batch limit: decode steps of any batch size pad to the next captured graph."""
     return [2**exponent for exponent in range(int(math.log2(max_batch_size)) + 1)]
-
-
-def _kv_capacity_tokens(arch: ModelArch, gpu: Gpu, precision: str, weights: float, tp: int) -> int:
-    memory = gpu.memory_gib * GIB
-    free_per_gpu = memory * (1 - ACTIVATION_RESERVE_FRACTION) - weights / tp
-    if free_per_gpu <= 0:
-        return 0
-    # KV heads are split across the TP group, so the group's KV memory adds up.
-    return int(free_per_gpu * tp * KV_CACHE_MEMORY_FRACTION / kv_bytes_per_token(arch, precision))  # type: ignore[arg-type]
-
-
-def _pow2_ceil(value: int) -> int:
-    return 1 << max(0, math.ceil(math.log2(value)))
-
-
-def _pow2_floor(value: int) -> int:
-    return 1 << int(math.log2(value))
