@@ -31,11 +31,11 @@ KUBERNETES_VERSION = "1.33"
 CHARTS: dict[str, Chart] = {
     "karpenter": Chart(
         chart="karpenter", repository="oci://public.ecr.aws/karpenter", version="1.14.1",
-        source="aws/karpenter-provider-aws release v1.14.1 (CRDs in shared/crds are from the same tag)",
+        source="aws/karpenter-provider-aws release v1.14.1 (CRDs in upstream.lock.yaml are from the same tag)",
     ),
     "gpu-operator": Chart(
         chart="gpu-operator", repository="https://helm.ngc.nvidia.com/nvidia", version="v26.7.0",
-        source="NVIDIA/gpu-operator release v26.7.0 (ClusterPolicy CRD in shared/crds from the same tag)",
+        source="NVIDIA/gpu-operator release v26.7.0 (ClusterPolicy CRD in upstream.lock.yaml from the same tag)",
     ),
     "nvidia-device-plugin": Chart(
         chart="nvidia-device-plugin", repository="https://nvidia.github.io/k8s-device-plugin", version="0.18.0",
@@ -43,11 +43,11 @@ CHARTS: dict[str, Chart] = {
     ),
     "keda": Chart(
         chart="keda", repository="https://kedacore.github.io/charts", version="2.20.2",
-        source="kedacore/charts for KEDA v2.20.2 (CRDs in shared/crds from the same tag)",
+        source="kedacore/charts for KEDA v2.20.2 (CRDs in upstream.lock.yaml from the same tag)",
     ),
     "external-secrets": Chart(
         chart="external-secrets", repository="https://charts.external-secrets.io", version="2.9.0",
-        source="external-secrets/external-secrets release v2.9.0 (CRDs in shared/crds from the same tag)",
+        source="external-secrets/external-secrets release v2.9.0 (CRDs in upstream.lock.yaml from the same tag)",
     ),
     "aws-load-balancer-controller": Chart(
         chart="aws-load-balancer-controller", repository="https://aws.github.io/eks-charts", version="1.14.1",
@@ -57,11 +57,11 @@ CHARTS: dict[str, Chart] = {
         chart="kube-prometheus-stack", repository="https://prometheus-community.github.io/helm-charts",
         version="88.0.0",
         source="prometheus-community/helm-charts release kube-prometheus-stack-88.0.0, the first on "
-        "prometheus-operator v0.93.0 (the CRDs in shared/crds are from v0.93.0)",
+        "prometheus-operator v0.93.0 (the CRDs in upstream.lock.yaml are from v0.93.0)",
     ),
     "envoy-gateway": Chart(
         chart="gateway-helm", repository="oci://docker.io/envoyproxy", version="v1.9.0",
-        source="envoyproxy/gateway release v1.9.0 (CRDs in shared/crds from the same tag)",
+        source="envoyproxy/gateway release v1.9.0 (CRDs in upstream.lock.yaml from the same tag)",
     ),
     "inferencepool": Chart(
         chart="inferencepool", repository="oci://registry.k8s.io/gateway-api-inference-extension/charts",
@@ -71,7 +71,7 @@ CHARTS: dict[str, Chart] = {
     ),
     "envoy-ai-gateway-crds": Chart(
         chart="ai-gateway-crds-helm", repository="oci://docker.io/envoyproxy", version="v1.1.0",
-        source="envoyproxy/ai-gateway release v1.1.0 (CRDs in shared/crds from the same tag)",
+        source="envoyproxy/ai-gateway release v1.1.0 (CRDs in upstream.lock.yaml from the same tag)",
     ),
     "envoy-ai-gateway": Chart(
         chart="ai-gateway-helm", repository="oci://docker.io/envoyproxy", version="v1.1.0",
