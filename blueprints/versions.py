@@ -140,8 +140,8 @@ the suffix whenever images/batch-worker or blueprints/batch changes."""
 SERVING_IMAGE_TAGS: dict[str, str] = {
     # Our serving images in each region's ECR (immutable tags), built from images/<name>/ on top of the NGC image
     # above whose tag they start with. Bump the suffix whenever images/ changes.
-    "trtllm-serve": "1.3.0rc24-1",
-    "triton-trtllm": "26.09-1",
+    "trtllm-serve": "1.3.0rc24-2",
+    "triton-trtllm": "26.09-2",
 }
 
 AURORA_POSTGRESQL_VERSION = "16.6"

@@ -17,7 +17,7 @@ class Engine:
     """Our image built from images/<image>/ (and its ECR repository name)."""
     port: int
     api_path: str
-    """Path of the API under the Service's base URL (OpenAI `/v1` for trtllm-serve, KServe v2 for Triton)."""
+    """Path of the OpenAI API under the Service's base URL (both engines serve OpenAI `/v1`)."""
     health_path: str
     metrics_port: int
     metrics_path: str
@@ -64,8 +64,11 @@ ENGINES: dict[str, Engine] = {
         artifact_kind="trtllm-options", config_suffix="options",
     ),
     "triton": Engine(
-        name="triton", image="triton-trtllm", port=8000, api_path="", health_path="/v2/health/ready",
-        metrics_port=8002, metrics_path="/metrics",
+        # Triton's OpenAI-compatible frontend (triton-inference-server/server r26.09 python/openai/openai_frontend:
+        # main.py --openai-port, default 9000; routers/observability.py serves /metrics, Triton's own Prometheus
+        # text, and /health/ready on that same port). It runs Triton in-process: no KServe or 8002 metrics port.
+        name="triton", image="triton-trtllm", port=9000, api_path="/v1", health_path="/health/ready",
+        metrics_port=9000, metrics_path="/metrics",
         # Triton's core metrics; the LLM-API (python) backend exports no KV-cache gauge.
         waiting_metric="nv_inference_pending_request_count", kv_cache_metric=None,
         artifact_kind="triton-model-config", config_suffix="triton",

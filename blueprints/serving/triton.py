@@ -1,12 +1,18 @@
-"""The Triton model repository of one model for the TensorRT-LLM LLM-API (python) backend (pure).
+"""The Triton model repository of one model, served through Triton's OpenAI-compatible frontend (pure).
 
-Layout the entrypoint assembles from these files and the backend's `model.py`/`helpers.py` baked into the image:
+Layout the entrypoint assembles from these files, the LLM-API (python) backend's `model.py`/`helpers.py` and our
+adapter `images/triton-trtllm/model.py`, all baked into the image:
 
     <repository>/<model name>/config.pbtxt
-    <repository>/<model name>/1/model.yaml      LLM-API engine args + `triton_config`
+    <repository>/<model name>/1/model.yaml         LLM-API engine args + `triton_config`
+    <repository>/<model name>/1/model.py           the adapter (subclass of the backend's model)
+    <repository>/<model name>/1/llmapi_model.py    TensorRT-LLM triton_backend/all_models/llmapi/tensorrt_llm/1/model.py
+    <repository>/<model name>/1/helpers.py
 
-The tensor interface mirrors the backend's own config.pbtxt (TensorRT-LLM triton_backend/all_models/llmapi);
-batching and the decoupled (streaming) policy are set from model.yaml's `triton_config`, as the backend asks.
+The frontend sends every model that is not vLLM its TensorRT-LLM request format, so the tensor interface declared
+here is that format, not the LLM-API backend's own (`streaming`, `sampling_param_*`): Triton refuses inputs a model
+does not declare. The adapter maps these inputs onto the backend's sampling parameters and returns per-chunk text
+and token counts the way the frontend reads them.
 """
 
 from __future__ import annotations
@@ -20,42 +26,29 @@ from blueprints.spec import ModelSpec
 CONFIG_FILE = "config.pbtxt"
 MODEL_YAML = "model.yaml"
 
-# (name, data type, dims, optional)
+# What the frontend sends (triton-inference-server/server r26.09
+# python/openai/openai_frontend/engine/utils/triton.py, _create_trtllm_generate_request): a batch of one, so every
+# tensor is [1, ...] on top of these dims. (name, data type, dims, optional)
 INPUTS: tuple[tuple[str, str, int, bool], ...] = (
-    ("text_input", "TYPE_STRING", -1, False),
-    ("streaming", "TYPE_BOOL", 1, True),
-    ("sampling_param_temperature", "TYPE_FP32", 1, True),
-    ("sampling_param_top_k", "TYPE_INT32", 1, True),
-    ("sampling_param_top_p", "TYPE_FP32", 1, True),
-    ("sampling_param_frequency_penalty", "TYPE_FP32", 1, True),
-    ("sampling_param_presence_penalty", "TYPE_FP32", 1, True),
-    ("sampling_param_max_tokens", "TYPE_INT32", 1, True),
-    ("sampling_param_stop", "TYPE_STRING", -1, True),
-    ("sampling_param_seed", "TYPE_UINT64", 1, True),
-    ("sampling_param_exclude_input_from_output", "TYPE_BOOL", 1, True),
-    ("sampling_param_return_perf_metrics", "TYPE_BOOL", 1, True),
-    ("return_finish_reason", "TYPE_BOOL", 1, True),
-    ("return_stop_reason", "TYPE_BOOL", 1, True),
-    ("return_cumulative_logprob", "TYPE_BOOL", 1, True),
-    ("stop", "TYPE_BOOL", 1, True),
+    ("text_input", "TYPE_STRING", 1, False),
+    ("stream", "TYPE_BOOL", 1, True),
+    ("max_tokens", "TYPE_INT32", 1, True),
+    ("stop_words", "TYPE_STRING", -1, True),
+    ("top_p", "TYPE_FP32", 1, True),
+    ("frequency_penalty", "TYPE_FP32", 1, True),
+    ("presence_penalty", "TYPE_FP32", 1, True),
+    ("seed", "TYPE_UINT64", 1, True),
+    ("temperature", "TYPE_FP32", 1, True),
+    # Found by name for `echo` (triton_engine.py _build_model_metadata); set to `not echo`.
+    ("exclude_input_in_output", "TYPE_BOOL", 1, True),
+    ("return_num_input_tokens", "TYPE_BOOL", 1, True),
+    ("return_num_output_tokens", "TYPE_BOOL", 1, True),
 )
+# What the frontend reads (engine/utils/triton.py _get_output, _get_usage_from_response: INT32 or UINT32 counts).
 OUTPUTS: tuple[tuple[str, str, int], ...] = (
-    ("text_output", "TYPE_STRING", -1),
-    ("finish_reason", "TYPE_STRING", -1),
-    ("stop_reason", "TYPE_STRING", -1),
-    ("cumulative_logprob", "TYPE_FP32", -1),
-    ("kv_cache_reused_block", "TYPE_INT32", -1),
-    ("kv_cache_missed_block", "TYPE_INT32", -1),
-    ("kv_cache_alloc_new_blocks", "TYPE_INT32", -1),
-    ("kv_cache_alloc_total_blocks", "TYPE_INT32", -1),
-    ("kv_cache_hit_rate", "TYPE_FP32", -1),
-    ("arrival_time_ns", "TYPE_INT64", 1),
-    ("first_scheduled_time_ns", "TYPE_INT64", 1),
-    ("first_token_time_ns", "TYPE_INT64", 1),
-    ("last_token_time_ns", "TYPE_INT64", 1),
-    ("acceptance_rate", "TYPE_FP32", 1),
-    ("total_accepted_draft_tokens", "TYPE_INT32", 1),
-    ("total_draft_tokens", "TYPE_INT32", 1),
+    ("text_output", "TYPE_STRING", 1),
+    ("num_input_tokens", "TYPE_INT32", 1),
+    ("num_output_tokens", "TYPE_INT32", 1),
 )
 
 
@@ -78,9 +71,9 @@ def model_yaml(model: ModelSpec, options: dict[str, Any], checkpoint_dir: str) -
         "model": checkpoint_dir,
         "backend": "pytorch",
         **options,
-        # The backend does not batch across Triton requests (the engine batches in flight); streaming needs the
-        # decoupled transaction policy.
-        "triton_config": {"max_batch_size": 0, "decoupled": True},
+        # The engine batches in flight, not Triton: each request is a batch of one (the frontend's [1, ...]
+        # tensors need a batch dimension); streaming needs the decoupled transaction policy.
+        "triton_config": {"max_batch_size": 1, "decoupled": True},
     }
     return yaml.safe_dump(document, sort_keys=False)
 

@@ -38,7 +38,13 @@ TRANSFER = TransferConfig(multipart_chunksize=64 * 1024 * 1024, max_concurrency=
 OPTIONS_FILE = "llm-api-options.yaml"
 TRITON_BACKEND_DIR = Path("/opt/llmapi/tensorrt_llm/1")
 """model.py and helpers.py of the LLM-API backend, baked into the Triton image (env TRITON_BACKEND_DIR)."""
+TRITON_ADAPTER = Path("/opt/blueprints/triton/model.py")
+"""images/triton-trtllm/model.py: the backend's model behind the OpenAI frontend's request format."""
+TRITON_OPENAI_FRONTEND = "/opt/tritonserver/python/openai/openai_frontend/main.py"
+"""Triton's OpenAI-compatible frontend (triton-inference-server/server r26.09 python/openai), baked into the image."""
 PORT = 8000
+TRITON_OPENAI_PORT = 9000
+"""The frontend's --openai-port (its default): OpenAI API, /metrics and /health/ready."""
 
 
 class EntrypointError(Exception):
@@ -215,8 +221,9 @@ def trtllm_command(settings: Settings, options_file: Path) -> list[str]:
     ]
 
 
-def triton_repository(settings: Settings, work_dir: Path, backend_dir: Path) -> Path:
-    """Assemble `<repo>/<model>/{config.pbtxt, 1/model.yaml, 1/model.py, 1/helpers.py}`."""
+def triton_repository(settings: Settings, work_dir: Path, backend_dir: Path, adapter: Path) -> Path:
+    """Assemble `<repo>/<model>/{config.pbtxt, 1/model.yaml, 1/model.py, 1/llmapi_model.py, 1/helpers.py}`:
+    the adapter is `model.py`, importing the backend's model as `llmapi_model`."""
     assert settings.triton_config_dir is not None
     repository = work_dir / "triton-repository"
     version_dir = repository / settings.model / "1"
@@ -226,19 +233,24 @@ def triton_repository(settings: Settings, work_dir: Path, backend_dir: Path) -> 
         if not source.is_file():
             raise EntrypointError(f"TRITON_MODEL_CONFIG_DIR: {source} missing")
         shutil.copyfile(source, target / name)
-    for name in ("model.py", "helpers.py"):
-        shutil.copyfile(backend_dir / name, version_dir / name)
+    shutil.copyfile(backend_dir / "model.py", version_dir / "llmapi_model.py")
+    shutil.copyfile(backend_dir / "helpers.py", version_dir / "helpers.py")
+    shutil.copyfile(adapter, version_dir / "model.py")
     return repository
 
 
-def triton_command(repository: Path) -> list[str]:
-    return ["tritonserver", f"--model-repository={repository}", f"--http-port={PORT}", "--grpc-port=8001",
-            "--metrics-port=8002", "--allow-metrics=true"]
+def triton_command(settings: Settings, repository: Path) -> list[str]:
+    """Triton in-process behind its OpenAI frontend (main.py's arguments at r26.09); the checkpoint's tokenizer
+    applies the chat template; the KServe HTTP/gRPC frontends stay off."""
+    return ["python3", TRITON_OPENAI_FRONTEND, "--model-repository", str(repository),
+            "--tokenizer", str(settings.model_dir), "--backend", "tensorrtllm",
+            "--host", "0.0.0.0", "--openai-port", str(TRITON_OPENAI_PORT)]
 
 
-def server_command(settings: Settings, work_dir: Path, backend_dir: Path = TRITON_BACKEND_DIR) -> list[str]:
+def server_command(settings: Settings, work_dir: Path, backend_dir: Path = TRITON_BACKEND_DIR,
+                   adapter: Path = TRITON_ADAPTER) -> list[str]:
     if settings.server == "triton":
-        return triton_command(triton_repository(settings, work_dir, backend_dir))
+        return triton_command(settings, triton_repository(settings, work_dir, backend_dir, adapter))
     return trtllm_command(settings, write_options(settings, work_dir))
 
 
@@ -260,7 +272,8 @@ def main(
         if settings.prewarm:
             prewarm(settings.model_dir, files)
         command = server_command(settings, Path(env.get("WORK_DIR", "/tmp")),
-                                 Path(env.get("TRITON_BACKEND_DIR", str(TRITON_BACKEND_DIR))))
+                                 Path(env.get("TRITON_BACKEND_DIR", str(TRITON_BACKEND_DIR))),
+                                 Path(env.get("TRITON_ADAPTER", str(TRITON_ADAPTER))))
     except EntrypointError as error:
         log(f"serve-model: {error}")
         return error.exit_code

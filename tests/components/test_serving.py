@@ -46,7 +46,7 @@ def test_one_deployment_service_pdb_and_scaled_object_per_version(graph_of):
     options = kinds(graph, "ConfigMap")["corp-small-2026-11-01-options"]
     assert options["metadata"]["annotations"] == {"blueprints.io/artifact-kind": "trtllm-options"}
     image = kinds(graph, "Deployment")["corp-large-2026-11-01"]["spec"]["template"]["spec"]["containers"][0]["image"]
-    assert image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/corp-prod/trtllm-serve:1.3.0rc24-1"
+    assert image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/corp-prod/trtllm-serve:1.3.0rc24-2"
 
 
 def test_pod_identity_reads_only_its_own_prefix(graph_of):

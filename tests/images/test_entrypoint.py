@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.images.entrypoint import load_entrypoint
+from tests.images.entrypoint import IMAGES_DIR, load_entrypoint
 
 serve_model = load_entrypoint()
 
@@ -146,13 +146,20 @@ def test_triton_assembles_the_model_repository(s3, tmp_path):
     (config_dir / "config.pbtxt").write_text('name: "corp-small"\n')
     (config_dir / "model.yaml").write_text("backend: pytorch\n")
     for name in ("model.py", "helpers.py"):
-        (backend_dir / name).write_text(f"# {name}\n")
+        (backend_dir / name).write_text(f"# upstream {name}\n")
     env = env_for(tmp_path, SERVER="triton", TRITON_MODEL_CONFIG_DIR=str(config_dir),
-                  TRITON_BACKEND_DIR=str(backend_dir))
+                  TRITON_BACKEND_DIR=str(backend_dir), TRITON_ADAPTER=str(IMAGES_DIR / "triton-trtllm" / "model.py"))
     code, executed, _ = run(env, s3)
     repository = tmp_path / "triton-repository"
     assert code == 0
-    assert executed == [["tritonserver", f"--model-repository={repository}", "--http-port=8000", "--grpc-port=8001",
-                         "--metrics-port=8002", "--allow-metrics=true"]]
+    # Arguments of Triton's OpenAI frontend (triton-inference-server/server r26.09
+    # python/openai/openai_frontend/main.py parse_args).
+    assert executed == [["python3", "/opt/tritonserver/python/openai/openai_frontend/main.py",
+                         "--model-repository", str(repository), "--tokenizer", env["MODEL_DIR"],
+                         "--backend", "tensorrtllm", "--host", "0.0.0.0", "--openai-port", "9000"]]
+    version = repository / "corp-small" / "1"
     assert sorted(str(p.relative_to(repository)) for p in repository.rglob("*") if p.is_file()) == [
-        "corp-small/1/helpers.py", "corp-small/1/model.py", "corp-small/1/model.yaml", "corp-small/config.pbtxt"]
+        "corp-small/1/helpers.py", "corp-small/1/llmapi_model.py", "corp-small/1/model.py", "corp-small/1/model.yaml",
+        "corp-small/config.pbtxt"]
+    assert (version / "llmapi_model.py").read_text() == "# upstream model.py\n"
+    assert (version / "model.py").read_text() == (IMAGES_DIR / "triton-trtllm" / "model.py").read_text()

@@ -1,0 +1,1 @@
+"""Apply-time contracts: checks of the planned graph against how AWS behaves at apply and run time."""
