@@ -14,14 +14,7 @@ from pydantic import ValidationError
 from blueprints.commands._target import STACKS_DIR
 from blueprints.errors import BlueprintError
 from blueprints.operations import versions as moves
-from blueprints.operations.aws import client
-from blueprints.operations.metrics import (
-    CLOUDWATCH_LATENCY_STATS,
-    CloudWatchSource,
-    MetricsSource,
-    PrometheusQueries,
-    PrometheusSource,
-)
+from blueprints.operations.metrics import MetricsSource, PrometheusQueries, PrometheusSource
 from blueprints.operations.rollout import StepOutcome, Thresholds, step
 from blueprints.operations.stack_file import StackFile
 
@@ -41,12 +34,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     step_parser.add_argument("--window-minutes", type=int, default=10, help="metrics window (default 10)")
     step_parser.add_argument("--actor", help="who (default: $BLUEPRINTS_ACTOR, $GITHUB_ACTOR, ... or the user name)")
     step_parser.add_argument("--format", choices=("text", "json"), default="text")
-    source = step_parser.add_argument_group("metrics source")
-    source.add_argument("--metrics", choices=("cloudwatch", "prometheus"), required=True)
-    source.add_argument("--region", help="CloudWatch region (default: the stack's primary region)")
-    source.add_argument("--cloudwatch-latency-stat", default="p95", choices=CLOUDWATCH_LATENCY_STATS,
-                        help="p95 of per-request values (default), or Maximum of a published p95 gauge")
-    source.add_argument("--prometheus-url", help="Prometheus base URL, e.g. http://127.0.0.1:9090")
+    source = step_parser.add_argument_group("metrics source: Prometheus (in-cluster, or Amazon Managed Prometheus)")
+    source.add_argument("--prometheus-url",
+                        help="Prometheus base URL, e.g. http://127.0.0.1:9090, or the AMP workspace's "
+                             "https://aps-workspaces.<region>.amazonaws.com/workspaces/<id> (signed with SigV4)")
+    source.add_argument("--sigv4-region",
+                        help="sign queries with SigV4 for this region (default: the region of an AMP URL)")
     source.add_argument("--prometheus-queries", type=Path,
                         help="YAML/JSON overriding PromQL templates (keys of PrometheusQueries)")
     gates = step_parser.add_argument_group("gates (default thresholds: the model's SLOs in the spec)")
@@ -69,19 +62,17 @@ def _steps(text: str) -> tuple[int, ...]:
     return steps
 
 
-def _source(args: argparse.Namespace, stack_file: StackFile) -> MetricsSource:
-    if args.metrics == "cloudwatch":
-        region = args.region or stack_file.spec().regions[0]
-        return CloudWatchSource(client("cloudwatch", region), latency_stat=args.cloudwatch_latency_stat)
+def _source(args: argparse.Namespace) -> MetricsSource:
     if not args.prometheus_url:
-        raise BlueprintError("--prometheus-url: required with --metrics prometheus (got none)")
+        raise BlueprintError("--prometheus-url: required (got none; e.g. http://127.0.0.1:9090 through a port-forward "
+                             "to the in-cluster Prometheus, or the AMP workspace URL)")
     queries = PrometheusQueries()
     if args.prometheus_queries:
         try:
             queries = PrometheusQueries.model_validate(yaml.safe_load(args.prometheus_queries.read_text()) or {})
         except (OSError, yaml.YAMLError, ValidationError) as error:
             raise BlueprintError(f"--prometheus-queries: {error}") from None
-    return PrometheusSource(args.prometheus_url, queries)
+    return PrometheusSource(args.prometheus_url, queries, sigv4_region=args.sigv4_region)
 
 
 def _text(outcome: StepOutcome) -> str:
@@ -111,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         min_requests=args.min_requests, min_eval_score=args.min_eval_score,
     )
     outcome = step(
-        stack_file, args.model, _source(args, stack_file), thresholds,
+        stack_file, args.model, _source(args), thresholds,
         window=timedelta(minutes=args.window_minutes), now=datetime.now(UTC), steps=steps,
         loadtest=args.loadtest, evaluation=args.eval, actor=args.actor,
     )

@@ -3,7 +3,7 @@
 The EKS-optimized accelerated AL2023 AMI already ships the driver and container toolkit, so the operator runs
 with those disabled and manages the device plugin, GPU feature discovery and the DCGM exporter (with the metric
 list of blueprints.observability.dcgm, profiling counters included). With the bare device plugin, the standalone
-DCGM exporter chart runs with its bundled profiling-counter list.
+DCGM exporter chart runs with the same list.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def device_plugin_values() -> dict:
 
 
 def dcgm_exporter_values() -> dict:
-    """Standalone DCGM exporter (device-plugin mode): the image's bundled list includes the profiling counters."""
-    return {"arguments": ["-f", "/etc/dcgm-exporter/dcp-metrics-included.csv"], "tolerations": [GPU_TOLERATION],
-            "serviceMonitor": {"enabled": True}}
+    """Standalone DCGM exporter (device-plugin mode): the chart renders our metric list (`customMetrics`) into the
+    counters file its default arguments read, so both modes emit the series the rules and dashboards use."""
+    return {"customMetrics": dcgm.metrics_csv(), "tolerations": [GPU_TOLERATION], "serviceMonitor": {"enabled": True}}
 
 
 def dcgm_metrics_configmap() -> dict:

@@ -7,21 +7,23 @@ chosen in the `datasource` variable, so the same JSON works with the in-cluster 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 
-from blueprints.observability import metrics as m
+from blueprints.catalog import metrics as m
 from blueprints.observability.rules import SLI_RECORD
+from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL
 from blueprints.spec import PlatformSpec
 
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 RATE = "$__rate_interval"
 TAGS = ["llm-platform", "blueprints"]
 PANEL_WIDTH, PANEL_HEIGHT, COLUMNS = 12, 8, 2
-MODEL = "{{" + m.SERVED_MODEL_LABEL + "}}"
+MODEL = "{{" + SERVED_MODEL_LABEL + "}}"
 """Legend of a trtllm series: its model."""
 
 Panel = timeseries.Panel | stat.Panel
@@ -63,7 +65,7 @@ def _quantile(histogram: str, selector: str, by: str, q: float = 0.95) -> str:
 
 
 def serving() -> dict[str, Any]:
-    sel, by = f'{{{m.SERVED_MODEL_LABEL}=~"$model"}}', m.SERVED_MODEL_LABEL
+    sel, by = f'{{{SERVED_MODEL_LABEL}=~"$model"}}', SERVED_MODEL_LABEL
     return _dashboard("llm-serving", "LLM serving", [
         _series("Time to first token (p50, p95)", "s",
                 (_quantile(m.TRTLLM_TTFT, sel, by, 0.5), f"p50 {MODEL}"),
@@ -81,8 +83,8 @@ def serving() -> dict[str, Any]:
                 (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_UTILIZATION}{sel})", MODEL),
                 (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_HIT_RATE}{sel})", f"hit rate {MODEL}")),
         _series("SLO error ratio (1h)", "percentunit",
-                (f"{SLI_RECORD}1h{sel}", "{{model}} {{slo}}")),
-    ], _model_variable(SLI_RECORD + "1h", m.MODEL_LABEL))
+                (f'{SLI_RECORD}1h{{{MODEL_LABEL}=~"$model"}}', "{{model}} {{slo}}")),
+    ], _model_variable(SLI_RECORD + "1h", MODEL_LABEL))
 
 
 def gpu_fleet() -> dict[str, Any]:
@@ -106,7 +108,7 @@ def gpu_fleet() -> dict[str, Any]:
 
 
 def gateway() -> dict[str, Any]:
-    model_ = m.GATEWAY_MODEL_LABEL
+    model_ = GATEWAY_MODEL_LABEL
     return _dashboard("llm-gateway", "LLM gateway", [
         _series("Requests per second", "reqps",
                 (f"sum by ({model_}, status_code) (rate({m.LITELLM_REQUESTS}[{RATE}]))",
@@ -160,3 +162,22 @@ def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
 def panel_queries(board: dict[str, Any]) -> list[str]:
     """Every PromQL expression of a dashboard's panels."""
     return [target["expr"] for panel in board["panels"] for target in panel.get("targets", [])]
+
+
+GRAFANA_SAMPLE_VALUES = {"$__rate_interval": "5m", "$model": ".+"}
+"""A value each Grafana variable our panels use can take, to read a panel's query as the PromQL Prometheus gets."""
+
+
+def promql(board: dict[str, Any]) -> list[str]:
+    """The PromQL a dashboard sends: its panels' queries with the variables filled in, and each
+    `label_values(series, label)` variable as the query that needs the same series and label."""
+    queries = []
+    for expr in panel_queries(board):
+        for variable, value in GRAFANA_SAMPLE_VALUES.items():
+            expr = expr.replace(variable, value)
+        queries.append(expr)
+    for variable in board["templating"]["list"]:
+        match = re.fullmatch(r"label_values\((.+), *(\w+)\)", str(variable.get("query", "")))
+        if variable.get("type") == "query" and match:
+            queries.append(f"count by ({match[2]}) ({match[1]})")
+    return queries

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from blueprints.catalog import metrics as m
 from blueprints.catalog.instances import INSTANCES, SPOT_PRICE_FRACTION, instances_for
-from blueprints.observability import metrics as m
+from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL
 from blueprints.spec import PlatformSpec
 
 Rule = dict[str, Any]
@@ -90,6 +91,30 @@ def number(value: float) -> str:
     return f"{value:.10g}"
 
 
+def interpolated_good(buckets: tuple[float, ...], threshold_seconds: float) -> list[tuple[float, float]]:
+    """(bucket bound, weight) pairs whose weighted sum estimates the count of events <= the threshold.
+
+    Exact when the threshold is a bucket bound; between two bounds, linear interpolation (the same assumption
+    `histogram_quantile` makes). A threshold past the largest finite bucket cannot be measured: that is an error.
+    """
+    if any(abs(bound - threshold_seconds) < 1e-12 for bound in buckets):
+        return [(next(b for b in buckets if abs(b - threshold_seconds) < 1e-12), 1.0)]
+    above = [bound for bound in buckets if bound > threshold_seconds]
+    if not above:
+        raise ValueError(
+            f"threshold {threshold_seconds * 1000:g} ms is above the largest histogram bucket "
+            f"({buckets[-1] * 1000:g} ms)"
+        )
+    hi = min(above)
+    below = [bound for bound in buckets if bound < threshold_seconds]
+    lo = max(below) if below else 0.0
+    fraction = (threshold_seconds - lo) / (hi - lo)
+    pairs = [(hi, fraction)]
+    if below:
+        pairs.insert(0, (lo, 1.0 - fraction))
+    return pairs
+
+
 def _selector(**labels: str) -> str:
     return "{" + ",".join(f'{key}="{value}"' for key, value in labels.items()) + "}"
 
@@ -97,7 +122,7 @@ def _selector(**labels: str) -> str:
 def _latency_bad_ratio(histogram: str, buckets: tuple[float, ...], threshold_ms: float, **labels: str) -> str:
     """1 - (requests at or under the threshold / all requests), from a histogram's buckets."""
     terms = []
-    for bound, weight in m.interpolated_good(buckets, threshold_ms / 1000):
+    for bound, weight in interpolated_good(buckets, threshold_ms / 1000):
         series = f"sum(rate({histogram}_bucket{_selector(**labels, le=m.le_label(bound))}[{{window}}]))"
         terms.append(series if weight == 1.0 else f"{series} * {number(weight)}")
     good = " + ".join(terms)
@@ -115,9 +140,9 @@ def slis(spec: PlatformSpec) -> list[Sli]:
     divides the whole latency by the output tokens), so TPOT is an SLI of self-hosted models only."""
     result: list[Sli] = []
     for model in spec.serving.models:
-        gateway = {m.GATEWAY_MODEL_LABEL: model.name}
+        gateway = {GATEWAY_MODEL_LABEL: model.name}
         if model.hosting == "self-hosted":
-            served = {m.SERVED_MODEL_LABEL: model.name}
+            served = {SERVED_MODEL_LABEL: model.name}
             result.append(Sli("ttft", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "trtllm-serve",
                               _latency_bad_ratio(m.TRTLLM_TTFT, m.TRTLLM_TTFT_BUCKETS, model.slo.ttft_p95_ms,
                                                  **served)))
@@ -181,8 +206,8 @@ def _slo_groups(spec: PlatformSpec) -> list[dict[str, Any]]:
 
 def per_model(aggregation: str, metric: str) -> str:
     """Aggregate a trtllm series per model, under the alert label `model`."""
-    relabelled = f'label_replace({metric}, "{m.MODEL_LABEL}", "$1", "{m.SERVED_MODEL_LABEL}", "(.+)")'
-    return f"{aggregation} by ({m.MODEL_LABEL}) ({relabelled})"
+    relabelled = f'label_replace({metric}, "{MODEL_LABEL}", "$1", "{SERVED_MODEL_LABEL}", "(.+)")'
+    return f"{aggregation} by ({MODEL_LABEL}) ({relabelled})"
 
 
 def _serving_group() -> dict[str, Any]:
@@ -266,7 +291,7 @@ def _fallback_group(spec: PlatformSpec) -> dict[str, Any] | None:
     rules = []
     for name in spec.gateway.fallbacks:
         model = next(model for model in spec.serving.models if model.name == name)
-        sel = _selector(**{m.GATEWAY_MODEL_LABEL: name})
+        sel = _selector(**{GATEWAY_MODEL_LABEL: name})
         fallbacks = " + ".join(f"(sum(rate({metric}{sel}[15m])) or vector(0))"
                                for metric in (m.LITELLM_FALLBACKS_OK, m.LITELLM_FALLBACKS_FAILED))
         threshold = model.slo.max_error_ratio

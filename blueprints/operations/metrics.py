@@ -1,29 +1,31 @@
-"""What a canary did over a recent window, read from CloudWatch or from Prometheus's HTTP API.
+"""What a canary did over a recent window, read from Prometheus's HTTP API: the in-cluster Prometheus, or the
+region's Amazon Managed Prometheus workspace (queries signed with SigV4, as AMP requires).
 
-Both sources answer the same four numbers for one model version: requests, error ratio, p95 time to first
-token and p95 time per output token (milliseconds). A number with no data is None; the gates fail closed on it.
+Four numbers for one model version: requests, error ratio, p95 time to first token and p95 time per output token
+(milliseconds). The default queries read series as their exporters name them (blueprints.catalog.metrics): the
+gateway's per-deployment counters for the version's own Service, and trtllm-serve's latency histograms of the
+version's pods. A number with no data is None; the gates fail closed on it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.error import URLError
-from urllib.parse import urlencode
-from urllib.request import urlopen
+from urllib.parse import urlencode, urlparse
+from urllib.request import Request, urlopen
 
 from pydantic import BaseModel, ConfigDict
 
+from blueprints.catalog import metrics as m
 from blueprints.errors import BlueprintError
+from blueprints.observability.series import GATEWAY_MODEL_LABEL, SERVED_MODEL_LABEL, SERVED_VERSION_LABEL
 
-CLOUDWATCH_NAMESPACE = "LLMPlatform/Serving"
-"""Custom metrics per request, dimensions `Model` and `Version`: `Requests` and `Errors` (Count),
-`TimeToFirstToken` and `TimePerOutputToken` (Milliseconds)."""
-CLOUDWATCH_LATENCY_STATS = ("p95", "Maximum")
-"""`p95`: CloudWatch computes the percentile from per-request values. `Maximum`: the worst value of a
-percentile gauge an exporter publishes once a period (e.g. each minute's p95)."""
+AMP_HOST = re.compile(r"^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$")
+"""Amazon Managed Prometheus endpoints: `https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>`."""
 
 
 class CanaryMetrics(BaseModel):
@@ -39,82 +41,65 @@ class MetricsSource(Protocol):
     def measure(self, model: str, version: str, window: timedelta, now: datetime) -> CanaryMetrics: ...
 
 
-class CloudWatchSource:
-    def __init__(self, cloudwatch: Any, latency_stat: str = "p95", namespace: str = CLOUDWATCH_NAMESPACE):
-        if latency_stat not in CLOUDWATCH_LATENCY_STATS:
-            allowed = ", ".join(CLOUDWATCH_LATENCY_STATS)
-            raise BlueprintError(f"--cloudwatch-latency-stat: unknown (got {latency_stat!r}; allowed: {allowed})")
-        self._cloudwatch = cloudwatch
-        self._latency_stat = latency_stat
-        self._namespace = namespace
-
-    def _query(self, query_id: str, metric: str, stat: str, model: str, version: str, period: int) -> dict:
-        dimensions = [{"Name": "Model", "Value": model}, {"Name": "Version", "Value": version}]
-        return {
-            "Id": query_id,
-            "MetricStat": {
-                "Metric": {"Namespace": self._namespace, "MetricName": metric, "Dimensions": dimensions},
-                "Period": period,
-                "Stat": stat,
-            },
-        }
-
-    def measure(self, model: str, version: str, window: timedelta, now: datetime) -> CanaryMetrics:
-        period = max(60, int(window.total_seconds()) // 60 * 60)
-        queries = [
-            self._query("requests", "Requests", "Sum", model, version, period),
-            self._query("errors", "Errors", "Sum", model, version, period),
-            self._query("ttft", "TimeToFirstToken", self._latency_stat, model, version, period),
-            self._query("tpot", "TimePerOutputToken", self._latency_stat, model, version, period),
-        ]
-        # Align to whole minutes, ending after `now`, so the newest data point is inside the window.
-        end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        response = self._cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=end - timedelta(seconds=period), EndTime=end
-        )
-        values = {result["Id"]: result.get("Values", []) for result in response["MetricDataResults"]}
-        requests = sum(values.get("requests", [])) if values.get("requests") else None
-        errors = sum(values.get("errors", []))
-        return CanaryMetrics(
-            requests=requests,
-            error_ratio=errors / requests if requests else None,
-            ttft_p95_ms=max(values["ttft"]) if values.get("ttft") else None,
-            tpot_p95_ms=max(values["tpot"]) if values.get("tpot") else None,
-        )
+def _quantile_ms(histogram: str) -> str:
+    return f"1000 * histogram_quantile(0.95, sum by (le) (rate({histogram}_bucket{{{{{{server}}}}}}[{{window}}])))"
 
 
 class PrometheusQueries(BaseModel):
-    """PromQL per number; `{selector}` and `{window}` are filled in. Defaults: requests and errors as the
-    gateway (LiteLLM) counts them, latency histograms from the model server (trtllm-serve)."""
+    """PromQL per number; `{gateway}`, `{server}` and `{window}` are filled in.
+
+    `gateway`: matchers of the candidate's gateway series: its model group, and the deployment whose api_base is
+    the version's Service (`http://<model>-<version>.<namespace>.svc...`, blueprints.serving.manifests).
+    `server`: matchers of the candidate's model-server series: the pod labels its PodMonitor copies."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    selector: str = 'model="{model}",version="{version}"'
-    """Label matchers of the candidate's series; `{model}` and `{version}` are filled in."""
-    requests: str = "sum(increase(litellm_deployment_total_requests{{{selector}}}[{window}]))"
+    gateway: str = f'{GATEWAY_MODEL_LABEL}="{{model}}",api_base=~"https?://{{model}}-{{version}}[.:/].*"'
+    server: str = f'{SERVED_MODEL_LABEL}="{{model}}",{SERVED_VERSION_LABEL}="{{version}}"'
+    requests: str = f"sum(increase({m.LITELLM_DEPLOYMENT_REQUESTS}{{{{{{gateway}}}}}}[{{window}}]))"
     error_ratio: str = (
-        "sum(increase(litellm_deployment_failure_responses{{{selector}}}[{window}]))"
-        " / sum(increase(litellm_deployment_total_requests{{{selector}}}[{window}]))"
+        # No failure yet means no failure series at all: that reads as 0 failures, not as no data.
+        f"(sum(increase({m.LITELLM_DEPLOYMENT_FAILURES}{{{{{{gateway}}}}}}[{{window}}])) or vector(0))"
+        f" / sum(increase({m.LITELLM_DEPLOYMENT_REQUESTS}{{{{{{gateway}}}}}}[{{window}}]))"
     )
-    ttft_p95_ms: str = (
-        "1000 * histogram_quantile(0.95, sum by (le) "
-        "(rate(trtllm_time_to_first_token_seconds_bucket{{{selector}}}[{window}])))"
-    )
-    tpot_p95_ms: str = (
-        "1000 * histogram_quantile(0.95, sum by (le) "
-        "(rate(trtllm_time_per_output_token_seconds_bucket{{{selector}}}[{window}])))"
-    )
+    ttft_p95_ms: str = _quantile_ms(m.TRTLLM_TTFT)
+    tpot_p95_ms: str = _quantile_ms(m.TRTLLM_TPOT)
 
     def render(self, name: str, model: str, version: str, window: timedelta) -> str:
-        selector = self.selector.format(model=model, version=version)
-        return getattr(self, name).format(selector=selector, window=f"{int(window.total_seconds())}s")
+        gateway = self.gateway.format(model=model, version=version)
+        server = self.server.format(model=model, version=version)
+        return getattr(self, name).format(gateway=gateway, server=server, window=f"{int(window.total_seconds())}s")
 
 
-def prometheus_get(base_url: str, path: str, params: dict[str, str] | None = None, timeout_s: float = 10.0) -> Any:
-    """GET a Prometheus HTTP API path and return `data` of a successful answer."""
+def amp_region(base_url: str) -> str | None:
+    """The region of an Amazon Managed Prometheus endpoint, None for any other Prometheus."""
+    match = AMP_HOST.match(urlparse(base_url).hostname or "")
+    return match[1] if match else None
+
+
+def _sigv4_headers(url: str, region: str) -> dict[str, str]:
+    """SigV4 headers for a GET on AMP (service `aps`), from boto3's standard credential chain."""
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    credentials = boto3.Session().get_credentials()
+    if credentials is None:
+        raise BlueprintError("--prometheus-url: Amazon Managed Prometheus needs AWS credentials (none found)")
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(credentials.get_frozen_credentials(), "aps", region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def prometheus_get(base_url: str, path: str, params: dict[str, str] | None = None, timeout_s: float = 10.0,
+                   sigv4_region: str | None = None) -> Any:
+    """GET a Prometheus HTTP API path and return `data` of a successful answer. Signed with SigV4 for
+    `sigv4_region`, which defaults to the region of an AMP endpoint."""
     url = base_url.rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
+    region = sigv4_region or amp_region(base_url)
+    request = Request(url, headers=_sigv4_headers(url, region) if region else {})
     try:
-        with urlopen(url, timeout=timeout_s) as response:
+        with urlopen(request, timeout=timeout_s) as response:
             body = json.load(response)
     except (URLError, OSError, ValueError) as error:
         raise BlueprintError(f"--prometheus-url: cannot query {url} ({error})") from None
@@ -124,13 +109,15 @@ def prometheus_get(base_url: str, path: str, params: dict[str, str] | None = Non
 
 
 class PrometheusSource:
-    def __init__(self, base_url: str, queries: PrometheusQueries | None = None):
+    def __init__(self, base_url: str, queries: PrometheusQueries | None = None, sigv4_region: str | None = None):
         self._base_url = base_url
         self._queries = queries or PrometheusQueries()
+        self._sigv4_region = sigv4_region
 
     def _scalar(self, name: str, model: str, version: str, window: timedelta, now: datetime) -> float | None:
         query = self._queries.render(name, model, version, window)
-        data = prometheus_get(self._base_url, "/api/v1/query", {"query": query, "time": f"{now.timestamp():.3f}"})
+        data = prometheus_get(self._base_url, "/api/v1/query", {"query": query, "time": f"{now.timestamp():.3f}"},
+                              sigv4_region=self._sigv4_region)
         results = data.get("result", [])
         if data.get("resultType") != "vector" or not results:
             return None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from blueprints.catalog import metrics as m
+
 TRITON_CONFIG_MOUNT = "/etc/triton-model"
 
 
@@ -59,8 +61,7 @@ ENGINES: dict[str, Engine] = {
     "trtllm-serve": Engine(
         name="trtllm-serve", image="trtllm-serve", port=8000, api_path="/v1", health_path="/health",
         metrics_port=8000, metrics_path="/prometheus/metrics",
-        # tensorrt_llm/metrics/collector.py (MetricsCollector), served when return_perf_metrics is on.
-        waiting_metric="trtllm_num_requests_waiting", kv_cache_metric="trtllm_kv_cache_utilization",
+        waiting_metric=m.TRTLLM_REQUESTS_WAITING, kv_cache_metric=m.TRTLLM_KV_CACHE_UTILIZATION,
         artifact_kind="trtllm-options", config_suffix="options",
     ),
     "triton": Engine(
@@ -70,7 +71,7 @@ ENGINES: dict[str, Engine] = {
         name="triton", image="triton-trtllm", port=9000, api_path="/v1", health_path="/health/ready",
         metrics_port=9000, metrics_path="/metrics",
         # Triton's core metrics; the LLM-API (python) backend exports no KV-cache gauge.
-        waiting_metric="nv_inference_pending_request_count", kv_cache_metric=None,
+        waiting_metric=m.TRITON_PENDING_REQUESTS, kv_cache_metric=None,
         artifact_kind="triton-model-config", config_suffix="triton",
     ),
 }

@@ -17,6 +17,7 @@ import pulumi
 
 from blueprints.capacity import pool_instance_types, size_model
 from blueprints.catalog.instances import InstanceType
+from blueprints.catalog.metrics import LITELLM_REQUESTS, prometheus_label
 from blueprints.components.gpu import GPU_TOLERATION
 from blueprints.components.karpenter import POOL_LABEL
 from blueprints.components.keda import AMP_AUTHENTICATION
@@ -320,8 +321,8 @@ def _scaled_object(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, regi
                    metrics_url: Any) -> dict[str, Any]:
     engine = engine_of(spec)
     autoscaling = model.autoscaling
-    scope = f'namespace="{NAMESPACE}",{_prom_label(MODEL_LABEL)}="{model.name}",' \
-            f'{_prom_label(VERSION_LABEL)}="{plan.version}"'
+    scope = f'namespace="{NAMESPACE}",{prometheus_label(MODEL_LABEL)}="{model.name}",' \
+            f'{prometheus_label(VERSION_LABEL)}="{plan.version}"'
     triggers = [{
         "type": "prometheus", "name": "waiting-requests", "metricType": "AverageValue",
         "metadata": {"serverAddress": metrics_url, "query": f"sum({engine.waiting_metric}{{{scope}}})",
@@ -342,7 +343,7 @@ def _scaled_object(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, regi
             "type": "prometheus", "name": "gateway-requests", "metricType": "AverageValue",
             "metadata": {
                 "serverAddress": metrics_url,
-                "query": f'sum(rate({GATEWAY_REQUESTS_METRIC}{{requested_model="{model.name}"}}[2m])) '
+                "query": f'sum(rate({LITELLM_REQUESTS}{{requested_model="{model.name}"}}[2m])) '
                          f"* {plan.weight / 100}",
                 "threshold": _number(round(per_replica, 3)), "activationThreshold": "0",
                 "ignoreNullValues": "true"},
@@ -377,20 +378,11 @@ def _scaled_object(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, regi
     }
 
 
-GATEWAY_REQUESTS_METRIC = "litellm_proxy_total_requests_metric_total"
-"""LiteLLM's per-model request counter (Prometheus callback), label `requested_model`."""
-
-
 def concat(*parts: Any) -> Any:
     """A string, or an Output when a part is one (names of resources that exist only after deployment)."""
     if all(isinstance(part, str) for part in parts):
         return "".join(parts)
     return pulumi.Output.concat(*parts)
-
-
-def _prom_label(label: str) -> str:
-    """Prometheus' name for a Kubernetes pod label copied by podTargetLabels."""
-    return "".join(ch if ch.isalnum() else "_" for ch in label)
 
 
 def _number(value: float) -> str:

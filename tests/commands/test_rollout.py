@@ -1,31 +1,26 @@
-"""`rollout step` end to end: metrics from moto's CloudWatch or a local fake Prometheus, the stack file edited.
-
-moto computes no percentile statistics, so these runs read the `Maximum` of published p95 gauges
-(`--cloudwatch-latency-stat Maximum`); the `p95` request itself is covered with botocore's Stubber in
-tests/operations/test_metrics.py.
-"""
+"""`rollout step` end to end: metrics from a local fake Prometheus (plain, and signed with SigV4 as Amazon Managed
+Prometheus requires), the stack file edited. What the gate queries compute on real series is proven with promtool
+in tests/observability/test_gates.py."""
 
 import json
 from datetime import timedelta
 
-import boto3
 import pytest
 
 from blueprints.cli import main
 from blueprints.operations import history
-from blueprints.operations.metrics import CLOUDWATCH_NAMESPACE, PrometheusQueries
+from blueprints.operations.metrics import PrometheusQueries
 from tests.operations.fakes import FakePrometheus
-from tests.operations.support import aws, read_config, write_stack  # noqa: F401  (aws: fixture)
+from tests.operations.support import read_config, write_stack
+
+CANDIDATE = "2026-11-01"
 
 
-def _publish(cloudwatch, version, requests, errors, ttft_ms, tpot_ms):
-    dimensions = [{"Name": "Model", "Value": "corp-small"}, {"Name": "Version", "Value": version}]
-    cloudwatch.put_metric_data(Namespace=CLOUDWATCH_NAMESPACE, MetricData=[
-        {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": unit}
-        for name, value, unit in (("Requests", requests, "Count"), ("Errors", errors, "Count"),
-                                  ("TimeToFirstToken", ttft_ms, "Milliseconds"),
-                                  ("TimePerOutputToken", tpot_ms, "Milliseconds"))
-    ])
+def _answers(requests: float, error_ratio: float, ttft_ms: float, tpot_ms: float,
+             window: timedelta = timedelta(minutes=10)) -> dict[str, float]:
+    queries = PrometheusQueries()
+    values = {"requests": requests, "error_ratio": error_ratio, "ttft_p95_ms": ttft_ms, "tpot_p95_ms": tpot_ms}
+    return {queries.render(name, "corp-small", CANDIDATE, window): value for name, value in values.items()}
 
 
 def _step(capsys, stacks, *extra):
@@ -44,9 +39,10 @@ def stacks(tmp_path):
     return tmp_path
 
 
-def test_cloudwatch_gates_hold_and_the_canary_advances(aws, capsys, stacks):  # noqa: F811
-    _publish(boto3.client("cloudwatch", region_name="eu-central-1"), "2026-11-01", 400, 1, 820, 31)
-    code, out = _step(capsys, stacks, "--metrics", "cloudwatch", "--cloudwatch-latency-stat", "Maximum")
+@pytest.mark.integration
+def test_gates_hold_and_the_canary_advances(capsys, stacks):
+    with FakePrometheus(_answers(400, 0.0025, 820, 31)) as prometheus:
+        code, out = _step(capsys, stacks, "--prometheus-url", prometheus.base_url)
     assert code == 0, out.err
     assert out.out.splitlines() == [
         "corp-small: candidate 2026-11-01 at 10% of traffic",
@@ -59,10 +55,10 @@ def test_cloudwatch_gates_hold_and_the_canary_advances(aws, capsys, stacks):  # 
     assert _versions(stacks)["candidate_weight"] == 25
 
 
-def test_cloudwatch_gate_failure_rolls_back_and_exits_1(aws, capsys, stacks):  # noqa: F811
-    _publish(boto3.client("cloudwatch", region_name="eu-central-1"), "2026-11-01", 400, 40, 820, 31)
-    code, out = _step(capsys, stacks, "--metrics", "cloudwatch", "--cloudwatch-latency-stat", "Maximum",
-                      "--format", "json")
+@pytest.mark.integration
+def test_gate_failure_rolls_back_and_exits_1(capsys, stacks):
+    with FakePrometheus(_answers(400, 0.1, 820, 31)) as prometheus:
+        code, out = _step(capsys, stacks, "--prometheus-url", prometheus.base_url, "--format", "json")
     assert code == 1
     result = json.loads(out.out)
     assert result["status"] == "rolled-back"
@@ -72,6 +68,20 @@ def test_cloudwatch_gate_failure_rolls_back_and_exits_1(aws, capsys, stacks):  #
     [record] = history.read(stacks / "prod.rollouts.jsonl")
     assert (record.action, record.actor) == ("auto-rollback", "deploy-bot")
     assert record.reason == "gates failed: max_error_ratio"
+
+
+@pytest.mark.integration
+def test_managed_prometheus_queries_are_signed_with_sigv4(capsys, stacks, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with FakePrometheus(_answers(400, 0.0025, 820, 31)) as prometheus:
+        code, out = _step(capsys, stacks, "--prometheus-url", prometheus.base_url, "--sigv4-region", "eu-central-1")
+    assert code == 0, out.err
+    for headers in prometheus.headers:
+        authorization = headers["Authorization"]
+        assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        assert "/eu-central-1/aps/aws4_request" in authorization and headers["X-Amz-Date"]
 
 
 @pytest.mark.integration
@@ -85,7 +95,7 @@ def test_prometheus_source_with_explicit_thresholds(capsys, stacks):
     answers = {render("requests"): 900, render("error_ratio"): 0.001, render("ttft_p95_ms"): 450,
                render("tpot_p95_ms"): 25}
     with FakePrometheus(answers) as prometheus:
-        code, out = _step(capsys, stacks, "--metrics", "prometheus", "--prometheus-url", prometheus.base_url,
+        code, out = _step(capsys, stacks, "--prometheus-url", prometheus.base_url,
                           "--window-minutes", "5", "--ttft-p95-ms", "400", "--steps", "10,100")
         assert len(prometheus.queries) == 4
     assert code == 1
@@ -96,10 +106,10 @@ def test_prometheus_source_with_explicit_thresholds(capsys, stacks):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--metrics", "prometheus"], "--prometheus-url: required with --metrics prometheus"),
-        (["--metrics", "cloudwatch", "--steps", "50,25,100"], "--steps: must rise strictly"),
-        (["--metrics", "cloudwatch", "--steps", "5,x"], "--steps: not a list of percentages"),
-        (["--metrics", "cloudwatch", "--window-minutes", "0"], "--window-minutes: must be at least 1"),
+        ([], "--prometheus-url: required (got none;"),
+        (["--prometheus-url", "http://127.0.0.1:9", "--steps", "50,25,100"], "--steps: must rise strictly"),
+        (["--prometheus-url", "http://127.0.0.1:9", "--steps", "5,x"], "--steps: not a list of percentages"),
+        (["--prometheus-url", "http://127.0.0.1:9", "--window-minutes", "0"], "--window-minutes: must be at least 1"),
     ],
 )
 def test_bad_input_exits_2(capsys, stacks, extra, message):

@@ -9,6 +9,10 @@ from typing import Any
 
 import yaml
 
+from blueprints.observability.series import exported_series
+
+EXPORTED = exported_series()
+
 
 def promtool() -> str:
     path = shutil.which("promtool")
@@ -35,3 +39,14 @@ def write_rule_files(files: dict[str, dict[str, Any]], directory: Path, strip_an
 def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([promtool(), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120,
                           check=False)
+
+
+def input_series(name: str, labels: dict[str, str], values: str) -> dict[str, str]:
+    """A promtool input series, named and labelled as its exporter names it (blueprints.catalog.metrics, from
+    upstream source) and as Prometheus stores it after the scrape: anything else would test a series that never
+    exists."""
+    assert name in EXPORTED, f"{name}: no exporter of the platform emits this series"
+    unknown = [label for label in labels if not EXPORTED[name].has(label)]
+    assert not unknown, f"{name}: the stored series has no label {unknown}"
+    selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    return {"series": f"{name}{{{selector}}}", "values": values}

@@ -11,12 +11,20 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprints.observability import metrics as m
-from blueprints.observability.rules import BURN_WINDOWS, alert_names, instance_prices, rule_files, slis
+from blueprints.catalog import metrics as m
+from blueprints.observability.rules import (
+    BURN_WINDOWS,
+    alert_names,
+    instance_prices,
+    interpolated_good,
+    rule_files,
+    slis,
+)
+from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
 from tests.conftest import PRESET_ENVS
-from tests.observability.promtool import run, write_rule_files
+from tests.observability.promtool import input_series, run, write_rule_files
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks.md"
 
@@ -62,12 +70,12 @@ def test_alert_families_follow_the_spec(regulated):
 
 
 def test_latency_sli_interpolates_between_buckets_and_is_exact_on_a_bound():
-    assert m.interpolated_good(m.TRTLLM_TTFT_BUCKETS, 1.0) == [(1.0, 1.0)]
-    (lo, w_lo), (hi, w_hi) = m.interpolated_good(m.TRTLLM_TTFT_BUCKETS, 2.0)
+    assert interpolated_good(m.TRTLLM_TTFT_BUCKETS, 1.0) == [(1.0, 1.0)]
+    (lo, w_lo), (hi, w_hi) = interpolated_good(m.TRTLLM_TTFT_BUCKETS, 2.0)
     assert (lo, hi) == (1.0, 2.5) and w_lo == pytest.approx(1 / 3) and w_hi == pytest.approx(2 / 3)
-    assert m.interpolated_good((0.01, 0.025), 0.005) == [(0.01, 0.5)]
+    assert interpolated_good((0.01, 0.025), 0.005) == [(0.01, 0.5)]
     with pytest.raises(ValueError, match="above the largest histogram bucket"):
-        m.interpolated_good(m.TRTLLM_TPOT_BUCKETS, 100.0)
+        interpolated_good(m.TRTLLM_TPOT_BUCKETS, 100.0)
 
 
 def test_burn_windows_a_ratio_cannot_reach_are_left_out():
@@ -81,11 +89,6 @@ def test_burn_windows_a_ratio_cannot_reach_are_left_out():
 # ---- promtool test rules ------------------------------------------------------------------------------------
 
 
-def _series(name: str, labels: dict[str, str], values: str) -> dict[str, str]:
-    selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    return {"series": f"{name}{{{selector}}}", "values": values}
-
-
 def _counter(per_step: float, steps: int) -> str:
     return f"0+{per_step:g}x{steps}"
 
@@ -94,24 +97,24 @@ def _sli_series(spec: PlatformSpec, model: str, kind: str, bad_ratio: float, ste
     """Input series that make one SLI's bad-event ratio exactly `bad_ratio` (100 events per step)."""
     good, bad = 100 * (1 - bad_ratio), 100 * bad_ratio
     spec_model = next(model_ for model_ in spec.serving.models if model_.name == model)
-    gateway = {m.GATEWAY_MODEL_LABEL: model}
+    gateway = {GATEWAY_MODEL_LABEL: model}
     if kind in ("ttft", "tpot"):
         if spec_model.hosting == "self-hosted":
             histogram, buckets = ((m.TRTLLM_TTFT, m.TRTLLM_TTFT_BUCKETS) if kind == "ttft"
                                   else (m.TRTLLM_TPOT, m.TRTLLM_TPOT_BUCKETS))
-            labels = {m.SERVED_MODEL_LABEL: model}
+            labels = {SERVED_MODEL_LABEL: model}
         else:
             histogram, buckets, labels = m.LITELLM_TTFT, m.LITELLM_LATENCY_BUCKETS, gateway
         threshold = (spec_model.slo.ttft_p95_ms if kind == "ttft" else spec_model.slo.tpot_p95_ms) / 1000
         # Every bucket the SLI reads holds the good requests, so the interpolated count is exactly `good`.
-        series = [_series(f"{histogram}_bucket", {**labels, "le": m.le_label(bound)}, _counter(good, steps))
-                  for bound, _weight in m.interpolated_good(buckets, threshold)]
-        return [*series, _series(f"{histogram}_count", labels, _counter(100, steps))]
+        series = [input_series(f"{histogram}_bucket", {**labels, "le": m.le_label(bound)}, _counter(good, steps))
+                  for bound, _weight in interpolated_good(buckets, threshold)]
+        return [*series, input_series(f"{histogram}_count", labels, _counter(100, steps))]
     if kind == "availability":
-        return [_series(m.LITELLM_REQUESTS, {**gateway, "status_code": "503"}, _counter(bad, steps)),
-                _series(m.LITELLM_REQUESTS, {**gateway, "status_code": "200"}, _counter(good, steps))]
-    return [_series(m.LITELLM_DEPLOYMENT_FAILURES, gateway, _counter(bad, steps)),
-            _series(m.LITELLM_DEPLOYMENT_REQUESTS, gateway, _counter(100, steps))]
+        return [input_series(m.LITELLM_REQUESTS, {**gateway, "status_code": "503"}, _counter(bad, steps)),
+                input_series(m.LITELLM_REQUESTS, {**gateway, "status_code": "200"}, _counter(good, steps))]
+    return [input_series(m.LITELLM_DEPLOYMENT_FAILURES, gateway, _counter(bad, steps)),
+            input_series(m.LITELLM_DEPLOYMENT_REQUESTS, gateway, _counter(100, steps))]
 
 
 def _promtool_test(tmp_path: Path, spec: PlatformSpec, tests: list[dict[str, Any]], file: str,
@@ -169,20 +172,20 @@ def test_slo_burn_rate_alerts_fire_per_window_and_stay_silent_within_budget(tmp_
 
 
 def test_serving_alerts_kv_cache_and_queue_growth(tmp_path, regulated):
-    model = {m.MODEL_LABEL: "reg-large"}
-    pod = {m.SERVED_MODEL_LABEL: "reg-large", "pod": "reg-large-0"}
+    model = {MODEL_LABEL: "reg-large"}
+    pod = {SERVED_MODEL_LABEL: "reg-large", "pod": "reg-large-0"}
     tests = [
-        _alert_case("1m", [_series(m.TRTLLM_KV_CACHE_UTILIZATION, pod, "0.97x30")], "20m",
+        _alert_case("1m", [input_series(m.TRTLLM_KV_CACHE_UTILIZATION, pod, "0.97x30")], "20m",
                     "ModelKVCacheSaturated", [{"severity": "warning", **model}]),
         # Saturated for only 5 minutes: still pending, not firing.
-        _alert_case("1m", [_series(m.TRTLLM_KV_CACHE_UTILIZATION, pod, "0.5x14 0.97x5")], "19m",
+        _alert_case("1m", [input_series(m.TRTLLM_KV_CACHE_UTILIZATION, pod, "0.5x14 0.97x5")], "19m",
                     "ModelKVCacheSaturated", []),
-        _alert_case("1m", [_series(m.TRTLLM_REQUESTS_WAITING, pod, "10+2x40"),
-                           _series(m.TRTLLM_REQUESTS_RUNNING, pod, "8x40")], "35m",
+        _alert_case("1m", [input_series(m.TRTLLM_REQUESTS_WAITING, pod, "10+2x40"),
+                           input_series(m.TRTLLM_REQUESTS_RUNNING, pod, "8x40")], "35m",
                     "ModelQueueGrowing", [{"severity": "warning", **model}]),
         # A growing queue that is still shorter than the running batch: silent.
-        _alert_case("1m", [_series(m.TRTLLM_REQUESTS_WAITING, pod, "0+0.1x40"),
-                           _series(m.TRTLLM_REQUESTS_RUNNING, pod, "8x40")], "35m",
+        _alert_case("1m", [input_series(m.TRTLLM_REQUESTS_WAITING, pod, "0+0.1x40"),
+                           input_series(m.TRTLLM_REQUESTS_RUNNING, pod, "8x40")], "35m",
                     "ModelQueueGrowing", []),
     ]
     _promtool_test(tmp_path, regulated, tests, "serving.rules.yaml")
@@ -191,15 +194,17 @@ def test_serving_alerts_kv_cache_and_queue_growth(tmp_path, regulated):
 def test_gpu_health_alerts(tmp_path, regulated):
     gpu = {"gpu": "0", "Hostname": "ip-10-0-1-1"}
     tests = [
-        _alert_case("1m", [_series(m.DCGM_XID, gpu, "0x5 79x5")], "8m", "GPUXidError",
+        _alert_case("1m", [input_series(m.DCGM_XID, gpu, "0x5 79x5")], "8m", "GPUXidError",
                     [{"severity": "critical", **gpu}]),
-        _alert_case("1m", [_series(m.DCGM_XID, gpu, "0x10")], "8m", "GPUXidError", []),
-        _alert_case("1m", [_series(m.DCGM_TEMP, gpu, "90x20")], "15m", "GPUTemperatureHigh",
+        _alert_case("1m", [input_series(m.DCGM_XID, gpu, "0x10")], "8m", "GPUXidError", []),
+        _alert_case("1m", [input_series(m.DCGM_TEMP, gpu, "90x20")], "15m", "GPUTemperatureHigh",
                     [{"severity": "warning", **gpu}]),
-        _alert_case("1m", [_series(m.DCGM_TEMP, gpu, "70x20")], "15m", "GPUTemperatureHigh", []),
-        _alert_case("1m", [_series(m.DCGM_ECC_DBE, gpu, "0x5 1x10"), _series(m.DCGM_ROW_REMAP_FAILURE, gpu, "0x15")],
+        _alert_case("1m", [input_series(m.DCGM_TEMP, gpu, "70x20")], "15m", "GPUTemperatureHigh", []),
+        _alert_case("1m", [input_series(m.DCGM_ECC_DBE, gpu, "0x5 1x10"),
+                           input_series(m.DCGM_ROW_REMAP_FAILURE, gpu, "0x15")],
                     "8m", "GPUMemoryErrors", [{"severity": "critical", **gpu}]),
-        _alert_case("1m", [_series(m.DCGM_ECC_DBE, gpu, "3x15"), _series(m.DCGM_ROW_REMAP_FAILURE, gpu, "0x15")],
+        _alert_case("1m", [input_series(m.DCGM_ECC_DBE, gpu, "3x15"),
+                           input_series(m.DCGM_ROW_REMAP_FAILURE, gpu, "0x15")],
                     "8m", "GPUMemoryErrors", []),
     ]
     _promtool_test(tmp_path, regulated, tests, "gpu.rules.yaml")
@@ -212,30 +217,30 @@ def test_capacity_alerts_karpenter_and_keda(tmp_path, regulated):
     scaler = {"exported_namespace": "serving", "scaledObject": "reg-large", "scaler": "prometheusScaler",
               "type": "scaledobject"}
     tests = [
-        _alert_case("1m", [_series(m.KARPENTER_CLOUDPROVIDER_ERRORS, create, "0+1x40")], "35m",
+        _alert_case("1m", [input_series(m.KARPENTER_CLOUDPROVIDER_ERRORS, create, "0+1x40")], "35m",
                     "KarpenterProvisioningFailures", [{"severity": "warning", "error": "InsufficientCapacityError"}]),
-        _alert_case("1m", [_series(m.KARPENTER_CLOUDPROVIDER_ERRORS, {**create, "method": "Delete"}, "0+1x40")],
+        _alert_case("1m", [input_series(m.KARPENTER_CLOUDPROVIDER_ERRORS, {**create, "method": "Delete"}, "0+1x40")],
                     "35m", "KarpenterProvisioningFailures", []),
-        _alert_case("1m", [_series(m.KARPENTER_NODEPOOL_USAGE, gpu_pool, "15x30"),
-                           _series(m.KARPENTER_NODEPOOL_LIMIT, gpu_pool, "16x30")], "20m",
+        _alert_case("1m", [input_series(m.KARPENTER_NODEPOOL_USAGE, gpu_pool, "15x30"),
+                           input_series(m.KARPENTER_NODEPOOL_LIMIT, gpu_pool, "16x30")], "20m",
                     "KarpenterNodePoolGPULimitNear", [{"severity": "warning", **gpu_pool}]),
-        _alert_case("1m", [_series(m.KARPENTER_NODEPOOL_USAGE, gpu_pool, "4x30"),
-                           _series(m.KARPENTER_NODEPOOL_LIMIT, gpu_pool, "16x30")], "20m",
+        _alert_case("1m", [input_series(m.KARPENTER_NODEPOOL_USAGE, gpu_pool, "4x30"),
+                           input_series(m.KARPENTER_NODEPOOL_LIMIT, gpu_pool, "16x30")], "20m",
                     "KarpenterNodePoolGPULimitNear", []),
-        _alert_case("1m", [_series(m.KEDA_SCALER_ERRORS, scaler, "0+1x30")], "20m", "KEDAScalerErrors",
+        _alert_case("1m", [input_series(m.KEDA_SCALER_ERRORS, scaler, "0+1x30")], "20m", "KEDAScalerErrors",
                     [{"severity": "warning", "exported_namespace": "serving", "scaledObject": "reg-large"}]),
-        _alert_case("1m", [_series(m.KEDA_SCALER_ERRORS, scaler, "2x30")], "20m", "KEDAScalerErrors", []),
+        _alert_case("1m", [input_series(m.KEDA_SCALER_ERRORS, scaler, "2x30")], "20m", "KEDAScalerErrors", []),
     ]
     _promtool_test(tmp_path, regulated, tests, "capacity.rules.yaml")
 
 
 def test_gateway_fallback_rate_alert_uses_the_models_error_ratio(tmp_path, regulated):
-    primary = {m.GATEWAY_MODEL_LABEL: "reg-large"}
+    primary = {GATEWAY_MODEL_LABEL: "reg-large"}
     fallback = {**primary, "fallback_model": "reg-small"}
 
     def case(fallbacks_per_minute: float, expected: list[dict[str, str]]) -> dict[str, Any]:
-        return _alert_case("1m", [_series(m.LITELLM_REQUESTS, {**primary, "status_code": "200"}, "0+100x40"),
-                                  _series(m.LITELLM_FALLBACKS_OK, fallback, _counter(fallbacks_per_minute, 40))],
+        return _alert_case("1m", [input_series(m.LITELLM_REQUESTS, {**primary, "status_code": "200"}, "0+100x40"),
+                                  input_series(m.LITELLM_FALLBACKS_OK, fallback, _counter(fallbacks_per_minute, 40))],
                            "30m", "GatewayFallbackRateHigh", expected)
 
     # max_error_ratio is 0.01: 10% of requests falling back fires, 0.5% does not.
@@ -247,8 +252,8 @@ def test_cost_recording_rules_price_nodes_and_alert_above_budget(tmp_path, regul
     prices = instance_prices(regulated)
     system, gpu = "m7i.xlarge", "p5en.48xlarge"
     node_labels = [
-        _series(m.KSM_NODE_LABELS, {"node": "sys-1", "label_node_kubernetes_io_instance_type": system}, "1x30"),
-        _series(m.KSM_NODE_LABELS, {"node": "gpu-1", "label_node_kubernetes_io_instance_type": gpu,
+        input_series(m.KSM_NODE_LABELS, {"node": "sys-1", "label_node_kubernetes_io_instance_type": system}, "1x30"),
+        input_series(m.KSM_NODE_LABELS, {"node": "gpu-1", "label_node_kubernetes_io_instance_type": gpu,
                                     "label_karpenter_sh_capacity_type": "spot"}, "1x30"),
     ]
     recording = {"interval": "1m", "input_series": node_labels, "promql_expr_test": [{
@@ -259,7 +264,7 @@ def test_cost_recording_rules_price_nodes_and_alert_above_budget(tmp_path, regul
     budget_per_hour = regulated.budget.monthly_usd / 730
 
     def spend(usd_per_hour: float, expected: list[dict[str, str]]) -> dict[str, Any]:
-        series = [_series(m.LITELLM_SPEND, {"requested_model": "reg-large"}, _counter(usd_per_hour / 12, 110))]
+        series = [input_series(m.LITELLM_SPEND, {"model": "openai/reg-large"}, _counter(usd_per_hour / 12, 110))]
         return _alert_case("5m", series, "9h", "PlatformCostAboveBudget", expected)
 
     _promtool_test(tmp_path, regulated, [recording, spend(1.5 * budget_per_hour, [{"severity": "warning"}]),

@@ -59,6 +59,7 @@ class _PrometheusHandler(_Handler):
         if url.path == "/api/v1/query":
             query = parse_qs(url.query)["query"][0]
             self.fake.queries.append(query)
+            self.fake.headers.append(dict(self.headers.items()))
             value = self.fake.answers.get(query)
             result = [] if value is None else [{"metric": {}, "value": [0, str(value)]}]
             self._json(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
@@ -76,6 +77,7 @@ class FakePrometheus(_Server):
         self.answers = answers or {}
         self.rule_groups = rule_groups or []
         self.queries: list[str] = []
+        self.headers: list[dict[str, str]] = []
 
 
 class _GatewayHandler(_Handler):
