@@ -612,6 +612,11 @@ class FewShotSpec(Section):
     assistant: str = Field(min_length=1)
 
 
+ROUTABLE_ENGINES = ("trtllm-serve",)
+"""Engines whose queue and KV-cache gauges the endpoint picker (inferencepool chart v1.5.0) knows by name: its
+built-in engine configs (gateway-api-inference-extension v1.5.0, pkg/epp/framework/plugins/datalayer/extractor/
+metrics/factories.go) cover vLLM, SGLang, trtllm-serve and Triton's TensorRT-LLM C++ backend; the Triton variant
+here runs the LLM-API (python) backend, whose metrics are Triton's core ones."""
 PROMPT_DOCUMENT_LIMIT_BYTES = 8192
 """A stored prompt version is one SSM SecureString parameter: 8 KiB at most (advanced tier)."""
 
@@ -932,6 +937,10 @@ class PlatformSpec(Section):
         if gateway.inference_routing and not self.self_hosted_models:
             problems.append("gateway.inference_routing: no self-hosted model to route to "
                             "(got true; allowed: false when every model is hosted)")
+        if gateway.inference_routing and self.serving.engine not in ROUTABLE_ENGINES:
+            problems.append("gateway.inference_routing: the endpoint picker reads the gauges of serving.engine "
+                            f"{', '.join(ROUTABLE_ENGINES)} only (got true with engine {self.serving.engine!r}; "
+                            "allowed: false)")
         if gateway.tiered_routing:
             problems += self._tier_problems(names)
         if cache.semantic and not cache.enabled:

@@ -79,21 +79,16 @@ def envoy_gateway_values() -> dict[str, Any]:
 
 
 def inference_pool_values(spec: PlatformSpec, model: ModelSpec) -> dict[str, Any]:
-    """The `inferencepool` chart for one model: pool over its pods, endpoint picker reading the engine's
-    waiting-requests and KV-cache gauges from its Prometheus endpoint."""
+    """The `inferencepool` chart (v1.5.0) for one model: a pool over its pods and an endpoint picker that scrapes the
+    engine's waiting-requests and KV-cache gauges. The picker's data layer takes the gauges' names from the engine
+    named by `modelServerType` and the path from `metricsDataSource`; `flags` is a map of extra command-line flags."""
     engine = engine_of(spec)
-    flags = [
-        {"name": "model-server-metrics-path", "value": engine.metrics_path},
-        {"name": "model-server-metrics-port", "value": str(engine.metrics_port)},
-        {"name": "total-queued-requests-metric", "value": engine.waiting_metric},
-        {"name": "lora-info-metric", "value": ""},
-    ]
-    if engine.kv_cache_metric:
-        flags.append({"name": "kv-cache-usage-percentage-metric", "value": engine.kv_cache_metric})
+    flags = {} if engine.metrics_port == engine.port else {"model-server-metrics-port": engine.metrics_port}
     return {
         "inferencePool": {"modelServers": {"matchLabels": {MODEL_LABEL: model.name}},
-                          "targetPorts": [{"number": engine.port}]},
+                          "targetPorts": [{"number": engine.port}], "modelServerType": engine.name},
         "inferenceExtension": {"replicas": 2 if spec.environment == "prod" else 1, "flags": flags,
+                               "metricsDataSource": {"path": engine.metrics_path},
                                "tolerations": [], "affinity": {}},
         "provider": {"name": "none"},
     }

@@ -104,6 +104,16 @@ def sns_receiver(topic_arn: pulumi.Input[str], region: str) -> dict[str, Any]:
 
 ALERT_ROUTE = {"receiver": "sns", "group_by": ["alertname", "model", "severity"], "group_wait": "30s",
                "group_interval": "5m", "repeat_interval": "4h"}
+DISCARD = "discard"
+
+
+def in_cluster_alert_config(topic_arn: pulumi.Input[str], region: str) -> dict[str, Any]:
+    """kube-prometheus-stack's Alertmanager config. Helm merges it into the chart's default, whose route has a child
+    route for the always-firing Watchdog (the chart's default rules) to a receiver "null" that our `receivers`
+    replace: `routes` is given so that no default route survives, and Watchdog is discarded as the chart intends."""
+    watchdog = {"receiver": DISCARD, "matchers": ['alertname = "Watchdog"']}
+    return {"route": {**ALERT_ROUTE, "routes": [watchdog]},
+            "receivers": [sns_receiver(topic_arn, region), {"name": DISCARD}]}
 
 
 def kube_prometheus_values(spec: PlatformSpec, region: str, topic_arn: pulumi.Input[str],
@@ -135,7 +145,7 @@ def kube_prometheus_values(spec: PlatformSpec, region: str, topic_arn: pulumi.In
             "enabled": not managed,
             "serviceAccount": {"name": ALERTMANAGER_SA},
             "alertmanagerSpec": {"replicas": replicas, **SYSTEM_POD},
-            "config": {"route": ALERT_ROUTE, "receivers": [sns_receiver(topic_arn, region)]},
+            "config": in_cluster_alert_config(topic_arn, region),
         },
         "grafana": {
             "enabled": not managed,
@@ -174,19 +184,22 @@ def fluent_bit_values(region: str, log_group: pulumi.Input[str]) -> dict[str, An
     }
 
 
+UNUSED_COLLECTOR_PORTS = ("jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin")
+"""The chart's default ports (opentelemetry-collector 0.158.2 values.yaml) for receivers this platform does not run."""
+
+
 def collector_values(spec: PlatformSpec, region: str) -> dict[str, Any]:
     """opentelemetry-collector chart: a Deployment of the contrib image (it has the X-Ray exporter)."""
     image = IMAGES["otel-collector-contrib"]
-    config = collector_config(spec, region)
-    # The chart merges its default config in: switch off the receivers and pipelines this platform doesn't use.
-    config["receivers"].update({"jaeger": None, "zipkin": None, "prometheus": None})
-    config["service"]["pipelines"].update({"logs": None, "metrics": None})
     return {
         "mode": "deployment",
         "replicaCount": 2 if spec.environment == "prod" else 1,
         "image": {"repository": image.repository, "tag": image.tag},
         "serviceAccount": {"create": True, "name": COLLECTOR_SA},
-        "config": config,
+        # `config` would be merged into the chart's default (jaeger/zipkin/prometheus receivers, logs and metrics
+        # pipelines to `debug`), and Pulumi drops the nulls that would delete them: `alternateConfig` replaces it.
+        "alternateConfig": collector_config(spec, region),
+        "ports": {name: {"enabled": False} for name in UNUSED_COLLECTOR_PORTS},
         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
         "securityContext": _container_security(),
         **SYSTEM_POD,

@@ -29,9 +29,9 @@ def test_one_inference_pool_per_routed_model_reading_the_engine_gauges(graph_of)
     assert set(pools) == {"reg-large", "reg-small"}
     values = pools["reg-large"]["values"]
     assert values["inferencePool"]["modelServers"]["matchLabels"] == {"blueprints.io/model": "reg-large"}
-    flags = {flag["name"]: flag["value"] for flag in values["inferenceExtension"]["flags"]}
-    assert flags["model-server-metrics-path"] == "/prometheus/metrics"
-    assert {"total-queued-requests-metric", "kv-cache-usage-percentage-metric"} <= set(flags)
+    # What the endpoint picker makes of these is asserted on the rendered chart (tests/components/test_helm_charts.py).
+    assert values["inferencePool"]["modelServerType"] == "trtllm-serve"
+    assert values["inferenceExtension"]["metricsDataSource"] == {"path": "/prometheus/metrics"}
 
 
 def test_litellm_reaches_routed_models_through_the_inference_gateway(graph_of) -> None:

@@ -69,7 +69,7 @@ def test_kube_prometheus_stack_selects_every_rule_and_monitor_and_alerts_to_sns(
     assert spec["retention"] == "15d" and spec["replicas"] == 2
     assert not any(spec[f"{kind}SelectorNilUsesHelmValues"] for kind in ("rule", "serviceMonitor", "podMonitor"))
     assert values["prometheus"]["agentMode"] is False and values["grafana"]["enabled"] is True
-    (receiver,) = values["alertmanager"]["config"]["receivers"]
+    receiver = next(r for r in values["alertmanager"]["config"]["receivers"] if r["name"] == "sns")
     assert receiver["sns_configs"][0]["topic_arn"].startswith("arn:aws:sns:")
 
 
@@ -119,7 +119,7 @@ def test_fluent_bit_ships_to_a_kms_log_group_with_the_spec_retention(graph_of):
 def test_tracing_collector_exports_to_xray_and_drops_prompt_text(graph_of):
     assert not release(graph_of("startup-mvp", "prod"), "opentelemetry-collector")
     (collector,) = release(graph_of("regulated-industry", "dev"), "opentelemetry-collector")
-    config = collector.inputs["values"]["config"]
+    config = collector.inputs["values"]["alternateConfig"]
     pipeline = config["service"]["pipelines"]["traces"]
     assert pipeline["exporters"] == ["awsxray"] and "attributes/genai-content" in pipeline["processors"]
     dropped = {action["key"] for action in config["processors"]["attributes/genai-content"]["actions"]}

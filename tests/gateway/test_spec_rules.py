@@ -28,6 +28,10 @@ CASES = [
     ("inference routing without self-hosted models", "startup-mvp", {"gateway": {"inference_routing": True}},
      "overrides.gateway.inference_routing: no self-hosted model to route to "
      "(got true; allowed: false when every model is hosted)"),
+    ("inference routing to an engine the endpoint picker cannot read", "enterprise-assistant",
+     {"serving": {"engine": "triton"}},
+     "preset enterprise-assistant: gateway.inference_routing: the endpoint picker reads the gauges of "
+     "serving.engine trtllm-serve only (got true with engine 'triton'; allowed: false)"),
     ("tiered routing with one chat model", "startup-mvp",
      {"serving": {"models": [{}, {"model": "titan-embed-text-v2"}]},
       "gateway": {"tiered_routing": True, "fallbacks": {}}},

@@ -29,7 +29,9 @@ CASES = [(preset, env, engine) for preset in ("internal-ai", "regulated-industry
 
 
 def all_manifests(preset: str, env: str, engine: str = "trtllm-serve"):
-    spec = load_spec(preset, env, {"serving": {"engine": engine}})
+    # The endpoint picker cannot read Triton's gauges: Triton runs without inference routing (spec rule).
+    unrouted = {"gateway": {"inference_routing": False}} if engine == "triton" else {}
+    spec = load_spec(preset, env, {"serving": {"engine": engine}, **unrouted})
     for model in spec.self_hosted_models:
         objects = model_manifests(spec, model, region=spec.regions[0], bucket="bucket", image="repo/image:tag",
                                   metrics_url="http://prometheus:9090")

@@ -1,0 +1,180 @@
+"""Every Helm release the program emits, rendered with its pinned real chart (tests/support/helm.py): no values-merge
+warning, every rendered object valid against the strict schemas, and what the charts make of our values asserted on
+the rendered objects (endpoint-picker args and config, Alertmanager routing, the OTel collector's pipelines and
+ports)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import helm_python
+import pytest
+import yaml
+
+from blueprints.components.inference_routing import EPP_LABEL, EPP_PORT
+from blueprints.engine.graph import ResourceRecord
+from blueprints.engine.program import build_graph
+from blueprints.render import HELM_RELEASE
+from blueprints.serving.engines import ENGINES
+from blueprints.versions import CHARTS
+from tests.conftest import PRESETS
+from tests.support.helm import Rendered, chart_key, render_chart, render_release
+from tests.support.schemas import validate_manifest
+
+GRAPHS = [*((preset, "prod") for preset in PRESETS), ("enterprise-assistant", "dev")]
+"""Every preset's prod, and one dev with the most charts: environments change replica counts and, with them, what
+charts render (PDBs, leader election, probes), not the values' shape."""
+OVERRIDES = {"cluster": {"gpu_software": "device-plugin"}, "retrieval": {"vector_store": "qdrant"}}
+"""The charts no preset deploys: the NVIDIA device plugin with the standalone DCGM exporter, and Qdrant."""
+
+EPP_FLAGS = {
+    # gateway-api-inference-extension v1.5.0 pkg/epp/server/options.go (AddFlags) and
+    # pkg/common/observability/logging/options.go (`v`), controller-runtime pkg/log/zap/zap.go (BindFlags).
+    "grpc-port", "ha-enable-leader-election", "pool-group", "pool-namespace", "pool-name", "endpoint-selector",
+    "endpoint-target-ports", "disable-endpoint-subset-filter", "model-server-metrics-scheme",
+    "model-server-metrics-path", "model-server-metrics-port", "model-server-metrics-https-insecure-skip-verify",
+    "refresh-metrics-interval", "refresh-prometheus-metrics-interval", "metrics-staleness-threshold",
+    "total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric",
+    "lora-info-metric", "cache-info-metric", "tracing", "health-checking", "metrics-port", "grpc-health-port",
+    "enable-pprof", "cert-path", "enable-cert-reload", "secure-serving", "metrics-endpoint-auth", "config-file",
+    "config-text", "v", "zap-devel", "zap-encoder", "zap-log-level", "zap-stacktrace-level", "zap-time-encoding",
+}
+EPP_ENGINE_GAUGES = {
+    # v1.5.0 pkg/epp/framework/plugins/datalayer/extractor/metrics/factories.go defaultEngineConfigs: the series the
+    # endpoint picker reads for each `defaultEngine` (queued requests, KV-cache usage).
+    "trtllm-serve": ("trtllm_num_requests_waiting", "trtllm_kv_cache_utilization"),
+}
+
+
+@pytest.fixture(scope="module")
+def releases(graph_of) -> dict[str, list[ResourceRecord]]:
+    """Chart key -> every Release of that chart in the covered graphs."""
+    graphs = [graph_of(preset, env) for preset, env in GRAPHS]
+    graphs.append(build_graph("enterprise-assistant", "prod", overrides=OVERRIDES))
+    by_chart: dict[str, list[ResourceRecord]] = defaultdict(list)
+    for graph in graphs:
+        for record in graph.of_type(HELM_RELEASE):
+            by_chart[chart_key(record.inputs)].append(record)
+    return by_chart
+
+
+def rendered(releases: dict[str, list[ResourceRecord]], key: str) -> Iterator[tuple[ResourceRecord, Rendered]]:
+    for record in releases[key]:
+        yield record, render_release(record)
+
+
+def test_every_pinned_chart_is_emitted_and_covered(releases) -> None:
+    assert set(releases) == set(CHARTS)
+
+
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_release_renders_clean_with_its_pinned_chart(releases, key) -> None:
+    for record, output in rendered(releases, key):
+        where = f"{record.urn}"
+        assert output.warnings == (), f"{where}: Helm disagrees with the values' shape"
+        objects = output.objects()
+        assert objects, where
+        problems = [problem for item in objects for problem in validate_manifest(item)]
+        assert problems == [], where
+
+
+def _container(deployment: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == name)
+
+
+def _plugin(config: dict[str, Any], plugin_type: str) -> dict[str, Any]:
+    return next(plugin for plugin in config["plugins"] if plugin["type"] == plugin_type)
+
+
+def test_endpoint_picker_gets_real_flags_and_reads_the_engine_gauges(releases) -> None:
+    for record, output in rendered(releases, "inferencepool"):
+        model = record.inputs["name"]
+        engine = ENGINES["trtllm-serve"]
+        deployment = output.one("Deployment")
+        args = _container(deployment, "epp")["args"]
+        flags = [arg.removeprefix("--").split("=")[0] for arg in args if arg.startswith("--")]
+        assert set(flags) <= EPP_FLAGS, f"{model}: flags the endpoint picker does not define"
+        assert args[args.index("--pool-name") + 1] == model
+        # The datalayer (EPP v1.5.0's default) scrapes what the chart's EndpointPickerConfig names.
+        config = yaml.safe_load(output.one("ConfigMap")["data"]["default-plugins.yaml"])
+        assert _plugin(config, "metrics-data-source")["parameters"]["path"] == engine.metrics_path
+        default_engine = _plugin(config, "core-metrics-extractor")["parameters"]["defaultEngine"]
+        assert EPP_ENGINE_GAUGES[default_engine] == (engine.waiting_metric, engine.kv_cache_metric)
+        pool = output.one("InferencePool")
+        assert pool["spec"]["targetPorts"] == [{"number": engine.port}]
+        assert pool["spec"]["selector"]["matchLabels"] == {"blueprints.io/model": model}
+        # What the model namespace's NetworkPolicy admits: the picker's gRPC port, on pods with the EPP label.
+        assert {"name": "grpc", "containerPort": EPP_PORT} in _container(deployment, "epp")["ports"]
+        assert EPP_LABEL in deployment["spec"]["template"]["metadata"]["labels"]
+
+
+def _route_receivers(route: dict[str, Any]) -> Iterator[str]:
+    yield route.get("receiver", "")
+    for child in route.get("routes") or []:
+        yield from _route_receivers(child)
+
+
+def test_alertmanager_routes_only_to_defined_receivers(releases) -> None:
+    configs = 0
+    for record, output in rendered(releases, "kube-prometheus-stack"):
+        secrets = [s for s in output.of_kind("Secret") if "alertmanager.yaml" in s.get("data", {})]
+        if not record.inputs["values"]["alertmanager"]["enabled"]:
+            assert secrets == []
+            continue
+        configs += 1
+        (secret,) = secrets
+        config = yaml.safe_load(base64.b64decode(secret["data"]["alertmanager.yaml"]))
+        defined = {receiver["name"] for receiver in config["receivers"]}
+        used = set(_route_receivers(config["route"])) - {""}
+        assert used <= defined, f"{record.urn}: routes to undefined receivers {sorted(used - defined)}"
+        assert config["route"]["receiver"] == "sns"
+        assert config["inhibit_rules"], "the chart's inhibition rules survive"
+    assert configs, "no preset renders an Alertmanager"
+
+
+def _ports_in(config: dict[str, Any]) -> set[int]:
+    """Ports the collector's receivers and extensions listen on (`host:port` endpoints)."""
+    found: set[int] = set()
+    for section in ("receivers", "extensions"):
+        text = yaml.safe_dump(config.get(section) or {})
+        found |= {int(port) for port in re.findall(r"endpoint: [^\s]*:(\d+)", text)}
+    return found
+
+
+def test_otel_collector_runs_only_the_platform_pipelines(releases) -> None:
+    for record, output in rendered(releases, "opentelemetry-collector"):
+        config_map = output.one("ConfigMap")
+        config = yaml.safe_load(config_map["data"]["relay"])
+        pipelines = config["service"]["pipelines"]
+        assert set(pipelines) == {"traces"}, record.urn
+        for pipeline in pipelines.values():
+            assert set(pipeline["receivers"]) <= set(config["receivers"])
+            assert set(pipeline["processors"]) <= set(config["processors"])
+            assert set(pipeline["exporters"]) <= set(config["exporters"])
+        assert set(config["receivers"]) == {"otlp"}
+        assert set(config["exporters"]) == {"awsxray"}
+        deployment = output.one("Deployment")
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        container_ports = {port["containerPort"] for port in container["ports"]}
+        service_ports = {port["port"] for port in output.one("Service")["spec"]["ports"]}
+        listening = _ports_in(config)
+        assert container_ports == service_ports == listening - {13133}, record.urn
+        assert {4317, 4318} <= listening
+
+
+def test_helm_warnings_are_caught() -> None:
+    """The inferencepool chart's `inferenceExtension.flags` is a map: a list cannot be merged into it."""
+    output = render_chart("inferencepool", {"inferencePool": {"modelServers": {"matchLabels": {"app": "x"}}},
+                                            "inferenceExtension": {"flags": [{"name": "v", "value": "2"}]}},
+                          "probe", "models")
+    assert any("cannot overwrite table with non table" in warning for warning in output.warnings)
+
+
+def test_values_the_chart_schema_rejects_fail() -> None:
+    """opentelemetry-collector's values.schema.json allows only the collector's deployment modes."""
+    with pytest.raises(helm_python.HelmError):
+        render_chart("opentelemetry-collector", {"mode": "sideways"}, "probe", "monitoring")
