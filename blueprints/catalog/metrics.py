@@ -45,6 +45,8 @@ class Metric:
     labels: frozenset[str]
     label_prefixes: tuple[str, ...] = ()
     """Families whose label names are made at run time (kube-state-metrics' `label_<key>`)."""
+    opt_in: str | None = None
+    """The exporter emits it only when configured so (the option); None: by default."""
 
     def samples(self) -> dict[str, frozenset[str]]:
         """Sample name -> its label names (the exporter's own)."""
@@ -176,10 +178,12 @@ TRITON = Exporter(
                   "nv_cache_hit_duration_per_model", "nv_cache_num_misses_per_model",
                   "nv_cache_miss_duration_per_model"),
         *_metrics("gauge", _TRITON, TRITON_PENDING_REQUESTS, "nv_model_load_duration_secs"),
-        Metric("nv_inference_first_response_histogram_ms", "histogram", _TRITON),
-        *_metrics("summary", _TRITON, "nv_inference_request_summary_us", "nv_inference_queue_summary_us",
-                  "nv_inference_compute_input_summary_us", "nv_inference_compute_infer_summary_us",
-                  "nv_inference_compute_output_summary_us"),
+        Metric("nv_inference_first_response_histogram_ms", "histogram", _TRITON,
+               opt_in="--metrics-config histogram_latencies=true"),
+        *(Metric(name, "summary", _TRITON, opt_in="--metrics-config summary_latencies=true")
+          for name in ("nv_inference_request_summary_us", "nv_inference_queue_summary_us",
+                       "nv_inference_compute_input_summary_us", "nv_inference_compute_infer_summary_us",
+                       "nv_inference_compute_output_summary_us")),
         *_metrics("gauge", _labels("gpu_uuid"), "nv_gpu_utilization", "nv_gpu_memory_total_bytes",
                   "nv_gpu_memory_used_bytes", "nv_gpu_power_usage", "nv_gpu_power_limit"),
         Metric("nv_energy_consumption", "counter", _labels("gpu_uuid")),

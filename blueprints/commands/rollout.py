@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from blueprints.commands._target import STACKS_DIR
 from blueprints.errors import BlueprintError
 from blueprints.operations import versions as moves
-from blueprints.operations.metrics import MetricsSource, PrometheusQueries, PrometheusSource
+from blueprints.operations.metrics import GATED_ENGINES, MetricsSource, PrometheusQueries, PrometheusSource
 from blueprints.operations.rollout import StepOutcome, Thresholds, step
 from blueprints.operations.stack_file import StackFile
 
@@ -62,10 +62,13 @@ def _steps(text: str) -> tuple[int, ...]:
     return steps
 
 
-def _source(args: argparse.Namespace) -> MetricsSource:
+def _source(args: argparse.Namespace, engine: str) -> MetricsSource:
     if not args.prometheus_url:
         raise BlueprintError("--prometheus-url: required (got none; e.g. http://127.0.0.1:9090 through a port-forward "
                              "to the in-cluster Prometheus, or the AMP workspace URL)")
+    if engine not in GATED_ENGINES and not args.prometheus_queries:
+        raise BlueprintError(f"--prometheus-queries: required with serving.engine {engine!r} (got none; its default "
+                             "metrics have no per-version latency histogram: give ttft_p95_ms and tpot_p95_ms)")
     queries = PrometheusQueries()
     if args.prometheus_queries:
         try:
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         min_requests=args.min_requests, min_eval_score=args.min_eval_score,
     )
     outcome = step(
-        stack_file, args.model, _source(args), thresholds,
+        stack_file, args.model, _source(args, stack_file.spec().serving.engine), thresholds,
         window=timedelta(minutes=args.window_minutes), now=datetime.now(UTC), steps=steps,
         loadtest=args.loadtest, evaluation=args.eval, actor=args.actor,
     )

@@ -64,7 +64,30 @@ def _quantile(histogram: str, selector: str, by: str, q: float = 0.95) -> str:
     return f"histogram_quantile({q}, sum by ({by}, le) (rate({histogram}_bucket{selector}[{RATE}])))"
 
 
-def serving() -> dict[str, Any]:
+def _slo_panel() -> timeseries.Panel:
+    return _series("SLO error ratio (1h)", "percentunit",
+                   (f'{SLI_RECORD}1h{{{MODEL_LABEL}=~"$model"}}', "{{model}} {{slo}}"))
+
+
+def _triton_serving() -> dict[str, Any]:
+    """Triton's default metrics: request counts and queue; time to first token as the gateway measures it."""
+    sel, by = f'{{{SERVED_MODEL_LABEL}=~"$model"}}', SERVED_MODEL_LABEL
+    gateway = f'{{{GATEWAY_MODEL_LABEL}=~"$model"}}'
+    return _dashboard("llm-serving", "LLM serving", [
+        _series("Time to first token at the gateway (p50, p95)", "s",
+                (_quantile(m.LITELLM_TTFT, gateway, GATEWAY_MODEL_LABEL, 0.5), "p50 {{requested_model}}"),
+                (_quantile(m.LITELLM_TTFT, gateway, GATEWAY_MODEL_LABEL), "p95 {{requested_model}}")),
+        _series("Inference requests per second", "reqps",
+                (f"sum by ({by}) (rate({m.TRITON_REQUEST_SUCCESS}{sel}[{RATE}]))", f"ok {MODEL}"),
+                (f"sum by ({by}) (rate({m.TRITON_REQUEST_FAILURE}{sel}[{RATE}]))", f"failed {MODEL}")),
+        _series("Requests pending", "short", (f"sum by ({by}) ({m.TRITON_PENDING_REQUESTS}{sel})", MODEL)),
+        _slo_panel(),
+    ], _model_variable(SLI_RECORD + "1h", MODEL_LABEL))
+
+
+def serving(engine: str) -> dict[str, Any]:
+    if engine == "triton":
+        return _triton_serving()
     sel, by = f'{{{SERVED_MODEL_LABEL}=~"$model"}}', SERVED_MODEL_LABEL
     return _dashboard("llm-serving", "LLM serving", [
         _series("Time to first token (p50, p95)", "s",
@@ -82,8 +105,7 @@ def serving() -> dict[str, Any]:
         _series("KV cache utilisation", "percentunit",
                 (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_UTILIZATION}{sel})", MODEL),
                 (f"avg by ({by}) ({m.TRTLLM_KV_CACHE_HIT_RATE}{sel})", f"hit rate {MODEL}")),
-        _series("SLO error ratio (1h)", "percentunit",
-                (f'{SLI_RECORD}1h{{{MODEL_LABEL}=~"$model"}}', "{{model}} {{slo}}")),
+        _slo_panel(),
     ], _model_variable(SLI_RECORD + "1h", MODEL_LABEL))
 
 
@@ -153,7 +175,7 @@ def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard JSON model, for what this platform runs."""
     boards = {"gateway.json": gateway(), "cost.json": cost()}
     if spec.self_hosted_models:
-        boards["serving.json"] = serving()
+        boards["serving.json"] = serving(spec.serving.engine)
     if spec.cluster.gpu_pools:
         boards["gpu-fleet.json"] = gpu_fleet()
     return dict(sorted(boards.items()))

@@ -135,13 +135,14 @@ def _counter_ratio(bad: str, total: str) -> str:
 
 
 def slis(spec: PlatformSpec) -> list[Sli]:
-    """Every SLI of every model. Latency of self-hosted models is read at trtllm-serve; Bedrock models' time to
-    first token at the gateway. LiteLLM records no per-request time per output token (its per-token latency
-    divides the whole latency by the output tokens), so TPOT is an SLI of self-hosted models only."""
+    """Every SLI of every model. Latency of models trtllm-serve serves is read at the server; the time to first
+    token of other models (Bedrock, or self-hosted on Triton, whose default metrics have no latency histogram) at
+    the gateway. LiteLLM records no per-request time per output token (its per-token latency divides the whole
+    latency by the output tokens), so TPOT is an SLI of trtllm-serve models only."""
     result: list[Sli] = []
     for model in spec.serving.models:
         gateway = {GATEWAY_MODEL_LABEL: model.name}
-        if model.hosting == "self-hosted":
+        if model.hosting == "self-hosted" and spec.serving.engine == "trtllm-serve":
             served = {SERVED_MODEL_LABEL: model.name}
             result.append(Sli("ttft", model.name, 1 - LATENCY_PERCENTILE_BUDGET, "trtllm-serve",
                               _latency_bad_ratio(m.TRTLLM_TTFT, m.TRTLLM_TTFT_BUCKETS, model.slo.ttft_p95_ms,
@@ -210,7 +211,23 @@ def per_model(aggregation: str, metric: str) -> str:
     return f"{aggregation} by ({MODEL_LABEL}) ({relabelled})"
 
 
-def _serving_group() -> dict[str, Any]:
+def _triton_serving_group() -> dict[str, Any]:
+    """Triton has no KV-cache gauge and no running-requests gauge: only its queue (pending requests)."""
+    waiting = per_model("sum", m.TRITON_PENDING_REQUESTS)
+    return {"name": "serving", "rules": [
+        _alert(
+            "ModelQueueGrowing", f"{waiting} > 0 and deriv({waiting}[15m:1m]) > 0",
+            "warning", "{{ $labels.model }}: request queue is growing",
+            "Requests are waiting in Triton's queues and the queue has grown for 10 minutes: demand exceeds the "
+            "replicas' capacity and time to first token will follow.",
+            for_="10m",
+        ),
+    ]}
+
+
+def _serving_group(engine: str) -> dict[str, Any]:
+    if engine == "triton":
+        return _triton_serving_group()
     waiting = per_model("sum", m.TRTLLM_REQUESTS_WAITING)
     return {"name": "serving", "rules": [
         _alert(
@@ -362,7 +379,7 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
     files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
     if spec.self_hosted_models:
-        files["serving.rules.yaml"] = {"groups": [_serving_group()]}
+        files["serving.rules.yaml"] = {"groups": [_serving_group(spec.serving.engine)]}
     if spec.cluster.gpu_pools:
         files["gpu.rules.yaml"] = {"groups": [_gpu_group()]}
         files["capacity.rules.yaml"] = {"groups": [_capacity_group()]}

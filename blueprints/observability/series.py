@@ -18,6 +18,7 @@ import promql_parser as pp
 
 from blueprints.catalog import metrics as catalog
 from blueprints.observability import dcgm
+from blueprints.spec import PlatformSpec
 
 SERVED_MODEL_LABEL = catalog.prometheus_label("blueprints.io/model")
 """The model of a model-server series: the pod label `blueprints.io/model` its PodMonitor copies (the spec's model
@@ -50,13 +51,28 @@ ANY = Labels(prefixes=("",))
 NONE = Labels()
 
 
-def exported_series() -> dict[str, Labels]:
-    """Sample name -> labels as stored, for every series an exporter of the platform emits."""
+MODEL_SERVERS = {"trtllm-serve": catalog.TRTLLM_SERVE, "triton": catalog.TRITON}
+"""serving.engine -> the exporter its pods are."""
+
+
+def exporters(spec: PlatformSpec | None = None) -> tuple[catalog.Exporter, ...]:
+    """The exporters a platform runs: the model server of its engine (with self-hosted models), the DCGM exporter
+    (with GPU pools), and the gateway and cluster software. All of them when `spec` is None."""
+    if spec is None:
+        return catalog.EXPORTERS
+    servers = {MODEL_SERVERS[spec.serving.engine]} if spec.self_hosted_models else set()
+    absent = (set(MODEL_SERVERS.values()) - servers) | (set() if spec.cluster.gpu_pools else {catalog.DCGM_EXPORTER})
+    return tuple(exporter for exporter in catalog.EXPORTERS if exporter not in absent)
+
+
+def exported_series(spec: PlatformSpec | None = None) -> dict[str, Labels]:
+    """Sample name -> labels as stored, for every series the exporters of the platform (`spec`; None: any platform)
+    emit as this project configures them: DCGM fields of our counters list only, no opt-in series."""
     extra = {catalog.TRTLLM_SERVE.name: MODEL_SERVER_TARGET_LABELS, catalog.TRITON.name: MODEL_SERVER_TARGET_LABELS}
     series: dict[str, Labels] = {}
-    for exporter in catalog.EXPORTERS:
+    for exporter in exporters(spec):
         for metric in exporter.metrics:
-            if exporter is catalog.DCGM_EXPORTER and metric.name not in dcgm.emitted():
+            if metric.opt_in or (exporter is catalog.DCGM_EXPORTER and metric.name not in dcgm.emitted()):
                 continue
             for sample, labels in metric.samples().items():
                 stored = exporter.stored_labels(labels, extra.get(exporter.name, frozenset()))

@@ -24,6 +24,9 @@ from blueprints.catalog import metrics as m
 from blueprints.errors import BlueprintError
 from blueprints.observability.series import GATEWAY_MODEL_LABEL, SERVED_MODEL_LABEL, SERVED_VERSION_LABEL
 
+GATED_ENGINES = ("trtllm-serve",)
+"""Serving engines whose default metrics hold per-version latency histograms, which the default queries read
+(Triton's default metrics have none: its gates need queries given with --prometheus-queries)."""
 AMP_HOST = re.compile(r"^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$")
 """Amazon Managed Prometheus endpoints: `https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>`."""
 

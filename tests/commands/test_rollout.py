@@ -115,3 +115,11 @@ def test_prometheus_source_with_explicit_thresholds(capsys, stacks):
 def test_bad_input_exits_2(capsys, stacks, extra, message):
     code, out = _step(capsys, stacks, *extra)
     assert code == 2 and out.err.startswith(f"error: {message}")
+
+
+def test_triton_needs_its_own_latency_queries(capsys, tmp_path):
+    """Triton's default metrics have no per-version latency histogram: the default gates cannot judge it."""
+    write_stack(tmp_path, "prod", "internal-ai", "prod",
+                "  llm-platform:regions: [eu-central-1]\n  llm-platform:overrides:\n    serving: {engine: triton}\n")
+    code, out = _step(capsys, tmp_path, "--prometheus-url", "http://127.0.0.1:9")
+    assert code == 2 and out.err.startswith("error: --prometheus-queries: required with serving.engine 'triton'")

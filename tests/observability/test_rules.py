@@ -191,6 +191,20 @@ def test_serving_alerts_kv_cache_and_queue_growth(tmp_path, regulated):
     _promtool_test(tmp_path, regulated, tests, "serving.rules.yaml")
 
 
+def test_triton_queue_alert_reads_tritons_pending_requests(tmp_path):
+    """With `serving.engine: triton` the queue alert reads Triton's own gauge (no KV-cache alert: no such gauge)."""
+    spec = load_spec("internal-ai", "prod", overrides={"serving": {"engine": "triton"}})
+    assert [rule["alert"] for rule in rule_files(spec)["serving.rules.yaml"]["groups"][0]["rules"]] == [
+        "ModelQueueGrowing"]
+    pod = {"model": "corp-small", "version": "1", SERVED_MODEL_LABEL: "corp-small", "pod": "corp-small-0"}
+    tests = [
+        _alert_case("1m", [input_series(m.TRITON_PENDING_REQUESTS, pod, "0+1x40")], "35m",
+                    "ModelQueueGrowing", [{"severity": "warning", MODEL_LABEL: "corp-small"}]),
+        _alert_case("1m", [input_series(m.TRITON_PENDING_REQUESTS, pod, "0x40")], "35m", "ModelQueueGrowing", []),
+    ]
+    _promtool_test(tmp_path, spec, tests, "serving.rules.yaml")
+
+
 def test_gpu_health_alerts(tmp_path, regulated):
     gpu = {"gpu": "0", "Hostname": "ip-10-0-1-1"}
     tests = [

@@ -18,9 +18,10 @@ import yaml
 
 from blueprints.catalog import metrics as m
 from blueprints.catalog.metrics import prometheus_label
+from blueprints.engine.program import build_graph
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.observability import series
-from blueprints.operations.metrics import PrometheusQueries
+from blueprints.operations.metrics import GATED_ENGINES, PrometheusQueries
 from blueprints.presets import load_spec
 from blueprints.render import artifacts
 from blueprints.serving.manifests import MODEL_LABEL, VERSION_LABEL
@@ -75,23 +76,36 @@ def _gate_queries(spec: Any) -> list[tuple[str, str]]:
     return [(f"rollout gate {name} of {model.name} {plan.version}",
              queries.render(name, model.name, plan.version, timedelta(minutes=10)))
             for model in spec.self_hosted_models for plan in version_plans(spec, model)
-            for name in ("requests", "error_ratio", "ttft_p95_ms", "tpot_p95_ms")]
+            for name in ("requests", "error_ratio", "ttft_p95_ms", "tpot_p95_ms")
+            if spec.serving.engine in GATED_ENGINES]
 
 
-@pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
-def test_every_generated_promql_reads_catalog_or_recorded_series(graph_of, preset, env):
-    spec = load_spec(preset, env)
-    rule_files, expressions = _rendered(graph_of(preset, env))
+def _problems(spec: Any, graph: Any) -> list[str]:
+    """Every problem of every PromQL the platform of `spec` (its graph) generates, against its own exporters."""
+    rule_files, expressions = _rendered(graph)
     expressions += _gate_queries(spec)
     assert rule_files, "no rule files rendered"
     wheres = " ".join(where for where, _ in expressions)
     assert "prometheus/" in wheres and "grafana-dashboard/" in wheres  # rule files and dashboards
     if spec.self_hosted_models:
-        assert "trigger waiting-requests" in wheres and "rollout gate" in wheres
-    known = series.with_recorded(rule_files, KNOWN)
-    problems = [f"{where}: {problem}" for where, expr in expressions
-                for problem in series.problems(expr.replace("$__rate_interval", "5m").replace("$model", ".+"),
-                                               known)]
+        assert "trigger waiting-requests" in wheres
+        assert ("rollout gate" in wheres) == (spec.serving.engine in GATED_ENGINES)
+    known = series.with_recorded(rule_files, series.exported_series(spec))
+    return [f"{where}: {problem}" for where, expr in expressions
+            for problem in series.problems(expr.replace("$__rate_interval", "5m").replace("$model", ".+"), known)]
+
+
+@pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
+def test_every_generated_promql_reads_catalog_or_recorded_series(graph_of, preset, env):
+    problems = _problems(load_spec(preset, env), graph_of(preset, env))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_triton_variant_reads_only_what_triton_emits():
+    """No preset runs Triton; with `serving.engine: triton` nothing may read trtllm-serve's series."""
+    overrides = {"serving": {"engine": "triton"}}
+    problems = _problems(load_spec("internal-ai", "prod", overrides=overrides),
+                         build_graph("internal-ai", "prod", overrides=overrides))
     assert not problems, "\n".join(problems)
 
 
