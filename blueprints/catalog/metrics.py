@@ -334,9 +334,12 @@ DCGM_EXPORTER = Exporter(
 )
 
 # ---- KEDA -------------------------------------------------------------------------------------------------------
-# kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go (operator, `/metrics` on 8080; client_golang).
+# kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go (operator, `/metrics` on 8080; client_golang), and
+# the gRPC metrics service the metrics server reads from the operator (`newPromServerMetrics`: go-grpc-middleware
+# providers/prometheus server metrics under the namespace `keda_internal_metricsservice`).
 KEDA_SCALER_ERRORS = "keda_scaler_detail_errors_total"
 _KEDA_SCALER = _labels("namespace", "metric", "scaledObject", "scaler", "triggerIndex", "type")
+_GRPC = _labels("grpc_type", "grpc_service", "grpc_method")
 KEDA = Exporter(
     name="keda", version="2.20.2", source="kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go",
     scrape=Scrape("PodMonitor"),
@@ -360,6 +363,11 @@ KEDA = Exporter(
         Metric("keda_scaler_http_requests_total", "counter",
                _labels("namespace", "scaled_resource", "scaler", "trigger_name", "metric_name", "status_code")),
         Metric("keda_scaler_http_request_duration_seconds", "histogram", _labels("scaler", "status_code")),
+        *_metrics("counter", _GRPC, "keda_internal_metricsservice_grpc_server_started_total",
+                  "keda_internal_metricsservice_grpc_server_msg_received_total",
+                  "keda_internal_metricsservice_grpc_server_msg_sent_total"),
+        Metric("keda_internal_metricsservice_grpc_server_handled_total", "counter", _GRPC | {"grpc_code"}),
+        Metric("keda_internal_metricsservice_grpc_server_handling_seconds", "histogram", _GRPC),
     ),
 )
 
