@@ -194,7 +194,7 @@ def _service_host(url: str) -> tuple[str, str, int, str] | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     labels = host.split(".")
-    if len(labels) < 2 or not (host.endswith(".svc.cluster.local") or host.endswith(".svc") or len(labels) == 2):
+    if len(labels) not in (3, 5) or not (host.endswith(".svc.cluster.local") or host.endswith(".svc")):
         return None
     default = 443 if parts.scheme == "https" else 80
     return labels[0], labels[1], parts.port or default, parts.path.rstrip("/")

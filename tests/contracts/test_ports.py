@@ -36,8 +36,9 @@ def _assert_consistent(graph) -> None:
     assert report.problems == []
     called = {call.split(" -> ")[1] for call in report.checked_calls}
     assert _self_hosted_backends(graph) <= called
-    assert {re.search(r"-> (\S+?)(?:\.monitoring\S*)? ", entry + " ").group(1).removeprefix("http://")
-            if "http://" in entry else entry.rsplit(" in ", 1)[1] for entry in report.external} <= CHART_MADE
+    external = {re.search(r"-> https?://([^.]+)\.|chart-made pods in (\[.*\])$", entry).group(1, 2)
+                for entry in report.external}
+    assert {service or pods for service, pods in external} <= CHART_MADE
 
 
 @pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
