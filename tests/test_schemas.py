@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from blueprints.render import artifacts
-from tests.support.cel import CelRuleError, compile_rule
+from tests.support.cel import CelRuleError, compile_rule, rule_errors
 from tests.support.schemas import crd_schemas, validate_manifest
 
 
@@ -58,6 +58,16 @@ def test_every_cel_rule_of_every_pinned_crd_compiles():
                     failures.append(f"{group}/{version} {kind}: {error}")
     assert failures == []
     assert "has(self.replicas) == has(oldSelf.replicas)" in transitions  # karpenter.sh NodePool, create skips it
+
+
+def test_message_expression_wins_over_message():
+    """No pinned CRD uses messageExpression yet; the API server reports its value, falling back to `message` when it
+    is empty (apiextensions-apiserver CEL validator)."""
+    rule = {"rule": "self.size() <= 2", "message": "too many", "messageExpression": "'got ' + string(self.size())"}
+    strings = {"type": "array", "items": {"type": "string"}}
+    assert list(rule_errors([rule], ["a", "b", "c"], strings)) == [("", "got 3")]
+    assert list(rule_errors([rule | {"messageExpression": "''"}], ["a", "b", "c"], strings)) == [("", "too many")]
+    assert list(rule_errors([rule], ["a"], strings)) == []
 
 
 @pytest.mark.parametrize(("kind", "path", "field", "typo"), [
@@ -166,3 +176,24 @@ def test_nullable_is_honoured(generated):
     del manifest["status"]
     manifest["spec"]["target"]["template"] = None
     assert validate_manifest(manifest) == []
+
+
+def test_list_types_reject_duplicates(generated):
+    """`x-kubernetes-list-type: map` (Gateway listeners keyed by name) and `set` (NodePool budget reasons)."""
+    gateway = one(generated, "Gateway")
+    gateway["spec"]["listeners"].append(copy.deepcopy(gateway["spec"]["listeners"][0]))
+    duplicate = 'Gateway/inference-gateway: spec.listeners.1: Duplicate value: {"name": "http"}'
+    assert duplicate in validate_manifest(gateway)
+    budgets = _nodepool_problems(generated, lambda spec: spec["disruption"].update(
+        budgets=[{"nodes": "10%", "reasons": ["Empty", "Drifted", "Empty"]}]))
+    assert budgets == ['NodePool/batch: spec.disruption.budgets.0.reasons.2: Duplicate value: "Empty"']
+
+
+def test_defaults_and_formats_apply_before_validation(generated):
+    """A Gateway address without `type` is defaulted to IPAddress, whose value must then be an ipv4/ipv6 address."""
+    gateway = one(generated, "Gateway")
+    for good in ([{"value": "10.0.1.5"}], [{"value": "fd00::5"}], [{"type": "Hostname", "value": "lb.example.com"}]):
+        gateway["spec"]["addresses"] = good
+        assert validate_manifest(gateway) == [], good
+    gateway["spec"]["addresses"] = [{"value": "10.0.0.300"}]
+    assert len(validate_manifest(gateway)) == 1

@@ -4,8 +4,14 @@ unknown fields are errors) and, for custom resources, the upstream CRD schemas p
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
-from functools import cache
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache, partial
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 import jsonschema
@@ -125,6 +131,20 @@ def _re2_pattern(validator, pattern, instance, schema):
                                              + (f" ({matched})" if isinstance(matched, str) else ""))
 
 
+def _list_type(validator, list_type, instance, schema):
+    """`x-kubernetes-list-type`: set items and map keys must be unique (the API server says `Duplicate value`)."""
+    if not isinstance(instance, list) or list_type not in ("set", "map"):
+        return
+    keys = schema.get("x-kubernetes-list-map-keys", [])
+    seen: set[str] = set()
+    for index, item in enumerate(instance):
+        identity = item if list_type == "set" or not isinstance(item, dict) else {k: item.get(k) for k in keys}
+        text = json.dumps(identity, sort_keys=True)
+        if text in seen:
+            yield jsonschema.ValidationError(f"Duplicate value: {text}", path=[index])
+        seen.add(text)
+
+
 def _object_meta(validator, enabled, instance, schema):
     if enabled:
         yield from _object_meta_validator().iter_errors(instance)
@@ -142,14 +162,34 @@ def _nullable(check):
 _StrictValidator = jsonschema.validators.extend(jsonschema.Draft4Validator, {
     keyword: _nullable(check) for keyword, check in {
         **jsonschema.Draft4Validator.VALIDATORS, "additionalProperties": _unknown_fields, "pattern": _re2_pattern,
-        "x-kubernetes-int-or-string": _int_or_string, "x-object-meta": _object_meta}.items()})
+        "x-kubernetes-int-or-string": _int_or_string, "x-kubernetes-list-type": _list_type,
+        "x-object-meta": _object_meta}.items()})
 """Draft 4 (the API server's OpenAPI v3 subset) with its `pattern` in RE2, unknown fields reported as kubectl does,
-int-or-string and nullable honoured, and metadata checked against the Kubernetes ObjectMeta schema."""
+int-or-string, nullable and list types honoured, and metadata checked against the Kubernetes ObjectMeta schema."""
+
+_PARSERS: dict[str, tuple[Callable[[str], object], type[Exception]]] = {
+    "byte": (lambda value: base64.b64decode(value, validate=True), binascii.Error),
+    "date-time": (lambda value: datetime.fromisoformat(value.replace("Z", "+00:00")), ValueError),
+    "ipv4": (IPv4Address, ValueError),
+    "ipv6": (IPv6Address, ValueError),
+}
+"""The string formats the pinned CRDs use, which the API server checks (it ignores numeric ones such as int64)."""
+
+
+def _parses(parse: Callable[[str], object], value: object) -> bool:
+    if isinstance(value, str):
+        parse(value)
+    return True
+
+
+_FORMATS = jsonschema.FormatChecker(())
+for _name, (_parse, _error) in _PARSERS.items():
+    _FORMATS.checks(_name, raises=_error)(partial(_parses, _parse))
 
 
 @cache
 def _strict_validator(key: tuple[str, str, str]) -> jsonschema.protocols.Validator:
-    return _StrictValidator(_structural(crd_schemas()[key], root=True))
+    return _StrictValidator(_structural(crd_schemas()[key], root=True), format_checker=_FORMATS)
 
 
 @cache
