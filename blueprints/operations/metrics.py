@@ -52,7 +52,9 @@ class PrometheusQueries(BaseModel):
     """PromQL per number; `{gateway}`, `{server}` and `{window}` are filled in.
 
     `gateway`: matchers of the candidate's gateway series: its model group, and the deployment whose api_base is
-    the version's Service (`http://<model>-<version>.<namespace>.svc...`, blueprints.serving.manifests).
+    the version's Service (`http://<model>-<version>.<namespace>.svc...`, blueprints.serving.manifests; LiteLLM
+    v1.81.16 labels a deployment with its configured `api_base`: litellm_core_utils/litellm_logging.py
+    `get_standard_logging_object_payload`).
     `server`: matchers of the candidate's model-server series: the pod labels its PodMonitor copies."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

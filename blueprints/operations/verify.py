@@ -3,7 +3,8 @@
 Stack outputs read (from `pulumi stack output --json`, or the same JSON saved to a file):
 - `gateway_url`: the gateway's base URL (the global DNS name when the platform spans regions), or
   `regions.<region>.gateway_url` per region;
-- `prometheus_url` (optional): Prometheus's base URL, e.g. through a port-forward; `--prometheus-url` wins.
+- `prometheus_url` (optional): Prometheus's base URL, e.g. through a port-forward, or the Amazon Managed
+  Prometheus workspace URL (queried with SigV4); `--prometheus-url` wins.
 
 Checks, in order: the gateway is alive (`/health/liveliness`); it refuses a request without a key (401, 403 or
 400); `/v1/models` lists every model of the spec; `/health` reports no unhealthy model deployment; one streamed
