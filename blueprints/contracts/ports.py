@@ -13,8 +13,10 @@ For each cluster (one region) of the planned graph:
   model server serves the scrape path there;
 - every named port a NetworkPolicy admits is a containerPort name of a pod it selects (else it admits nothing).
 
-Targets made by Helm charts (Prometheus, the OTel collector, chart-made pods of Karpenter or KEDA) are outside the
-graph's objects: they are reported in `PortReport.external`, never silently passed.
+Targets made by Helm charts (Prometheus, the OTel collector, the pods of Karpenter or KEDA) are not objects of the
+graph: given the charts' rendered objects (`chart_objects`, rendered by the caller with the pinned real charts) calls
+and monitors resolve into them too; whatever stays unresolved (no chart objects given, or pods an operator makes at
+run time) is reported in `PortReport.external`, never silently passed.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class Pod:
     """containerPort -> its name (None when unnamed), over all containers."""
     image: str
     mounts_config_maps: frozenset[str]
+    from_chart: bool = False
+    """Rendered from a Helm chart: a numeric port its own arguments bind counts even when the chart declares no
+    containerPort for it (Kubernetes routes numeric targetPorts and scrapes numeric ports regardless)."""
 
     @property
     def server(self) -> str:
@@ -75,7 +80,7 @@ class Pod:
 
     def resolve(self, port: int | str) -> int | None:
         if isinstance(port, int):
-            return port if port in self.ports else None
+            return port if port in self.ports or self.from_chart else None
         return next((number for number, name in self.ports.items() if name == port), None)
 
 
@@ -109,7 +114,7 @@ def matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bo
     return True
 
 
-def _pods(objects: Iterable[dict[str, Any]]) -> list[Pod]:
+def _pods(objects: Iterable[dict[str, Any]], from_chart: bool = False) -> list[Pod]:
     pods = []
     for obj in objects:
         if obj.get("kind") not in ("Deployment", "StatefulSet", "DaemonSet"):
@@ -122,16 +127,18 @@ def _pods(objects: Iterable[dict[str, Any]]) -> list[Pod]:
                            if "configMap" in volume)
         pods.append(Pod(obj["metadata"]["namespace"], f"{obj['kind']}/{obj['metadata']['name']}",
                         template["metadata"].get("labels") or {}, ports, str(spec["containers"][0]["image"]),
-                        mounts))
+                        mounts, from_chart))
     return pods
 
 
 class _Cluster:
     """The objects of one cluster, indexed for resolution."""
 
-    def __init__(self, objects: list[dict[str, Any]]):
-        self.objects = objects
-        self.pods = _pods(objects)
+    def __init__(self, objects: list[dict[str, Any]], chart_objects: list[dict[str, Any]]):
+        self.own, self.objects = objects, [*objects, *chart_objects]
+        self.own_services = {(o["metadata"]["namespace"], o["metadata"]["name"])
+                             for o in objects if o.get("kind") == "Service"}
+        self.pods = [*_pods(objects), *_pods(chart_objects, from_chart=True)]
         self.namespace_labels = {obj["metadata"]["name"]: obj["metadata"].get("labels") or {}
                                  for obj in objects if obj.get("kind") == "Namespace"}
         self.services = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.of("Service")}
@@ -210,8 +217,8 @@ def _served(pod: Pod, port: int, path: str, *, prefix: bool) -> bool | None:
 
 
 class _Checker:
-    def __init__(self, region: str, objects: list[dict[str, Any]]):
-        self.region, self.cluster, self.report = region, _Cluster(objects), PortReport()
+    def __init__(self, region: str, objects: list[dict[str, Any]], chart_objects: list[dict[str, Any]]):
+        self.region, self.cluster, self.report = region, _Cluster(objects, chart_objects), PortReport()
 
     def problem(self, subject: str, message: str) -> None:
         self.report.problems.append(f"{self.region}: {subject}: {message}")
@@ -227,6 +234,8 @@ class _Checker:
 
     def services(self) -> None:
         for (namespace, name), service in self.cluster.services.items():
+            if (namespace, name) not in self.cluster.own_services:
+                continue  # a chart's own Services select what its operator makes at run time
             selector = service["spec"].get("selector")
             pods = self.cluster.selected(namespace, {"matchLabels": selector}) if selector else []
             if not pods:
@@ -244,6 +253,9 @@ class _Checker:
             return f"Service has no port {port} (ports {[p['port'] for p in service['spec'].get('ports') or []]})"
         target = entry.get("targetPort", port)
         pods = self.cluster.selected(service["metadata"]["namespace"], {"matchLabels": service["spec"]["selector"]})
+        key = (service["metadata"]["namespace"], service["metadata"]["name"])
+        if not pods and key not in self.cluster.own_services:
+            return []  # a chart's Service whose pods an operator makes at run time (Prometheus)
         resolved = [(pod, pod.resolve(target)) for pod in pods]
         if not resolved or any(number is None for _, number in resolved):
             return f"targetPort {target!r} resolves to no containerPort of the selected pods"
@@ -331,6 +343,10 @@ class _Checker:
         if isinstance(hops, str):
             self.problem(subject, f"{url}: {hops}")
             return
+        if not hops:
+            self.report.external.append(f"{self.region}: {subject} -> {url} (chart Service {namespace}/{name} has "
+                                        f"port {port}; its pods are made at run time)")
+            return
         for pod, number in hops:
             if not self.cluster.admits(pod, peer, number):
                 self.problem(subject, f"{url}: NetworkPolicy of {pod.namespace} does not admit "
@@ -365,7 +381,7 @@ class _Checker:
                               OPENAI_SUFFIX[info.get("mode", "chat")])
 
     def environment_urls(self) -> None:
-        for obj in self.cluster.objects:
+        for obj in self.cluster.own:
             if obj.get("kind") == "Deployment":
                 pod = next(p for p in self.cluster.pods if p.owner == f"Deployment/{obj['metadata']['name']}"
                            and p.namespace == obj["metadata"]["namespace"])
@@ -452,10 +468,12 @@ class _Checker:
                                      f"admits port {name!r}, which no selected pod names")
 
 
-def check_cluster(region: str, objects: list[dict[str, Any]]) -> PortReport:
+def check_cluster(region: str, objects: list[dict[str, Any]],
+                  chart_objects: list[dict[str, Any]] | None = None) -> PortReport:
     """The port contract over the Kubernetes objects of one cluster (Helm releases as `kind: Release` with the
-    release's `name`, `namespace`, `chart` and `values`)."""
-    return _Checker(region, objects).run()
+    release's `name`, `namespace`, `chart` and `values`); `chart_objects`: what those releases' charts render
+    (Services and workloads, each with its namespace)."""
+    return _Checker(region, objects, chart_objects or []).run()
 
 
 def cluster_objects(graph: ResourceGraph) -> dict[str, list[dict[str, Any]]]:

@@ -14,8 +14,10 @@ import pytest
 from blueprints.contracts import ports
 from blueprints.contracts.ports import check_cluster, check_ports, cluster_objects
 from blueprints.engine.program import build_graph
+from blueprints.render import HELM_RELEASE
 from blueprints.serving import engines
 from tests.conftest import PRESET_ENVS
+from tests.support.helm import render_release
 
 CHART_MADE = {"opentelemetry-collector", "kube-prometheus-stack-prometheus", "['karpenter']", "['keda']"}
 """Targets of calls and monitors that upstream charts make (not objects of the graph): all the report may list."""
@@ -44,6 +46,26 @@ def _assert_consistent(graph) -> None:
 @pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
 def test_every_preset_has_a_consistent_port_graph(graph_of, preset, env):
     _assert_consistent(graph_of(preset, env))
+
+
+def test_calls_into_chart_made_services_resolve_with_the_real_charts(graph_of):
+    """Render every Helm release of one region with its pinned chart: the OTel collector's OTLP port, Karpenter's and
+    KEDA's metrics ports, Prometheus' Service port are what the platform's URLs and monitors use. Only pods an
+    operator makes at run time (Prometheus itself) stay external."""
+    graph, region = graph_of("regulated-industry", "prod"), "eu-central-1"
+    charts = []
+    for release in (r for r in graph.resources if r.type == HELM_RELEASE and r.region == region):
+        for obj in render_release(release).objects():
+            if obj["kind"] in ("Service", "Deployment", "StatefulSet", "DaemonSet"):
+                obj.setdefault("metadata", {}).setdefault("namespace", release.inputs["namespace"])
+                charts.append(obj)
+    report = check_cluster(region, cluster_objects(graph)[region], charts)
+    assert report.problems == []
+    called = " ".join(report.checked_calls)
+    assert "env OTEL_ENDPOINT -> http://opentelemetry-collector.monitoring.svc.cluster.local:4318" in called
+    assert all("kube-prometheus-stack-prometheus" in entry and "made at run time" in entry
+               for entry in report.external)
+    assert report.external
 
 
 def test_triton_variant_is_wired_end_to_end():
