@@ -160,7 +160,8 @@ TRTLLM_SERVE = Exporter(
 # ---- Triton Inference Server ------------------------------------------------------------------------------------
 # triton-inference-server/core src/metrics.cc (families) and src/metric_model_reporter.cc + src/constants.h
 # (labels `model`, `version`; `gpu_uuid` when the instance runs on a GPU; failures add `reason`), release branch
-# of Triton 2.73.0 (NGC 26.09). Served on the metrics port (8002) at `/metrics`; prometheus-cpp adds no `_total`.
+# of Triton 2.73.0 (NGC 26.09). Our image serves them through Triton's OpenAI frontend at `/metrics` on its port
+# (9000; python/openai/openai_frontend/frontend/fastapi/routers/observability.py); prometheus-cpp adds no `_total`.
 TRITON_PENDING_REQUESTS = "nv_inference_pending_request_count"
 TRITON_REQUEST_SUCCESS = "nv_inference_request_success"
 TRITON_REQUEST_FAILURE = "nv_inference_request_failure"
