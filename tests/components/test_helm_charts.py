@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import helm_python
 import pytest
@@ -18,6 +19,7 @@ import yaml
 from blueprints.components.inference_routing import EPP_LABEL, EPP_PORT
 from blueprints.engine.graph import ResourceRecord
 from blueprints.engine.program import build_graph
+from blueprints.gateway.litellm_config import OTEL_COLLECTOR
 from blueprints.render import HELM_RELEASE
 from blueprints.serving.engines import ENGINES
 from blueprints.versions import CHARTS
@@ -107,9 +109,15 @@ def test_endpoint_picker_gets_real_flags_and_reads_the_engine_gauges(releases) -
         pool = output.one("InferencePool")
         assert pool["spec"]["targetPorts"] == [{"number": engine.port}]
         assert pool["spec"]["selector"]["matchLabels"] == {"blueprints.io/model": model}
+        # Envoy reaches the picker through the pool's endpointPickerRef: a Service port that selects the picker's pod.
+        picker, service = pool["spec"]["endpointPickerRef"], output.one("Service")
+        assert picker["name"] == service["metadata"]["name"]
+        assert picker["port"]["number"] in {port["port"] for port in service["spec"]["ports"]}
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= pod_labels.items()
         # What the model namespace's NetworkPolicy admits: the picker's gRPC port, on pods with the EPP label.
         assert {"name": "grpc", "containerPort": EPP_PORT} in _container(deployment, "epp")["ports"]
-        assert EPP_LABEL in deployment["spec"]["template"]["metadata"]["labels"]
+        assert picker["port"]["number"] == EPP_PORT and EPP_LABEL in pod_labels
 
 
 def _route_receivers(route: dict[str, Any]) -> Iterator[str]:
@@ -163,7 +171,11 @@ def test_otel_collector_runs_only_the_platform_pipelines(releases) -> None:
         service_ports = {port["port"] for port in output.one("Service")["spec"]["ports"]}
         listening = _ports_in(config)
         assert container_ports == service_ports == listening - {13133}, record.urn
-        assert {4317, 4318} <= listening
+        # The address LiteLLM exports its traces to names this Service and one of its ports.
+        collector = urlsplit(OTEL_COLLECTOR)
+        assert collector.hostname.split(".")[:2] == [output.one("Service")["metadata"]["name"],
+                                                     record.inputs["namespace"]]
+        assert collector.port in service_ports
 
 
 def test_helm_warnings_are_caught() -> None:
