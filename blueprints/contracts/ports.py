@@ -45,9 +45,10 @@ OPENAI_SUFFIX = {"chat": "/chat/completions", "completion": "/completions", "emb
 # Paths each serving image answers, per container port (None: whatever port its arguments bind).
 SERVER_ROUTES: dict[str, dict[int | None, frozenset[str]]] = {
     # trtllm-serve (TensorRT-LLM v1.3.0rc24 tensorrt_llm/serve/openai_server.py, OpenAIServer.register_routes and
-    # mount_metrics) on the port images/entrypoint/serve_model.py binds (8000).
+    # mount_metrics) on the port images/entrypoint/serve_model.py binds (8000). Its `/metrics` is JSON iteration
+    # stats, no scrape target: left out so that a monitor pointed there fails.
     "trtllm-serve": {8000: frozenset({"/health", "/v1/models", "/v1/completions", "/v1/chat/completions",
-                                      "/prometheus/metrics", "/metrics"})},
+                                      "/prometheus/metrics"})},
     # Triton's OpenAI-compatible frontend (triton-inference-server/server r26.09 python/openai/openai_frontend:
     # frontend/fastapi/routers/{chat,completions,models,observability}.py) on its --openai-port, which
     # images/entrypoint/serve_model.py sets to 9000 (main.py's default); the KServe frontends stay off.
