@@ -84,6 +84,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             namer("network"), spec.network, namer,
             cidr=region_cidr(spec.network.cidr, index),
             cluster_name=cluster_name,
+            account_id=self.account_id,
             logs_key_arn=self.keys.arn("logs"),
             bedrock_endpoint=bool(spec.hosted_models) or spec.retrieval.enabled,
             opts=aws_opts,
@@ -91,6 +92,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.cluster = Cluster(
             namer("cluster"), spec.cluster, namer,
             subnet_ids=self.network.private_subnet_ids,
+            account_id=self.account_id,
             cluster_key_arn=self.keys.arn("cluster"),
             logs_key_arn=self.keys.arn("logs"),
             deletion_protection=spec.deletion_protection,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.components.buckets import deny_insecure_transport, private_bucket
+from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
 from blueprints.components.iam import allow, policy_document, service_trust
 from blueprints.serving.engines import ENGINES
 from blueprints.spec import PlatformSpec
@@ -47,14 +47,10 @@ class ModelArtifacts(pulumi.ComponentResource):
 
         logs = self._bucket("model-logs", kms_key_arn=None)
         _retire_after(namer("model-logs"), logs, spec.audit.retention_days, child)
-        aws.s3.BucketPolicy(namer("model-logs"), bucket=logs.id, policy=policy_document([
-            deny_insecure_transport(logs.arn),
-            {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": pulumi.Output.concat(logs.arn, "/*"),
-             "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}}},
-        ]), opts=child)
-
         bucket = self._bucket("models", kms_key_arn=self.key_arn)
+        aws.s3.BucketPolicy(namer("model-logs"), bucket=logs.id, policy=policy_document([
+            deny_insecure_transport(logs.arn), access_log_delivery(logs.arn, bucket.arn, ctx.account_id),
+        ]), opts=child)
         aws.s3.BucketLogging(namer("models"), bucket=bucket.id, target_bucket=logs.id,
                              target_prefix="models/", opts=child)
         aws.s3.BucketPolicy(namer("models"), bucket=bucket.id, policy=policy_document([

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.components.buckets import deny_insecure_transport
+from blueprints.components.buckets import access_log_delivery, deny_insecure_transport
 from blueprints.components.iam import Statement, allow, policy_document, service_trust
 from blueprints.spec import PlatformSpec
 
@@ -120,10 +120,8 @@ class Audit(pulumi.ComponentResource):
             "expiration": {"days": spec.audit.retention_days},
             "noncurrent_version_expiration": {"noncurrent_days": 30},
         }], opts=child)
-        logging_service = {"Sid": "S3ServerAccessLogs", "Effect": "Allow",
-                           "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
-                           "Resource": pulumi.Output.concat(bucket.arn, "/*"),
-                           "Condition": {"StringEquals": {"aws:SourceAccount": self._ctx.account_id}}}
+        # The audit bucket (named namer("audit"), created next) is the only source of these logs.
+        logging_service = access_log_delivery(bucket.arn, f"arn:aws:s3:::{namer('audit')}", self._ctx.account_id)
         aws.s3.BucketPolicy(name, bucket=bucket.id,
                             policy=policy_document([deny_insecure_transport(bucket.arn), logging_service]),
                             opts=child)
@@ -131,7 +129,7 @@ class Audit(pulumi.ComponentResource):
 
     def _cloudtrail_statements(self, bucket_arn: pulumi.Output[str],
                                trail_arn: pulumi.Output[str]) -> list[Statement]:
-        source = {"StringEquals": {"aws:SourceArn": trail_arn}}
+        source = {"StringEquals": {"aws:SourceArn": trail_arn, "aws:SourceAccount": self._ctx.account_id}}
         service = {"Service": "cloudtrail.amazonaws.com"}
         return [
             {"Sid": "CloudTrailAclCheck", "Effect": "Allow", "Principal": service, "Action": "s3:GetBucketAcl",
@@ -139,8 +137,7 @@ class Audit(pulumi.ComponentResource):
             {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": service, "Action": "s3:PutObject",
              "Resource": pulumi.Output.concat(bucket_arn, f"/{CLOUDTRAIL_PREFIX}/AWSLogs/", self._ctx.account_id,
                                               "/*"),
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn,
-                                            "s3:x-amz-acl": "bucket-owner-full-control"}}},
+             "Condition": {"StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"}}},
         ]
 
     def _trail(self, bucket: aws.s3.Bucket, policy: aws.s3.BucketPolicy) -> None:

@@ -28,8 +28,8 @@ from blueprints.batch.manifests import (
     uses_spot_pool,
     workload_manifests,
 )
-from blueprints.components.buckets import deny_insecure_transport, private_bucket
-from blueprints.components.iam import PodIdentity, Statement, allow, policy_document
+from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
+from blueprints.components.iam import PodIdentity, Statement, allow, deny_plain_http, policy_document
 from blueprints.components.keda import Keda
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
@@ -93,9 +93,8 @@ class BatchTier(pulumi.ComponentResource):
         aws.sqs.RedriveAllowPolicy(namer("batch-dlq"), queue_url=dlq.url, redrive_allow_policy=pulumi.Output.json_dumps(
             {"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}), opts=child)
         for label, target in (("batch-queue", queue), ("batch-dlq", dlq)):
-            aws.sqs.QueuePolicy(namer(label), queue_url=target.url, policy=policy_document([{
-                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-                "Resource": target.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]), opts=child)
+            aws.sqs.QueuePolicy(namer(label), queue_url=target.url,
+                                policy=policy_document([deny_plain_http("sqs:*", [target.arn])]), opts=child)
         jobs = self._table("batch-jobs", [("id", "HASH")])
         requests = self._table("batch-requests", [("batch_id", "HASH"), ("custom_id", "RANGE")])
         repository = aws.ecr.Repository(
@@ -198,11 +197,7 @@ class BatchTier(pulumi.ComponentResource):
         aws.s3.BucketLogging(namer("batch"), bucket=bucket.id, target_bucket=logs.id, target_prefix="batch/",
                              opts=child)
         aws.s3.BucketPolicy(namer("batch-logs"), bucket=logs.id, policy=policy_document([
-            deny_insecure_transport(logs.arn),
-            {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": pulumi.Output.concat(logs.arn, "/batch/*"),
-             "Condition": {"ArnLike": {"aws:SourceArn": bucket.arn},
-                           "StringEquals": {"aws:SourceAccount": ctx.account_id}}},
+            deny_insecure_transport(logs.arn), access_log_delivery(logs.arn, bucket.arn, ctx.account_id, "batch/"),
         ]), opts=child)
         aws.s3.BucketPolicy(namer("batch"), bucket=bucket.id,
                             policy=policy_document([deny_insecure_transport(bucket.arn)]),

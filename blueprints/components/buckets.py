@@ -19,6 +19,18 @@ def deny_insecure_transport(bucket_arn: pulumi.Input[str]) -> Statement:
     }
 
 
+def access_log_delivery(log_bucket_arn: pulumi.Input[str], source_bucket_arn: pulumi.Input[str],
+                        account_id: pulumi.Input[str], prefix: str = "") -> Statement:
+    """Bucket-policy statement letting S3 server access logging write one source bucket's logs, and only that
+    bucket's (Amazon S3 User Guide, enable-server-access-logging.html: aws:SourceArn and aws:SourceAccount)."""
+    return {
+        "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": pulumi.Output.concat(log_bucket_arn, "/", prefix, "*"),
+        "Condition": {"ArnLike": {"aws:SourceArn": source_bucket_arn},
+                      "StringEquals": {"aws:SourceAccount": account_id}},
+    }
+
+
 def private_bucket(name: str, account_id: pulumi.Input[str], encryption: dict[str, Any], *,
                    deletion_protection: bool, parent: pulumi.Resource) -> aws.s3.Bucket:
     """A bucket named `<name>-<account>`: owner-enforced, public access blocked, versioned and encrypted by default

@@ -49,6 +49,7 @@ class Cluster(pulumi.ComponentResource):
         namer: Namer,
         *,
         subnet_ids: list[pulumi.Output[str]],
+        account_id: pulumi.Input[str],
         cluster_key_arn: pulumi.Input[str],
         logs_key_arn: pulumi.Input[str],
         deletion_protection: bool,
@@ -59,7 +60,10 @@ class Cluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.name = namer("eks")
 
-        role = aws.iam.Role(namer("eks-role"), assume_role_policy=service_trust("eks.amazonaws.com"), opts=child)
+        # Only this cluster may use its role (Amazon EKS User Guide, cross-service-confused-deputy-prevention.html).
+        trust = service_trust("eks.amazonaws.com", account_id=account_id, source_arn=pulumi.Output.concat(
+            "arn:aws:eks:", namer.region, ":", account_id, ":cluster/", self.name))
+        role = aws.iam.Role(namer("eks-role"), assume_role_policy=trust, opts=child)
         attachment = aws.iam.RolePolicyAttachment(
             namer("eks-role"), role=role.name, policy_arn=MANAGED_POLICY + "AmazonEKSClusterPolicy", opts=child
         )
@@ -156,7 +160,8 @@ class Cluster(pulumi.ComponentResource):
             associations = []
             if addon in ADDON_IDENTITIES:
                 service_account, policy = ADDON_IDENTITIES[addon]
-                role = aws.iam.Role(namer("addon", addon), assume_role_policy=pod_identity_trust(),
+                trust = pod_identity_trust(cluster.name, "kube-system", service_account)
+                role = aws.iam.Role(namer("addon", addon), assume_role_policy=trust,
                                     opts=pulumi.ResourceOptions(parent=self))
                 aws.iam.RolePolicyAttachment(
                     namer("addon", addon), role=role.name, policy_arn=MANAGED_POLICY + policy,

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.components.audit import Audit
-from blueprints.components.buckets import private_bucket
+from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
 from blueprints.components.cache import ResponseCache
 from blueprints.components.edge import GatewayEdge
 from blueprints.components.helm import chart_release
@@ -209,17 +209,13 @@ class Gateway(pulumi.ComponentResource):
                              opts=child)
         elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self)).arn
         delivery: list[pulumi.Resource] = []
-        for bucket, purpose, writer in ((logs, "alb-logs", {"AWS": elb_account}),
-                                        (access, "alb-logs-access", {"Service": "logging.s3.amazonaws.com"})):
+        alb_delivery = {"Sid": "LogDelivery", "Effect": "Allow", "Principal": {"AWS": elb_account},
+                        "Action": "s3:PutObject", "Resource": pulumi.Output.concat(logs.arn, "/*")}
+        for bucket, purpose, writer in ((logs, "alb-logs", alb_delivery),
+                                        (access, "alb-logs-access", access_log_delivery(access.arn, logs.arn,
+                                                                                        ctx.account_id))):
             delivery.append(aws.s3.BucketPolicy(namer(purpose), bucket=bucket.id, policy=policy_document([
-                {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                 "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-                {"Sid": "LogDelivery", "Effect": "Allow", "Principal": writer, "Action": "s3:PutObject",
-                 "Resource": pulumi.Output.concat(bucket.arn, "/*"),
-                 **({"Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}}}
-                    if "Service" in writer else {})},
-            ]), opts=child))
+                deny_insecure_transport(bucket.arn), writer]), opts=child))
             aws.s3.BucketLifecycleConfiguration(namer(purpose), bucket=bucket.id, rules=[{
                 "id": "expire-logs", "status": "Enabled", "filter": {},
                 "expiration": {"days": spec.gateway.access_log_retention_days},

@@ -25,33 +25,42 @@ def allow(actions: Sequence[str], resources: Sequence[Any], sid: str | None = No
     return statement
 
 
-def service_trust(*services: str) -> str:
-    """Trust policy letting AWS services assume a role."""
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": sorted(services)}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
+def service_trust(service: str, *, account_id: pulumi.Input[str] | None = None,
+                  source_arn: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
+    """Trust policy letting one AWS service assume a role. Services that send the confused-deputy keys get them
+    (`account_id` -> aws:SourceAccount, `source_arn` -> aws:SourceArn, a pattern where the source does not exist
+    yet); blueprints/contracts/iam.py lists the services that cannot and why."""
+    condition: dict[str, Any] = {}
+    if account_id is not None:
+        condition["StringEquals"] = {"aws:SourceAccount": account_id}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    statement: Statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return pulumi.Output.json_dumps({"Version": "2012-10-17",
+                                     "Statement": [{**statement, **({"Condition": condition} if condition else {})}]})
 
 
-POD_IDENTITY_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
+def pod_identity_trust(cluster_name: pulumi.Input[str], namespace: str, service_account: str) -> pulumi.Output[str]:
+    """Trust policy for a role assumed through EKS Pod Identity by exactly one service account of one cluster: the
+    session tags Pod Identity sets on every assume (Amazon EKS User Guide, pod-id-role.html, pod-id-abac.html)
+    keep any other association in the account from using the role."""
+    return pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
             "Effect": "Allow",
             "Principal": {"Service": "pods.eks.amazonaws.com"},
             "Action": ["sts:AssumeRole", "sts:TagSession"],
-        }
-    ],
-}
+            "Condition": {"StringEquals": {"aws:RequestTag/eks-cluster-name": cluster_name,
+                                           "aws:RequestTag/kubernetes-namespace": namespace,
+                                           "aws:RequestTag/kubernetes-service-account": service_account}},
+        }],
+    })
 
 
-def pod_identity_trust() -> pulumi.Output[str]:
-    """Trust policy for roles assumed through EKS Pod Identity."""
-    return pulumi.Output.json_dumps(POD_IDENTITY_TRUST)
+def deny_plain_http(action: str, resources: Sequence[Any]) -> Statement:
+    """Resource-policy statement refusing `action` to everyone on requests that do not use TLS."""
+    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": action,
+            "Resource": list(resources), "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 class PodIdentity(pulumi.ComponentResource):
@@ -73,7 +82,7 @@ class PodIdentity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             name,
-            assume_role_policy=pod_identity_trust(),
+            assume_role_policy=pod_identity_trust(cluster_name, namespace, service_account),
             description=f"Pod identity of {namespace}/{service_account}",
             opts=child,
         )

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from blueprints.capacity import pool_instance_types
 from blueprints.components.cluster import MANAGED_POLICY, NODE_POLICIES, SYSTEM_NODE_LABEL, Cluster
 from blueprints.components.helm import chart_release
-from blueprints.components.iam import PodIdentity, allow, service_trust
+from blueprints.components.iam import PodIdentity, allow, deny_plain_http, policy_document, service_trust
 from blueprints.naming import Namer
 from blueprints.spec import GpuPoolSpec, PlatformSpec
 from blueprints.versions import EKS_NODE_AMI_ALIAS
@@ -112,21 +112,20 @@ class Karpenter(pulumi.ComponentResource):
 
         queue = aws.sqs.Queue(namer("karpenter-interruptions"), message_retention_seconds=300,
                               sqs_managed_sse_enabled=True, opts=child)
-        aws.sqs.QueuePolicy(
-            namer("karpenter-interruptions"), queue_url=queue.url,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
-                "Action": "sqs:SendMessage", "Resource": queue.arn}]}),
-            opts=child,
-        )
+        rules = []
         for event, pattern in INTERRUPTION_EVENTS.items():
             rule = aws.cloudwatch.EventRule(namer("karpenter", event), event_pattern=pulumi.Output.json_dumps(pattern),
                                             opts=child)
             aws.cloudwatch.EventTarget(namer("karpenter", event), rule=rule.name, arn=queue.arn, opts=child)
+            rules.append(rule.arn)
+        aws.sqs.QueuePolicy(namer("karpenter-interruptions"), queue_url=queue.url,
+                            policy=policy_document(interruption_queue_statements(queue.arn, account_id, rules)),
+                            opts=child)
 
         identity = PodIdentity(
             namer("karpenter"), cluster_name=cluster.cluster_name, namespace=NAMESPACE, service_account="karpenter",
-            statements=_controller_statements(region, account_id, cluster.cluster_arn, node_role.arn, queue.arn),
+            statements=_controller_statements(region, account_id, cluster.name, cluster.cluster_arn, node_role.arn,
+                                              queue.arn),
             opts=child,
         )
         release = chart_release(
@@ -152,37 +151,89 @@ class Karpenter(pulumi.ComponentResource):
         self.register_outputs({"node_role_arn": node_role.arn, "interruption_queue": queue.name})
 
 
+def interruption_queue_statements(queue_arn: pulumi.Input[str], account_id: pulumi.Input[str],
+                                  rule_arns: list[pulumi.Input[str]]) -> list[dict]:
+    """EventBridge delivers only this stack's interruption rules (aws:SourceArn, Amazon EventBridge User Guide,
+    eb-use-resource-based.html#eb-sqs-permissions) and nothing reaches the queue over plain HTTP (Karpenter v1.14.1
+    cloudformation.yaml, KarpenterInterruptionQueuePolicy `DenyHTTP`). Karpenter's reference also lets
+    sqs.amazonaws.com send; nothing here sends through SQS itself, so that grant is left out."""
+    return [
+        deny_plain_http("sqs:*", [queue_arn]),
+        {**allow(["sqs:SendMessage"], [queue_arn], "EventBridgeInterruptions",
+                 StringEquals={"aws:SourceAccount": account_id}, ArnEquals={"aws:SourceArn": rule_arns}),
+         "Principal": {"Service": "events.amazonaws.com"}},
+    ]
+
+
 def _custom(manifest: dict) -> dict:
     return {"api_version": manifest["apiVersion"], "kind": manifest["kind"], "metadata": manifest["metadata"],
             "spec": manifest["spec"]}
 
 
-def _controller_statements(region: str, account_id: pulumi.Input[str], cluster_arn: pulumi.Input[str],
-                           node_role_arn: pulumi.Input[str], queue_arn: pulumi.Input[str]) -> list[dict]:
-    ec2 = pulumi.Output.concat("arn:aws:ec2:", region, ":", account_id, ":")
-    regional = {"StringEquals": {"aws:RequestedRegion": region}}
+def _controller_statements(region: str, account_id: pulumi.Input[str], cluster_name: str,
+                           cluster_arn: pulumi.Input[str], node_role_arn: pulumi.Input[str],
+                           queue_arn: pulumi.Input[str]) -> list[dict]:
+    """Karpenter's reference controller policy, statement for statement: aws/karpenter-provider-aws v1.14.1,
+    website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml (NodeLifecyclePolicy,
+    IAMIntegrationPolicy, EKSIntegrationPolicy, InterruptionPolicy, ZonalShiftPolicy, ResourceDiscoveryPolicy).
+    Everything Karpenter creates carries the cluster's ownership tag and a NodePool tag; everything it changes or
+    deletes must already carry them, and it can hand EC2 only the node role."""
+    ec2 = f"arn:aws:ec2:{region}:*:"
+    owned = f"kubernetes.io/cluster/{cluster_name}"
+    created = [ec2 + kind for kind in ("fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*",
+                                       "spot-instances-request/*")]
+    request_tags = {"StringEquals": {f"aws:RequestTag/{owned}": "owned",
+                                     "aws:RequestTag/eks:eks-cluster-name": cluster_name},
+                    "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"}}
+    resource_tags = {"StringEquals": {f"aws:ResourceTag/{owned}": "owned"},
+                     "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}}
+    profile = pulumi.Output.concat("arn:aws:iam::", account_id, ":instance-profile/*")
+    profile_request = {f"aws:RequestTag/{owned}": "owned", "aws:RequestTag/eks:eks-cluster-name": cluster_name,
+                       "aws:RequestTag/topology.kubernetes.io/region": region}
+    profile_resource = {f"aws:ResourceTag/{owned}": "owned", "aws:ResourceTag/topology.kubernetes.io/region": region}
     return [
-        # Describe*/pricing/SSM-public reads have no resource-level permissions: AWS requires "*".
-        allow(["ec2:DescribeAvailabilityZones", "ec2:DescribeImages", "ec2:DescribeInstances",
-               "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates",
-               "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
-               "ec2:DescribeCapacityReservations", "pricing:GetProducts"], ["*"], "ReadOnlyDiscovery", **regional),
-        allow(["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate", "ec2:CreateTags"],
-              [pulumi.Output.concat(ec2, "instance/*"), pulumi.Output.concat(ec2, "fleet/*"),
-               pulumi.Output.concat(ec2, "launch-template/*"), pulumi.Output.concat(ec2, "volume/*"),
-               pulumi.Output.concat(ec2, "network-interface/*"), pulumi.Output.concat(ec2, "spot-instances-request/*"),
-               pulumi.Output.concat(ec2, "security-group/*"), pulumi.Output.concat(ec2, "subnet/*"),
-               pulumi.Output.concat(ec2, "capacity-reservation/*"),
-               f"arn:aws:ec2:{region}::image/*", f"arn:aws:ec2:{region}::snapshot/*"], "LaunchNodes"),
-        allow(["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
-              [pulumi.Output.concat(ec2, "instance/*"), pulumi.Output.concat(ec2, "launch-template/*")],
-              "RemoveOwnNodes", StringLike={"ec2:ResourceTag/karpenter.sh/nodepool": "*"}),
-        allow(["iam:PassRole"], [node_role_arn], "PassNodeRole"),
-        allow(["iam:CreateInstanceProfile", "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile",
-               "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile"],
-              [pulumi.Output.concat("arn:aws:iam::", account_id, ":instance-profile/*")], "NodeInstanceProfiles"),
-        allow(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], [queue_arn], "Interruptions"),
-        allow(["ssm:GetParameter"], [f"arn:aws:ssm:{region}::parameter/aws/service/*"], "AmiLookup"),
-        allow(["eks:DescribeCluster"], [cluster_arn], "ClusterEndpoint"),
+        allow(["ec2:RunInstances", "ec2:CreateFleet"],
+              [f"arn:aws:ec2:{region}::image/*", f"arn:aws:ec2:{region}::snapshot/*", ec2 + "security-group/*",
+               ec2 + "subnet/*", ec2 + "capacity-reservation/*", ec2 + "placement-group/*"],
+              "AllowScopedEC2InstanceAccessActions"),
+        allow(["ec2:RunInstances", "ec2:CreateFleet"], [ec2 + "launch-template/*"],
+              "AllowScopedEC2LaunchTemplateAccessActions", **resource_tags),
+        allow(["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"], created,
+              "AllowScopedEC2InstanceActionsWithTags", **request_tags),
+        allow(["ec2:CreateTags"], created, "AllowScopedResourceCreationTagging",
+              StringEquals={**request_tags["StringEquals"],
+                            "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]},
+              StringLike=request_tags["StringLike"]),
+        allow(["ec2:CreateTags"], [ec2 + "instance/*"], "AllowScopedResourceTagging", **resource_tags,
+              StringEqualsIfExists={"aws:RequestTag/eks:eks-cluster-name": cluster_name},
+              **{"ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim",
+                                                               "Name"]}}),
+        allow(["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"], [ec2 + "instance/*", ec2 + "launch-template/*"],
+              "AllowScopedDeletion", **resource_tags),
+        allow(["iam:PassRole"], [node_role_arn], "AllowPassingInstanceRole",
+              StringEquals={"iam:PassedToService": "ec2.amazonaws.com"}),
+        allow(["iam:CreateInstanceProfile"], [profile], "AllowScopedInstanceProfileCreationActions",
+              StringEquals=profile_request, StringLike={"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
+        allow(["iam:TagInstanceProfile"], [profile], "AllowScopedInstanceProfileTagActions",
+              StringEquals={**profile_resource, **profile_request},
+              StringLike={"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                          "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
+        allow(["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+              [profile], "AllowScopedInstanceProfileActions", StringEquals=profile_resource,
+              StringLike={"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
+        allow(["eks:DescribeCluster"], [cluster_arn], "AllowAPIServerEndpointDiscovery"),
+        allow(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], [queue_arn],
+              "AllowInterruptionQueueActions"),
+        # Describe*, pricing, zonal-shift status and the instance-profile list have no resource-level permissions.
+        allow(["arc-zonal-shift:GetManagedResource"], ["*"], "AllowZonalShiftStatusReadOnly",
+              StringEquals={"arc-zonal-shift:ResourceIdentifier": cluster_arn}),
+        allow(["ec2:DescribeCapacityReservations", "ec2:DescribeImages", "ec2:DescribeInstances",
+               "ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes",
+               "ec2:DescribeLaunchTemplates", "ec2:DescribePlacementGroups", "ec2:DescribeSecurityGroups",
+               "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets"], ["*"], "AllowRegionalReadActions",
+              StringEquals={"aws:RequestedRegion": region}),
+        allow(["ssm:GetParameter"], [f"arn:aws:ssm:{region}::parameter/aws/service/*"], "AllowSSMReadActions"),
+        allow(["pricing:GetProducts"], ["*"], "AllowPricingReadActions"),
+        allow(["iam:ListInstanceProfiles"], ["*"], "AllowUnscopedInstanceProfileListAction"),
+        allow(["iam:GetInstanceProfile"], [profile], "AllowInstanceProfileReadActions"),
     ]
-

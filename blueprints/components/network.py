@@ -46,6 +46,7 @@ class Network(pulumi.ComponentResource):
         *,
         cidr: str,
         cluster_name: str,
+        account_id: pulumi.Input[str],
         logs_key_arn: pulumi.Input[str],
         bedrock_endpoint: bool,
         opts: pulumi.ResourceOptions,
@@ -121,7 +122,7 @@ class Network(pulumi.ComponentResource):
                 namer("intra-rta", str(index)), subnet_id=subnet.id, route_table_id=intra_table.id, opts=child
             )
 
-        self._flow_logs(vpc, spec, logs_key_arn)
+        self._flow_logs(vpc, spec, account_id, logs_key_arn)
         self._endpoints(vpc, cidr, [*private_tables, intra_table], private, spec, bedrock_endpoint)
 
         self.vpc_id = vpc.id
@@ -136,14 +137,17 @@ class Network(pulumi.ComponentResource):
             "intra_subnet_ids": self.intra_subnet_ids,
         })
 
-    def _flow_logs(self, vpc: aws.ec2.Vpc, spec: NetworkSpec, logs_key_arn: pulumi.Input[str]) -> None:
+    def _flow_logs(self, vpc: aws.ec2.Vpc, spec: NetworkSpec, account_id: pulumi.Input[str],
+                   logs_key_arn: pulumi.Input[str]) -> None:
         namer, child = self._namer, pulumi.ResourceOptions(parent=self)
         group = aws.cloudwatch.LogGroup(
             namer("flow-logs"), name=f"/blueprints/{namer.prefix}/vpc-flow-logs",
             retention_in_days=spec.flow_log_retention_days, kms_key_id=logs_key_arn, opts=child,
         )
-        role = aws.iam.Role(namer("flow-logs"), assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com"),
-                            opts=child)
+        # Confused-deputy keys as the VPC User Guide recommends (flow-logs-iam-role.html): this account's flow logs.
+        trust = service_trust("vpc-flow-logs.amazonaws.com", account_id=account_id, source_arn=pulumi.Output.concat(
+            "arn:aws:ec2:", namer.region, ":", account_id, ":vpc-flow-log/*"))
+        role = aws.iam.Role(namer("flow-logs"), assume_role_policy=trust, opts=child)
         aws.iam.RolePolicy(
             namer("flow-logs"), role=role.id,
             policy=policy_document([allow(

@@ -22,7 +22,7 @@ import yaml
 
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
-from blueprints.components.iam import PodIdentity, allow, service_trust
+from blueprints.components.iam import PodIdentity, allow, deny_plain_http, service_trust
 from blueprints.observability.dashboards import dashboards
 from blueprints.observability.monitors import NAMESPACE, pod_monitor, prometheus_rule, scrape_targets
 from blueprints.observability.rules import rule_files
@@ -78,6 +78,7 @@ class AlertTopic(pulumi.ComponentResource):
         self.topic = aws.sns.Topic(name, name=name, kms_master_key_id=self.key.arn, opts=child)
         aws.sns.TopicPolicy(name, arn=self.topic.arn, policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17", "Statement": [
+                deny_plain_http("sns:Publish", [self.topic.arn]),
                 {"Sid": "AlertingServicesPublish", "Effect": "Allow", "Principal": services,
                  "Action": "sns:Publish", "Resource": self.topic.arn, "Condition": source},
             ]}), opts=child)
@@ -294,9 +295,14 @@ class Observability(pulumi.ComponentResource):
             lambda arn: yaml.safe_dump({"alertmanager_config": yaml.safe_dump({
                 "route": ALERT_ROUTE, "receivers": [sns_receiver(arn, self._ctx.region)]}, sort_keys=False)})),
             opts=child)
-        role = aws.iam.Role(namer("grafana"), assume_role_policy=service_trust("grafana.amazonaws.com"), opts=child)
-        statements = [allow(AMP_QUERY, [workspace.arn]), allow(["aps:ListWorkspaces", "aps:DescribeWorkspace"],
-                                                                [workspace.arn])]
+        # Only this account's Grafana workspaces may use the role (AMG-manage-permissions.html).
+        account = self._ctx.account_id
+        trust = service_trust("grafana.amazonaws.com", account_id=account, source_arn=pulumi.Output.concat(
+            "arn:aws:grafana:", self._ctx.region, ":", account, ":/workspaces/*"))
+        role = aws.iam.Role(namer("grafana"), assume_role_policy=trust, opts=child)
+        # aps:ListWorkspaces has no resource-level permissions: granted on the workspace ARN it grants nothing.
+        statements = [allow([*AMP_QUERY, "aps:DescribeWorkspace"], [workspace.arn]),
+                      allow(["aps:ListWorkspaces"], ["*"])]
         if self._spec.observability.tracing:
             # X-Ray's read actions have no resource-level permissions: "*" is the only resource they accept.
             statements.append(allow(XRAY_READ, ["*"]))

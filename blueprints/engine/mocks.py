@@ -11,6 +11,11 @@ from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
 ACCOUNT_ID = "123456789012"
+ELB_ACCOUNTS = {"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+                "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-central-1": "054676820928",
+                "eu-west-2": "652711504416", "eu-west-3": "009996457667", "eu-north-1": "897822967062"}
+"""Elastic Load Balancing's log-delivery account per region, as `aws.elb.get_service_account` answers (Elastic Load
+Balancing User Guide, enable-access-logging.html, "Regions available before August 2022")."""
 """The account every offline plan pretends to run in (AWS documentation's example account)."""
 ALB_ZONE_ID = "Z0MOCKALBZONE"
 """Canonical hosted zone of the mocked load balancers (real ones have one per region)."""
@@ -87,6 +92,8 @@ class EchoMocks(Mocks):
             },
             "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
             "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+            "aws:elb/getServiceAccount:getServiceAccount": {
+                "arn": f"arn:aws:iam::{ELB_ACCOUNTS[region]}:root", "id": ELB_ACCOUNTS[region]},
         }
         return answers.get(args.token, dict(args.args))
 
@@ -153,6 +160,13 @@ def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) ->
         out |= {"arn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{suffix}", "arnSuffix": suffix}
     elif token == "aws:cloudwatch/logGroup:LogGroup":
         out |= {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"}
+    elif token == "aws:amp/workspace:Workspace":
+        workspace_id = f"ws-{_short_hash(physical)}-0000-4000-8000-{_short_hash(physical, 'ws')}0000"
+        out |= {"id": workspace_id, "arn": f"arn:aws:aps:{region}:{ACCOUNT_ID}:workspace/{workspace_id}"}
+    elif token == "aws:cloudwatch/eventRule:EventRule":
+        out |= {"arn": f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{physical}"}
+    elif token == "aws:sns/topic:Topic":
+        out |= {"arn": f"arn:aws:sns:{region}:{ACCOUNT_ID}:{physical}"}
     return out
 
 

@@ -64,7 +64,7 @@ def test_anomaly_monitor_alerts_an_encrypted_topic_and_default_tags_are_activate
     (subscriber,) = subscription.inputs["subscribers"]
     topics = {r.inputs["name"]: r for r in of_type(graph, "aws:sns/topic:Topic")}
     topic = next(t for t in topics.values() if t.inputs["name"] == "saas-prod-cost-alerts")
-    assert subscriber == {"type": "SNS", "address": f"arn:aws:sns:us-east-1:123456789012:topic/{topic.inputs['name']}"}
+    assert subscriber == {"type": "SNS", "address": f"arn:aws:sns:us-east-1:123456789012:{topic.inputs['name']}"}
     assert topic.inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
     keys = sorted(r.inputs["tagKey"] for r in of_type(graph, "aws:costexplorer/costAllocationTag:CostAllocationTag"))
     assert keys == sorted(default_tags(spec)) and all(

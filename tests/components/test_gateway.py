@@ -123,7 +123,7 @@ def test_log_buckets_follow_the_bucket_rules(graph: ResourceGraph) -> None:
     assert {name for name in buckets if name.endswith("alb-logs")} <= logged
     policies = [json.loads(r.inputs["policy"]) for r in graph.resources if r.type == "aws:s3/bucketPolicy:BucketPolicy"
                 and "alb-logs" in r.name]
-    assert all(any(s["Sid"] == "DenyPlainHttp" for s in policy["Statement"]) for policy in policies)
+    assert all(any(s["Sid"] == "DenyInsecureTransport" for s in policy["Statement"]) for policy in policies)
 
 
 def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceGraph) -> None:

@@ -8,31 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from blueprints.contracts.iam import as_list, policy_documents
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
 from tests.conftest import PRESET_ENVS
-
-Kind = Literal["identity", "trust", "resource"]
-
-# Pulumi type -> (input holding the JSON document, kind of document).
-DOCUMENT_INPUTS: dict[str, tuple[str, Kind]] = {
-    "aws:iam/rolePolicy:RolePolicy": ("policy", "identity"),
-    "aws:iam/policy:Policy": ("policy", "identity"),
-    "aws:iam/role:Role": ("assumeRolePolicy", "trust"),
-    "aws:s3/bucketPolicy:BucketPolicy": ("policy", "resource"),
-    "aws:sqs/queuePolicy:QueuePolicy": ("policy", "resource"),
-    "aws:sns/topicPolicy:TopicPolicy": ("policy", "resource"),
-    "aws:secretsmanager/secretPolicy:SecretPolicy": ("policy", "resource"),
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("policy", "resource"),
-    "aws:kms/key:Key": ("policy", "resource"),
-}
 
 WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:Describe": "EC2 Describe* APIs support no resource-level permissions (Karpenter discovery)",
@@ -41,6 +27,10 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "shield:GetSubscriptionState": "account-level call with no resource type",
     "xray:": "X-Ray trace write/read APIs have no resource-level permissions (OTel collector, Grafana)",
     "pricing:GetProducts": "the Price List API has no resources (Karpenter's price-aware launches)",
+    "aps:ListWorkspaces": "a list call with no resource type (Grafana's Prometheus data source discovery)",
+    "iam:ListInstanceProfiles": "a list call with no resource type (Karpenter finds the profiles it made)",
+    "arc-zonal-shift:GetManagedResource": "Karpenter v1.14.1's reference policy grants it on '*' held to the "
+                                          "cluster by the arc-zonal-shift:ResourceIdentifier condition",
     "secretsmanager:GetRandomPassword": "generates a value, acts on no resource (the rotation function)",
 }
 """Action prefixes that AWS only authorizes with `"Resource": "*"`."""
@@ -51,29 +41,23 @@ become unmanageable) and delegates use to IAM. In a key policy `"Resource": "*"`
 
 
 @pytest.fixture(scope="module")
-def documents(graph_of: Callable[[str, str], ResourceGraph]) -> list[tuple[str, str, Kind, dict[str, Any]]]:
+def documents(graph_of: Callable[[str, str], ResourceGraph]) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(where, type, kind, document) for every distinct document of every preset x environment, plus the
     optional vector stores that no preset selects."""
     graphs = [(f"{preset}/{env}", graph_of(preset, env)) for preset, env in PRESET_ENVS]
     graphs += [(f"enterprise-assistant/prod+{store}",
                 build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}}))
                for store in ("opensearch", "qdrant")]
-    seen: dict[str, tuple[str, str, Kind, dict[str, Any]]] = {}
+    seen: dict[str, tuple[str, str, str, dict[str, Any]]] = {}
     for where, graph in graphs:
-        for record in graph.resources:
-            if record.type in DOCUMENT_INPUTS:
-                key, kind = DOCUMENT_INPUTS[record.type]
-                text = record.inputs[key]
-                seen.setdefault(text, (f"{where} {record.name}", record.type, kind, json.loads(text)))
+        for found in policy_documents(graph):
+            seen.setdefault(json.dumps(found.document, sort_keys=True),
+                            (f"{where} {found.where}", found.type, found.kind, found.document))
     return list(seen.values())
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _statements(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from _as_list(document["Statement"])
+    yield from as_list(document["Statement"])
 
 
 def test_every_document_type_is_present(documents: list) -> None:
@@ -119,19 +103,19 @@ def _wildcard_problems(where: str, type_: str, statement: dict[str, Any]) -> lis
     problems = []
     if "NotAction" in statement or "NotResource" in statement:
         problems.append(f"{where}: Allow with NotAction/NotResource")
-    actions = [str(action) for action in _as_list(statement.get("Action", []))]
+    actions = [str(action) for action in as_list(statement.get("Action", []))]
     key_admin = type_ == "aws:kms/key:Key" and (actions, statement.get("Sid")) == ([KEY_POLICY_ADMIN[0]],
                                                                                    KEY_POLICY_ADMIN[1])
     for action in actions:
         if (action == "*" or action.endswith(":*")) and not key_admin:
             problems.append(f"{where}: wildcard action {action!r}")
-    if "*" in _as_list(statement.get("Resource", [])) and type_ != "aws:kms/key:Key":
+    if "*" in as_list(statement.get("Resource", [])) and type_ != "aws:kms/key:Key":
         unjustified = [a for a in actions if not a.startswith(tuple(WILDCARD_RESOURCE_ACTIONS))]
         if unjustified:
             problems.append(f"{where}: Resource '*' for {unjustified} (allowed only for: "
                             f"{', '.join(WILDCARD_RESOURCE_ACTIONS)})")
     principal = statement.get("Principal")
-    if principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS", []))):
+    if principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS", []))):
         problems.append(f"{where}: Allow to every principal")
     return problems
 
