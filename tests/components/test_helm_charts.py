@@ -25,7 +25,6 @@ from blueprints.serving.engines import ENGINES
 from blueprints.versions import CHARTS
 from tests.conftest import PRESETS
 from tests.support.helm import Rendered, chart_key, render_chart, render_release
-from tests.support.schemas import validate_manifest
 
 GRAPHS = [*((preset, "prod") for preset in PRESETS), ("enterprise-assistant", "dev")]
 """Every preset's prod, and one dev with the most charts: environments change replica counts and, with them, what
@@ -76,12 +75,9 @@ def test_every_pinned_chart_is_emitted_and_covered(releases) -> None:
 @pytest.mark.parametrize("key", sorted(CHARTS))
 def test_release_renders_clean_with_its_pinned_chart(releases, key) -> None:
     for record, output in rendered(releases, key):
-        where = f"{record.urn}"
-        assert output.warnings == (), f"{where}: Helm disagrees with the values' shape"
-        objects = output.objects()
-        assert objects, where
-        problems = [problem for item in objects for problem in validate_manifest(item)]
-        assert problems == [], where
+        assert output.warnings == (), f"{record.urn}: Helm disagrees with the values' shape"
+        assert output.objects, record.urn
+        assert output.problems() == [], record.urn
 
 
 def _container(deployment: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import helm_python
@@ -23,6 +23,7 @@ from helm_python import _native
 from blueprints.engine.graph import ResourceRecord
 from blueprints.render import HELM_RELEASE
 from blueprints.versions import CHARTS, KUBERNETES_VERSION, Chart
+from tests.support.schemas import validate_manifest
 from tests.support.vendor import vendored
 
 KUBE_VERSION = f"v{KUBERNETES_VERSION}.0"
@@ -42,18 +43,29 @@ class Rendered:
     warnings: tuple[str, ...]
     """What Helm wrote to stderr while rendering: values-merge warnings."""
 
+    @cached_property
     def objects(self) -> list[dict[str, Any]]:
         """Every Kubernetes object the templates rendered (NOTES.txt and empty documents left out)."""
         return [document for path, text in sorted(self.manifests.items()) if path.endswith((".yaml", ".yml"))
                 for document in yaml.safe_load_all(text) if document]
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [item for item in self.objects() if item["kind"] == kind]
+        return [item for item in self.objects if item["kind"] == kind]
+
+    def problems(self) -> list[str]:
+        """Strict-validation problems of every rendered object (tests/support/schemas.py)."""
+        return [problem for item in self.objects for problem in _problems(json.dumps(item, sort_keys=True))]
 
     def one(self, kind: str) -> dict[str, Any]:
         items = self.of_kind(kind)
         assert len(items) == 1, f"expected one {kind}, got {[item['metadata']['name'] for item in items]}"
         return items[0]
+
+
+@cache
+def _problems(document: str) -> tuple[str, ...]:
+    """Validated once per distinct object: releases of one chart share most of what they render."""
+    return tuple(validate_manifest(json.loads(document)))
 
 
 def chart_key(inputs: dict[str, Any]) -> str:
