@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -30,6 +31,7 @@ REDIS_ENV = {"host": "REDIS_HOST", "port": "REDIS_PORT", "password": "REDIS_PASS
 HOOKS_MODULE = "litellm_hooks"
 """File name (without .py) of blueprints/gateway/litellm_hooks.py next to config.yaml."""
 MAX_TOKENS_CALLBACK = f"{HOOKS_MODULE}.max_tokens_ceiling"
+STREAM_FAILURES_CALLBACK = f"{HOOKS_MODULE}.stream_failures"
 CEILING_ENV = "BLUEPRINTS_MAX_TOKENS"
 """Read by litellm_hooks.py (which runs in the LiteLLM image and cannot import this package)."""
 PII_GUARDRAIL = "pii-masking"
@@ -40,6 +42,29 @@ CACHED_CALL_TYPES = ["acompletion", "atext_completion", "completion", "text_comp
 RATE_LIMIT_CHECK = "enforce_model_rate_limits"
 """Router pre-call check refusing (429) requests over a deployment's rpm/tpm; its counters live in Redis when
 the router has one, so the limit holds across workers and replicas."""
+TIMEOUT_FACTOR = 2.0
+"""A deployment's timeouts are this x the longest its model's SLO allows (p95): past that it is failing, not slow."""
+DIRECT_SUFFIX = "-direct"
+"""Model group of a fallback target reached on its own Services, when its usual address is the failed one's."""
+
+# Failure behaviour, as LiteLLM 1.81.16 implements it (litellm/router.py, router_utils/cooldown_handlers.py):
+# - Retries (Router.async_function_with_retries) re-pick within the model group; with one deployment they hit the
+#   same one after an exponential backoff (Router._time_to_sleep_before_retry -> utils._calculate_retry_after:
+#   0.5 s, 1 s, ... + jitter), so a dead single deployment cost ~5 s per request before its fallback. A deployment's
+#   own `num_retries` wins (Router._set_deployment_num_retries_on_exception): 0 where a fallback exists.
+# - Cooldown (_should_cooldown_deployment): with no `allowed_fails_policy` and `allowed_fails` equal to
+#   litellm.allowed_fails (3), it uses a failure-percentage rule that never cools down a single-deployment group
+#   below SINGLE_DEPLOYMENT_TRAFFIC_FAILURE_THRESHOLD (1000) requests a minute. Any `allowed_fails_policy` selects
+#   the count rule (should_cooldown_based_on_allowed_fails_policy): cool down on failure allowed_fails + 1 within
+#   cooldown_time, counted per worker, the cooldown itself shared through Redis. Connection errors never cool down
+#   (_is_cooldown_required ignores "APIConnectionError"): a refused connection fails over at once instead.
+# - Timeouts are httpx timeouts (connect and each read), so `stream_timeout` bounds the wait for the first token
+#   and between tokens, while `timeout` must cover a whole non-streamed answer.
+# - Streams: LiteLLM's aiohttp transport ends a cut stream as if complete (aiohttp_transport.AiohttpResponseStream
+#   swallows ClientPayloadError / TransferEncodingError: finish_reason "stop" and [DONE] on a partial answer);
+#   httpx raises instead, and the proxy then ends the stream with an SSE error event and no [DONE]
+#   (proxy_server.async_data_generator). Hence `disable_aiohttp_transport`; litellm_hooks.py keeps the router from
+#   splicing another model's continuation onto the partial answer and cools down deployments whose streams fail.
 
 
 def env_ref(name: str) -> str:
@@ -69,16 +94,38 @@ def tier_models(spec: PlatformSpec) -> tuple[str, str]:
     return tiers.small or ordered[0].name, tiers.large or ordered[-1].name
 
 
-def model_limits(spec: PlatformSpec, model: ModelSpec) -> dict[str, int]:
-    """rpm/tpm of one model: the spec's values, else headroom x the model's planned peak traffic."""
+def traffic_limits(spec: PlatformSpec, models: list[ModelSpec]) -> dict[str, int]:
+    """Headroom x the planned peak traffic of `models` together."""
+    headroom = spec.gateway.limit_headroom
+    return {key: math.ceil(sum(model.traffic.per_minute[key] for model in models) * headroom)
+            for key in ("rpm", "tpm")}
+
+
+def model_limits(spec: PlatformSpec, model: ModelSpec, fallback_from: list[ModelSpec] | None = None) -> dict[str, int]:
+    """rpm/tpm of one model: the spec's values, else headroom x the planned peak traffic of the model and of the
+    models that fall back to it (`fallback_from`, default: all of them), so their outage is not turned into 429s."""
     configured = spec.gateway.model_limits.get(model.name)
-    headroom, traffic = spec.gateway.limit_headroom, model.traffic
-    rpm = math.ceil(traffic.requests_per_second * 60 * headroom)
-    tpm = math.ceil(traffic.requests_per_second * 60 * (traffic.input_tokens + traffic.output_tokens) * headroom)
+    sources = spec.fallback_sources(model.name) if fallback_from is None else fallback_from
+    computed = traffic_limits(spec, [model, *sources])
     return {
-        "rpm": configured.rpm if configured and configured.rpm else rpm,
-        "tpm": configured.tpm if configured and configured.tpm else tpm,
+        "rpm": configured.rpm if configured and configured.rpm else computed["rpm"],
+        "tpm": configured.tpm if configured and configured.tpm else computed["tpm"],
     }
+
+
+def deployment_timeouts(spec: PlatformSpec, model: ModelSpec) -> dict[str, float]:
+    """`timeout` (whole non-streamed answer) and `stream_timeout` (first token, and each next one) of a model's
+    deployments, from its SLO: TIMEOUT_FACTOR x the longest answer / first token its p95 targets allow, capped by
+    gateway.request_timeout_s; `gateway.stream_timeout_s` overrides the streaming one."""
+    gateway, slo = spec.gateway, model.slo
+    answer_s = TIMEOUT_FACTOR * (slo.ttft_p95_ms + gateway.max_tokens * slo.tpot_p95_ms) / 1000
+    first_token_s = gateway.stream_timeout_s or TIMEOUT_FACTOR * slo.ttft_p95_ms / 1000
+    return {"timeout": round(min(answer_s, gateway.request_timeout_s), 3),
+            "stream_timeout": round(min(first_token_s, gateway.request_timeout_s), 3)}
+
+
+def _has_fallback(spec: PlatformSpec, model: ModelSpec, served: set[str]) -> bool:
+    return any(target in served for target in spec.gateway.fallbacks.get(model.name, []))
 
 
 def _total(limits: list[dict[str, int]]) -> dict[str, int]:
@@ -92,27 +139,70 @@ def _embedding_limits(spec: PlatformSpec) -> dict[str, int]:
             "tpm": math.ceil(sum(m.traffic.requests_per_second * m.traffic.input_tokens for m in chat) * 60 * headroom)}
 
 
-def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str,
-                   endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
+def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints: Mapping[str, str], *,
+                   limits: dict[str, int], has_fallback: bool) -> list[dict[str, Any]]:
     """One deployment per model version that receives traffic, weighted as the rollout says (canary, blue-green),
-    each carrying its pinned prompt; a model whose address is given in `endpoints` is one deployment there."""
-    limits = model_limits(spec, model)
+    each carrying its pinned prompt; a model whose address is given in `endpoints` is one deployment there.
+    A single deployment with a fallback is not retried: it fails over at once."""
     prompts = litellm_prompt_settings(spec).get("model_info", {}).get(model.name, {})
+    failure = deployment_timeouts(spec, model)
     if model.hosting != "self-hosted":
         params = {"model": f"bedrock/{HOSTED_MODELS[model.model].bedrock_model_id}", "aws_region_name": region}
-        return [{"model_name": model.name, "litellm_params": {**params, **limits},
+        failure["num_retries"] = 0 if has_fallback else spec.gateway.num_retries
+        return [{"model_name": model.name, "litellm_params": {**params, **limits, **failure},
                  "model_info": {"hosting": model.hosting, **prompts.get(model.model, {})}}]
     if model.name in endpoints:
         routes = [(primary_version(model), endpoints[model.name], 100)]
     else:
         routes = [(plan.version, service_url(spec, version_name(model, plan.version)), plan.weight)
                   for plan in version_plans(spec, model) if plan.weight > 0]
+    failure["num_retries"] = 0 if has_fallback and len(routes) == 1 else spec.gateway.num_retries
     return [{
         "model_name": model.name,
         "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
-                           **({"weight": weight} if len(routes) > 1 else {}), **limits},
+                           **({"weight": weight} if len(routes) > 1 else {}), **limits, **failure},
         "model_info": {"hosting": model.hosting, "version": version, **prompts.get(version, {})},
     } for version, url, weight in routes]
+
+
+def address(entry: Mapping[str, Any]) -> str:
+    """Where a deployment's requests go: host:port of its api_base, else its provider model in its region."""
+    params = entry["litellm_params"]
+    if params.get("api_base"):
+        return urlsplit(params["api_base"]).netloc
+    return f"{params['model']}@{params.get('aws_region_name', '')}"
+
+
+def _served_entries(spec: PlatformSpec, models: list[ModelSpec], region: str,
+                    endpoints: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, str | list[str]]]]:
+    """Model deployments and the router's fallbacks. A fallback target reached at an address its source also
+    uses (both behind the inference gateway) is given a second model group on its own Services, so that the
+    fallback does not share the path that failed; each group's limits cover the traffic it may receive."""
+    served = {model.name for model in models}
+    by_name = {model.name: model for model in models}
+    fallbacks = {name: [t for t in targets if t in served] for name, targets in spec.gateway.fallbacks.items()
+                 if name in served}
+    fallbacks = {name: targets for name, targets in fallbacks.items() if targets}
+    entries = {model.name: _model_entries(spec, model, region, endpoints, limits=model_limits(spec, model),
+                                          has_fallback=model.name in fallbacks) for model in models}
+    direct: dict[str, list[ModelSpec]] = {}
+    for name, targets in fallbacks.items():
+        failed = {address(entry) for entry in entries[name]}
+        for index, target in enumerate(targets):
+            if failed & {address(entry) for entry in entries[target]}:
+                direct.setdefault(target, []).append(by_name[name])
+                targets[index] = f"{target}{DIRECT_SUFFIX}"
+    for target, sources in direct.items():
+        model = by_name[target]
+        entries[target] = _model_entries(spec, model, region, endpoints, has_fallback=target in fallbacks,
+                                         limits=model_limits(spec, model, [m for m in spec.fallback_sources(target)
+                                                                           if m not in sources]))
+        alternate = _model_entries(spec, model, region, {}, has_fallback=False,
+                                   limits=traffic_limits(spec, sources))
+        entries[f"{target}{DIRECT_SUFFIX}"] = [{**entry, "model_name": f"{target}{DIRECT_SUFFIX}"}
+                                               for entry in alternate]
+    return ([entry for group in entries.values() for entry in group],
+            [{name: targets} for name, targets in fallbacks.items()])
 
 
 def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
@@ -175,31 +265,34 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     endpoints = endpoints or {}
     hosted_allowed = spec.compliance.allow_hosted_models
     models = [model for model in spec.serving.models if model.hosting == "self-hosted" or hosted_allowed]
-    model_list = [entry for model in models for entry in _model_entries(spec, model, region, endpoints)]
+    model_list, fallbacks = _served_entries(spec, models, region, endpoints)
     if gateway.tiered_routing:
         model_list.append(_tier_entry(spec))
     if spec.cache.enabled and spec.cache.semantic and hosted_allowed:
         model_list.append(_embedding_entry(spec, region))
 
-    served = {model.name for model in models}
     router: dict[str, Any] = {
         "routing_strategy": "simple-shuffle",
         "optional_pre_call_checks": [RATE_LIMIT_CHECK],
+        # Defaults for entries without their own (tier router, embeddings); model deployments carry theirs.
         "num_retries": gateway.num_retries,
         "timeout": gateway.request_timeout_s,
-        "stream_timeout": gateway.stream_timeout_s,
+        "stream_timeout": max(deployment_timeouts(spec, model)["stream_timeout"] for model in models),
         "allowed_fails": gateway.allowed_fails,
+        # Any policy selects the count rule (see the top of this file); Timeout is the one LiteLLM looks up that
+        # a failing model server raises (Router.get_allowed_fails_from_policy).
+        "allowed_fails_policy": {"TimeoutErrorAllowedFails": gateway.allowed_fails},
         "cooldown_time": gateway.cooldown_seconds,
         "enable_pre_call_checks": True,
-        "fallbacks": [{name: [t for t in targets if t in served]} for name, targets in gateway.fallbacks.items()
-                      if name in served and any(t in served for t in targets)],
+        "fallbacks": fallbacks,
     }
     if needs_shared_state(spec):
         router.update({f"redis_{key}": value for key, value in _redis_refs().items()})
 
     settings: dict[str, Any] = {
-        "callbacks": ["prometheus", MAX_TOKENS_CALLBACK],
+        "callbacks": ["prometheus", MAX_TOKENS_CALLBACK, STREAM_FAILURES_CALLBACK],
         "drop_params": True,
+        "disable_aiohttp_transport": True,  # a cut stream must raise, not end as if complete (see top of file)
         "json_logs": True,
         "default_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
         "upperbound_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},

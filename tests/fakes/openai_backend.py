@@ -36,11 +36,13 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.request import urlopen
 
-Failure = Literal["none", "http_500", "close", "close_mid_stream"]
+Failure = Literal["none", "http_500", "close", "close_mid_stream", "hang", "stall_mid_stream"]
 """`http_500`: an OpenAI-style error body with status 500. `close`: the connection is closed before any
-response. `close_mid_stream`: a stream is cut after its first token (non-streaming requests: like `close`)."""
+response. `close_mid_stream`: a stream is cut after its first token (non-streaming requests: like `close`).
+`hang`: the request is read and never answered (until the server stops). `stall_mid_stream`: a stream stops
+sending after its first token and never ends (non-streaming requests: like `hang`)."""
 
-FAILURES: tuple[Failure, ...] = ("none", "http_500", "close", "close_mid_stream")
+FAILURES: tuple[Failure, ...] = ("none", "http_500", "close", "close_mid_stream", "hang", "stall_mid_stream")
 DEFAULT_MAX_TOKENS = 16
 MAX_TOKENS_CEILING = 4096
 COMPLETION_PATHS = ("/v1/chat/completions", "/v1/completions")
@@ -145,10 +147,13 @@ class FakeOpenAIBackend:
         self._requests: list[RecordedRequest] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        """Set by `stop()`: releases requests held by `hang` and `stall_mid_stream`."""
 
     # lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> Self:
+        self._stopping.clear()
         server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
         server.daemon_threads = True
         self._server = server
@@ -162,6 +167,7 @@ class FakeOpenAIBackend:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -261,9 +267,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if failure == "hang" or (failure == "stall_mid_stream" and not body.get("stream")):
+            self._hold()
+            return
         reply = self._reply(body)
         if body.get("stream"):
-            self._stream(reply, cut_after_first=failure == "close_mid_stream")
+            self._stream(reply, cut_after_first=failure == "close_mid_stream",
+                         stall_after_first=failure == "stall_mid_stream")
         else:
             self._complete(reply)
 
@@ -301,7 +311,12 @@ class _Handler(BaseHTTPRequestHandler):
         payload["usage"] = reply.usage()
         self._send_json(HTTPStatus.OK, payload)
 
-    def _stream(self, reply: _Reply, *, cut_after_first: bool) -> None:
+    def _hold(self) -> None:
+        """Send nothing more until the server stops, then drop the connection."""
+        self.backend._stopping.wait()
+        self.close_connection = True
+
+    def _stream(self, reply: _Reply, *, cut_after_first: bool, stall_after_first: bool = False) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -318,6 +333,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if cut_after_first:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if stall_after_first:
+                    self._hold()
                     return
             self._event(reply.envelope([reply.choice(None, chunk=True, finish_reason="length")], chunk=True))
             if reply.include_usage:
