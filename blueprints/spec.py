@@ -9,6 +9,7 @@ components can trust their slice of the spec. Values left `None` where the docst
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -182,6 +183,12 @@ class ModelVersionsSpec(Section):
                 raise ValueError(f"candidate_weight: {self.candidate_weight} needs a candidate version "
                                  "(allowed: 0 without candidate)")
             if self.active == "candidate":
+    @property
+    def per_minute(self) -> dict[str, float]:
+        """Requests (`rpm`) and input + output tokens (`tpm`) per minute at peak: what gateway limits count."""
+        rpm = self.requests_per_second * 60
+        return {"rpm": rpm, "tpm": rpm * (self.input_tokens + self.output_tokens)}
+
                 raise ValueError("active: 'candidate' needs a candidate version (allowed: stable)")
             return self
         if self.candidate == self.stable:
@@ -343,17 +350,23 @@ class GatewaySpec(Section):
     limit_headroom: float = Field(2.0, ge=1.0)
     """Computed model limits = this x the model's planned peak traffic."""
     request_timeout_s: float = Field(600, gt=0)
-    """Longest a request may take end to end before the gateway gives up on a deployment."""
-    stream_timeout_s: float = Field(60, gt=0)
-    """Longest a streaming request may wait for its first token before it is retried or falls back."""
+    """Longest a request may take end to end (ALB idle timeout, drain time); also the ceiling of every
+    deployment's own timeout. A non-streaming request fails over after min(this, 2 x (TTFT p95 + `max_tokens` x
+    TPOT p95)) of its model's SLO: the longest answer the SLO allows, twice."""
+    stream_timeout_s: float | None = Field(None, gt=0)
+    """Longest a streaming request may wait for its first token, or for the next one, before the deployment
+    counts as failed. None = per model, 2 x its TTFT p95."""
     num_retries: int = Field(2, ge=0, le=10)
-    """Retries on the same model before its fallbacks are tried."""
-    allowed_fails: int = Field(3, ge=1)
-    """Failures per minute after which a deployment is taken out of rotation (circuit breaker)."""
+    """Retries within a model that has several deployments (canary, blue-green) or no fallback. A model with one
+    deployment and a fallback fails over at once (LiteLLM would retry that same deployment after a backoff)."""
+    allowed_fails: int = Field(1, ge=0, le=100)
+    """Failures of one deployment tolerated within `cooldown_seconds` (per gateway worker); the next one takes it
+    out of rotation (circuit breaker). Refused connections never count: LiteLLM fails over on them at once."""
     cooldown_seconds: int = Field(30, ge=1)
-    """How long a deployment stays out of rotation after `allowed_fails`."""
+    """How long a deployment stays out of rotation once `allowed_fails` is exceeded."""
     fallbacks: dict[str, list[str]] = {}
-    """Model name -> models tried in order when it fails (e.g. self-hosted -> Bedrock)."""
+    """Model name -> models tried in order when it fails (e.g. self-hosted -> Bedrock). The gateway admits at
+    least the planned traffic of every model that falls back to a target on top of the target's own."""
     pii_masking: bool = False
     """Mask PII in prompts and responses with LiteLLM's built-in content filter (no external service)."""
     pii_patterns: list[str] = list(DEFAULT_PII_PATTERNS)
@@ -926,7 +939,7 @@ class PlatformSpec(Section):
         if gateway.max_replicas is not None and gateway.max_replicas < gateway.replicas:
             problems.append(f"gateway.max_replicas: {gateway.max_replicas} is below gateway.replicas "
                             f"(allowed: >= {gateway.replicas})")
-        if gateway.stream_timeout_s > gateway.request_timeout_s:
+        if gateway.stream_timeout_s is not None and gateway.stream_timeout_s > gateway.request_timeout_s:
             problems.append(f"gateway.stream_timeout_s: {gateway.stream_timeout_s:g} exceeds "
                             f"gateway.request_timeout_s (allowed: <= {gateway.request_timeout_s:g})")
         problems += [f"gateway.model_limits: unknown model {name!r} (allowed: {allowed})"
@@ -984,6 +997,7 @@ class PlatformSpec(Section):
         return [model for model in self.serving.models if model.hosting == "bedrock"]
 
     @property
+        problems += self._fallback_limit_problems()
     def is_private(self) -> bool:
         """Private presets: no public API endpoint, internal ALB, interface endpoints."""
         return not self.gateway.internet_facing
@@ -1022,6 +1036,28 @@ def _prompt_problems(spec: PlatformSpec) -> list[str]:
         template = templates.get(name)
         if template is None:
             problems.append(f"prompts.pins[{name}]: no prompt template for model {name!r} "
+    def fallback_sources(self, target: str) -> list[ModelSpec]:
+        """Models whose requests fall back to `target` (gateway.fallbacks)."""
+        return [model for model in self.serving.models if target in self.gateway.fallbacks.get(model.name, [])]
+
+    def _fallback_limit_problems(self) -> list[str]:
+        """A pinned limit of a fallback target must admit its own planned traffic plus that of every model
+        falling back to it, or an outage of those turns into 429s."""
+        models = {model.name: model for model in self.serving.models}
+        problems = []
+        for target, limit in self.gateway.model_limits.items():
+            sources = self.fallback_sources(target)
+            if target not in models or not sources:
+                continue
+            for key in ("rpm", "tpm"):
+                needed = math.ceil(sum(m.traffic.per_minute[key] for m in [models[target], *sources]))
+                value = getattr(limit, key)
+                if value is not None and value < needed:
+                    problems.append(
+                        f"gateway.model_limits[{target}].{key}: {value} cannot carry the planned traffic of {target} "
+                        f"and of {', '.join(m.name for m in sources)} falling back to it (allowed: >= {needed})")
+        return problems
+
                             f"(allowed: {', '.join(templates) or 'none'})")
             continue
         labels = [version.version for version in template.versions]
