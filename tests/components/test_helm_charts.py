@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from blueprints.components.inference_routing import EPP_LABEL, EPP_PORT
-from blueprints.engine.graph import ResourceRecord
+from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.program import build_graph
 from blueprints.gateway.litellm_config import OTEL_COLLECTOR
 from blueprints.render import HELM_RELEASE
@@ -52,10 +52,14 @@ EPP_ENGINE_GAUGES = {
 
 
 @pytest.fixture(scope="module")
-def releases(graph_of) -> dict[str, list[ResourceRecord]]:
+def graphs(graph_of) -> list[ResourceGraph]:
+    return [*(graph_of(preset, env) for preset, env in GRAPHS),
+            build_graph("enterprise-assistant", "prod", overrides=OVERRIDES)]
+
+
+@pytest.fixture(scope="module")
+def releases(graphs) -> dict[str, list[ResourceRecord]]:
     """Chart key -> every Release of that chart in the covered graphs."""
-    graphs = [graph_of(preset, env) for preset, env in GRAPHS]
-    graphs.append(build_graph("enterprise-assistant", "prod", overrides=OVERRIDES))
     by_chart: dict[str, list[ResourceRecord]] = defaultdict(list)
     for graph in graphs:
         for record in graph.of_type(HELM_RELEASE):
@@ -114,6 +118,46 @@ def test_endpoint_picker_gets_real_flags_and_reads_the_engine_gauges(releases) -
         # What the model namespace's NetworkPolicy admits: the picker's gRPC port, on pods with the EPP label.
         assert {"name": "grpc", "containerPort": EPP_PORT} in _container(deployment, "epp")["ports"]
         assert picker["port"]["number"] == EPP_PORT and EPP_LABEL in pod_labels
+
+
+POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+RUNS_PODS = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob",
+             "Prometheus", "PrometheusAgent", "Alertmanager"}
+
+
+def _service_accounts_used(item: dict[str, Any]) -> Iterator[str]:
+    """serviceAccountName of a workload's pods (pod templates, or the operator's Prometheus/Alertmanager spec)."""
+    spec = item.get("spec") or {}
+    for pod in (spec, spec.get("template", {}).get("spec", {}),
+                spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {})):
+        if pod.get("serviceAccountName"):
+            yield pod["serviceAccountName"]
+
+
+def test_pod_identities_name_service_accounts_the_charts_create_and_run(graphs) -> None:
+    """Each EKS Pod Identity association for a chart's workload names a ServiceAccount the chart renders in that
+    namespace, and pods of the chart run as it: otherwise the workload gets no AWS credentials."""
+    checked = 0
+    for graph in graphs:
+        ours = {(r.region, r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
+                for r in graph.of_type("kubernetes:core/v1:ServiceAccount")}
+        created: set[tuple[str | None, str, str]] = set()
+        running: set[tuple[str | None, str, str]] = set()
+        for record in graph.of_type(HELM_RELEASE):
+            for item in render_release(record).objects:
+                namespace = item["metadata"].get("namespace") or record.inputs["namespace"]
+                if item["kind"] == "ServiceAccount":
+                    created.add((record.region, namespace, item["metadata"]["name"]))
+                if item["kind"] in RUNS_PODS:
+                    running |= {(record.region, namespace, name) for name in _service_accounts_used(item)}
+        for association in graph.of_type(POD_IDENTITY):
+            key = (association.region, association.inputs["namespace"], association.inputs["serviceAccount"])
+            if key in ours:
+                continue
+            checked += 1
+            assert key in created, f"{graph.stack}: {key} is no ServiceAccount any chart renders"
+            assert key in running, f"{graph.stack}: no chart's pods run as {key}"
+    assert checked
 
 
 def _route_receivers(route: dict[str, Any]) -> Iterator[str]:
