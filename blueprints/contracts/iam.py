@@ -215,8 +215,9 @@ SOURCE_ACCOUNT_NOT_SUPPORTED: dict[tuple[str, str], str] = {
         "prevention is not applicable to the role policy for CloudWatch Logs monitoring. The role policy doesn't "
         "support the use of aws:SourceArn and aws:SourceAccount.'"),
     ("lambda.amazonaws.com", ROLE): (
-        "AWS Lambda documents its execution-role trust policy without source conditions "
-        "(lambda-intro-execution-role.html); Lambda assumes the role per invocation, and only principals allowed "
+        "AWS Lambda Developer Guide, lambda-intro-execution-role.html: the execution role's trust names only the "
+        "Lambda service principal, and permissions-source-function-arn.html: 'The aws:SourceArn condition key "
+        "applies only to policies where your Lambda function is the target resource'. Only principals allowed "
         "iam:PassRole on the role can attach it to a function."),
     ("s3.amazonaws.com", ROLE): (
         "Amazon S3 User Guide, setting-repl-config-perm-overview.html documents the replication role's trust "
@@ -312,3 +313,24 @@ def insecure_transport_problems(document: PolicyDocument) -> list[str]:
     uncovered = sorted(action for action in allowed
                        if not any(fnmatch.fnmatchcase(action, pattern) for pattern in denied))
     return [f"{document.where}: plain-HTTP requests not denied for {uncovered}"] if uncovered else []
+
+
+def topics_and_queues_without_policy(graph: ResourceGraph) -> list[str]:
+    """SNS topics and SQS queues that no topic or queue policy guards: they have no Deny of plain HTTP at all."""
+    queues = {policy.inputs.get("queueUrl") for policy in graph.of_type("aws:sqs/queuePolicy:QueuePolicy")}
+    topics = {policy.inputs.get("arn") for policy in graph.of_type("aws:sns/topicPolicy:TopicPolicy")}
+    return ([f"{r.name} ({r.type}): no queue policy" for r in graph.of_type("aws:sqs/queue:Queue")
+             if r.outputs.get("url") not in queues]
+            + [f"{r.name} ({r.type}): no topic policy" for r in graph.of_type("aws:sns/topic:Topic")
+               if r.outputs.get("arn") not in topics])
+
+
+def iam_contract_problems(graph: ResourceGraph) -> list[str]:
+    """Every IAM contract of a planned graph that needs no linter, one line per problem: confused-deputy keys,
+    Pod Identity scoping, TLS-only topics and queues, PassRole held to named roles and one service."""
+    problems = topics_and_queues_without_policy(graph)
+    for document in policy_documents(graph):
+        problems += confused_deputy_problems(document) + insecure_transport_problems(document)
+        if document.kind == "identity":
+            problems += passrole_problems(document)
+    return problems

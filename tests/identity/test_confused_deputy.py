@@ -13,14 +13,16 @@ import pytest
 from blueprints.contracts.iam import (
     PolicyDocument,
     confused_deputy_problems,
+    iam_contract_problems,
     insecure_transport_problems,
     policy_documents,
     service_principals,
+    topics_and_queues_without_policy,
 )
 from blueprints.engine.graph import ResourceGraph
 from tests.conftest import PRESET_ENVS
 
-QUEUE_POLICY, TOPIC_POLICY = "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +52,13 @@ def test_every_topic_and_queue_policy_refuses_plain_http(documents: list[PolicyD
 
 def test_every_topic_and_queue_has_a_policy(graphs: list[tuple[str, ResourceGraph]]) -> None:
     """A topic or queue without a policy has no Deny of plain HTTP at all."""
-    missing = []
-    for where, graph in graphs:
-        queues = {policy.inputs["queueUrl"] for policy in graph.of_type(QUEUE_POLICY)}
-        topics = {policy.inputs["arn"] for policy in graph.of_type(TOPIC_POLICY)}
-        missing += [f"{where} {r.name}" for r in graph.of_type("aws:sqs/queue:Queue") if r.outputs["url"] not in queues]
-        missing += [f"{where} {r.name}" for r in graph.of_type("aws:sns/topic:Topic") if r.outputs["arn"] not in topics]
-    assert missing == []
+    assert [f"{where} {problem}" for where, graph in graphs for problem in topics_and_queues_without_policy(graph)
+            ] == []
+
+
+def test_the_graph_level_check_is_the_sum_of_the_walks(graphs: list[tuple[str, ResourceGraph]]) -> None:
+    """What `check --contracts` runs on a graph: clean for every preset and environment."""
+    assert [f"{where} {problem}" for where, graph in graphs for problem in iam_contract_problems(graph)] == []
 
 
 def _document(type_: str, *statements: dict[str, Any]) -> PolicyDocument:
