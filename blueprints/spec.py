@@ -145,6 +145,13 @@ class TrafficSpec(Section):
     input_tokens: int = Field(1000, ge=1)
     output_tokens: int = Field(300, ge=1)
 
+    @property
+    def per_minute(self) -> dict[str, float]:
+        """Requests (`rpm`) and input + output tokens (`tpm`) per minute at peak: what gateway limits count."""
+        rpm = self.requests_per_second * 60
+        return {"rpm": rpm, "tpm": rpm * (self.input_tokens + self.output_tokens)}
+
+
 
 class SloSpec(Section):
     ttft_p95_ms: float = Field(1000, gt=0)
@@ -183,12 +190,6 @@ class ModelVersionsSpec(Section):
                 raise ValueError(f"candidate_weight: {self.candidate_weight} needs a candidate version "
                                  "(allowed: 0 without candidate)")
             if self.active == "candidate":
-    @property
-    def per_minute(self) -> dict[str, float]:
-        """Requests (`rpm`) and input + output tokens (`tpm`) per minute at peak: what gateway limits count."""
-        rpm = self.requests_per_second * 60
-        return {"rpm": rpm, "tpm": rpm * (self.input_tokens + self.output_tokens)}
-
                 raise ValueError("active: 'candidate' needs a candidate version (allowed: stable)")
             return self
         if self.candidate == self.stable:
@@ -944,6 +945,7 @@ class PlatformSpec(Section):
                             f"gateway.request_timeout_s (allowed: <= {gateway.request_timeout_s:g})")
         problems += [f"gateway.model_limits: unknown model {name!r} (allowed: {allowed})"
                      for name in gateway.model_limits if name not in names]
+        problems += self._fallback_limit_problems()
         if gateway.pii_masking and not gateway.pii_patterns:
             problems.append("gateway.pii_patterns: empty while gateway.pii_masking is on "
                             f"(allowed: names from {', '.join(PII_PATTERNS[:4])}, ...)")
@@ -982,6 +984,28 @@ class PlatformSpec(Section):
 
     # Derived views used by components -------------------------------------------------------------------------
 
+    def fallback_sources(self, target: str) -> list[ModelSpec]:
+        """Models whose requests fall back to `target` (gateway.fallbacks)."""
+        return [model for model in self.serving.models if target in self.gateway.fallbacks.get(model.name, [])]
+
+    def _fallback_limit_problems(self) -> list[str]:
+        """A pinned limit of a fallback target must admit its own planned traffic plus that of every model
+        falling back to it, or an outage of those turns into 429s."""
+        models = {model.name: model for model in self.serving.models}
+        problems = []
+        for target, limit in self.gateway.model_limits.items():
+            sources = self.fallback_sources(target)
+            if target not in models or not sources:
+                continue
+            for key in ("rpm", "tpm"):
+                needed = math.ceil(sum(m.traffic.per_minute[key] for m in [models[target], *sources]))
+                value = getattr(limit, key)
+                if value is not None and value < needed:
+                    problems.append(
+                        f"gateway.model_limits[{target}].{key}: {value} cannot carry the planned traffic of {target} "
+                        f"and of {', '.join(m.name for m in sources)} falling back to it (allowed: >= {needed})")
+        return problems
+
     @property
     def self_hosted_models(self) -> list[ModelSpec]:
         return [model for model in self.serving.models if model.hosting == "self-hosted"]
@@ -997,7 +1021,6 @@ class PlatformSpec(Section):
         return [model for model in self.serving.models if model.hosting == "bedrock"]
 
     @property
-        problems += self._fallback_limit_problems()
     def is_private(self) -> bool:
         """Private presets: no public API endpoint, internal ALB, interface endpoints."""
         return not self.gateway.internet_facing
@@ -1036,28 +1059,6 @@ def _prompt_problems(spec: PlatformSpec) -> list[str]:
         template = templates.get(name)
         if template is None:
             problems.append(f"prompts.pins[{name}]: no prompt template for model {name!r} "
-    def fallback_sources(self, target: str) -> list[ModelSpec]:
-        """Models whose requests fall back to `target` (gateway.fallbacks)."""
-        return [model for model in self.serving.models if target in self.gateway.fallbacks.get(model.name, [])]
-
-    def _fallback_limit_problems(self) -> list[str]:
-        """A pinned limit of a fallback target must admit its own planned traffic plus that of every model
-        falling back to it, or an outage of those turns into 429s."""
-        models = {model.name: model for model in self.serving.models}
-        problems = []
-        for target, limit in self.gateway.model_limits.items():
-            sources = self.fallback_sources(target)
-            if target not in models or not sources:
-                continue
-            for key in ("rpm", "tpm"):
-                needed = math.ceil(sum(m.traffic.per_minute[key] for m in [models[target], *sources]))
-                value = getattr(limit, key)
-                if value is not None and value < needed:
-                    problems.append(
-                        f"gateway.model_limits[{target}].{key}: {value} cannot carry the planned traffic of {target} "
-                        f"and of {', '.join(m.name for m in sources)} falling back to it (allowed: >= {needed})")
-        return problems
-
                             f"(allowed: {', '.join(templates) or 'none'})")
             continue
         labels = [version.version for version in template.versions]
