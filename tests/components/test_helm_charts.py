@@ -218,6 +218,34 @@ def test_otel_collector_runs_only_the_platform_pipelines(releases) -> None:
         assert collector.port in service_ports
 
 
+def _fluent_bit_sections(conf: str, name: str) -> list[dict[str, str]]:
+    """`[NAME]` sections of a classic-mode fluent-bit.conf as key -> value (keys lower-cased: Fluent Bit ignores
+    their case)."""
+    sections: list[dict[str, str]] = []
+    for line in conf.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            sections.append({"[": line})
+        elif line and not line.startswith("#") and sections:
+            key, _, value = line.partition(" ")
+            sections[-1][key.lower()] = value.strip()
+    return [section for section in sections if section["["] == f"[{name}]"]
+
+
+def test_fluent_bit_ships_to_the_platform_log_group_with_a_config_its_plugin_accepts(releases) -> None:
+    for record, output in rendered(releases, "aws-for-fluent-bit"):
+        conf = output.one("ConfigMap")["data"]["fluent-bit.conf"]
+        (out,) = _fluent_bit_sections(conf, "OUTPUT")
+        values = record.inputs["values"]["cloudWatchLogs"]
+        assert out["name"] == "cloudwatch_logs"
+        assert (out["region"], out["log_group_name"]) == (record.region, values["logGroupName"])
+        # fluent/fluent-bit plugins/out_cloudwatch_logs/cloudwatch_logs.c (cb_cloudwatch_init): without exactly one
+        # of log_stream_name and log_stream_prefix the plugin fails to start ("Either 'log_stream_name' or
+        # 'log_stream_prefix' is required"), log_stream_template or not; auto_create_group defaults to false.
+        assert len({"log_stream_name", "log_stream_prefix"} & set(out)) == 1, record.urn
+        assert out.get("auto_create_group", "false").lower() in ("false", "off")
+
+
 def test_helm_warnings_are_caught() -> None:
     """The inferencepool chart's `inferenceExtension.flags` is a map: a list cannot be merged into it."""
     output = render_chart("inferencepool", {"inferencePool": {"modelServers": {"matchLabels": {"app": "x"}}},
