@@ -197,3 +197,18 @@ def test_defaults_and_formats_apply_before_validation(generated):
         assert validate_manifest(gateway) == [], good
     gateway["spec"]["addresses"] = [{"value": "10.0.0.300"}]
     assert len(validate_manifest(gateway)) == 1
+
+
+def test_names_labels_and_annotations_follow_the_api_server_rules(generated):
+    """Custom resource names are DNS subdomains; label keys/values and annotation keys are qualified names on every
+    object (k8s.io/apimachinery/pkg/util/validation/validation.go, Kubernetes 1.33)."""
+    nodepool = one(generated, "NodePool")
+    nodepool["metadata"]["name"] = "GPU_pool"
+    assert [problem.split(": ")[1] for problem in validate_manifest(nodepool)] == ["metadata.name"]
+    deployment = one(generated, "Deployment")
+    name = deployment["metadata"]["name"]
+    deployment["metadata"]["labels"]["app.kubernetes.io/version"] = "2026-11-01+" + "x" * 60
+    deployment["metadata"].setdefault("annotations", {})["Example.com/owner"] = "ml"
+    assert [problem.split(": ")[:2] for problem in validate_manifest(deployment)] == [
+        [f"Deployment/{name}", "metadata.labels.app.kubernetes.io/version"],
+        [f"Deployment/{name}", "metadata.annotations.Example.com/owner"]]

@@ -22,6 +22,7 @@ from referencing import Registry, Resource
 
 from blueprints.versions import KUBERNETES_VERSION
 from tests.support.cel import re2_search, schema_rule_errors
+from tests.support.objectmeta import metadata_problems
 from tests.support.vendor import VENDOR, crd_files
 
 CRDS_DIR = VENDOR / "crds"
@@ -55,7 +56,8 @@ def validate_manifest(manifest: dict[str, Any]) -> list[str]:
         return [f"{kind} {api_version}: not a Kubernetes {KUBERNETES_VERSION} kind and no CRD schema in {CRDS_DIR}"]
     except kubernetes_validate.ValidationError as error:
         return [f"{kind}/{manifest['metadata'].get('name')}: {'.'.join(map(str, error.path))}: {error.message}"]
-    return []
+    return [f"{kind}/{manifest['metadata'].get('name')}: metadata.{'.'.join(path)}: {problem}"
+            for path, problem in metadata_problems(manifest["metadata"], custom_resource=False)]
 
 
 def custom_resource_errors(manifest: dict[str, Any], key: tuple[str, str, str]) -> list[str]:
@@ -148,6 +150,9 @@ def _list_type(validator, list_type, instance, schema):
 def _object_meta(validator, enabled, instance, schema):
     if enabled:
         yield from _object_meta_validator().iter_errors(instance)
+        if isinstance(instance, dict):
+            for path, problem in metadata_problems(instance, custom_resource=True):
+                yield jsonschema.ValidationError(problem, path=path)
 
 
 def _nullable(check):
