@@ -26,6 +26,7 @@ from blueprints.components.iam import PodIdentity, allow, deny_plain_http, servi
 from blueprints.observability.dashboards import dashboards
 from blueprints.observability.monitors import NAMESPACE, pod_monitor, prometheus_rule, scrape_targets
 from blueprints.observability.rules import rule_files
+from blueprints.observability.series import KSM_NODE_LABEL_KEYS
 from blueprints.observability.tracing import collector_config
 from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
@@ -158,8 +159,7 @@ def kube_prometheus_values(spec: PlatformSpec, region: str, topic_arn: pulumi.In
         # Node labels the cost rules price nodes by.
         "kube-state-metrics": {
             **SYSTEM_POD,
-            "metricLabelsAllowlist": [
-                "nodes=[node.kubernetes.io/instance-type,karpenter.sh/capacity-type,karpenter.sh/nodepool]"],
+            "metricLabelsAllowlist": [f"nodes=[{','.join(KSM_NODE_LABEL_KEYS)}]"],
         },
         "prometheus-node-exporter": {"tolerations": ALL_NODES},
     }
@@ -170,9 +170,7 @@ def fluent_bit_values(region: str, log_group: pulumi.Input[str]) -> dict[str, An
     return {
         "cloudWatchLogs": {
             "enabled": True, "region": region, "logGroupName": log_group, "logGroupTemplate": "",
-            # The stream is named by the template; records it cannot resolve go to `fallback-<tag>`. Fluent Bit's
-            # cloudwatch_logs refuses to start without a log_stream_prefix (or _name), template or not.
-            "logStreamPrefix": "fallback-",
+            "logStreamPrefix": "",
             "logStreamTemplate": "$kubernetes['namespace_name'].$kubernetes['pod_name'].$kubernetes['container_name']",
             "autoCreateGroup": False,
         },

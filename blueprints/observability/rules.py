@@ -17,7 +17,13 @@ from typing import Any, Literal
 
 from blueprints.catalog import metrics as m
 from blueprints.catalog.instances import INSTANCES, SPOT_PRICE_FRACTION, instances_for
-from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL
+from blueprints.observability.series import (
+    GATEWAY_MODEL_LABEL,
+    KSM_NODE_LABEL_KEYS,
+    MODEL_LABEL,
+    SERVED_MODEL_LABEL,
+    ksm_node_label,
+)
 from blueprints.spec import PlatformSpec
 
 Rule = dict[str, Any]
@@ -346,9 +352,9 @@ def _cost_group(spec: PlatformSpec) -> dict[str, Any]:
          "labels": {"instance_type": instance_type, "capacity_type": capacity_type}}
         for (instance_type, capacity_type), price in sorted(instance_prices(spec).items())
     ]
+    instance_type, capacity_type = (ksm_node_label(key) for key in KSM_NODE_LABEL_KEYS[:2])
     nodes = (f'label_replace(label_replace({m.KSM_NODE_LABELS}, "instance_type", "$1", '
-             f'"label_node_kubernetes_io_instance_type", "(.+)"), "capacity_type", "$1", '
-             f'"label_karpenter_sh_capacity_type", "(.*)")')
+             f'"{instance_type}", "(.+)"), "capacity_type", "$1", "{capacity_type}", "(.*)")')
     rules += [
         {"record": "blueprints:node_cost:usd_per_hour",
          "expr": f"max by (node, instance_type, capacity_type) ({nodes}) "

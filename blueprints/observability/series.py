@@ -10,8 +10,9 @@ or label_replace reads that the series does not have.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import promql_parser as pp
@@ -29,6 +30,15 @@ GATEWAY_MODEL_LABEL = "requested_model"
 MODEL_LABEL = "model"
 """The model in the platform's own recording rules and alerts."""
 MODEL_SERVER_TARGET_LABELS = frozenset({SERVED_MODEL_LABEL, SERVED_VERSION_LABEL})
+KSM_NODE_LABEL_KEYS = ("node.kubernetes.io/instance-type", "karpenter.sh/capacity-type", "karpenter.sh/nodepool")
+"""Node labels kube-state-metrics copies onto `kube_node_labels` (its chart's `metricLabelsAllowlist`, which
+blueprints.components.observability sets from this): what the cost rules price a node by."""
+
+
+def ksm_node_label(key: str) -> str:
+    """A node label key as kube-state-metrics v2.19.1 names it on kube_node_labels (internal/store/utils.go
+    `labelName`: `label_` + the key sanitised and snake-cased)."""
+    return "label_" + re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", catalog.prometheus_label(key)).lower()
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,9 @@ def exported_series(spec: PlatformSpec | None = None) -> dict[str, Labels]:
         for metric in exporter.metrics:
             if metric.opt_in or (exporter is catalog.DCGM_EXPORTER and metric.name not in dcgm.emitted()):
                 continue
+            if metric.name == catalog.KSM_NODE_LABELS:  # its run-time labels: the allowlisted node labels
+                allowed = frozenset(ksm_node_label(key) for key in KSM_NODE_LABEL_KEYS)
+                metric = replace(metric, labels=metric.labels | allowed, label_prefixes=())
             for sample, labels in metric.samples().items():
                 stored = exporter.stored_labels(labels, extra.get(exporter.name, frozenset()))
                 series[sample] = Labels(stored, metric.label_prefixes)

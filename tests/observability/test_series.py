@@ -132,8 +132,9 @@ def test_the_checker_names_unknown_series_and_labels():
 def test_scrape_relabelling_shapes_the_stored_labels():
     # PodMonitor target labels win collisions: KEDA's own `namespace` is stored as `exported_namespace`.
     assert KNOWN[m.KEDA_SCALER_ERRORS].has("exported_namespace") and KNOWN[m.KEDA_SCALER_ERRORS].has("namespace")
-    # kube-state-metrics' ServiceMonitor honours its labels; its node labels come as label_<key>.
+    # kube-state-metrics' ServiceMonitor honours its labels; its node labels are the allowlisted ones only.
     assert KNOWN[m.KSM_NODE_LABELS].has("label_karpenter_sh_capacity_type")
+    assert not KNOWN[m.KSM_NODE_LABELS].has("label_topology_kubernetes_io_zone")
     assert not KNOWN[m.KSM_NODE_LABELS].has("exported_node")
     # Only the DCGM fields the platform's counters list enables are there.
     assert m.DCGM_ECC_DBE in KNOWN and "DCGM_FI_DEV_ECC_SBE_AGG_TOTAL" not in KNOWN
@@ -167,3 +168,13 @@ def test_gate_selects_the_deployment_litellm_routes_to_each_version(preset, env)
             pattern = re.search(r'api_base=~"(.+)"', matchers)[1]
             matching = {v for v, b in bases.items() if re.fullmatch(pattern, b)}
             assert matching == {version}, (model.name, version, bases)
+
+
+def test_kube_state_metrics_copies_the_node_labels_the_cost_rules_read(graph_of):
+    """The kube-prometheus-stack release's metricLabelsAllowlist names the node labels the catalog allows."""
+    release = next(r.inputs for r in graph_of("saas", "prod").of_type("kubernetes:helm.sh/v3:Release")
+                   if r.inputs["chart"].endswith("kube-prometheus-stack"))
+    [allowlist] = release["values"]["kube-state-metrics"]["metricLabelsAllowlist"]
+    keys = re.fullmatch(r"nodes=\[(.+)\]", allowlist)[1].split(",")
+    assert {series.ksm_node_label(key) for key in keys} == {
+        "label_node_kubernetes_io_instance_type", "label_karpenter_sh_capacity_type", "label_karpenter_sh_nodepool"}
