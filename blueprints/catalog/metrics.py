@@ -99,7 +99,9 @@ def _labels(*names: str) -> frozenset[str]:
 # NVIDIA/TensorRT-LLM tensorrt_llm/metrics/collector.py (`MetricsCollector`, prefix `trtllm_`), the tag of the
 # tensorrt-llm image in versions.py. Every series carries the collector's labels `model_name` and `engine_type`
 # (tensorrt_llm/serve/openai_server.py). Request histograms need `return_perf_metrics: true`, iteration gauges
-# `enable_iter_perf_stats: true` in the LLM API options. Served at `/prometheus/metrics`.
+# `enable_iter_perf_stats: true` in the LLM API options. Served at `/prometheus/metrics`. (Read from a 2026
+# snapshot of the file, commit 050f80d, whose families include those of PRs #12545 and #12636; re-read it at the
+# tag whenever versions.py moves: tests/catalog/test_metrics.py fails until the version here matches.)
 _TRTLLM = _labels("model_name", "engine_type")
 TRTLLM_TTFT = "trtllm_time_to_first_token_seconds"
 TRTLLM_TPOT = "trtllm_time_per_output_token_seconds"
