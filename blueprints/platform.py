@@ -12,12 +12,13 @@ from blueprints.components.audit import Audit
 from blueprints.components.batch import BatchTier
 from blueprints.components.budgets import CostControls
 from blueprints.components.cluster import Cluster
+from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
 from blueprints.components.gateway import Gateway
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
 from blueprints.components.karpenter import Karpenter
 from blueprints.components.keys import KeyRing
-from blueprints.components.network import Network, region_cidr
+from blueprints.components.network import Network, egress_mode, endpoint_services, region_cidr
 from blueprints.components.observability import Observability
 from blueprints.components.prompts import PromptTemplates
 from blueprints.components.retrieval import Retrieval
@@ -26,6 +27,7 @@ from blueprints.components.serving import ModelServing
 from blueprints.gateway.edge import BATCH
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
+from blueprints.versions import IMAGES
 
 
 def default_tags(spec: PlatformSpec) -> dict[str, str]:
@@ -49,6 +51,8 @@ class RegionContext:
     keys: KeyRing
     network: Network
     cluster: Cluster
+    image_transforms: tuple[pulumi.ResourceTransformation, ...] = ()
+    """Applied to every Kubernetes object of the workload components (private VPCs pull through ECR)."""
 
     @property
     def region(self) -> str:
@@ -60,7 +64,8 @@ class RegionContext:
     def k8s_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
         """For components holding both AWS and Kubernetes resources: children inherit both providers."""
         return pulumi.ResourceOptions(
-            parent=parent, providers={"aws": self.aws_provider, "kubernetes": self.cluster.provider}, **extra
+            parent=parent, providers={"aws": self.aws_provider, "kubernetes": self.cluster.provider},
+            transformations=list(self.image_transforms), **extra
         )
 
 
@@ -86,7 +91,8 @@ class RegionalPlatform(pulumi.ComponentResource):
             cluster_name=cluster_name,
             account_id=self.account_id,
             logs_key_arn=self.keys.arn("logs"),
-            bedrock_endpoint=bool(spec.hosted_models) or spec.retrieval.enabled,
+            egress=egress_mode(spec),
+            endpoints=endpoint_services(spec),
             opts=aws_opts,
         )
         self.cluster = Cluster(
@@ -98,7 +104,8 @@ class RegionalPlatform(pulumi.ComponentResource):
             deletion_protection=spec.deletion_protection,
             opts=aws_opts,
         )
-        ctx = RegionContext(namer, provider, self.account_id, self.keys, self.network, self.cluster)
+        ctx = RegionContext(namer, provider, self.account_id, self.keys, self.network, self.cluster,
+                            image_transforms=self._pull_through(spec, namer, aws_opts))
         if spec.cluster.gpu_pools:
             karpenter = Karpenter(
                 namer("karpenter"), spec, namer, cluster=self.cluster, account_id=self.account_id,
@@ -124,6 +131,18 @@ class RegionalPlatform(pulumi.ComponentResource):
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
+
+    def _pull_through(self, spec: PlatformSpec, namer: Namer,
+                      opts: pulumi.ResourceOptions) -> tuple[pulumi.ResourceTransformation, ...]:
+        """A VPC without internet pulls public images through ECR pull-through cache rules (one per upstream of
+        the pinned runtime images); the workloads' image references are rewritten to them."""
+        if self.network.egress == "nat":
+            return ()
+        upstreams = pull_through_upstreams([image.ref for image in IMAGES.values()])
+        RegistryCache(namer("registry-cache"), namer, upstreams, opts=opts)
+        registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
+        return (pull_through_transformation(registry, upstreams),)
+
 
 
 class Platform(pulumi.ComponentResource):

@@ -56,6 +56,9 @@ class ResidencySpec(Section):
     allowed_regions: list[str] | None = None
 
 
+_ALLOWLIST_DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
 class NetworkSpec(Section):
     cidr: str = "10.0.0.0/16"
     """CIDR of the first region's VPC; region N uses the block N positions after it (10.0/16, 10.1/16, ...)."""
@@ -63,8 +66,23 @@ class NetworkSpec(Section):
     nat_gateways: Literal["single", "per-az"] = "per-az"
     """`single` saves cost (dev); `per-az` survives an AZ outage."""
     private_endpoints: bool = False
-    """Interface endpoints for ECR, STS, Secrets Manager, CloudWatch Logs and Bedrock runtime (S3 gateway always)."""
+    """Interface endpoints for every AWS API the platform calls (S3 gateway always). Private platforms
+    (gateway.internet_facing false) always get them: their nodes have no route to the internet."""
+    egress_allowlist: list[str] = []
+    """Private platforms only: internet domains nodes may reach over TLS (SNI) or HTTP (Host), e.g.
+    `huggingface.co` or `.example.com` (a leading dot admits subdomains). Non-empty = NAT behind AWS Network
+    Firewall with exactly these domains; empty = no route to the internet at all."""
     flow_log_retention_days: int = Field(365, ge=1)
+
+    @field_validator("egress_allowlist")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if not _ALLOWLIST_DOMAIN.match(domain):
+                raise ValueError(f"{domain!r} is not a domain name (allowed: e.g. huggingface.co, .example.com)")
+        if len(set(domains)) != len(domains):
+            raise ValueError(f"domains are listed twice: {domains}")
+        return domains
 
     @field_validator("cidr")
     @classmethod
@@ -117,9 +135,11 @@ class GpuPoolSpec(Section):
 
 class ClusterSpec(Section):
     kubernetes_version: str = "1.33"
-    endpoint_public_access: bool = True
-    """Private presets set this to false: the API server is then reachable only from the VPC."""
-    public_access_cidrs: list[str] = ["0.0.0.0/0"]
+    endpoint_public_access: bool = False
+    """False: the API server is reachable only from the VPC (private presets must keep it so). True: also from
+    the internet, but only from `public_access_cidrs` (your operators' and CI's egress addresses)."""
+    public_access_cidrs: list[str] = []
+    """Required, and never 0.0.0.0/0, when `endpoint_public_access` is true."""
     control_plane_logs: list[ControlPlaneLog] = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
     log_retention_days: int = Field(90, ge=1)
     system_nodes: SystemNodesSpec = SystemNodesSpec()
@@ -128,6 +148,24 @@ class ClusterSpec(Section):
     gpu_software: Literal["gpu-operator", "device-plugin"] = "gpu-operator"
     admin_role_arns: list[str] = []
     """IAM roles granted cluster-admin through EKS access entries (break-glass, CI)."""
+
+    @model_validator(mode="after")
+    def _endpoint_exposure(self) -> ClusterSpec:
+        if not self.endpoint_public_access:
+            return self
+        if not self.public_access_cidrs:
+            raise ValueError("cluster.public_access_cidrs: empty while cluster.endpoint_public_access is true "
+                             "(allowed: your operators' CIDRs, e.g. 203.0.113.0/24; or endpoint_public_access false)")
+        for cidr in self.public_access_cidrs:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(f"cluster.public_access_cidrs: {cidr!r} is not a CIDR block "
+                                 "(allowed: e.g. 203.0.113.0/24)") from None
+            if network.prefixlen == 0:
+                raise ValueError(f"cluster.public_access_cidrs: {cidr!r} opens the Kubernetes API to the whole "
+                                 "internet (allowed: your operators' CIDRs, e.g. 203.0.113.0/24)")
+        return self
 
     @model_validator(mode="after")
     def _unique_pools(self) -> ClusterSpec:
@@ -844,6 +882,17 @@ class PlatformSpec(Section):
         problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems()]
         if problems:
             raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _exposure_rules(self) -> PlatformSpec:
+        """A private platform has no public door: neither its Kubernetes API nor a NAT of its own choosing."""
+        if self.is_private and self.cluster.endpoint_public_access:
+            raise ValueError("cluster.endpoint_public_access: true is not allowed on a private platform "
+                             "(gateway.internet_facing false); allowed: false (reach the API from the VPC)")
+        if not self.is_private and self.network.egress_allowlist:
+            raise ValueError("network.egress_allowlist: only applies to private platforms (gateway.internet_facing "
+                             "false); internet-facing platforms egress through NAT (allowed: [])")
         return self
 
     @model_validator(mode="after")

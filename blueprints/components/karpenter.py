@@ -11,6 +11,7 @@ from blueprints.capacity import pool_instance_types
 from blueprints.components.cluster import MANAGED_POLICY, NODE_POLICIES, SYSTEM_NODE_LABEL, Cluster
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, deny_plain_http, policy_document, service_trust
+from blueprints.components.network import egress_mode
 from blueprints.naming import Namer
 from blueprints.spec import GpuPoolSpec, PlatformSpec
 from blueprints.versions import EKS_NODE_AMI_ALIAS
@@ -131,7 +132,9 @@ class Karpenter(pulumi.ComponentResource):
         release = chart_release(
             namer("karpenter"), "karpenter", NAMESPACE,
             {
-                "settings": {"clusterName": cluster.name, "interruptionQueue": queue.name},
+                "settings": {"clusterName": cluster.name, "interruptionQueue": queue.name,
+                             # No internet route: skip the calls AWS offers no VPC endpoint for (Pricing API).
+                             "isolatedVPC": egress_mode(spec) == "none"},
                 "serviceAccount": {"name": "karpenter"},
                 "replicas": 2,
                 "nodeSelector": SYSTEM_NODE_LABEL,

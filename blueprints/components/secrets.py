@@ -204,7 +204,7 @@ class Secrets(pulumi.ComponentResource):
         grant = ctx.keys.grant_encrypt_decrypt("secrets", namer("secret-rotator"), role.arn)
         security_group = aws.ec2.SecurityGroup(
             namer("secret-rotator"), vpc_id=ctx.network.vpc_id, description="Secrets rotation: HTTPS out only",
-            egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"],
+            egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ctx.network.api_egress_cidrs,
                      "description": "Secrets Manager API (endpoint or NAT)"}],
             opts=child,
         )

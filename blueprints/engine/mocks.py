@@ -165,6 +165,12 @@ def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) ->
         out |= {"id": workspace_id, "arn": f"arn:aws:aps:{region}:{ACCOUNT_ID}:workspace/{workspace_id}"}
     elif token == "aws:cloudwatch/eventRule:EventRule":
         out |= {"arn": f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{physical}"}
+    elif token == "aws:networkfirewall/firewall:Firewall":
+        # One endpoint per mapped subnet, reported in the firewall's sync states (Network Firewall DescribeFirewall).
+        out |= {"firewallStatuses": [{"status": "READY", "syncStates": [
+            {"attachments": [{"endpointId": f"vpce-{_short_hash(physical, mapping['subnetId'])}",
+                              "subnetId": mapping["subnetId"], "status": "READY"}]}
+            for mapping in inputs.get("subnetMappings") or []]}]}
     elif token == "aws:sns/topic:Topic":
         out |= {"arn": f"arn:aws:sns:{region}:{ACCOUNT_ID}:{physical}"}
     return out

@@ -1,0 +1,158 @@
+"""Private presets do not reach the internet: every AWS API their workloads call has a VPC endpoint, no workload
+subnet routes to an internet gateway except through AWS Network Firewall, and with an egress allowlist the firewall
+admits exactly the allowlisted domains. Checked on the planned graphs with the egress contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from blueprints.catalog.registries import PULL_THROUGH, pull_through_path, split_image
+from blueprints.contracts.egress import egress_reports
+from blueprints.engine.program import build_graph
+from blueprints.presets import ENVIRONMENTS, load_spec
+from tests.conftest import PRESETS
+
+PRIVATE = [preset for preset in PRESETS if load_spec(preset, "dev").is_private]
+PRIVATE_ENVS = [(preset, env) for preset in PRIVATE for env in ENVIRONMENTS]
+ALLOWLIST = ["huggingface.co", ".example.com"]
+
+
+def test_the_private_presets_are_the_ones_without_an_internet_facing_gateway() -> None:
+    assert PRIVATE == ["internal-ai", "regulated-industry"]
+
+
+@pytest.mark.parametrize(("preset", "env"), PRIVATE_ENVS)
+def test_private_preset_has_no_way_to_the_internet(graph_of, preset: str, env: str) -> None:
+    graph = graph_of(preset, env)
+    for report in egress_reports(graph, private=True):
+        assert report.open_paths == [], report.region
+        assert report.filtered_paths == [], report.region
+        assert report.open_security_groups == [], report.region
+    assert not graph.of_type("aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway",
+                             "aws:ec2/eip:Eip")
+
+
+@pytest.mark.parametrize(("preset", "env"), PRIVATE_ENVS)
+def test_private_preset_has_an_endpoint_for_every_call_and_no_other(graph_of, preset: str, env: str) -> None:
+    """The endpoints the network creates (from the spec) are exactly the services the graph's IAM calls."""
+    for report in egress_reports(graph_of(preset, env), private=True):
+        assert report.unknown == {}
+        assert report.missing_endpoints == set(), report.region
+        assert report.unused_endpoints == set(), report.region
+        assert report.problems() == []
+
+
+def test_only_karpenter_calls_services_without_an_endpoint_and_it_runs_isolated(graph_of) -> None:
+    """IAM, Pricing and ARC zonal shift have no VPC endpoint; Karpenter's controller is the one caller, and in a VPC
+    without internet it runs with `settings.isolatedVPC` (karpenter chart 1.14.1 values.yaml: no pricing look-ups)."""
+    graph = graph_of("internal-ai", "prod")
+    for report in egress_reports(graph, private=True):
+        assert {role for roles in report.unreachable.values() for role in roles} == {"corp-prod-use1-karpenter"}
+    [release] = [r for r in graph.resources if r.type.startswith("kubernetes:helm.sh/") and "karpenter" in r.name
+                 and "crd" not in r.name]
+    assert release.inputs["values"]["settings"]["isolatedVPC"] is True
+
+
+def test_the_contract_catches_an_internet_route_and_missing_endpoints(graph_of) -> None:
+    """The same contract over an internet-facing preset, judged as if it were private: NAT paths and the calls
+    that would have no endpoint are reported (the defect private presets had)."""
+    [report] = egress_reports(graph_of("saas", "dev"), private=True)
+    assert report.open_paths and all(path.endswith("-igw") for path in report.open_paths)
+    assert {"ecr.api", "ecr.dkr", "sts", "kms", "eks-auth"} <= report.missing_endpoints
+    assert any("open path to the internet" in problem for problem in report.problems())
+
+
+@pytest.fixture(scope="module")
+def allowlisted():
+    return build_graph("internal-ai", "dev", overrides={"network": {"egress_allowlist": ALLOWLIST}})
+
+
+def test_allowlist_sends_every_private_subnet_through_the_firewall(allowlisted) -> None:
+    [report] = egress_reports(allowlisted, private=True)
+    assert report.open_paths == []
+    private_subnets = [r.name for r in allowlisted.of_type("aws:ec2/subnet:Subnet")
+                       if r.inputs["tags"]["blueprints.io/tier"] == "private"]
+    assert sorted(path.split(" -> ")[0] for path in report.filtered_paths) == sorted(private_subnets)
+    for path in report.filtered_paths:
+        hops = path.split(" -> ")
+        assert "-egress[vpce-" in hops[1] and "-nat-" in hops[2] and hops[-1].endswith("-igw"), path
+    assert report.problems() == []
+
+
+def test_allowlist_firewall_admits_exactly_the_allowlisted_domains(allowlisted) -> None:
+    [report] = egress_reports(allowlisted, private=True)
+    assert list(report.firewall_domains.values()) == [ALLOWLIST]
+    [group] = allowlisted.of_type("aws:networkfirewall/ruleGroup:RuleGroup")
+    source = group.inputs["ruleGroup"]["rulesSource"]["rulesSourceList"]
+    assert source["generatedRulesType"] == "ALLOWLIST" and source["targetTypes"] == ["TLS_SNI", "HTTP_HOST"]
+    [policy] = allowlisted.of_type("aws:networkfirewall/firewallPolicy:FirewallPolicy")
+    document = policy.inputs["firewallPolicy"]
+    # Strict order with drop-established: whatever the allowlist does not pass is dropped.
+    assert document["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
+    assert "aws:drop_established" in document["statefulDefaultActions"]
+    assert document["statelessDefaultActions"] == ["aws:forward_to_sfe"]
+    [firewall] = allowlisted.of_type("aws:networkfirewall/firewall:Firewall")
+    firewall_subnets = {r.outputs["id"] for r in allowlisted.of_type("aws:ec2/subnet:Subnet")
+                        if r.inputs["tags"]["blueprints.io/tier"] == "firewall"}
+    assert {m["subnetId"] for m in firewall.inputs["subnetMappings"]} == firewall_subnets
+
+
+@pytest.mark.parametrize("preset", PRIVATE)
+def test_private_workloads_pull_every_image_from_the_regions_ecr(graph_of, preset: str) -> None:
+    """Every image a private preset's Kubernetes objects name (containers, Helm `image` values) lives in the ECR of
+    its region: under a pull-through rule's prefix there, or in one of the platform's own repositories."""
+    graph = graph_of(preset, "prod")
+    rules = {(r.region, r.inputs["ecrRepositoryPrefix"]): r
+             for r in graph.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")}
+    own = {(r.region, r.inputs["name"]) for r in graph.of_type("aws:ecr/repository:Repository")}
+    images = _images(graph)
+    assert len(images) >= 4
+    for region, image in images:
+        host, path = split_image(image)
+        assert host == f"123456789012.dkr.ecr.{region}.amazonaws.com", image
+        repository = path.rsplit(":", 1)[0]
+        assert (region, path.split("/", 1)[0]) in rules or (region, repository) in own, image
+    for rule in rules.values():
+        upstream = next(u for u in PULL_THROUGH.values() if u.url == rule.inputs["upstreamRegistryUrl"])
+        assert upstream.prefix == rule.inputs["ecrRepositoryPrefix"]
+        credential = rule.inputs.get("credentialArn")
+        assert bool(credential) == upstream.credential
+        assert credential is None or ":secret:ecr-pullthroughcache/" in credential
+
+
+def test_internet_facing_workloads_keep_their_public_images(graph_of) -> None:
+    graph = graph_of("saas", "dev")
+    assert not graph.of_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    assert any(image.startswith("ghcr.io/berriai/litellm:") for _, image in _images(graph))
+
+
+def test_pull_through_paths_follow_ecr_naming() -> None:
+    assert pull_through_path("ghcr.io/berriai/litellm:v1") == "github/berriai/litellm:v1"
+    assert pull_through_path("otel/opentelemetry-collector-contrib:0.1") == \
+        "docker-hub/otel/opentelemetry-collector-contrib:0.1"
+    assert pull_through_path("postgres:16") == "docker-hub/library/postgres:16"
+    assert pull_through_path("public.ecr.aws/docker/library/python:3") == "ecr-public/docker/library/python:3"
+    assert pull_through_path("nvcr.io/nvidia/tritonserver:26.09") is None
+
+
+def _images(graph) -> set[tuple[str, str]]:
+    """(region, image) of every container and every Helm `image: {repository, tag}` value in the graph."""
+    found = set()
+    for record in graph.resources:
+        if not record.type.startswith("kubernetes:"):
+            continue
+        found |= {(record.region, c["image"]) for c in _containers(record.inputs) if isinstance(c.get("image"), str)}
+        image = (record.inputs.get("values") or {}).get("image")
+        if isinstance(image, dict) and "repository" in image:
+            found.add((record.region, f"{image['repository']}:{image['tag']}"))
+    return found
+
+
+def _containers(inputs: dict) -> list[dict]:
+    spec = inputs.get("spec") or {}
+    for key in ("jobTemplate", "template"):
+        if isinstance(spec, dict) and key in spec:
+            spec = spec[key].get("spec") or {}
+    if isinstance(spec, dict) and "template" in spec:
+        spec = spec["template"].get("spec") or {}
+    return [*(spec.get("containers") or []), *(spec.get("initContainers") or [])] if isinstance(spec, dict) else []
