@@ -403,6 +403,13 @@ class FakeBackendProcess:
         with urlopen(self.base_url.removesuffix("/v1") + "/fake/stats", timeout=5) as response:
             return int(json.load(response)["requests"])
 
+    def kill(self) -> None:
+        """SIGKILL: the server dies mid-request, its connections reset, like a crashed or evicted pod."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        self.stop()
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None:

@@ -26,8 +26,9 @@ from litellm.proxy.guardrails.guardrail_hooks.litellm_content_filter.patterns im
 configs, patterns = json.load(sys.stdin)
 SPECIAL_SETTINGS = {"cache", "cache_params", "callbacks"}
 # Read by the router, not declared on LiteLLM_Params: litellm/router_strategy/simple_shuffle.py picks deployments
-# by litellm_params["weight"] (how canary weights reach the gateway).
-ROUTER_PARAMS = {"weight"}
+# by litellm_params["weight"] (how canary weights reach the gateway); litellm/router.py
+# Router._set_deployment_num_retries_on_exception reads a deployment's own litellm_params["num_retries"].
+ROUTER_PARAMS = {"weight", "num_retries"}
 problems = []
 router_args = set(litellm.Router.get_valid_args())
 for preset, config in configs.items():
