@@ -8,6 +8,7 @@ import base64
 import binascii
 import copy
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache, partial
@@ -15,7 +16,6 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 import jsonschema
-import kubernetes_validate
 import yaml
 from kubernetes_validate.utils import schema_contents
 from referencing import Registry, Resource
@@ -50,14 +50,13 @@ def validate_manifest(manifest: dict[str, Any]) -> list[str]:
         return custom_resource_errors(manifest, (group, version, kind))
     if "." in group and not group.endswith(".k8s.io"):
         return [f"{kind} {api_version}: no CRD schema in {CRDS_DIR}"]
-    try:
-        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
-    except kubernetes_validate.SchemaNotFoundError:
+    validator = _builtin_validator(kind, api_version)
+    if validator is None:
         return [f"{kind} {api_version}: not a Kubernetes {KUBERNETES_VERSION} kind and no CRD schema in {CRDS_DIR}"]
-    except kubernetes_validate.ValidationError as error:
-        return [f"{kind}/{manifest['metadata'].get('name')}: {'.'.join(map(str, error.path))}: {error.message}"]
-    return [f"{kind}/{manifest['metadata'].get('name')}: metadata.{'.'.join(path)}: {problem}"
-            for path, problem in metadata_problems(manifest["metadata"], custom_resource=False)]
+    prefix = f"{kind}/{manifest['metadata'].get('name')}"
+    return ([f"{prefix}: {'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(manifest)]
+            + [f"{prefix}: metadata.{'.'.join(path)}: {problem}"
+               for path, problem in metadata_problems(manifest["metadata"], custom_resource=False)])
 
 
 def custom_resource_errors(manifest: dict[str, Any], key: tuple[str, str, str]) -> list[str]:
@@ -197,11 +196,35 @@ def _strict_validator(key: tuple[str, str, str]) -> jsonschema.protocols.Validat
     return _StrictValidator(_structural(crd_schemas()[key], root=True), format_checker=_FORMATS)
 
 
+_BUILTIN_SCHEMAS = f"kubernetes-json-schema/v{KUBERNETES_VERSION}.0-local-strict"
+"""kubernetes-validate's bundled OpenAPI schemas of the pinned Kubernetes version, strict: unknown fields are errors
+(what `kubernetes_validate.validate(..., strict=True)` reads; loaded once here instead of on every call)."""
+
+
 @cache
-def _object_meta_validator() -> jsonschema.protocols.Validator:
-    """ObjectMeta of the pinned Kubernetes version, strict (kubernetes-validate's bundled OpenAPI schemas)."""
-    folder = f"kubernetes-json-schema/v{KUBERNETES_VERSION}.0-local-strict"
-    schema = schema_contents(f"{folder}/objectmeta-meta-v1.json", KUBERNETES_VERSION)
-    definitions = schema_contents(f"{folder}/_definitions.json", KUBERNETES_VERSION)
-    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+def _builtin_definitions() -> Resource:
+    return Resource.from_contents(schema_contents(f"{_BUILTIN_SCHEMAS}/_definitions.json", KUBERNETES_VERSION))
+
+
+@cache
+def _builtin_schema_validator(filename: str) -> jsonschema.protocols.Validator | None:
+    try:
+        schema = schema_contents(f"{_BUILTIN_SCHEMAS}/{filename}", KUBERNETES_VERSION)
+    except FileNotFoundError:
+        return None
+    registry = _builtin_definitions() @ (Resource.from_contents(schema) @ Registry())
     return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _builtin_validator(kind: str, api_version: str) -> jsonschema.protocols.Validator | None:
+    """The schema of a built-in kind, named as kubernetes-validate names it (`apps/v1` -> `apps-v1`,
+    `networking.k8s.io/v1` -> `networking-v1`); None for no such kind."""
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return _builtin_schema_validator(f"{kind.lower()}-{group_version}.json")
+
+
+def _object_meta_validator() -> jsonschema.protocols.Validator:
+    """ObjectMeta of the pinned Kubernetes version, strict."""
+    validator = _builtin_schema_validator("objectmeta-meta-v1.json")
+    assert validator is not None
+    return validator
