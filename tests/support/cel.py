@@ -2,13 +2,18 @@
 real CEL runtime (cel-expr-python, the CEL C++ runtime).
 
 The environment mirrors the Kubernetes 1.33 CRD validation environment (k8s.io/apiserver/pkg/cel/environment/
-base.go): the CEL standard library and macros (has, all, exists, exists_one, filter, matches, startsWith, endsWith,
-contains, size, int, duration, timestamp), the strings extension at version 2 (split, lowerAscii, upperAscii,
-format, ...) and, written here, the Kubernetes regex library (k8s.io/apiserver/pkg/cel/library/regex.go: find,
-findAll). Survey of the pinned CRDs (.vendor/crds) — functions beyond the standard library and who uses them:
-  find                            karpenter NodePool, NodeClaim, EC2NodeClass (restricted label domains, AMI alias)
-  split                           karpenter EC2NodeClass (AMI alias), gateway-api Gateway
-  lowerAscii / upperAscii         envoy-gateway SecurityPolicy, BackendTrafficPolicy, EnvoyProxy; envoy-ai-gateway
+base.go): the CEL standard library and macros, the strings extension at version 2 and, written here, the
+Kubernetes regex library (k8s.io/apiserver/pkg/cel/library/regex.go: find, findAll). Survey of the rules of the
+pinned CRDs (.vendor/crds), function -> kinds whose rules call it:
+  standard: has, size, all, exists, filter (EC2NodeClass, NodePool, HTTPRoute, Gateway, SecurityPolicy, ScaledObject,
+            Prometheus, SecretStore, ... 24 kinds); exists_one (Gateway, GRPCRoute, HTTPRoute, InferencePool,
+            AIGatewayRoute); matches (EC2NodeClass, Gateway, GRPCRoute, HTTPRoute, EnvoyProxy, GatewayConfig);
+            startsWith, endsWith, contains (EC2NodeClass, NodePool, NodeClaim, HTTPRoute); int (NodePool,
+            NodeClaim); duration (HTTPRoute, BackendTrafficPolicy, ClientTrafficPolicy, EnvoyProxy, ...)
+  strings extension: split (EC2NodeClass, Gateway); lowerAscii (SecurityPolicy, BackendSecurityPolicy);
+            upperAscii (SecurityPolicy, BackendTrafficPolicy, EnvoyProxy)
+  Kubernetes regex library: find (NodePool, NodeClaim, EC2NodeClass: restricted label domains, AMI alias family)
+None of quantity, url, ip, cidr, format, lists or sets is called by a pinned CRD.
 tests/test_schemas.py compiles every rule of every pinned CRD, so a rule needing a function missing here fails there.
 No allowlist: a rule that does not compile or errors at run time is a validation error.
 """
