@@ -123,6 +123,11 @@ IMAGES: dict[str, Image] = {
         repository="ghcr.io/huggingface/text-embeddings-inference", tag="cpu-1.8",
         source="huggingface/text-embeddings-inference 1.8 CPU image (OpenAI-compatible /v1/embeddings)",
     ),
+    "aws-cli": Image(
+        repository="public.ecr.aws/aws-cli/aws-cli", tag="2.32.2",
+        source="aws/aws-cli release 2.32.2, its official image (ECR Public); reads EKS Pod Identity credentials "
+        "(container provider: AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)",
+    ),
     "postgres-client": Image(
         repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
         source="Docker official image, ECR Public mirror; psql matching AURORA_POSTGRESQL_VERSION's major",

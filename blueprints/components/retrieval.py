@@ -21,6 +21,8 @@ from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.retrieval import schema
 from blueprints.retrieval.manifests import (
+    BOOTSTRAP_NAMESPACE,
+    BOOTSTRAP_SERVICE_ACCOUNT,
     CONTAINER_SECURITY,
     RESTRICTED,
     artifact_config_map,
@@ -43,7 +45,6 @@ MASTER_USER = "rag_admin"
 POSTGRES_PORT = 5432
 QDRANT_PORTS = [6333, 6334]
 QDRANT_API_KEY_SECRET = "qdrant-api-key"
-DB_ADMIN_SECRET = "vector-db-admin"
 AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDocument", "aoss:UpdateIndex",
                          "aoss:WriteDocument"]
 
@@ -152,15 +153,7 @@ class Retrieval(pulumi.ComponentResource):
             for index in range(2 if retrieval.multi_az else 1)
         ]
         master_secret_arn = cluster.master_user_secrets[0].secret_arn
-        credentials = self._secrets.sync(NAMESPACE, master_secret_arn, {"username": "username", "password": "password"},
-                                         name=DB_ADMIN_SECRET, opts=self._in_ns)
-        sql = schema.pgvector_schema(retrieval)
-        suffix = content_hash(sql)
-        config_map = apply_manifest(namer("vector-schema"), artifact_config_map(
-            f"vector-schema-{suffix}", NAMESPACE, "sql-schema", {"schema.sql": sql}), self._in_ns)
-        apply_manifest(namer("vector-schema-job"), schema_job(
-            f"vector-schema-{suffix}", NAMESPACE, f"vector-schema-{suffix}", DB_ADMIN_SECRET, cluster.endpoint,
-            DATABASE), pulumi.ResourceOptions(parent=self, depends_on=[*instances, credentials, config_map]))
+        self._schema_job(cluster, master_secret_arn, instances)
 
         db_user = pulumi.Output.concat("arn:aws:rds-db:", ctx.region, ":", ctx.account_id, ":dbuser:",
                                        cluster.cluster_resource_id, "/")
@@ -244,6 +237,39 @@ class Retrieval(pulumi.ComponentResource):
         self._ingestion([])
         return {"endpoint": f"http://qdrant.{NAMESPACE}.svc.cluster.local:6333", "port": 6333,
                 "api_key_secret_arn": api_key.arn, "api_key_kubernetes_secret": QDRANT_API_KEY_SECRET}
+
+    def _schema_job(self, cluster: aws.rds.Cluster, master_secret_arn: pulumi.Output[str],
+                    instances: list[aws.rds.ClusterInstance]) -> None:
+        """The schema Job runs in its own namespace, with a pod identity that may read only the RDS-managed master
+        secret (at run time, into the pod's memory): no namespace holds the admin password as a Kubernetes Secret,
+        and the applications connect as the IAM-authenticated roles the schema creates."""
+        namer, ctx = self._namer, self._ctx
+        child = pulumi.ResourceOptions(parent=self)
+        ns = apply_manifest(namer("retrieval-bootstrap-ns"), namespace(BOOTSTRAP_NAMESPACE, {}), child)
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        account = apply_manifest(namer("vector-schema-sa"), {
+            "apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False,
+            "metadata": {"name": BOOTSTRAP_SERVICE_ACCOUNT, "namespace": BOOTSTRAP_NAMESPACE,
+                         "labels": labels(BOOTSTRAP_SERVICE_ACCOUNT, "schema")},
+        }, in_ns)
+        identity = PodIdentity(
+            namer(BOOTSTRAP_SERVICE_ACCOUNT), cluster_name=ctx.cluster.cluster_name, namespace=BOOTSTRAP_NAMESPACE,
+            service_account=BOOTSTRAP_SERVICE_ACCOUNT,
+            statements=[allow(["secretsmanager:GetSecretValue"], [master_secret_arn], "ReadMasterSecret")],
+            opts=child,
+        )
+        # RDS encrypts the master secret with the `secrets` key (master_user_secret_kms_key_id).
+        grant = ctx.keys.grant_decrypt("secrets", namer(BOOTSTRAP_SERVICE_ACCOUNT, "secrets"), identity.role_arn)
+        sql = schema.pgvector_schema(self._spec.retrieval)
+        suffix = content_hash(sql)
+        config_map = apply_manifest(namer("vector-schema"), artifact_config_map(
+            f"vector-schema-{suffix}", BOOTSTRAP_NAMESPACE, "sql-schema", {"schema.sql": sql}), in_ns)
+        apply_manifest(namer("vector-schema-job"), schema_job(
+            f"vector-schema-{suffix}", BOOTSTRAP_NAMESPACE, f"vector-schema-{suffix}",
+            master_secret_arn=master_secret_arn, region=ctx.region, host=cluster.endpoint, database=DATABASE,
+            user=MASTER_USER,
+        ), pulumi.ResourceOptions(parent=self, depends_on=[
+            *instances, account, identity, config_map, *filter(None, [grant])]))
 
     # Shared pieces -----------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.retrieval.catalog import EmbeddingModel
-from blueprints.versions import IMAGES
+from blueprints.versions import IMAGES, PYTHON_IMAGE
 
 PART_OF = "llm-platform"
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
@@ -139,40 +139,86 @@ def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[di
     return objects
 
 
-def schema_job(name: str, ns: str, config_map: str, credentials_secret: str, host: str, database: str
-               ) -> dict[str, Any]:
-    """A Job that applies the generated SQL schema with psql as the RDS-managed master user (TLS required)."""
-    from_secret = [
-        {"name": env, "valueFrom": {"secretKeyRef": {"name": credentials_secret, "key": key}}}
-        for env, key in (("PGUSER", "username"), ("PGPASSWORD", "password"))
-    ]
+BOOTSTRAP_NAMESPACE = "retrieval-bootstrap"
+"""Where the schema Job runs with the database's admin rights: no workload runs there, and no External Secrets
+sync is allowed there (the admin password is fetched by the Job itself and lives only in its pod's memory)."""
+BOOTSTRAP_SERVICE_ACCOUNT = "vector-schema"
+CREDENTIALS_DIR = "/run/credentials"
+SECRET_FILE = f"{CREDENTIALS_DIR}/master.json"
+PGPASS_FILE = f"{CREDENTIALS_DIR}/pgpass"
+PGPASS_SCRIPT = f"""import json, os
+with open({SECRET_FILE!r}) as source:
+    secret = json.load(source)
+os.remove({SECRET_FILE!r})
+def field(value):
+    return value.replace("\\\\", "\\\\\\\\").replace(":", "\\\\:")
+descriptor = os.open({PGPASS_FILE!r}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(descriptor, "w") as target:
+    target.write(f"*:*:*:{{field(secret['username'])}}:{{field(secret['password'])}}\\n")
+"""
+"""Turns the RDS-managed secret's JSON (`username`, `password`) into a libpq password file (fields escaped as
+libpq-pgpass.html says: backslash and colon each behind a backslash), owner-readable only, and deletes the JSON."""
+
+
+def schema_job(name: str, ns: str, config_map: str, *, master_secret_arn: Any, region: str, host: Any,
+               database: str, user: str) -> dict[str, Any]:
+    """A Job that applies the generated SQL schema with psql as the RDS-managed master user (TLS required).
+
+    The master password never becomes a Kubernetes Secret: the `credentials` init container reads it with the
+    Job's own pod identity (GetSecretValue on this one secret) into a memory-backed volume, `pgpass` writes the
+    password file psql reads, and the volume disappears with the pod."""
+    memory = {"name": "credentials", "mountPath": CREDENTIALS_DIR}
+    tmp = {"name": "tmp", "mountPath": "/tmp"}
+    small = {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+    fetch = {
+        "name": "credentials",
+        "image": IMAGES["aws-cli"].ref,
+        "command": ["/bin/sh", "-c", "aws secretsmanager get-secret-value --secret-id \"$SECRET_ARN\" "
+                    f"--query SecretString --output text > {SECRET_FILE}"],
+        "env": [{"name": "SECRET_ARN", "value": master_secret_arn}, {"name": "AWS_REGION", "value": region},
+                {"name": "HOME", "value": "/tmp"}],
+        "resources": small, "securityContext": CONTAINER_SECURITY, "volumeMounts": [memory, tmp],
+    }
+    pgpass = {
+        "name": "pgpass", "image": PYTHON_IMAGE.ref, "command": ["python", "-c", PGPASS_SCRIPT],
+        "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
+        "resources": small, "securityContext": CONTAINER_SECURITY, "volumeMounts": [memory],
+    }
     return {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": name, "namespace": ns, "labels": labels("vector-schema", "schema")},
         "spec": {
             "backoffLimit": 10,
             "activeDeadlineSeconds": 1800,
+            "ttlSecondsAfterFinished": 3600,
             "template": {
                 "metadata": {"labels": labels("vector-schema", "schema")},
                 "spec": {
                     "restartPolicy": "OnFailure",
+                    "serviceAccountName": BOOTSTRAP_SERVICE_ACCOUNT,
+                    # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
                     "automountServiceAccountToken": False,
                     "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID},
                     "nodeSelector": SYSTEM_NODE_LABEL,
+                    "initContainers": [fetch, pgpass],
                     "containers": [{
                         "name": "psql",
                         "image": IMAGES["postgres-client"].ref,
                         "command": ["psql", "-v", "ON_ERROR_STOP=1", "--single-transaction",
                                     "-f", "/schema/schema.sql"],
                         "env": [{"name": "PGHOST", "value": host}, {"name": "PGPORT", "value": "5432"},
-                                {"name": "PGDATABASE", "value": database},
-                                {"name": "PGSSLMODE", "value": "require"}, *from_secret],
+                                {"name": "PGDATABASE", "value": database}, {"name": "PGUSER", "value": user},
+                                {"name": "PGPASSFILE", "value": PGPASS_FILE},
+                                {"name": "PGSSLMODE", "value": "require"}],
                         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
                                       "limits": {"cpu": "500m", "memory": "128Mi"}},
                         "securityContext": CONTAINER_SECURITY,
-                        "volumeMounts": [{"name": "schema", "mountPath": "/schema", "readOnly": True}],
+                        "volumeMounts": [{"name": "schema", "mountPath": "/schema", "readOnly": True},
+                                         {**memory, "readOnly": True}],
                     }],
-                    "volumes": [{"name": "schema", "configMap": {"name": config_map}}],
+                    "volumes": [{"name": "schema", "configMap": {"name": config_map}},
+                                {"name": "credentials", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+                                {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
                 },
             },
         },

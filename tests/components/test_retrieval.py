@@ -15,7 +15,9 @@ from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.program import build_graph
 from blueprints.errors import SpecError
 from blueprints.presets import load_spec
+from blueprints.retrieval.manifests import BOOTSTRAP_NAMESPACE
 from blueprints.versions import CHARTS
+from tests.conftest import PRESETS
 from tests.retrieval.test_manifests import _problems
 
 GraphOf = Callable[[str, str], ResourceGraph]
@@ -72,20 +74,57 @@ def test_aurora_in_dev_is_one_instance_that_can_pause(graph_of: GraphOf) -> None
     assert len(graph.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
 
 
-def test_sql_schema_artifact_is_applied_by_a_job_with_synced_credentials(graph_of: GraphOf) -> None:
+def _master_secret_arns(graph: ResourceGraph) -> set[str]:
+    return {secret["secretArn"] for cluster in graph.of_type("aws:rds/cluster:Cluster")
+            for secret in cluster.outputs.get("masterUserSecrets") or []}
+
+
+def test_schema_job_reads_the_rds_master_secret_at_run_time_in_its_own_namespace(graph_of: GraphOf) -> None:
+    """The admin password reaches only the bootstrap Job's pod (via GetSecretValue with its own pod identity),
+    never a Kubernetes Secret: the app namespace `retrieval` holds no admin credential."""
     graph = graph_of("internal-ai", "staging")
+    [master_arn] = _master_secret_arns(graph)
     [schema_map] = config_maps(graph, "sql-schema")
     sql = schema_map.inputs["data"]["schema.sql"]
     assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql and "embedding vector(1024) NOT NULL" in sql
     job = one(graph, "kubernetes:batch/v1:Job").inputs
+    assert job["metadata"]["namespace"] == schema_map.inputs["metadata"]["namespace"] == BOOTSTRAP_NAMESPACE
     pod = job["spec"]["template"]["spec"]
-    assert pod["volumes"][0]["configMap"]["name"] == schema_map.inputs["metadata"]["name"]
-    env = {item["name"]: item for item in pod["containers"][0]["env"]}
-    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "vector-db-admin"
-    assert env["PGHOST"]["value"] == one(graph, "aws:rds/cluster:Cluster").outputs["endpoint"]
-    external = one(graph, "kubernetes:external-secrets.io/v1:ExternalSecret", "vector-db-admin").inputs
-    master_arn = one(graph, "aws:rds/cluster:Cluster").outputs["masterUserSecrets"][0]["secretArn"]
-    assert {item["remoteRef"]["key"] for item in external["spec"]["data"]} == {master_arn}
+    assert {"configMap": {"name": schema_map.inputs["metadata"]["name"]}, "name": "schema"} in pod["volumes"]
+    fetch, _ = pod["initContainers"]
+    assert fetch["command"][-1].startswith("aws secretsmanager get-secret-value")
+    assert {"name": "SECRET_ARN", "value": master_arn} in fetch["env"]
+    containers = [*pod["initContainers"], *pod["containers"]]
+    assert not [item for c in containers for item in c["env"] if "valueFrom" in item]
+    env = {item["name"]: item["value"] for item in pod["containers"][0]["env"]}
+    assert env["PGHOST"] == one(graph, "aws:rds/cluster:Cluster").outputs["endpoint"]
+    assert env["PGUSER"] == one(graph, "aws:rds/cluster:Cluster").inputs["masterUsername"]
+    # Its own pod identity may read exactly the master secret, nothing else.
+    association = one(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "vector-schema").inputs
+    assert (association["namespace"], association["serviceAccount"]) == (BOOTSTRAP_NAMESPACE,
+                                                                          pod["serviceAccountName"])
+    role = [r for r in graph.of_type("aws:iam/role:Role") if r.outputs["arn"] == association["roleArn"]]
+    [policy] = [r for r in graph.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == role[0].outputs["id"]]
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert [(s["Action"], s["Resource"]) for s in statements] == [(["secretsmanager:GetSecretValue"], [master_arn])]
+    bootstrap = one(graph, "kubernetes:core/v1:Namespace", "retrieval-bootstrap-ns").inputs["metadata"]["labels"]
+    assert not SYNC_LABEL.items() <= bootstrap.items()
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_external_secret_or_controller_policy_reaches_an_rds_master_secret(graph_of: GraphOf, preset: str,
+                                                                            store_graphs: dict) -> None:
+    """Fails on a graph that syncs the Aurora admin secret into any namespace (the old `vector-db-admin`)."""
+    for graph in (graph_of(preset, "prod"), *store_graphs.values()):
+        masters = _master_secret_arns(graph)
+        for external in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret"):
+            spec = external.inputs["spec"]
+            keys = {item["remoteRef"]["key"] for item in spec.get("data", [])}
+            keys |= {item.get("extract", {}).get("key") for item in spec.get("dataFrom", [])}
+            assert not keys & masters, external.name
+        readers = [r.name for r in graph.of_type("aws:iam/rolePolicy:RolePolicy")
+                   if any(arn in r.inputs["policy"] for arn in masters)]
+        assert all(name.endswith("-vector-schema") for name in readers), readers
 
 
 def test_documents_bucket_is_versioned_kms_encrypted_logged_private_and_tls_only(graph_of: GraphOf) -> None:
@@ -160,7 +199,8 @@ def test_qdrant_runs_from_its_chart_with_a_generated_api_key_and_encrypted_volum
     assert release["version"] == CHARTS["qdrant"].version
     values = release["values"]
     assert values["replicaCount"] == 3 and values["config"]["cluster"]["enabled"] is True
-    assert values["apiKey"] == {"valueFrom": {"secretKeyRef": {"name": "qdrant-api-key", "key": "api-key"}}}
+    (api_key,) = values["env"]  # rendered with the chart in tests/components/test_helm_charts.py
+    assert api_key["valueFrom"] == {"secretKeyRef": {"name": "qdrant-api-key", "key": "api-key"}}
     storage = one(graph, "kubernetes:storage.k8s.io/v1:StorageClass").inputs
     assert storage["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn(graph, "data")}
     assert values["persistence"]["storageClassName"] == storage["metadata"]["name"]
@@ -208,9 +248,6 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("internal-ai", {"retrieval": {"embedding_model": "titan-embed-text-v2", "embedding_hosting": "bedrock"}},
      "overrides.retrieval.embedding_hosting: 'bedrock' is not allowed because compliance.allow_hosted_models is "
      "false (documents may not leave the account); allowed: self-hosted"),
-    ("startup-mvp", {"secrets": {"customer_managed_keys": False}},
-     "overrides.secrets.customer_managed_keys: unknown field (got False; allowed fields: external_secrets, "
-     "rotation_days)"),
     ("enterprise-assistant", {"secrets": {"external_secrets": False}},
      "overrides.secrets.external_secrets: false leaves the retrieval data plane without its credentials "
      "(the schema Job and Qdrant read them through External Secrets); allowed: true"),

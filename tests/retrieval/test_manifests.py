@@ -35,7 +35,9 @@ def test_objects_are_valid_and_hardened() -> None:
         *network_policies("retrieval", {"embeddings": [8080], "qdrant": [6333, 6334]}),
         *embeddings_objects(model, "retrieval", replicas=2),
         artifact_config_map("vector-schema-1", "retrieval", "sql-schema", {"schema.sql": "SELECT 1;"}),
-        schema_job("vector-schema-1", "retrieval", "vector-schema-1", "vector-db-admin", "db.example", "rag"),
+        schema_job("vector-schema-1", "retrieval-bootstrap", "vector-schema-1", region="us-east-1",
+                   master_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf",
+                   host="db.example", database="rag", user="rag_admin"),
     ]
     assert [problem for manifest in objects for problem in _problems(manifest)] == []
     kinds = [manifest["kind"] for manifest in objects]
@@ -45,7 +47,7 @@ def test_objects_are_valid_and_hardened() -> None:
         if pod is None:
             continue
         assert pod["securityContext"]["runAsNonRoot"] is True
-        for container in pod["containers"]:
+        for container in [*pod.get("initContainers", []), *pod["containers"]]:
             assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
             assert container["securityContext"]["readOnlyRootFilesystem"] is True
             assert container["resources"]["limits"] and container["resources"]["requests"]
