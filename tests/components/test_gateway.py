@@ -8,6 +8,7 @@ import json
 import pytest
 import yaml
 
+from blueprints.components.inference_routing import routed_base_url, routed_models
 from blueprints.engine.graph import ResourceGraph
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
@@ -148,7 +149,8 @@ def test_config_map_is_the_generated_config(graph: ResourceGraph) -> None:
                       if m["metadata"].get("annotations", {}).get(ARTIFACT_ANNOTATION) == "litellm-config")
     assert config_map["metadata"]["labels"]["app.kubernetes.io/name"] == "litellm"
     config = yaml.safe_load(config_map["data"][CONFIG_KEY])
-    expected = litellm_config(spec, REGION[preset])
+    # Models behind the inference gateway are addressed there, as the gateway component does.
+    expected = litellm_config(spec, REGION[preset], {m.name: routed_base_url(m.name) for m in routed_models(spec)})
     assert [m["model_name"] for m in config["model_list"]] == [m["model_name"] for m in expected["model_list"]]
     assert config["router_settings"] == expected["router_settings"]
     assert "litellm_hooks.py" in config_map["data"]

@@ -41,7 +41,9 @@ def test_litellm_reaches_routed_models_through_the_inference_gateway(graph_of) -
                       and CONFIG_KEY in kubernetes_object(r).get("data", {}))
     bases = {m["model_name"]: m["litellm_params"]["api_base"]
              for m in yaml.safe_load(config_map["data"][CONFIG_KEY])["model_list"]}
-    assert bases == {"reg-large": routed_base_url("reg-large"), "reg-small": routed_base_url("reg-small")}
+    # reg-large's fallback reaches reg-small around Envoy (its own Service), so that both do not share one path.
+    assert bases == {"reg-large": routed_base_url("reg-large"), "reg-small": routed_base_url("reg-small"),
+                     "reg-small-direct": "http://reg-small-2026-11-01.models.svc.cluster.local:8000/v1"}
 
 
 def test_not_deployed_where_the_preset_does_not_ask(graph_of) -> None:
