@@ -173,8 +173,9 @@ class Retrieval(pulumi.ComponentResource):
         collection_rule = {"ResourceType": "collection", "Resource": [f"collection/{name}"]}
         encryption = aws.opensearch.ServerlessSecurityPolicy(
             namer("vectors-encryption"), name=name, type="encryption",
-            policy=pulumi.Output.json_dumps({"Rules": [collection_rule], "AWSOwnedKey": False,
-                                             "KmsARN": ctx.keys.arn("data")}),
+            policy=pulumi.Output.json_dumps({"Rules": [collection_rule], **(
+                {"AWSOwnedKey": False, "KmsARN": ctx.keys.arn("data")} if ctx.keys.enabled
+                else {"AWSOwnedKey": True})}),
             opts=child,
         )
         security_group = self._ingress_from_cluster("vectors-vpce", 443, "HTTPS from cluster nodes")
@@ -224,7 +225,8 @@ class Retrieval(pulumi.ComponentResource):
             "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
             "metadata": {"name": "qdrant-gp3", "labels": labels("qdrant", "storage")},
             "provisioner": "ebs.csi.aws.com",
-            "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": ctx.keys.arn("data")},
+            "parameters": {"type": "gp3", "encrypted": "true",
+                           **({"kmsKeyId": ctx.keys.arn("data")} if ctx.keys.enabled else {})},
             "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True,
         }, pulumi.ResourceOptions(parent=self))
         chart_release(namer("qdrant"), "qdrant", NAMESPACE, qdrant_values(spec, replicas),
@@ -338,7 +340,11 @@ def qdrant_values(spec: PlatformSpec, replicas: int) -> dict[str, Any]:
     return {
         "fullnameOverride": "qdrant",
         "replicaCount": replicas,
-        "apiKey": {"valueFrom": {"secretKeyRef": {"name": QDRANT_API_KEY_SECRET, "key": "api-key"}}},
+        # From the synced Secret at container start (qdrant reads service.api_key from this variable). Not the
+        # chart's `apiKey.valueFrom`: that copies the key with `lookup` at install time, before External Secrets
+        # may have synced it, and Qdrant would then start without authentication.
+        "env": [{"name": "QDRANT__SERVICE__API_KEY",
+                 "valueFrom": {"secretKeyRef": {"name": QDRANT_API_KEY_SECRET, "key": "api-key"}}}],
         "config": {"cluster": {"enabled": replicas > 1}},
         "persistence": {"size": f"{spec.retrieval.qdrant_volume_gib}Gi", "storageClassName": "qdrant-gp3",
                         "accessModes": ["ReadWriteOnce"]},

@@ -246,6 +246,29 @@ def test_fluent_bit_ships_to_the_platform_log_group_with_a_config_its_plugin_acc
         assert out.get("auto_create_group", "false").lower() in ("false", "off")
 
 
+EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
+
+
+def test_qdrant_reads_its_api_key_from_the_synced_secret_at_start(graphs) -> None:
+    """The chart's `apiKey.valueFrom` copies the key with `lookup` at install time: empty offline, and empty in a
+    cluster whenever External Secrets has not synced yet, which starts Qdrant without authentication. The key must
+    reach the container from the synced Secret itself: qdrant reads `service.api_key` from QDRANT__SERVICE__API_KEY
+    (qdrant/qdrant src/settings.rs, Environment::with_prefix("QDRANT").separator("__"))."""
+    checked = 0
+    for graph in graphs:
+        synced = {(r.inputs["metadata"]["namespace"], r.inputs["spec"]["target"]["name"], item["secretKey"])
+                  for r in graph.of_type(EXTERNAL_SECRET) for item in r.inputs["spec"].get("data") or []}
+        for record in graph.of_type(HELM_RELEASE):
+            if chart_key(record.inputs) != "qdrant":
+                continue
+            checked += 1
+            container = _container(render_release(record).one("StatefulSet"), "qdrant")
+            (api_key,) = [env for env in container["env"] if env["name"] == "QDRANT__SERVICE__API_KEY"]
+            ref = api_key["valueFrom"]["secretKeyRef"]
+            assert (record.inputs["namespace"], ref["name"], ref["key"]) in synced
+    assert checked
+
+
 def test_helm_warnings_are_caught() -> None:
     """The inferencepool chart's `inferenceExtension.flags` is a map: a list cannot be merged into it."""
     output = render_chart("inferencepool", {"inferencePool": {"modelServers": {"matchLabels": {"app": "x"}}},
