@@ -246,6 +246,30 @@ def test_fluent_bit_ships_to_the_platform_log_group_with_a_config_its_plugin_acc
         assert out.get("auto_create_group", "false").lower() in ("false", "off")
 
 
+def test_envoy_gateway_reaches_the_ai_gateway_extension_and_owns_the_gateway_class(graphs) -> None:
+    """Envoy Gateway's rendered config names the AI Gateway chart's rendered extension Service (host and port),
+    and the controller name the program's GatewayClass asks for."""
+    checked = 0
+    for graph in graphs:
+        for region in {r.region for r in graph.of_type(HELM_RELEASE)}:
+            here = {chart_key(r.inputs): r for r in graph.of_type(HELM_RELEASE) if r.region == region}
+            if "envoy-gateway" not in here:
+                continue
+            checked += 1
+            gateway = render_release(here["envoy-gateway"])
+            config = yaml.safe_load(gateway.one("ConfigMap")["data"]["envoy-gateway.yaml"])
+            extension = config["extensionManager"]["service"]["fqdn"]
+            name, namespace = extension["hostname"].split(".")[:2]
+            services = {(s["metadata"]["name"], s["metadata"].get("namespace")): s
+                        for s in render_release(here["envoy-ai-gateway"]).of_kind("Service")}
+            ports = {port["port"] for port in services[(name, namespace)]["spec"]["ports"]}
+            assert extension["port"] in ports
+            classes = [r.inputs for r in graph.of_type("kubernetes:gateway.networking.k8s.io/v1:GatewayClass")
+                       if r.region == region]
+            assert [c["spec"]["controllerName"] for c in classes] == [config["gateway"]["controllerName"]]
+    assert checked
+
+
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 
 
