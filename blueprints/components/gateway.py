@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.hosted import inference_profile_arn
 from blueprints.components.audit import Audit
 from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
 from blueprints.components.cache import ResponseCache
@@ -26,6 +26,7 @@ from blueprints.components.inference_routing import InferenceRouting, routed_mod
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.gateway import lb_controller
+from blueprints.gateway.bedrock import INVOKE_ACTIONS, invoke_grants
 from blueprints.gateway.edge import GATEWAY, backends, certificate_names, regional_hostname, target_group_binding
 from blueprints.gateway.litellm_config import DATABASE_URL_ENV, MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
@@ -49,16 +50,6 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
                        "AWSManagedRulesAmazonIpReputationList")
 LARGE_BODY_RULE = "SizeRestrictions_BODY"
 """Common rule set blocks bodies over 8 KB; prompts are often longer, so it only counts."""
-
-
-def bedrock_model_ids(spec: PlatformSpec) -> list[str]:
-    """Bedrock models the gateway may invoke: hosted chat models and the semantic cache's embedding model."""
-    if not spec.compliance.allow_hosted_models:
-        return []
-    ids = [HOSTED_MODELS[model.model].bedrock_model_id for model in spec.hosted_models]
-    if spec.cache.enabled and spec.cache.semantic:
-        ids.append(HOSTED_MODELS[spec.cache.semantic_embedding_model].bedrock_model_id)
-    return sorted(set(ids))
 
 
 def waf_rules(spec: PlatformSpec, namer_prefix: str) -> list[dict[str, Any]]:
@@ -230,11 +221,10 @@ class Gateway(pulumi.ComponentResource):
 
     def _identity(self, audit: Audit) -> PodIdentity:
         """The proxy's role: write its audit records, and invoke exactly the configured Bedrock models."""
-        ids = bedrock_model_ids(self._spec)
-        region = self._ctx.region
-        bedrock = [allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                         [f"arn:aws:bedrock:{region}::foundation-model/{model_id}" for model_id in ids],
-                         "InvokeConfiguredModels")] if ids else []
+        region, account = self._ctx.region, self._ctx.account_id
+        grants = invoke_grants(self._spec, region, lambda profile_id: account.apply(
+            lambda account_id: inference_profile_arn(region, account_id, profile_id)))
+        bedrock = [allow(INVOKE_ACTIONS, grant.resources, grant.sid, **grant.condition) for grant in grants]
         return PodIdentity(
             self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
             service_account=NAME, statements=[*bedrock, *audit.gateway_writer()],

@@ -17,6 +17,7 @@ import yaml
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
 from blueprints.components.audit import audit_logging_settings
+from blueprints.gateway.bedrock import litellm_model
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
@@ -147,7 +148,7 @@ def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints:
     prompts = litellm_prompt_settings(spec).get("model_info", {}).get(model.name, {})
     failure = deployment_timeouts(spec, model)
     if model.hosting != "self-hosted":
-        params = {"model": f"bedrock/{HOSTED_MODELS[model.model].bedrock_model_id}", "aws_region_name": region}
+        params = {"model": litellm_model(HOSTED_MODELS[model.model], region), "aws_region_name": region}
         failure["num_retries"] = 0 if has_fallback else spec.gateway.num_retries
         return [{"model_name": model.name, "litellm_params": {**params, **limits, **failure},
                  "model_info": {"hosting": model.hosting, **prompts.get(model.model, {})}}]
@@ -224,7 +225,7 @@ def _tier_entry(spec: PlatformSpec) -> dict[str, Any]:
 def _embedding_entry(spec: PlatformSpec, region: str) -> dict[str, Any]:
     model = HOSTED_MODELS[spec.cache.semantic_embedding_model]
     return {"model_name": SEMANTIC_EMBEDDING_ALIAS,
-            "litellm_params": {"model": f"bedrock/{model.bedrock_model_id}", "aws_region_name": region,
+            "litellm_params": {"model": litellm_model(model, region), "aws_region_name": region,
                                **_embedding_limits(spec)},
             "model_info": {"hosting": "bedrock"}}
 

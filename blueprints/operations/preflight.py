@@ -5,8 +5,9 @@ Per region: the region is inside the residency boundary and enabled for the acco
 zones; each GPU pool's instance types are offered in the zones the network will use (the first
 `network.availability_zones` available zones, as the Network component picks them); the vCPU quotas for
 On-Demand and Spot G and P instances cover the pools' GPU limits; the Bedrock models the spec routes to are
-offered; the pinned serving image exists in the region's ECR repository; every model version the spec
-serves is published in the region's artifacts bucket and matches its manifest.
+offered, granted to the account and reachable through their inference profiles; the pinned serving image
+exists in the region's ECR repository; every model version the spec serves is
+published in the region's artifacts bucket and matches its manifest.
 
 Statuses: `pass`; `warn` (will work, with a caveat); `fail` (a blocker: `pulumi up` or the models would
 fail); `skip` (nothing to check). A check that cannot run (access denied, API error) fails closed.
@@ -22,9 +23,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprints.artifacts.manifest import verify_version
 from blueprints.capacity import pool_instance_types
-from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.hosted import HostedModel
 from blueprints.catalog.instances import InstanceType
 from blueprints.components.artifacts import repository_name
+from blueprints.gateway.bedrock import bedrock_models
 from blueprints.naming import Namer
 from blueprints.operations.report import Check, Status
 from blueprints.serving.engines import ENGINES
@@ -54,16 +56,6 @@ def pool_vcpus(spec: PlatformSpec, pool: GpuPoolSpec) -> tuple[str, int]:
     worst = max(instances, key=lambda instance: instance.vcpus / instance.gpus)
     nodes = math.ceil((pool.max_gpus or 0) / worst.gpus)
     return quota_class(worst), nodes * worst.vcpus
-
-
-def bedrock_model_ids(spec: PlatformSpec) -> dict[str, str]:
-    """Catalog name -> Bedrock model id, for every hosted model the spec sends requests to."""
-    names = [model.model for model in spec.hosted_models]
-    if spec.retrieval.enabled:
-        names.append(spec.retrieval.embedding_model)
-    if spec.cache.semantic:
-        names.append(spec.cache.semantic_embedding_model)
-    return {name: HOSTED_MODELS[name].bedrock_model_id for name in dict.fromkeys(names) if name in HOSTED_MODELS}
 
 
 def artifacts_bucket(spec: PlatformSpec, region: str, account_id: str) -> str:
@@ -184,22 +176,63 @@ class Preflight:
             yield Check(check=f"quota:{family}-{capacity}", region=region, status=status, detail=detail)
 
     def bedrock(self, region: str) -> Iterator[Check]:
-        wanted = bedrock_model_ids(self.spec)
+        """Per Bedrock model: offered in the region and ACTIVE (ListFoundationModels), invocable the way the
+        catalog calls it (inferenceTypesSupported), access granted (GetFoundationModelAvailability); per inference
+        profile: present (GetInferenceProfile), and routing only where the gateway's IAM allows and the residency
+        permits. One row per model, its first blocker as the detail."""
+        wanted = bedrock_models(self.spec)
         if not wanted:
             yield Check(check="bedrock", region=region, status="skip", detail="no Bedrock models")
             return
-        summaries = self._clients("bedrock", region).list_foundation_models()["modelSummaries"]
-        offered = {summary["modelId"]: summary for summary in summaries}
-        for name, model_id in wanted.items():
-            summary = offered.get(model_id)
-            lifecycle = (summary or {}).get("modelLifecycle", {}).get("status", "ACTIVE")
-            if summary is None:
-                status, detail = "fail", f"{model_id} is not offered in {region}"
-            elif lifecycle != "ACTIVE":
-                status, detail = "warn", f"{model_id} is {lifecycle}: plan a replacement"
-            else:
-                status, detail = "pass", f"{model_id} offered"
+        bedrock = self._clients("bedrock", region)
+        offered = {summary["modelId"]: summary for summary in bedrock.list_foundation_models()["modelSummaries"]}
+        for name, model in wanted.items():
+            try:
+                status, detail = self._bedrock_model(bedrock, region, model, offered.get(model.bedrock_model_id))
+            except ClientError as error:
+                status, detail = "fail", f"cannot check {model.bedrock_model_id}: {_error(error)}"
             yield Check(check=f"bedrock:{name}", region=region, status=status, detail=detail)
+
+    def _bedrock_model(self, bedrock: Any, region: str, model: HostedModel,
+                       summary: dict[str, Any] | None) -> tuple[Status, str]:
+        model_id = model.bedrock_model_id
+        if summary is None:
+            return "fail", f"{model_id} is not offered in {region}"
+        if model.invocation == "ON_DEMAND" and "ON_DEMAND" not in summary.get("inferenceTypesSupported", ["ON_DEMAND"]):
+            return "fail", (f"{model_id} is invocable in {region} only through an inference profile; the catalog "
+                            "(blueprints/catalog/hosted.py) calls it on demand")
+        access = bedrock.get_foundation_model_availability(modelId=model_id)
+        refused = {"authorizationStatus": access.get("authorizationStatus"),
+                   "entitlementAvailability": access.get("entitlementAvailability"),
+                   "agreementAvailability": access.get("agreementAvailability", {}).get("status"),
+                   "regionAvailability": access.get("regionAvailability")}
+        refused = {key: value for key, value in refused.items() if value not in ("AUTHORIZED", "AVAILABLE")}
+        if refused:
+            found = ", ".join(f"{key} {value}" for key, value in refused.items())
+            return "fail", f"{model_id}: model access not granted in {region} ({found}): request it in the console"
+        profile = model.profile_in(region) if model.invocation == "INFERENCE_PROFILE" else None
+        if profile is not None:
+            try:
+                routes = bedrock.get_inference_profile(inferenceProfileIdentifier=profile.id)["models"]
+            except ClientError as error:
+                if error.response["Error"].get("Code") != "ResourceNotFoundException":
+                    raise
+                return "fail", f"inference profile {profile.id} is not available in {region}"
+            routed = sorted({route["modelArn"].split(":")[3] for route in routes})
+            ungranted = [where for where in routed if where not in profile.destination_regions]
+            if ungranted:
+                return "fail", (f"inference profile {profile.id} routes to {', '.join(ungranted)}, which the "
+                                "gateway's IAM does not grant: add them to its destination_regions in "
+                                "blueprints/catalog/hosted.py")
+            allowed = self.spec.residency.allowed_regions
+            outside = [where for where in routed if allowed is not None and where not in allowed]
+            if outside:
+                return "fail", f"inference profile {profile.id} routes to {', '.join(outside)}, outside the residency"
+        lifecycle = summary.get("modelLifecycle", {}).get("status", "ACTIVE")
+        via = f" through {profile.id}" if profile is not None else ""
+        if lifecycle != "ACTIVE":
+            return "warn", f"{model_id} is {lifecycle}: plan a replacement"
+        return "pass", f"{model_id} offered, access granted{via}"
 
     def images(self, region: str) -> Iterator[Check]:
         if not self.spec.self_hosted_models:

@@ -1,5 +1,5 @@
-"""`preflight` from the command line against moto; Bedrock's `list_foundation_models` (not in moto 5.2.5) is
-answered by botocore's Stubber."""
+"""`preflight` from the command line against moto; Bedrock's control plane (not in moto 5.2.5) is answered by
+botocore's Stubber."""
 
 import json
 
@@ -7,7 +7,15 @@ import pytest
 
 from blueprints.cli import main
 from blueprints.commands import preflight
-from tests.operations.support import Clients, aws  # noqa: F401  (aws: fixture)
+from blueprints.gateway.bedrock import bedrock_models
+from blueprints.presets import load_spec
+from tests.operations.support import (  # noqa: F401  (aws: fixture)
+    Clients,
+    aws,
+    inference_profile,
+    model_access,
+    model_summary,
+)
 
 MODELS = [
     "anthropic.claude-sonnet-4-20250514-v1:0", "meta.llama3-1-8b-instruct-v1:0", "amazon.titan-embed-text-v2:0"
@@ -22,10 +30,21 @@ def clients(aws, monkeypatch):  # noqa: F811
 
 
 def _offer(clients, region, model_ids):
-    clients.stub("bedrock", region).add_response("list_foundation_models", {"modelSummaries": [
-        {"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model_id}", "modelId": model_id}
-        for model_id in model_ids
-    ]})
+    """Bedrock in `region` offers `model_ids` and has granted the account access to each; each profile routes
+    where the catalog says (the calls in the order preflight makes them for saas)."""
+    wanted = bedrock_models(load_spec("saas", "dev")).values()
+    stubber = clients.stub("bedrock", region)
+    stubber.add_response("list_foundation_models", {"modelSummaries": [
+        model_summary(region, model.bedrock_model_id, model.invocation) for model in wanted
+        if model.bedrock_model_id in model_ids]})
+    for model in wanted:
+        if model.bedrock_model_id not in model_ids:
+            continue
+        stubber.add_response("get_foundation_model_availability", model_access(model.bedrock_model_id))
+        profile = model.profile_in(region) if model.invocation == "INFERENCE_PROFILE" else None
+        if profile is not None:
+            stubber.add_response("get_inference_profile",
+                                 inference_profile(region, profile.id, list(profile.destination_regions)))
 
 
 def test_clean_preflight_prints_a_table_and_exits_0(clients, capsys):

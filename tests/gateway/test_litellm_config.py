@@ -43,9 +43,11 @@ def test_a_canary_is_two_weighted_deployments_and_rollback_is_one() -> None:
 
 
 def test_hosted_models_are_bedrock_ids_from_the_catalog() -> None:
+    """Claude Sonnet 4 is served only through an inference profile: the US one from us-east-1
+    (tests/gateway/test_bedrock_models.py checks every preset with LiteLLM itself)."""
     params = models(config_of("enterprise-assistant"))
     assert {key: params["assistant-fallback"][key] for key in ("model", "aws_region_name", "rpm", "tpm")} == {
-        "model": "bedrock/anthropic.claude-sonnet-4-20250514-v1:0", "aws_region_name": "us-east-1",
+        "model": "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0", "aws_region_name": "us-east-1",
         **model_limits(load_spec("enterprise-assistant", "prod"), load_spec("enterprise-assistant", "prod")
                        .serving.models[1])}
 

@@ -66,3 +66,24 @@ class Clients:
     def verify(self) -> None:
         for stubber in self.stubbers.values():
             stubber.assert_no_pending_responses()
+
+
+def model_summary(region: str, model_id: str, inference: str = "ON_DEMAND", lifecycle: str = "ACTIVE") -> dict:
+    """One ListFoundationModels summary; `inference` as Bedrock lists it (INFERENCE_PROFILE: profile-only)."""
+    return {"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model_id}", "modelId": model_id,
+            "inferenceTypesSupported": [inference], "modelLifecycle": {"status": lifecycle}}
+
+
+def model_access(model_id: str, authorization: str = "AUTHORIZED") -> dict:
+    """A GetFoundationModelAvailability answer: available everywhere, access as given."""
+    return {"modelId": model_id, "authorizationStatus": authorization, "entitlementAvailability": "AVAILABLE",
+            "agreementAvailability": {"status": "AVAILABLE"}, "regionAvailability": "AVAILABLE"}
+
+
+def inference_profile(region: str, profile_id: str, routes_to: list[str]) -> dict:
+    """A GetInferenceProfile answer for a system-defined profile: one model ARN per destination Region."""
+    base = profile_id.split(".", 1)[1]
+    return {"inferenceProfileName": profile_id, "inferenceProfileId": profile_id, "status": "ACTIVE",
+            "type": "SYSTEM_DEFINED",
+            "inferenceProfileArn": f"arn:aws:bedrock:{region}:123456789012:inference-profile/{profile_id}",
+            "models": [{"modelArn": f"arn:aws:bedrock:{where}::foundation-model/{base}"} for where in routes_to]}

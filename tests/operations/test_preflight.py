@@ -1,7 +1,8 @@
 """Preflight against moto (EC2 regions, zones and instance type offerings; ECR; S3; STS).
 
 moto 5.2.5 has no EC2 quotas in Service Quotas (`get_service_quota` answers NoSuchResource) and no Bedrock
-`list_foundation_models` (NotImplementedError): those two calls are answered by botocore's Stubber here.
+control plane (`list_foundation_models`, `get_foundation_model_availability`, `get_inference_profile`:
+NotImplementedError): those calls are answered by botocore's Stubber here.
 """
 
 import io
@@ -16,7 +17,7 @@ from blueprints.artifacts.publish import publish
 from blueprints.operations.preflight import Preflight, artifacts_bucket, pool_vcpus
 from blueprints.presets import load_spec
 from blueprints.versions import SERVING_IMAGE_TAGS
-from tests.operations.support import Clients
+from tests.operations.support import Clients, inference_profile, model_access, model_summary
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -128,23 +129,82 @@ def test_missing_offerings_image_and_corrupt_artifacts_are_blockers(aws, tmp_pat
     assert rows[("artifacts", "eu-west-1")].status == "warn"  # bucket not created yet
 
 
+SONNET_4, LLAMA_8B, TITAN = ("anthropic.claude-sonnet-4-20250514-v1:0", "meta.llama3-1-8b-instruct-v1:0",
+                              "amazon.titan-embed-text-v2:0")
+US_PROFILE_REGIONS = ["us-east-1", "us-east-2", "us-west-2"]
+
+
+def _saas_bedrock(clients, summaries):
+    """saas/dev calls llama-3.1-8b and claude-sonnet-4 (both profile-only in us-east-1) and embeds its semantic
+    cache with titan-embed-text-v2 (on demand), in that order (Stubber: moto has no Bedrock control plane)."""
+    stubber = clients.stub("bedrock", REGION)
+    stubber.add_response("list_foundation_models", {"modelSummaries": summaries})
+    return stubber
+
+
 def test_bedrock_models_offered_missing_and_legacy(aws):
-    """saas routes to two chat models and embeds for its semantic cache (Stubber: moto has no Bedrock)."""
     spec = load_spec("saas", "dev", regions=[REGION])
     clients = Clients()
-    clients.stub("bedrock", REGION).add_response("list_foundation_models", {"modelSummaries": [
-        {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/x",
-         "modelId": "anthropic.claude-sonnet-4-20250514-v1:0", "modelLifecycle": {"status": "ACTIVE"}},
-        {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/y", "modelId": "amazon.titan-embed-text-v2:0",
-         "modelLifecycle": {"status": "LEGACY"}},
-    ]})
+    bedrock = _saas_bedrock(clients, [model_summary(REGION, SONNET_4, "INFERENCE_PROFILE"),
+                                      model_summary(REGION, TITAN, lifecycle="LEGACY")])
+    bedrock.add_response("get_foundation_model_availability", model_access(SONNET_4), {"modelId": SONNET_4})
+    bedrock.add_response("get_inference_profile", inference_profile(REGION, f"us.{SONNET_4}", US_PROFILE_REGIONS),
+                         {"inferenceProfileIdentifier": f"us.{SONNET_4}"})
+    bedrock.add_response("get_foundation_model_availability", model_access(TITAN), {"modelId": TITAN})
     rows = {row.check: row for row in Preflight(spec, clients).run()}
     clients.verify()
     assert rows["bedrock:claude-sonnet-4"].status == "pass"
+    assert rows["bedrock:claude-sonnet-4"].detail == f"{SONNET_4} offered, access granted through us.{SONNET_4}"
     assert rows["bedrock:llama-3.1-8b"].status == "fail"
     assert rows["bedrock:llama-3.1-8b"].detail == "meta.llama3-1-8b-instruct-v1:0 is not offered in us-east-1"
     assert rows["bedrock:titan-embed-text-v2"].status == "warn"
     assert {rows[name].status for name in ("quota", "image", "artifacts")} == {"skip"}
+
+
+def test_a_missing_profile_and_an_ungranted_model_are_blockers(aws):
+    """One line per model: access not granted to the account; the profile the gateway calls does not exist."""
+    spec = load_spec("saas", "dev", regions=[REGION])
+    clients = Clients()
+    bedrock = _saas_bedrock(clients, [model_summary(REGION, LLAMA_8B, "INFERENCE_PROFILE"),
+                                      model_summary(REGION, SONNET_4, "INFERENCE_PROFILE"),
+                                      model_summary(REGION, TITAN)])
+    bedrock.add_response("get_foundation_model_availability", model_access(LLAMA_8B, "NOT_AUTHORIZED"))
+    bedrock.add_response("get_foundation_model_availability", model_access(SONNET_4))
+    bedrock.add_client_error("get_inference_profile", service_error_code="ResourceNotFoundException",
+                             service_message="The specified inference profile was not found", http_status_code=404)
+    bedrock.add_response("get_foundation_model_availability", model_access(TITAN))
+    rows = {row.check: row for row in Preflight(spec, clients).run() if row.check.startswith("bedrock")}
+    clients.verify()
+    assert {name: (row.status, row.detail) for name, row in rows.items()} == {
+        "bedrock:llama-3.1-8b": ("fail", f"{LLAMA_8B}: model access not granted in us-east-1 "
+                                         "(authorizationStatus NOT_AUTHORIZED): request it in the console"),
+        "bedrock:claude-sonnet-4": ("fail", f"inference profile us.{SONNET_4} is not available in us-east-1"),
+        "bedrock:titan-embed-text-v2": ("pass", f"{TITAN} offered, access granted"),
+    }
+
+
+def test_a_profile_routing_where_iam_does_not_allow_and_a_bare_id_that_would_fail(aws):
+    """AWS added a destination Region the gateway's IAM does not name (requests routed there would be denied);
+    Bedrock lists a model the catalog calls on demand as profile-only (the bare ID would fail)."""
+    spec = load_spec("saas", "dev", regions=[REGION])
+    clients = Clients()
+    bedrock = _saas_bedrock(clients, [model_summary(REGION, LLAMA_8B, "INFERENCE_PROFILE"),
+                                      model_summary(REGION, SONNET_4, "INFERENCE_PROFILE"),
+                                      model_summary(REGION, TITAN, "INFERENCE_PROFILE")])
+    bedrock.add_response("get_foundation_model_availability", model_access(LLAMA_8B))
+    bedrock.add_response("get_inference_profile", inference_profile(REGION, f"us.{LLAMA_8B}", US_PROFILE_REGIONS))
+    bedrock.add_response("get_foundation_model_availability", model_access(SONNET_4))
+    bedrock.add_response("get_inference_profile",
+                         inference_profile(REGION, f"us.{SONNET_4}", [*US_PROFILE_REGIONS, "ca-central-1"]))
+    rows = {row.check: row for row in Preflight(spec, clients).run() if row.check.startswith("bedrock")}
+    clients.verify()
+    assert rows["bedrock:llama-3.1-8b"].status == "pass"
+    assert (rows["bedrock:claude-sonnet-4"].status, rows["bedrock:claude-sonnet-4"].detail) == (
+        "fail", f"inference profile us.{SONNET_4} routes to ca-central-1, which the gateway's IAM does not grant: "
+                "add them to its destination_regions in blueprints/catalog/hosted.py")
+    assert (rows["bedrock:titan-embed-text-v2"].status, rows["bedrock:titan-embed-text-v2"].detail) == (
+        "fail", f"{TITAN} is invocable in us-east-1 only through an inference profile; the catalog "
+                "(blueprints/catalog/hosted.py) calls it on demand")
 
 
 def test_a_check_that_cannot_run_fails_closed(aws, internal_ai, tmp_path):
