@@ -270,6 +270,44 @@ def test_envoy_gateway_reaches_the_ai_gateway_extension_and_owns_the_gateway_cla
     assert checked
 
 
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {env["name"]: env.get("value", "") for env in container.get("env") or []}
+
+
+def test_karpenter_runs_against_this_regions_cluster_and_interruption_queue(graphs) -> None:
+    checked = 0
+    for graph in graphs:
+        for record in graph.of_type(HELM_RELEASE):
+            if chart_key(record.inputs) != "karpenter":
+                continue
+            checked += 1
+            env = _env(_container(render_release(record).one("Deployment"), "controller"))
+            clusters = {r.outputs.get("name") or r.inputs["name"] for r in graph.of_type("aws:eks/cluster:Cluster")
+                        if r.region == record.region}
+            # The queue EventBridge delivers the interruption events to (spot, rebalance, health, state rules).
+            targets = {r.inputs["arn"] for r in graph.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+            queues = {r.outputs.get("name") for r in graph.of_type("aws:sqs/queue:Queue")
+                      if r.region == record.region and r.outputs.get("arn") in targets}
+            assert env["CLUSTER_NAME"] in clusters and env["INTERRUPTION_QUEUE"] in queues, record.urn
+    assert checked
+
+
+def test_gpu_operator_dcgm_exporter_reads_the_platform_metrics_list(graphs) -> None:
+    """The ClusterPolicy's dcgmExporter config names the ConfigMap the program creates beside the release."""
+    checked = 0
+    for graph in graphs:
+        config_maps = {(r.region, r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"])
+                       for r in graph.of_type("kubernetes:core/v1:ConfigMap")}
+        for record in graph.of_type(HELM_RELEASE):
+            if chart_key(record.inputs) != "gpu-operator":
+                continue
+            checked += 1
+            policy = render_release(record).one("ClusterPolicy")
+            name = policy["spec"]["dcgmExporter"]["config"]["name"]
+            assert (record.region, record.inputs["namespace"], name) in config_maps, record.urn
+    assert checked
+
+
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 
 
