@@ -97,7 +97,9 @@ class StreamFailures(CustomLogger):
                 deployment = deployment or _deployment_of(item)
                 yield item
         except Exception as error:
-            _cool_down(deployment, error)
+            # No chunk yet (a server that sent headers, then nothing): the deployment the router picked.
+            picked = ((request_data.get("metadata") or {}).get("model_info") or {}).get("id")
+            _cool_down(deployment or picked, error)
             raise
 
 

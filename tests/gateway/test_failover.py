@@ -55,7 +55,7 @@ LOAD_DEADLINE_S = 40.0
 FALLBACK = "reg-small"
 FAST = {"slo": {"ttft_p95_ms": 200, "tpot_p95_ms": 20}, "traffic": {"input_tokens": 100, "output_tokens": TOKENS}}
 """reg-large, scaled down to the fakes: the planner still has to find it servable."""
-FAILING = ("reg-hung", "reg-stall", "reg-cut")
+FAILING = ("reg-hung", "reg-stall", "reg-cut", "reg-mute")
 
 
 def small_model(name: str) -> dict:
@@ -231,6 +231,18 @@ def test_a_stream_that_stalls_ends_with_an_error_event_then_the_model_cools_down
     # Broken streams cool the deployment down (our hook): only those in flight until then are cut.
     assert len(broken) <= CONCURRENCY + 2
     assert stalling.request_count == len(broken)
+
+
+def test_a_server_that_sends_headers_then_nothing_fails_visibly_then_cools_down(gateway: Gateway) -> None:
+    """LiteLLM raises its stream timeout before any chunk instead of falling back: those requests get HTTP 408
+    (an error the client sees and may retry); our hook cools the deployment down, so the rest fall back."""
+    mute = gateway.backends["reg-mute"]
+    mute.failure = "stall_after_headers"
+    outage = gateway.load("reg-mute", OUTAGE_REQUESTS, streams=(True,))
+    failed = [outcome for outcome in outage if not outcome.complete]
+    assert all(outcome.status == 408 and outcome.error is not None for outcome in failed)
+    assert len(failed) <= CONCURRENCY + 2
+    assert mute.request_count == len(failed)
 
 
 def test_a_cut_stream_ends_with_an_error_event_not_a_spliced_answer(gateway: Gateway) -> None:
