@@ -11,13 +11,13 @@ from blueprints.components.artifacts import replicate_artifacts
 from blueprints.components.audit import Audit
 from blueprints.components.batch import BatchTier
 from blueprints.components.budgets import CostControls
-from blueprints.components.cluster import Cluster
+from blueprints.components.cluster import Cluster, volume_driver_role_name
 from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
 from blueprints.components.gateway import Gateway
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
-from blueprints.components.karpenter import Karpenter
-from blueprints.components.keys import KeyRing
+from blueprints.components.karpenter import Karpenter, controller_role_name
+from blueprints.components.keys import DataClass, KeyRing
 from blueprints.components.network import Network, egress_mode, endpoint_services, region_cidr
 from blueprints.components.observability import Observability
 from blueprints.components.prompts import PromptTemplates
@@ -69,6 +69,14 @@ class RegionContext:
         )
 
 
+def volume_creators(spec: PlatformSpec, namer: Namer) -> dict[DataClass, list[str]]:
+    """Roles that create EBS volumes with a key of the key ring: Karpenter (GPU nodes, cluster key) and the EBS CSI
+    driver (Qdrant's volumes, data key)."""
+    qdrant = spec.retrieval.enabled and spec.retrieval.vector_store == "qdrant"
+    return {"cluster": [controller_role_name(namer)] if spec.cluster.gpu_pools else [],
+            "data": [volume_driver_role_name(namer)] if qdrant else []}
+
+
 class RegionalPlatform(pulumi.ComponentResource):
     """Everything that lives in one region: network, keys, cluster, node pools and the workloads on them."""
 
@@ -83,7 +91,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.region = region
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
 
-        self.keys = KeyRing(namer("keys"), namer, self.account_id, opts=aws_opts)
+        self.keys = KeyRing(namer("keys"), namer, self.account_id, enabled=spec.secrets.customer_managed_keys,
+                            trail=index == 0 and spec.audit.cloudtrail,
+                            volume_creators=volume_creators(spec, namer),
+                            opts=aws_opts)
         cluster_name = namer("eks")
         self.network = Network(
             namer("network"), spec.network, namer,

@@ -540,10 +540,14 @@ class RetrievalSpec(Section):
 
 class SecretsSpec(Section):
     """Keys and credentials. Every credential the platform creates lives in Secrets Manager, generated there
-    (RDS-managed passwords, or a rotation function) so no value is ever in stack config or state. Encryption
-    always uses the platform's own KMS keys, one per data class and region (components/keys.py): their key
-    policies and grants name every user, which AWS-managed keys cannot do, for about $1 a key a month."""
+    (RDS-managed passwords, or a rotation function) so no value is ever in stack config or state."""
 
+    customer_managed_keys: bool = True
+    """Encrypt with the platform's own KMS keys, one per data class and region (components/keys.py), whose key
+    policies and grants name every user (about $1 a key a month). False: no key is created and each service uses
+    its AWS-managed key (aws/ebs, aws/s3, aws/secretsmanager, ...; log groups and the alert topic stay on their
+    service's own encryption). Whether a stack may turn it off is a policy's call: the regulated pack requires it
+    (kms-customer-managed-keys)."""
     external_secrets: bool = True
     """External Secrets Operator syncs Secrets Manager values into Kubernetes Secrets; Kubernetes Secrets are
     never written from stack config. Workloads that need a credential require it."""

@@ -8,9 +8,12 @@ capacity planner. Each entry is a function of the resource's wire-form inputs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES
+from blueprints.versions import EKS_VERSIONS
 
 Inputs = dict[str, Any]
 
@@ -36,6 +39,13 @@ def _interface_endpoint(inputs: Inputs) -> float:
     return 0.01 * len(inputs.get("subnetIds", [])) * HOURS_PER_MONTH
 
 
+def _firewall(inputs: Inputs) -> float:
+    """AWS Network Firewall: $0.395 per endpoint-hour, one endpoint per mapped subnet (AZ); traffic processed
+    ($0.065/GB) is usage. The NAT gateway hours this offsets (the pricing page waives one NAT hour and GB per
+    firewall endpoint hour and GB) are left in, so the estimate errs high."""
+    return 0.395 * len(inputs.get("subnetMappings", [])) * HOURS_PER_MONTH
+
+
 VALKEY_NODE_USD_PER_HOUR = {
     "cache.t4g.micro": 0.0128, "cache.t4g.small": 0.0256, "cache.t4g.medium": 0.0520,
     "cache.m7g.large": 0.1264, "cache.m7g.xlarge": 0.2528, "cache.r7g.large": 0.1752, "cache.r7g.xlarge": 0.3504,
@@ -48,14 +58,61 @@ def _valkey_group(inputs: Inputs) -> float:
     return VALKEY_NODE_USD_PER_HOUR[inputs["nodeType"]] * nodes * HOURS_PER_MONTH
 
 
+PRICES_AS_OF = date(2026, 12, 4)
+"""The day the EKS prices and release calendar were last read: the generated docs price a plan starting then."""
+
+EKS_USD_PER_CLUSTER_HOUR = {"standard": 0.10, "extended": 0.60}
+"""aws.amazon.com/eks/pricing: $0.10 per cluster-hour while the Kubernetes version is in standard support, $0.60
+in extended support (read 2026-12)."""
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Term:
+    """The span a monthly price is averaged over: `months` from `start` (the plan's lifetime)."""
+
+    start: date
+    months: int
+
+    @property
+    def days(self) -> int:
+        return round(self.months * DAYS_PER_MONTH)
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=self.days)
+
+
+def extended_support_days(version: str, term: Term) -> int:
+    """Days of `term` on which EKS bills `version` at the extended-support rate (from 00:00 UTC of its end of
+    standard support until its end of extended support, when EKS upgrades the control plane itself)."""
+    support = EKS_VERSIONS[version]
+    first = max(term.start, support.standard_support_ends)
+    last = min(term.end, support.extended_support_ends)
+    return max((last - first).days, 0)
+
+
+def eks_cluster_monthly(version: str, term: Term) -> float:
+    """Average monthly control-plane price over `term`: extended-support days at the extended rate."""
+    extended = extended_support_days(version, term) / term.days
+    rate = EKS_USD_PER_CLUSTER_HOUR
+    return (rate["standard"] * (1 - extended) + rate["extended"] * extended) * HOURS_PER_MONTH
+
+
+TERM_PRICES: dict[str, Callable[[Inputs, Term], float]] = {
+    "aws:eks/cluster:Cluster": lambda inputs, term: eks_cluster_monthly(inputs["version"], term),
+}
+"""Resources whose price changes over the plan's lifetime."""
+
 PRICES: dict[str, Callable[[Inputs], float]] = {
-    # aws.amazon.com/eks/pricing: $0.10 per cluster-hour (standard support).
-    "aws:eks/cluster:Cluster": _hourly(0.10),
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     # aws.amazon.com/vpc/pricing: NAT gateway $0.045/h; public IPv4 address $0.005/h.
     "aws:ec2/natGateway:NatGateway": _hourly(0.045),
     "aws:ec2/eip:Eip": _hourly(0.005),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _interface_endpoint,
+    # aws.amazon.com/network-firewall/pricing: endpoint-hours.
+    "aws:networkfirewall/firewall:Firewall": _firewall,
     # aws.amazon.com/kms/pricing: $1 per customer-managed key per month.
     "aws:kms/key:Key": _monthly(1.0),
     # aws.amazon.com/secrets-manager/pricing: $0.40 per secret per month.
@@ -83,7 +140,10 @@ PRICES: dict[str, Callable[[Inputs], float]] = {
 }
 
 
-def monthly_price(resource_type: str, inputs: Inputs) -> float | None:
-    """USD per month for one resource, or None when the type has no fixed monthly price in the catalog."""
+def monthly_price(resource_type: str, inputs: Inputs, term: Term) -> float | None:
+    """USD per month for one resource averaged over `term`, or None when the type has no fixed monthly price in
+    the catalog."""
+    if resource_type in TERM_PRICES:
+        return round(TERM_PRICES[resource_type](inputs, term), 2)
     price = PRICES.get(resource_type)
     return None if price is None else round(price(inputs), 2)

@@ -44,10 +44,13 @@ class ModelArtifacts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namer = ctx.namer
         self.key_arn = ctx.keys.arn("artifacts")
+        # What replicas into this region are encrypted with: the artifacts key, else S3's AWS-managed key.
+        self.replica_key_arn = self.key_arn or pulumi.Output.concat(
+            "arn:aws:kms:", ctx.region, ":", ctx.account_id, ":alias/aws/s3")
 
-        logs = self._bucket("model-logs", kms_key_arn=None)
+        logs = self._bucket("model-logs", sse_kms=False)
         _retire_after(namer("model-logs"), logs, spec.audit.retention_days, child)
-        bucket = self._bucket("models", kms_key_arn=self.key_arn)
+        bucket = self._bucket("models", sse_kms=True)
         aws.s3.BucketPolicy(namer("model-logs"), bucket=logs.id, policy=policy_document([
             deny_insecure_transport(logs.arn), access_log_delivery(logs.arn, bucket.arn, ctx.account_id),
         ]), opts=child)
@@ -55,10 +58,10 @@ class ModelArtifacts(pulumi.ComponentResource):
                              target_prefix="models/", opts=child)
         aws.s3.BucketPolicy(namer("models"), bucket=bucket.id, policy=policy_document([
             deny_insecure_transport(bucket.arn),
-            {"Sid": "DenyOtherKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-             "Resource": pulumi.Output.concat(bucket.arn, "/*"),
-             "Condition": {"StringNotEqualsIfExists": {
-                 "s3:x-amz-server-side-encryption-aws-kms-key-id": self.key_arn}}},
+            *([{"Sid": "DenyOtherKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(bucket.arn, "/*"),
+                "Condition": {"StringNotEqualsIfExists": {
+                    "s3:x-amz-server-side-encryption-aws-kms-key-id": self.key_arn}}}] if self.key_arn else []),
         ]), opts=child)
         self._bucket_resource = bucket
         self.bucket_name = bucket.bucket
@@ -79,9 +82,10 @@ class ModelArtifacts(pulumi.ComponentResource):
                 ctx.account_id, ".dkr.ecr.", ctx.region, ".amazonaws.com/", repo.name)
         self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn})
 
-    def _bucket(self, purpose: str, kms_key_arn: pulumi.Input[str] | None) -> aws.s3.Bucket:
-        """Access-log targets use SSE-S3: S3 server access logging cannot deliver to an SSE-KMS bucket."""
-        encryption = ({"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn} if kms_key_arn is not None
+    def _bucket(self, purpose: str, sse_kms: bool) -> aws.s3.Bucket:
+        """Access-log targets use SSE-S3: S3 server access logging cannot deliver to an SSE-KMS bucket. SSE-KMS
+        uses the artifacts key, or S3's AWS-managed key (aws/s3) without customer-managed keys."""
+        encryption = ({"sse_algorithm": "aws:kms", "kms_master_key_id": self.key_arn} if sse_kms
                       else {"sse_algorithm": "AES256"})
         return private_bucket(self._ctx.namer(purpose), self._ctx.account_id, encryption,
                               deletion_protection=self._spec.deletion_protection, parent=self)
@@ -93,8 +97,8 @@ class ModelArtifacts(pulumi.ComponentResource):
             allow(["s3:ListBucket"], [self.bucket_arn], "ListOwnPrefix",
                   StringLike={"s3:prefix": [prefix, f"{prefix}*"]}),
             allow(["s3:GetObject"], [pulumi.Output.concat(self.bucket_arn, "/", prefix, "*")], "ReadOwnPrefix"),
-            allow(["kms:Decrypt"], [self.key_arn], "DecryptArtifacts",
-                  StringEquals={"kms:ViaService": f"s3.{self._ctx.region}.amazonaws.com"}),
+            *self._ctx.keys.key_statements(["kms:Decrypt"], ["artifacts"], "DecryptArtifacts",
+                                           StringEquals={"kms:ViaService": f"s3.{self._ctx.region}.amazonaws.com"}),
         ]
 
     def replicate_to(self, replicas: Sequence[ModelArtifacts]) -> None:
@@ -111,11 +115,12 @@ class ModelArtifacts(pulumi.ComponentResource):
                   [pulumi.Output.concat(self.bucket_arn, "/*")], "SourceObjects"),
             allow(["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
                   [pulumi.Output.concat(arn, "/*") for arn in destinations], "DestinationObjects"),
-            allow(["kms:Decrypt"], [self.key_arn], "DecryptSource",
-                  StringLike={"kms:ViaService": f"s3.{self._ctx.region}.amazonaws.com"}),
-            allow(["kms:Encrypt", "kms:GenerateDataKey"], [replica.key_arn for replica in replicas],
-                  "EncryptDestination",
-                  StringLike={"kms:ViaService": [f"s3.{r._ctx.region}.amazonaws.com" for r in replicas]}),
+            *self._ctx.keys.key_statements(["kms:Decrypt"], ["artifacts"], "DecryptSource",
+                                           StringLike={"kms:ViaService": f"s3.{self._ctx.region}.amazonaws.com"}),
+            *([allow(["kms:Encrypt", "kms:GenerateDataKey"], [replica.key_arn for replica in replicas],
+                     "EncryptDestination",
+                     StringLike={"kms:ViaService": [f"s3.{r._ctx.region}.amazonaws.com" for r in replicas]})]
+              if self.key_arn else []),
         ]), opts=child)
         aws.s3.BucketReplicationConfig(
             namer("models"), bucket=self._bucket_resource.id, role=role.arn,
@@ -125,7 +130,7 @@ class ModelArtifacts(pulumi.ComponentResource):
                 "delete_marker_replication": {"status": "Enabled"},
                 "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
                 "destination": {"bucket": replica.bucket_arn, "storage_class": "STANDARD",
-                                "encryption_configuration": {"replica_kms_key_id": replica.key_arn}},
+                                "encryption_configuration": {"replica_kms_key_id": replica.replica_key_arn}},
             } for index, replica in enumerate(replicas)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[r._bucket_resource for r in replicas]),
         )

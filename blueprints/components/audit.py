@@ -92,7 +92,7 @@ class Audit(pulumi.ComponentResource):
     def gateway_writer(self) -> list[Statement]:
         """What the gateway's pod identity needs to write its records (and encrypt them with the audit key)."""
         return [allow(["s3:PutObject"], [pulumi.Output.concat(self.bucket_arn, f"/{GATEWAY_PREFIX}/*")]),
-                allow(["kms:GenerateDataKey"], [self._ctx.keys.arn("audit")])]
+                *self._ctx.keys.key_statements(["kms:GenerateDataKey"], ["audit"])]
 
     def _harden(self, name: str, bucket: aws.s3.Bucket, versioning: bool) -> None:
         child = pulumi.ResourceOptions(parent=self)

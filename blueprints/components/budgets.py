@@ -65,7 +65,8 @@ class CostControls(pulumi.ComponentResource):
         super().__init__("blueprints:cost:CostControls", name, None, opts)
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
         name_prefix = f"{spec.name}-{spec.environment}"
-        topic = AlertTopic(f"{name_prefix}-cost-alerts", ctx.account_id, spec.observability.alert_emails, child)
+        topic = AlertTopic(f"{name_prefix}-cost-alerts", ctx.account_id, spec.observability.alert_emails,
+                           ctx.keys.enabled, child)
         self.alert_topic_arn = topic.arn
         # Tags only reach Cost Explorer once activated; activation is account-wide and idempotent.
         for key in sorted(tags):

@@ -23,7 +23,15 @@ ADDON_IDENTITIES = {
 SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
 
 
-def node_launch_template_args(namer: Namer, kms_key_arn: pulumi.Input[str], volume_gib: int) -> dict:
+VOLUME_DRIVER = "aws-ebs-csi-driver"
+
+
+def volume_driver_role_name(namer: Namer) -> str:
+    """The EBS CSI driver's IAM role name, fixed: a KMS key policy names it before it exists (encrypted volumes)."""
+    return namer("addon", VOLUME_DRIVER)
+
+
+def node_launch_template_args(namer: Namer, kms_key_arn: pulumi.Input[str] | None, volume_gib: int) -> dict:
     """IMDSv2 only with a hop limit of 1 (pods can't reach node credentials) and an encrypted gp3 root volume."""
     return {
         "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
@@ -50,8 +58,8 @@ class Cluster(pulumi.ComponentResource):
         *,
         subnet_ids: list[pulumi.Output[str]],
         account_id: pulumi.Input[str],
-        cluster_key_arn: pulumi.Input[str],
-        logs_key_arn: pulumi.Input[str],
+        cluster_key_arn: pulumi.Input[str] | None,
+        logs_key_arn: pulumi.Input[str] | None,
         deletion_protection: bool,
         opts: pulumi.ResourceOptions,
     ):
@@ -83,7 +91,9 @@ class Cluster(pulumi.ComponentResource):
                 "endpoint_public_access": spec.endpoint_public_access,
                 **({"public_access_cidrs": spec.public_access_cidrs} if spec.endpoint_public_access else {}),
             },
-            encryption_config={"provider": {"key_arn": cluster_key_arn}, "resources": ["secrets"]},
+            # Without a customer-managed key EKS keeps its default envelope encryption (an AWS-owned key).
+            encryption_config=({"provider": {"key_arn": cluster_key_arn}, "resources": ["secrets"]}
+                               if cluster_key_arn is not None else None),
             enabled_cluster_log_types=spec.control_plane_logs,
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
             bootstrap_self_managed_addons=False,
@@ -123,7 +133,7 @@ class Cluster(pulumi.ComponentResource):
                                    type="EC2_LINUX", opts=pulumi.ResourceOptions(parent=self))
 
     def _system_nodes(self, cluster: aws.eks.Cluster, spec: ClusterSpec, subnet_ids: list[pulumi.Output[str]],
-                      kms_key_arn: pulumi.Input[str]) -> aws.eks.NodeGroup:
+                      kms_key_arn: pulumi.Input[str] | None) -> aws.eks.NodeGroup:
         namer, child = self._namer, pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(namer("system-node"), assume_role_policy=service_trust("ec2.amazonaws.com"), opts=child)
         attachments = [
@@ -162,6 +172,7 @@ class Cluster(pulumi.ComponentResource):
                 service_account, policy = ADDON_IDENTITIES[addon]
                 trust = pod_identity_trust(cluster.name, "kube-system", service_account)
                 role = aws.iam.Role(namer("addon", addon), assume_role_policy=trust,
+                                    name=volume_driver_role_name(namer) if addon == VOLUME_DRIVER else None,
                                     opts=pulumi.ResourceOptions(parent=self))
                 aws.iam.RolePolicyAttachment(
                     namer("addon", addon), role=role.name, policy_arn=MANAGED_POLICY + policy,

@@ -76,12 +76,15 @@ class PodIdentity(pulumi.ComponentResource):
         namespace: str,
         service_account: str,
         statements: Sequence[Statement],
+        role_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        """`role_name`: a fixed IAM name, for a role that a policy must name before it exists (a KMS key policy)."""
         super().__init__("blueprints:iam:PodIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             name,
+            name=role_name,
             assume_role_policy=pod_identity_trust(cluster_name, namespace, service_account),
             description=f"Pod identity of {namespace}/{service_account}",
             opts=child,

@@ -63,7 +63,7 @@ def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
 
 def node_class_manifest(
     name: str, node_role: pulumi.Input[str], cluster_name: str, security_group_id: pulumi.Input[str],
-    kms_key_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str] | None,
 ) -> dict:
     return {
         "apiVersion": "karpenter.k8s.aws/v1",
@@ -79,7 +79,8 @@ def node_class_manifest(
             "blockDeviceMappings": [{
                 "deviceName": "/dev/xvda",
                 "ebs": {"volumeSize": GPU_ROOT_VOLUME, "volumeType": "gp3", "encrypted": True,
-                        "kmsKeyID": kms_key_arn, "deleteOnTermination": True},
+                        **({"kmsKeyID": kms_key_arn} if kms_key_arn is not None else {}),
+                        "deleteOnTermination": True},
             }],
             "instanceStorePolicy": "RAID0",
             "tags": {"karpenter.sh/discovery": cluster_name},
@@ -96,7 +97,7 @@ class Karpenter(pulumi.ComponentResource):
         *,
         cluster: Cluster,
         account_id: pulumi.Input[str],
-        volume_key_arn: pulumi.Input[str],
+        volume_key_arn: pulumi.Input[str] | None,
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions,
     ):
@@ -125,6 +126,7 @@ class Karpenter(pulumi.ComponentResource):
 
         identity = PodIdentity(
             namer("karpenter"), cluster_name=cluster.cluster_name, namespace=NAMESPACE, service_account="karpenter",
+            role_name=controller_role_name(namer),
             statements=_controller_statements(region, account_id, cluster.name, cluster.cluster_arn, node_role.arn,
                                               queue.arn),
             opts=child,
@@ -152,6 +154,11 @@ class Karpenter(pulumi.ComponentResource):
                                              opts=k8s_opts)
         self.node_role_arn = node_role.arn
         self.register_outputs({"node_role_arn": node_role.arn, "interruption_queue": queue.name})
+
+
+def controller_role_name(namer: Namer) -> str:
+    """The controller's IAM role name, fixed: the cluster key's policy names it as a CreateFleet caller."""
+    return namer("karpenter")
 
 
 def interruption_queue_statements(queue_arn: pulumi.Input[str], account_id: pulumi.Input[str],

@@ -23,6 +23,7 @@ import yaml
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, deny_plain_http, service_trust
+from blueprints.components.keys import key_policy
 from blueprints.observability.dashboards import dashboards
 from blueprints.observability.monitors import NAMESPACE, pod_monitor, prometheus_rule, scrape_targets
 from blueprints.observability.rules import rule_files
@@ -57,26 +58,23 @@ ALL_NODES = [{"operator": "Exists"}]
 
 
 class AlertTopic(pulumi.ComponentResource):
-    """An SNS topic encrypted with its own CMK, that the alerting AWS services may publish to."""
+    """An SNS topic that the alerting AWS services may publish to, encrypted with its own CMK when `encrypted`
+    (secrets.customer_managed_keys). Without it the topic is unencrypted: SNS's AWS-managed key (aws/sns) admits no
+    service principal, so CloudWatch alarms and Budgets could not publish to a topic encrypted with it."""
 
-    def __init__(self, name: str, account_id: pulumi.Input[str], emails: Sequence[str],
+    def __init__(self, name: str, account_id: pulumi.Input[str], emails: Sequence[str], encrypted: bool,
                  opts: pulumi.ResourceOptions):
         super().__init__("blueprints:observability:AlertTopic", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         services = {"Service": list(ALERT_PUBLISHERS)}
         source = {"StringEquals": {"aws:SourceAccount": account_id}}
         self.key = aws.kms.Key(name, description=f"{name} alert notifications", enable_key_rotation=True,
-                               deletion_window_in_days=30, policy=pulumi.Output.json_dumps({
-                                   "Version": "2012-10-17", "Statement": [
-                                       {"Sid": "AccountAdministers", "Effect": "Allow",
-                                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id,
-                                                                                  ":root")},
-                                        # A key policy's Resource is always "*": it means "this key".
-                                        "Action": "kms:*", "Resource": "*"},
-                                       {"Sid": "AlertingServicesEncrypt", "Effect": "Allow", "Principal": services,
-                                        "Action": list(KMS_USE), "Resource": "*", "Condition": source},
-                                   ]}), opts=child)
-        self.topic = aws.sns.Topic(name, name=name, kms_master_key_id=self.key.arn, opts=child)
+                               deletion_window_in_days=30, policy=key_policy(account_id, [
+                                   {"Sid": "AlertingServicesEncrypt", "Effect": "Allow", "Principal": services,
+                                    "Action": list(KMS_USE), "Resource": "*", "Condition": source},
+                               ]), opts=child) if encrypted else None
+        self.topic = aws.sns.Topic(name, name=name, kms_master_key_id=self.key.arn if self.key else None,
+                                   opts=child)
         aws.sns.TopicPolicy(name, arn=self.topic.arn, policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17", "Statement": [
                 deny_plain_http("sns:Publish", [self.topic.arn]),
@@ -91,7 +89,7 @@ class AlertTopic(pulumi.ComponentResource):
 
     def publisher(self) -> list[dict[str, Any]]:
         """IAM statements that let a workload publish to this topic."""
-        return [allow(["sns:Publish"], [self.topic.arn]), allow(KMS_USE, [self.key.arn])]
+        return [allow(["sns:Publish"], [self.topic.arn]), *([allow(KMS_USE, [self.key.arn])] if self.key else [])]
 
 
 def _container_security() -> dict[str, Any]:
@@ -235,7 +233,7 @@ class Observability(pulumi.ComponentResource):
         self._spec, self._ctx = spec, ctx
         namer, region = ctx.namer, ctx.region
         child = pulumi.ResourceOptions(parent=self)
-        topic = AlertTopic(namer("alerts"), ctx.account_id, spec.observability.alert_emails, child)
+        topic = AlertTopic(namer("alerts"), ctx.account_id, spec.observability.alert_emails, ctx.keys.enabled, child)
         self.alert_topic_arn = topic.arn
         files = rule_files(spec)
 

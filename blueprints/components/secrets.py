@@ -216,7 +216,7 @@ class Secrets(pulumi.ComponentResource):
             kms_key_arn=ctx.keys.arn("secrets"),
             vpc_config={"subnet_ids": ctx.network.private_subnet_ids, "security_group_ids": [security_group.id]},
             logging_config={"log_format": "JSON", "log_group": logs.name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_access, grant, logs]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_access, logs, *filter(None, [grant])]),
         )
         self._rotator_role = role
         return self._rotator, role

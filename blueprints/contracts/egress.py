@@ -121,13 +121,41 @@ class EgressReport:
         if not self.private:
             return problems
         problems += [f"{self.region}: {', '.join(sorted(self.calls[service]))} call(s) {service} but the VPC has no "
-                     f"endpoint com.amazonaws.{self.region}.{service} and no route to the internet"
+                     f"endpoint com.amazonaws.{self.region}.{service} and no route to the internet; fix: add "
+                     f"{service!r} to blueprints.components.network.endpoint_services"
                      for service in sorted(self.missing_endpoints)]
-        problems += [f"{self.region}: open path to the internet {path}" for path in self.open_paths]
+        problems += [f"{self.region}: open path to the internet {path}; fix: route private subnets to nothing, or "
+                     "through AWS Network Firewall (network.egress_allowlist)" for path in self.open_paths]
         if not self.filtered_paths:
-            problems += [f"{self.region}: security group egress {rule} on a VPC without internet route"
+            problems += [f"{self.region}: security group egress {rule} to the whole internet on a VPC without "
+                         "internet route; fix: egress to the VPC CIDR (interface endpoints)"
                          for rule in self.open_security_groups]
         return problems
+
+
+def egress_contract_problems(graph: ResourceGraph, private: bool) -> list[str]:
+    """Everything this contract finds in a planned graph, one line each (for `check --contracts`)."""
+    return [*endpoint_exposure_problems(graph, private),
+            *(problem for report in egress_reports(graph, private) for problem in report.problems())]
+
+
+def endpoint_exposure_problems(graph: ResourceGraph, private: bool) -> list[str]:
+    """EKS API endpoints open to the internet: any public endpoint of a private platform, and a public endpoint
+    without `publicAccessCidrs` (EKS then defaults to 0.0.0.0/0: Amazon EKS API, VpcConfigRequest) or with a
+    CIDR that is the whole internet (Amazon EKS User Guide, cluster-endpoint.html)."""
+    problems = []
+    for cluster in graph.of_type("aws:eks/cluster:Cluster"):
+        vpc = cluster.inputs.get("vpcConfig") or {}
+        if vpc.get("endpointPublicAccess") is False:
+            continue
+        cidrs = set(vpc.get("publicAccessCidrs") or ["0.0.0.0/0"])
+        if private:
+            problems.append(f"{cluster.name}: the Kubernetes API of a private platform is public; fix: "
+                            "cluster.endpoint_public_access false (reach it from the VPC)")
+        elif INTERNET & cidrs:
+            problems.append(f"{cluster.name}: the Kubernetes API is public to {', '.join(sorted(INTERNET & cidrs))};"
+                            " fix: name your operators' CIDRs in cluster.public_access_cidrs")
+    return problems
 
 
 def egress_reports(graph: ResourceGraph, private: bool) -> list[EgressReport]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from blueprints.catalog.aws_prices import PRICES_AS_OF
+from blueprints.catalog.instances import HOURS_PER_MONTH
 from blueprints.catalog.registries import PULL_THROUGH, pull_through_path, split_image
-from blueprints.contracts.egress import egress_reports
+from blueprints.components.network import GATEWAY_ENDPOINTS, endpoint_services
+from blueprints.contracts.egress import egress_contract_problems, egress_reports, endpoint_exposure_problems
 from blueprints.engine.program import build_graph
+from blueprints.plan import build_plan
 from blueprints.presets import ENVIRONMENTS, load_spec
 from tests.conftest import PRESETS
 
@@ -62,6 +66,26 @@ def test_the_contract_catches_an_internet_route_and_missing_endpoints(graph_of) 
     assert any("open path to the internet" in problem for problem in report.problems())
 
 
+@pytest.mark.parametrize(("preset", "env"), [(preset, env) for preset in PRESETS for env in ENVIRONMENTS])
+def test_every_preset_is_clean_of_egress_contract_problems(graph_of, preset: str, env: str) -> None:
+    assert egress_contract_problems(graph_of(preset, env), private=load_spec(preset, env).is_private) == []
+
+
+def test_the_contract_catches_a_cluster_api_open_to_the_internet(graph_of) -> None:
+    graph = graph_of("saas", "dev")
+    [cluster] = graph.of_type("aws:eks/cluster:Cluster")
+    wide_open = cluster.model_copy(update={"inputs": {**cluster.inputs, "vpcConfig": {
+        **cluster.inputs["vpcConfig"], "publicAccessCidrs": ["0.0.0.0/0"]}}})
+    defaulted = cluster.model_copy(update={"inputs": {**cluster.inputs, "vpcConfig": {
+        key: value for key, value in cluster.inputs["vpcConfig"].items() if key != "publicAccessCidrs"}}})
+    for record in (wide_open, defaulted):
+        changed = graph.model_copy(update={"resources": [record]})
+        [problem] = endpoint_exposure_problems(changed, private=False)
+        assert "public to 0.0.0.0/0" in problem and "cluster.public_access_cidrs" in problem
+    assert endpoint_exposure_problems(graph.model_copy(update={"resources": [cluster]}), private=True)
+    assert endpoint_exposure_problems(graph.model_copy(update={"resources": [cluster]}), private=False) == []
+
+
 @pytest.fixture(scope="module")
 def allowlisted():
     return build_graph("internal-ai", "dev", overrides={"network": {"egress_allowlist": ALLOWLIST}})
@@ -95,6 +119,18 @@ def test_allowlist_firewall_admits_exactly_the_allowlisted_domains(allowlisted) 
     firewall_subnets = {r.outputs["id"] for r in allowlisted.of_type("aws:ec2/subnet:Subnet")
                         if r.inputs["tags"]["blueprints.io/tier"] == "firewall"}
     assert {m["subnetId"] for m in firewall.inputs["subnetMappings"]} == firewall_subnets
+
+
+def test_plan_prices_the_firewall_endpoints_and_the_private_endpoints_per_az(allowlisted) -> None:
+    spec = load_spec("internal-ai", "dev", overrides={"network": {"egress_allowlist": ALLOWLIST}})
+    costs = build_plan(spec, allowlisted, PRICES_AS_OF).costs
+    [firewall] = [line for line in costs if line.item == "Firewall"]
+    zones = spec.network.availability_zones
+    # aws.amazon.com/network-firewall/pricing: $0.395 per endpoint-hour, one endpoint per AZ.
+    assert firewall.usd_per_month == pytest.approx(0.395 * zones * HOURS_PER_MONTH)
+    interface = [line for line in costs if line.item == "VpcEndpoint"]
+    assert len(interface) == len(set(endpoint_services(spec)) - GATEWAY_ENDPOINTS)  # gateway endpoints are free
+    assert all(line.usd_per_month == pytest.approx(0.01 * zones * HOURS_PER_MONTH) for line in interface)
 
 
 @pytest.mark.parametrize("preset", PRIVATE)

@@ -112,6 +112,7 @@ PINNED = {
         "iam-no-wildcard-action": ("mandatory", "critical"),
         "ecr-repository-hardened": ("mandatory", "medium"),
         "residency-declared": ("mandatory", "high"),
+        "kms-customer-managed-keys": ("mandatory", "high"),
         "residency-allowlist": ("mandatory", "critical"),
         "k8s-run-as-non-root": ("mandatory", "high"),
         "k8s-no-privileged": ("mandatory", "critical"),

@@ -80,7 +80,8 @@ REGULATED = _pack(
         s3-bucket-access-logged s3-bucket-tls-only audit-bucket-object-lock cloudtrail-present
         cloudtrail-log-file-validation cloudtrail-kms eks-secrets-encryption eks-private-endpoint
         eks-control-plane-logging imdsv2-required ebs-encrypted security-group-no-open-ingress
-        secretsmanager-cmk rds-encrypted rds-not-public rds-backup-retention rds-deletion-protection-prod
+        secretsmanager-cmk kms-customer-managed-keys rds-encrypted rds-not-public rds-backup-retention
+        rds-deletion-protection-prod
         elasticache-encryption opensearch-encryption alb-https-listener alb-tls-policy alb-waf-associated
         alb-access-logs vpc-flow-logs log-group-retention log-group-retention-min log-group-kms
         iam-no-wildcard-action ecr-repository-hardened residency-declared residency-allowlist

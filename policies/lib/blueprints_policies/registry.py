@@ -121,7 +121,9 @@ METAS: tuple[PolicyMeta, ...] = (
     # --- EKS ---
     _meta("eks-secrets-encryption", "EKS encrypts Kubernetes Secrets with KMS", "high", "resource",
           t.EKS_CLUSTER, "Envelope encryption keeps Secrets unreadable in etcd backups.",
-          "Set encryption_config={'resources': ['secrets'], 'provider': {'key_arn': <kms key arn>}}.", AT_REST),
+          "Set encryption_config={'resources': ['secrets'], 'provider': {'key_arn': <kms key arn>}}.", AT_REST,
+          exceptions="Kubernetes 1.28+ without encryptionConfig passes: EKS envelope-encrypts all API data with an "
+                     "AWS-owned key by default (kms-customer-managed-keys requires the platform's own key)."),
     _meta("eks-private-endpoint", "EKS API endpoint is private", "high", "resource", t.EKS_CLUSTER,
           "A private control plane removes the cluster API from the internet attack surface.",
           "Set vpc_config.endpoint_public_access=False and endpoint_private_access=True.",
@@ -149,6 +151,18 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("kms-key-rotation", "KMS keys rotate", "medium", "resource", t.KMS_KEY,
           "Rotation bounds the data encrypted under one key version (the cryptoperiod).",
           "Set enable_key_rotation=True.", KEY_ROTATION),
+    _meta("kms-customer-managed-keys", "Data at rest uses the platform's customer-managed KMS keys", "high",
+          "stack", t.KMS_KEY + t.KMS_ALIAS + t.EKS_CLUSTER + t.SECRET + t.LOG_GROUP + t.SNS_TOPIC + t.SQS_QUEUE
+          + t.DYNAMODB_TABLE + RDS + t.ELASTICACHE_REPLICATION_GROUP + t.LAUNCH_TEMPLATE + t.KARPENTER_NODECLASS
+          + t.CLOUDTRAIL + t.ECR_REPOSITORY + t.SSM_PARAMETER,
+          "AWS-managed keys (aws/ebs, aws/secretsmanager, ...) let every principal of the account decrypt through "
+          "the service; a customer-managed key's policy and grants name who may, every use is logged against a "
+          "key the platform owns, and disabling it crypto-shreds the data.",
+          "Keep secrets.customer_managed_keys true (the default): every encrypting input then names one of the "
+          "stack's KMS keys (components/keys.py).", merge(AT_REST, KEY_ROTATION),
+          exceptions="S3 buckets are s3-bucket-kms-cmk's (access-log targets take SSE-S3 only); SQS queues with "
+                     "SQS-managed SSE (Karpenter's interruption queue, fed EC2 event metadata by EventBridge); "
+                     "ECR pull-through credentials (ecr-pullthroughcache/*), read by ECR's service-linked role."),
     _meta("secretsmanager-cmk", "Secrets use a customer-managed KMS key", "medium", "resource", t.SECRET,
           "A customer-managed key lets the key policy, not only IAM, decide who decrypts secrets.",
           "Set kms_key_id on the secret to the platform KMS key.", AT_REST),
