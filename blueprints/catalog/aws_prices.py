@@ -46,13 +46,6 @@ def _firewall(inputs: Inputs) -> float:
     return 0.395 * len(inputs.get("subnetMappings", [])) * HOURS_PER_MONTH
 
 
-def _firewall(inputs: Inputs) -> float:
-    """AWS Network Firewall: $0.395 per endpoint-hour, one endpoint per mapped subnet (AZ); traffic processed
-    ($0.065/GB) is usage. The NAT gateway hours this offsets (the pricing page waives one NAT hour and GB per
-    firewall endpoint hour and GB) are left in, so the estimate errs high."""
-    return 0.395 * len(inputs.get("subnetMappings", [])) * HOURS_PER_MONTH
-
-
 VALKEY_NODE_USD_PER_HOUR = {
     "cache.t4g.micro": 0.0128, "cache.t4g.small": 0.0256, "cache.t4g.medium": 0.0520,
     "cache.m7g.large": 0.1264, "cache.m7g.xlarge": 0.2528, "cache.r7g.large": 0.1752, "cache.r7g.xlarge": 0.3504,
@@ -118,8 +111,6 @@ PRICES: dict[str, Callable[[Inputs], float]] = {
     "aws:ec2/natGateway:NatGateway": _hourly(0.045),
     "aws:ec2/eip:Eip": _hourly(0.005),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _interface_endpoint,
-    # aws.amazon.com/network-firewall/pricing: endpoint-hours.
-    "aws:networkfirewall/firewall:Firewall": _firewall,
     # aws.amazon.com/network-firewall/pricing: endpoint-hours.
     "aws:networkfirewall/firewall:Firewall": _firewall,
     # aws.amazon.com/kms/pricing: $1 per customer-managed key per month.
