@@ -138,7 +138,7 @@ PYTHON_IMAGE = Image(
     repository="public.ecr.aws/docker/library/python", tag="3.12.12-slim-bookworm",
     source="Docker official image (ECR Public mirror), Python 3.12.12 on Debian 12: base of images/batch-worker",
 )
-BATCH_WORKER_TAG = "3.12.12-1"
+BATCH_WORKER_TAG = "3.12.12-2"
 """Our batch-worker image in each region's ECR (immutable), built from images/batch-worker on PYTHON_IMAGE; bump
 the suffix whenever images/batch-worker or blueprints/batch changes."""
 

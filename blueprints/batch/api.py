@@ -1,5 +1,5 @@
 """The jobs API: the OpenAI Batch and Files endpoints a batch needs, so the official SDKs work unchanged
-(`client = OpenAI(base_url="https://<gateway host>/v1", api_key=<gateway key>)`).
+(`client = OpenAI(base_url="https://<gateway host>/v1", api_key=<batch API key>)`).
 
     POST /v1/files                  multipart: file (JSONL), purpose=batch
     GET  /v1/files/{id}             the file object
@@ -8,8 +8,9 @@
     GET  /v1/batches/{id}           status and request counts
     POST /v1/batches/{id}/cancel
 
-Every request needs `Authorization: Bearer <key>` with one of the gateway's keys. `webhook_url` is our
-extension (OpenAI SDK: `extra_body`): an https URL that receives a `batch.<status>` event when the batch ends.
+Every request needs `Authorization: Bearer <key>` with one of the batch API's own keys (not the gateway's master
+key). `webhook_url` is our extension (OpenAI SDK: `extra_body`): an https URL that receives a `batch.<status>`
+event when the batch ends.
 
 Run: `python -m blueprints.batch.api` (uvicorn on BATCH_API_PORT, default 8080) with the BATCH_* environment.
 """
@@ -54,7 +55,7 @@ class CreateBatch(BaseModel):
 
 def create_app(settings: Settings, store: BatchStore, queue: WorkQueue) -> FastAPI:
     app = FastAPI(title="batch", docs_url=None, redoc_url=None, openapi_url=None)
-    keys = settings.accepted_keys
+    accepted = settings.accepted_keys()
 
     @app.exception_handler(ApiError)
     async def _error(_request: Request, error: ApiError) -> JSONResponse:
@@ -63,6 +64,7 @@ def create_app(settings: Settings, store: BatchStore, queue: WorkQueue) -> FastA
 
     def authorized(request: Request) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        keys = accepted.keys()
         if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.encode(), key.encode()) for key in keys):
             raise ApiError(401, "invalid or missing API key", "authentication_error")
 

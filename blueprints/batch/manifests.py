@@ -23,8 +23,13 @@ API_PORT = 8080
 SERVICE_PORT = 80
 INGRESS_PATHS = ("/v1/batches", "/v1/files")
 """Paths the gateway's ALB routes to Service `batch-api` port 80 (namespace `batch`; see gateway/edge.py)."""
-CREDENTIALS_SECRET = "batch-credentials"
-"""Kubernetes Secret (External Secrets) with `api-keys` (accepted bearer keys) and `upstream-api-key`."""
+API_KEYS_SECRET = "batch-api-keys"
+"""Kubernetes Secret (External Secrets) with `api-keys`: the keys batch clients present (the batch tier's own
+generated key, never the gateway's master key). Mounted into the API only."""
+UPSTREAM_KEY_SECRET = "batch-upstream-key"
+"""Kubernetes Secret (External Secrets) with `upstream-api-key`: what the worker sends to the gateway. Mounted into
+the worker only."""
+CREDENTIALS_DIR = "/var/run/secrets/batch"
 SQS_AUTHENTICATION = "batch-sqs"
 NODE_POOL = "batch"
 NODE_POOL_LABEL = "blueprints.io/batch-pool"
@@ -56,8 +61,15 @@ def uses_spot_pool(spec: PlatformSpec) -> bool:
 
 RESOURCE_FIELDS = ("bucket", "kms_key_id", "jobs_table", "requests_table", "queue_url", "dlq_url")
 """Settings that name AWS resources (known only once they exist)."""
-SECRET_FIELDS = {"api_keys": "api-keys", "upstream_api_key": "upstream-api-key"}
-"""Settings read from CREDENTIALS_SECRET (field -> Secret key), never written into a manifest."""
+CREDENTIALS: dict[str, tuple[str, str, str]] = {
+    API: ("api_keys_file", API_KEYS_SECRET, "api-keys"),
+    WORKER: ("upstream_api_key_file", UPSTREAM_KEY_SECRET, "upstream-api-key"),
+}
+"""Per Deployment: the setting naming its credential file, the Secret mounted at CREDENTIALS_DIR, the file (key).
+A mounted Secret (not an environment variable) is updated in place when External Secrets refreshes it, and the
+runtime re-reads the file when it changes: a rotated key is used without restarting the pods."""
+CREDENTIAL_FIELDS = ("api_keys", "api_keys_file", "upstream_api_key", "upstream_api_key_file")
+"""Settings never written into the shared environment (the file settings are set per container)."""
 
 
 def runtime_settings(spec: PlatformSpec, *, upstream_url: str, **resources: str) -> Settings:
@@ -75,24 +87,21 @@ def runtime_environment(spec: PlatformSpec, upstream_url: str, resources: Mappin
     """The BATCH_* variables of both containers: the spec's settings plus the resource names (plain strings or
     Pulumi Outputs), without the secret ones."""
     settings = runtime_settings(spec, upstream_url=upstream_url, **{field: "" for field in RESOURCE_FIELDS})
-    secret = {env_name(field) for field in SECRET_FIELDS}
+    secret = {env_name(field) for field in CREDENTIAL_FIELDS}
     return {**{name: value for name, value in settings.to_env().items() if name not in secret},
             **{env_name(field): resources[field] for field in RESOURCE_FIELDS}}
 
 
-def _environment(variables: Mapping[str, Any], region: str) -> list[dict[str, Any]]:
-    plain = [{"name": name, "value": value} for name, value in variables.items()]
-    from_secret = [{"name": env_name(field), "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}}}
-                   for field, key in SECRET_FIELDS.items()]
-    return [*plain, *from_secret, {"name": "AWS_REGION", "value": region}]
-
-
-def _container(name: str, image: Any, command: list[str], env: list[dict[str, Any]],
+def _container(name: str, image: Any, command: list[str], variables: Mapping[str, Any], region: str,
                resources: dict[str, Any], probes: dict[str, Any]) -> dict[str, Any]:
+    field, _, key = CREDENTIALS[name]
+    env = [*[{"name": variable, "value": value} for variable, value in variables.items()],
+           {"name": env_name(field), "value": f"{CREDENTIALS_DIR}/{key}"}, {"name": "AWS_REGION", "value": region}]
     return {
         "name": name, "image": image, "command": command, "env": env, "resources": resources,
         "securityContext": CONTAINER_SECURITY, **probes,
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": True}],
     }
 
 
@@ -111,14 +120,17 @@ def _deployment(name: str, replicas: int, container: dict[str, Any], placement: 
                     "serviceAccountName": name,
                     # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
                     "automountServiceAccountToken": False,
-                    "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS},
+                    # fsGroup: the credential files (mode 0440) belong to the pod's group.
+                    "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
                     "terminationGracePeriodSeconds": grace_s,
                     "topologySpreadConstraints": [{
                         "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                         "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}],
                     **placement,
                     "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                                {"name": "credentials", "secret": {"secretName": CREDENTIALS[name][1],
+                                                                   "defaultMode": 0o440}}],
                 },
             },
         },
@@ -139,16 +151,15 @@ def workload_manifests(spec: PlatformSpec, variables: Mapping[str, Any], *, imag
                        ) -> list[dict[str, Any]]:
     """ServiceAccounts, the API Deployment + Service (+ PDB), the worker Deployment + PDB. `variables`: from
     `runtime_environment`; `image` may be a Pulumi Output."""
-    env = _environment(variables, region)
     http = {"httpGet": {"path": "/healthz", "port": "http"}}
-    api = _container(API, image, ["python", "-m", "blueprints.batch.api"], env,
+    api = _container(API, image, ["python", "-m", "blueprints.batch.api"], variables, region,
                      {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
                      {"readinessProbe": {**http, "periodSeconds": 10},
                       "livenessProbe": {**http, "periodSeconds": 20, "failureThreshold": 3}})
     api["ports"] = [{"name": "http", "containerPort": API_PORT}]
     alive = {"exec": {"command": ["python", "-c", "import os, sys, time; sys.exit(time.time() - os.path.getmtime("
                                   f"{HEARTBEAT_FILE!r}) > {HEARTBEAT_MAX_AGE_S})"]}}
-    worker = _container(WORKER, image, ["python", "-m", "blueprints.batch.worker"], env,
+    worker = _container(WORKER, image, ["python", "-m", "blueprints.batch.worker"], variables, region,
                         {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
                         {"readinessProbe": {**alive, "initialDelaySeconds": 5, "periodSeconds": 30,
                                             "timeoutSeconds": 10},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 
@@ -26,8 +27,15 @@ class Settings:
     upstream_url: str = ""
     """OpenAI-compatible base URL the worker calls (ends in /v1): the gateway's in-cluster Service."""
     upstream_api_key: str = ""
+    """The key the worker sends to the gateway (a fixed value; see `upstream_api_key_file`)."""
+    upstream_api_key_file: str = ""
+    """File holding the upstream key, re-read when it changes; wins over `upstream_api_key`."""
     api_keys: str = ""
-    """Bearer keys the jobs API accepts, comma-separated (the gateway's master key)."""
+    """Bearer keys the jobs API accepts, comma-separated (a fixed value; see `api_keys_file`)."""
+    api_keys_file: str = ""
+    """File holding the accepted keys (comma-separated), re-read when it changes; wins over `api_keys`. In the
+    cluster both files are keys of a mounted Secret that External Secrets keeps in step with Secrets Manager:
+    the kubelet swaps the files in place after each refresh, so a rotated key is used without a restart."""
     concurrency: int = 8
     retries: int = 4
     max_deliveries: int = 3
@@ -67,9 +75,44 @@ class Settings:
         """The environment that reproduces these settings (what the manifests set)."""
         return {env_name(field.name): _text(getattr(self, field.name)) for field in fields(self)}
 
+    def accepted_keys(self) -> Credential:
+        return Credential(self.api_keys, self.api_keys_file)
+
+    def upstream_key(self) -> Credential:
+        return Credential(self.upstream_api_key, self.upstream_api_key_file)
+
+
+class Credential:
+    """A credential that may change while the process runs: the file (when set) is read again whenever it was
+    replaced or modified, and the value seen before the last change stays available as `previous` (the other
+    end of a rotation may still expect it until it restarts)."""
+
+    def __init__(self, value: str, path: str = ""):
+        self._value, self._path, self._previous = value.strip(), path, ""
+        self._stamp: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> str:
+        if not self._path:
+            return self._value
+        stat = os.stat(self._path)
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                with open(self._path, encoding="utf-8") as source:
+                    value = source.read().strip()
+                if self._stamp is not None and value != self._value:
+                    self._previous = self._value
+                self._value, self._stamp = value, stamp
+            return self._value
+
     @property
-    def accepted_keys(self) -> tuple[str, ...]:
-        return tuple(key.strip() for key in self.api_keys.split(",") if key.strip())
+    def previous(self) -> str:
+        return self._previous
+
+    def keys(self) -> tuple[str, ...]:
+        """The current value as a comma-separated list."""
+        return tuple(key.strip() for key in self.current().split(",") if key.strip())
 
 
 def env_name(field: str) -> str:

@@ -63,17 +63,21 @@ class Upstream:
     """The OpenAI-compatible API the worker sends requests to (the gateway)."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None):
-        headers = {"Authorization": f"Bearer {settings.upstream_api_key}"} if settings.upstream_api_key else {}
+        self._key = settings.upstream_key()
         self._client = httpx.Client(
-            base_url=settings.upstream_url.rstrip("/").removesuffix("/v1"), headers=headers,
+            base_url=settings.upstream_url.rstrip("/").removesuffix("/v1"),
             timeout=settings.request_timeout_s, transport=transport,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
         )
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any, str]:
         """(status, JSON body, request id); raises RetryableError for failures worth another attempt."""
+        key = self._key.current()
         try:
-            response = self._client.post(path, json=body)
+            response = self._send(path, body, key)
+            # Rotated key not yet loaded by the gateway (it reads its keys at start): the one before still works.
+            if response.status_code == 401 and self._key.previous and self._key.previous != key:
+                response = self._send(path, body, self._key.previous)
         except httpx.TransportError as error:
             raise RetryableError(f"{type(error).__name__}: {error}") from error
         if response.status_code in RETRYABLE_STATUS:
@@ -83,6 +87,9 @@ class Upstream:
         except ValueError:
             payload = {"error": {"message": response.text[:1000], "type": "invalid_response"}}
         return response.status_code, payload, response.headers.get("x-request-id", "")
+
+    def _send(self, path: str, body: dict[str, Any], key: str) -> httpx.Response:
+        return self._client.post(path, json=body, headers={"Authorization": f"Bearer {key}"} if key else None)
 
     def close(self) -> None:
         self._client.close()

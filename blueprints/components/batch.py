@@ -2,9 +2,9 @@
 dead-letter queue, job and idempotency tables, the batch-worker image repository, pod identities, and the jobs
 API + KEDA-scaled worker in namespace `batch` (see blueprints.batch).
 
-Served behind the gateway's edge and keys: the gateway's ALB routes `/v1/batches` and `/v1/files` to Service
-`batch-api` (its `batch` target group, bound here), the API accepts the gateway's key and the worker calls the
-gateway with it.
+Served behind the gateway's edge: the gateway's ALB routes `/v1/batches` and `/v1/files` to Service `batch-api`
+(its `batch` target group, bound here). Batch clients present the batch tier's own key (generated and rotated in
+Secrets Manager); only the worker holds the gateway's master key, to call the gateway (see `BatchTier`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import pulumi_kubernetes as k8s
 
 from blueprints.batch.manifests import (
     API,
-    CREDENTIALS_SECRET,
+    API_KEYS_SECRET,
     NAMESPACE,
+    UPSTREAM_KEY_SECRET,
     WORKER,
     network_policies,
     node_pool_manifest,
@@ -69,11 +70,12 @@ class BatchTier(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  opts: pulumi.ResourceOptions, *, target_group_arn: pulumi.Input[str],
-                 gateway_key: aws.secretsmanager.Secret | None = None, keda_ready: list[pulumi.Resource] | None = None):
+                 gateway_key: aws.secretsmanager.Secret, keda_ready: list[pulumi.Resource] | None = None):
         """`target_group_arn`: the gateway ALB's `batch` target group (GatewayEdge); `gateway_key`: the gateway's
-        master-key secret (accepted by the API, sent upstream by the worker); None = a generated key of the batch
-        tier's own. `keda_ready`: the serving component's KEDA release;
-        None and no self-hosted model = this component installs KEDA."""
+        master-key secret, synced for the worker only: the gateway's virtual keys live in a database that may not
+        exist yet at apply time (its owner writes its URL later), so the master key is the one key the worker
+        can rely on. Batch clients get the tier's own generated key. `keda_ready`: the serving component's KEDA
+        release; None and no self-hosted model = this component installs KEDA."""
         super().__init__("blueprints:batch:BatchTier", name, None, opts)
         self._spec, self._ctx, self._namer = spec, ctx, ctx.namer
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
@@ -108,9 +110,10 @@ class BatchTier(pulumi.ComponentResource):
 
         objects = pulumi.ResourceOptions(parent=self, depends_on=[
             apply_manifest(namer("batch-ns"), namespace(NAMESPACE, SYNC_LABEL), child)])
-        key = gateway_key or secrets.generated_secret("batch-api-key", "Bearer key of the batch jobs API")
-        credentials = secrets.sync(NAMESPACE, key, {"api-keys": None, "upstream-api-key": None},
-                                   name=CREDENTIALS_SECRET, opts=objects)
+        client_key = secrets.generated_secret("batch-api-key", "Bearer key of the batch jobs API (its clients)")
+        credentials = [secrets.sync(NAMESPACE, client_key, {"api-keys": None}, name=API_KEYS_SECRET, opts=objects),
+                       secrets.sync(NAMESPACE, gateway_key, {"upstream-api-key": None}, name=UPSTREAM_KEY_SECRET,
+                                    opts=objects)]
         tables = [jobs.arn, requests.arn]
         objects_arn = pulumi.Output.concat(self.bucket.arn, "/*")
         identities = [
@@ -126,7 +129,7 @@ class BatchTier(pulumi.ComponentResource):
         variables = runtime_environment(spec, GATEWAY_URL, {
             "bucket": self.bucket.bucket, "kms_key_id": data_key, "jobs_table": jobs.name,
             "requests_table": requests.name, "queue_url": queue.url, "dlq_url": dlq.url})
-        ready = pulumi.ResourceOptions(parent=self, depends_on=[*identities, credentials, *objects.depends_on])
+        ready = pulumi.ResourceOptions(parent=self, depends_on=[*identities, *credentials, *objects.depends_on])
         scaled = pulumi.ResourceOptions.merge(ready, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
         for manifest in workload_manifests(spec, variables, image=image, region=ctx.region):
             kind, object_name = manifest["kind"], manifest["metadata"]["name"]

@@ -30,11 +30,13 @@ RESOURCES = {"bucket": "b", "kms_key_id": "arn:aws:kms:us-east-1:1:key/k", "jobs
 def test_the_environment_round_trips_into_the_runtime_settings() -> None:
     spec = load_spec("internal-ai", "prod")
     env = runtime_environment(spec, "http://litellm.gateway.svc.cluster.local:4000/v1", RESOURCES)
-    assert not {"BATCH_API_KEYS", "BATCH_UPSTREAM_API_KEY"} & set(env)  # secrets come from the Secret
+    # Credentials come from the mounted Secret, per container.
+    assert not {"BATCH_API_KEYS", "BATCH_UPSTREAM_API_KEY", "BATCH_API_KEYS_FILE", "BATCH_UPSTREAM_API_KEY_FILE"
+                } & set(env)
     settings = Settings.from_env({**env, "BATCH_API_KEYS": "k1, k2"})
     assert settings.bucket == "b" and settings.concurrency == spec.batch.concurrency
     assert settings.max_file_bytes == spec.batch.max_file_mib * 1024 * 1024
-    assert settings.accepted_keys == ("k1", "k2")
+    assert settings.accepted_keys().keys() == ("k1", "k2")
     with pytest.raises(ValueError, match="missing environment variables: BATCH_BUCKET"):
         Settings.from_env({name: value for name, value in env.items() if name != "BATCH_BUCKET"})
 

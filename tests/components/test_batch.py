@@ -160,3 +160,34 @@ def test_batch_paths_join_the_gateways_alb(graph_of):
                  and r.inputs["metadata"]["namespace"] == "batch"]
     assert binding["spec"] == {"targetGroupARN": group.outputs["arn"], "targetType": "ip",
                                "serviceRef": {"name": "batch-api", "port": 80}}
+
+
+def _pod_secrets(graph: ResourceGraph, name: str) -> set[str]:
+    """Kubernetes Secrets a batch Deployment's pods read (volumes and env), by name."""
+    [record] = [r for r in batch_records(graph, "kubernetes:apps/v1:Deployment")
+                if r.inputs["metadata"]["name"] == name]
+    pod = record.inputs["spec"]["template"]["spec"]
+    env = {item["valueFrom"]["secretKeyRef"]["name"] for container in pod["containers"]
+           for item in container.get("env", []) if "secretKeyRef" in item.get("valueFrom", {})}
+    return env | {volume["secret"]["secretName"] for volume in pod.get("volumes", []) if "secret" in volume}
+
+
+@pytest.mark.parametrize("key", PRESETS)
+def test_batch_clients_get_their_own_key_and_the_master_key_reaches_only_the_gateway_and_worker(
+        graphs: dict, key: tuple[str, str]) -> None:
+    """Fails on the old graph: batch-credentials synced the gateway's master key as the API's client key."""
+    graph = graphs[key]
+    secrets = {r.inputs["name"].rsplit("/", 1)[-1]: r.outputs
+               for r in graph.of_type("aws:secretsmanager/secret:Secret")}
+    arns = {name: outputs["arn"] for name, outputs in secrets.items()}
+    synced = {(r.inputs["metadata"]["namespace"], r.inputs["spec"]["target"]["name"]):
+              {item["remoteRef"]["key"] for item in r.inputs["spec"]["data"]}
+              for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")}
+    holders = {target for target, keys in synced.items() if arns["litellm-master-key"] in keys}
+    assert holders == {("gateway", "litellm-master-key"), ("batch", "batch-upstream-key")}
+    api, worker = _pod_secrets(graph, "batch-api"), _pod_secrets(graph, "batch-worker")
+    assert api == {"batch-api-keys"} and worker == {"batch-upstream-key"}
+    assert synced[("batch", "batch-api-keys")] == {arns["batch-api-key"]}
+    rotation = [r for r in graph.of_type("aws:secretsmanager/secretRotation:SecretRotation")
+                if r.inputs["secretId"] in (secrets["batch-api-key"]["id"], secrets["litellm-master-key"]["id"])]
+    assert len(rotation) == 2
