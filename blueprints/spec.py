@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from blueprints.catalog.aws_prices import VALKEY_NODE_USD_PER_HOUR
 from blueprints.catalog.gpus import GPUS, Precision
-from blueprints.catalog.hosted import HOSTED_MODELS
+from blueprints.catalog.hosted import HOSTED_MODELS, invocable_models
 from blueprints.catalog.instances import INSTANCES, instances_for
 from blueprints.catalog.models import MODELS
 from blueprints.gateway.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
@@ -928,6 +928,18 @@ class PlatformSpec(Section):
             if region not in allowed
         ]
 
+    def _invocation_problems(self, where: str, name: str) -> list[str]:
+        """A hosted model that Bedrock serves only through an inference profile needs one for each region's
+        geography whose destinations stay inside the residency (blueprints/catalog/hosted.py)."""
+        hosted = HOSTED_MODELS.get(name)
+        allowed = self.residency.allowed_regions
+        for region in self.regions if hosted else []:
+            problem = hosted.invocation_problem(region, allowed) if hosted else None
+            if hosted and problem:
+                return [f"{where}: {name!r} {problem} (allowed in {region}: "
+                        f"{', '.join(invocable_models(region, allowed, hosted.kind))})"]
+        return []
+
     def _serving_problems(self) -> list[str]:
         problems: list[str] = []
         pools = {pool.name: pool for pool in self.cluster.gpu_pools}
@@ -942,6 +954,7 @@ class PlatformSpec(Section):
                         f"{where}.hosting: 'bedrock' is not allowed because compliance.allow_hosted_models is false "
                         "(prompts may not leave the account); allowed: self-hosted"
                     )
+                problems.extend(self._invocation_problems(f"{where}.model", model.model))
                 continue
             pool = pools.get(model.gpu_pool or "")
             if pool is None:
