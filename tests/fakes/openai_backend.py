@@ -36,15 +36,17 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.request import urlopen
 
-Failure = Literal["none", "http_500", "close", "close_mid_stream", "hang", "stall_mid_stream", "stall_after_headers"]
+Failure = Literal["none", "http_500", "close", "close_mid_stream", "close_after_headers", "hang", "stall_mid_stream",
+                  "stall_after_headers"]
 """`http_500`: an OpenAI-style error body with status 500. `close`: the connection is closed before any
-response. `close_mid_stream`: a stream is cut after its first token (non-streaming requests: like `close`).
+response. `close_mid_stream`: a stream is cut after its first token; `close_after_headers`: right after its
+response headers (both: non-streaming requests like `close`).
 `hang`: the request is read and never answered (until the server stops). `stall_mid_stream`: a stream stops
 sending after its first token and never ends; `stall_after_headers`: a stream sends its response headers, then
 nothing (both: non-streaming requests like `hang`)."""
 
-FAILURES: tuple[Failure, ...] = ("none", "http_500", "close", "close_mid_stream", "hang", "stall_mid_stream",
-                                 "stall_after_headers")
+FAILURES: tuple[Failure, ...] = ("none", "http_500", "close", "close_mid_stream", "close_after_headers", "hang",
+                                 "stall_mid_stream", "stall_after_headers")
 DEFAULT_MAX_TOKENS = 16
 MAX_TOKENS_CEILING = 4096
 COMPLETION_PATHS = ("/v1/chat/completions", "/v1/completions")
@@ -265,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         if failure == "http_500":
             self._send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "fake backend failure", "server_error")
             return
-        if failure == "close" or (failure == "close_mid_stream" and not body.get("stream")):
+        if failure == "close" or (failure in ("close_mid_stream", "close_after_headers") and not body.get("stream")):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
@@ -275,7 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self._reply(body)
         if body.get("stream"):
             self._stream(reply, cut_after_first=failure == "close_mid_stream",
-                         stall_after_first=failure == "stall_mid_stream", stall_first=failure == "stall_after_headers")
+                         stall_after_first=failure == "stall_mid_stream", stall_first=failure == "stall_after_headers",
+                         cut_first=failure == "close_after_headers")
         else:
             self._complete(reply)
 
@@ -319,15 +322,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _stream(self, reply: _Reply, *, cut_after_first: bool, stall_after_first: bool = False,
-                stall_first: bool = False) -> None:
+                stall_first: bool = False, cut_first: bool = False) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        if stall_first:
+        if stall_first or cut_first:
             self.wfile.flush()
-            self._hold()
+            if stall_first:
+                self._hold()
+            else:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
             return
         try:
             if reply.chat:  # OpenAI opens a chat stream with the role and no content

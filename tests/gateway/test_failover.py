@@ -256,3 +256,14 @@ def test_a_cut_stream_ends_with_an_error_event_not_a_spliced_answer(gateway: Gat
     assert "not completed by another model" in outcome.error["message"]
     # LiteLLM would have continued the answer on the fallback; nothing was sent there.
     assert gateway.backends[FALLBACK].request_count == fallback_requests
+
+
+def test_a_stream_cut_before_any_content_is_answered_by_the_fallback_as_asked(gateway: Gateway) -> None:
+    """Nothing reached the client, so the fallback answers in full, with the client's messages only (not LiteLLM's
+    continuation prompt)."""
+    cutting, fallback = gateway.backends["reg-cut"], gateway.backends[FALLBACK]
+    cutting.failure = "close_after_headers"
+    outcome = gateway.ask("reg-cut", stream=True)
+    assert outcome.complete and outcome.done and outcome.text.startswith("small0")
+    messages = fallback.requests[-1].body["messages"]
+    assert [message["role"] for message in messages] == ["user"]
