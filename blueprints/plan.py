@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from blueprints.capacity import size_model
-from blueprints.catalog.aws_prices import monthly_price
+from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
 from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.spec import PlatformSpec
@@ -52,17 +53,27 @@ def component_of(graph: ResourceGraph, record: ResourceRecord, index: dict[str, 
     return top.type.split(":")[-1] if top is not None else "Platform"
 
 
-def build_plan(spec: PlatformSpec, graph: ResourceGraph) -> Plan:
+def cost_detail(record: ResourceRecord, term: Term) -> str:
+    """The resource's name, and for an EKS cluster the extended-support days the estimate includes."""
+    if record.type != "aws:eks/cluster:Cluster" or not (days := extended_support_days(record.inputs["version"], term)):
+        return record.name
+    return (f"{record.name} (Kubernetes {record.inputs['version']} in EKS extended support on {days} of the "
+            f"{term.days} days of the plan's lifetime)")
+
+
+def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
+    """`as_of`: the day the plan's lifetime (`cluster.lifetime_months`) starts, for prices that change over it."""
     index = graph.by_urn()
+    term = Term(start=as_of, months=spec.cluster.lifetime_months)
     custom = [record for record in graph.resources if record.custom]
     inventory: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for record in custom:
         inventory[record.region or "global"][component_of(graph, record, index)][record.type] += 1
     costs = [
         CostLine(region=record.region or "global", item=record.type.split(":")[-1],
-                 usd_per_month=price, detail=record.name)
+                 usd_per_month=price, detail=cost_detail(record, term))
         for record in custom
-        if (price := monthly_price(record.type, record.inputs))
+        if (price := monthly_price(record.type, record.inputs, term))
     ]
     fleet = gpu_fleet(spec)
     fixed = sum(line.usd_per_month for line in costs)

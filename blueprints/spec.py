@@ -24,6 +24,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.gateway.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.gateway.pii import PREBUILT_PATTERNS as PII_PATTERNS
 from blueprints.retrieval.catalog import EMBEDDING_MODELS, EmbeddingHosting
+from blueprints.versions import EKS_VERSIONS, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
 ComplianceLevel = Literal["basic", "standard", "regulated"]
@@ -134,7 +135,12 @@ class GpuPoolSpec(Section):
 
 
 class ClusterSpec(Section):
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = KUBERNETES_VERSION
+    """An EKS version of the release calendar in blueprints.versions.EKS_VERSIONS."""
+    lifetime_months: int = Field(12, ge=1, le=36)
+    """How long the plan expects the cluster to stay on `kubernetes_version` (the plan's lifetime, counted from
+    the day of the plan): the cost estimate prices EKS extended support for the part of it past the version's
+    end of standard support."""
     endpoint_public_access: bool = False
     """False: the API server is reachable only from the VPC (private presets must keep it so). True: also from
     the internet, but only from `public_access_cidrs` (your operators' and CI's egress addresses)."""
@@ -148,6 +154,13 @@ class ClusterSpec(Section):
     gpu_software: Literal["gpu-operator", "device-plugin"] = "gpu-operator"
     admin_role_arns: list[str] = []
     """IAM roles granted cluster-admin through EKS access entries (break-glass, CI)."""
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _eks_version(cls, value: str) -> str:
+        if value not in EKS_VERSIONS:
+            raise ValueError(f"unknown EKS version {value!r} (allowed: {', '.join(EKS_VERSIONS)})")
+        return value
 
     @model_validator(mode="after")
     def _endpoint_exposure(self) -> ClusterSpec:

@@ -5,7 +5,9 @@ Adding a chart or an image is one entry here. Python packages are pinned in pypr
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date
+
+from pydantic import BaseModel, Field
 
 
 class Chart(BaseModel, frozen=True):
@@ -19,14 +21,48 @@ class Image(BaseModel, frozen=True):
     repository: str
     tag: str
     source: str
+    digest: str = Field("", pattern=r"^(sha256:[0-9a-f]{64})?$")
+    """The published manifest (list) digest of `repository:tag`, copied from where `digest_source` says; empty
+    where no published digest could be found offline (the image-digest-prod policy reports those)."""
+    digest_source: str = ""
 
     @property
     def ref(self) -> str:
-        return f"{self.repository}:{self.tag}"
+        """`repository:tag@sha256:...` when the digest is known (every environment then pulls exactly that
+        image, whatever the tag points to later), else `repository:tag`."""
+        return f"{self.repository}:{self.tag}@{self.digest}" if self.digest else f"{self.repository}:{self.tag}"
 
 
-KUBERNETES_VERSION = "1.33"
-"""EKS standard-support version the add-on versions below were chosen for."""
+class EksVersion(BaseModel, frozen=True):
+    """One Kubernetes minor version on EKS: standard support (cluster-hour at the standard price) until
+    `standard_support_ends`, then extended support (the higher price) until `extended_support_ends`, after which
+    EKS upgrades the control plane itself."""
+
+    standard_support_ends: date
+    extended_support_ends: date
+
+
+EKS_VERSIONS: dict[str, EksVersion] = {
+    # Amazon EKS Kubernetes release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
+    # #kubernetes-release-calendar; awsdocs/amazon-eks-user-guide latest/ug/versioning/kubernetes-versions.adoc),
+    # read 2026-12-04. 1.35 (EKS release 2026-01-27) as listed by endoflife.date/amazon-eks from that calendar;
+    # EKS dates are UTC and billing for extended support starts at 00:00 UTC of the end-of-standard date.
+    "1.29": EksVersion(standard_support_ends=date(2025, 3, 23), extended_support_ends=date(2026, 3, 23)),
+    "1.30": EksVersion(standard_support_ends=date(2025, 7, 23), extended_support_ends=date(2026, 7, 23)),
+    "1.31": EksVersion(standard_support_ends=date(2025, 11, 26), extended_support_ends=date(2026, 11, 26)),
+    "1.32": EksVersion(standard_support_ends=date(2026, 3, 23), extended_support_ends=date(2027, 3, 23)),
+    "1.33": EksVersion(standard_support_ends=date(2026, 7, 29), extended_support_ends=date(2027, 7, 29)),
+    "1.34": EksVersion(standard_support_ends=date(2026, 12, 2), extended_support_ends=date(2027, 12, 2)),
+    "1.35": EksVersion(standard_support_ends=date(2027, 3, 27), extended_support_ends=date(2028, 3, 27)),
+}
+
+KUBERNETES_VERSION = "1.35"
+"""The EKS version presets run (spec `cluster.kubernetes_version` default), and the one the add-on versions below
+and the manifests' schema validation (kubernetes-validate 1.35) are for: the newest version on EKS as of
+2026-12-04, in standard support until 2027-03-27. Every chart above is compatible: no Chart.yaml kubeVersion
+excludes it (keda >=1.23, kube-prometheus-stack >=1.25, external-secrets/dcgm-exporter >=1.19, gpu-operator
+>=1.16, device plugin >=1.10; the others set none), KEDA 2.20 is tested on 1.33+, and Karpenter 1.9 and later
+support Kubernetes 1.29-1.35 (karpenter.sh compatibility matrix, as listed by endoflife.date/karpenter)."""
 
 CHARTS: dict[str, Chart] = {
     "karpenter": Chart(
@@ -103,6 +139,10 @@ IMAGES: dict[str, Image] = {
         repository="otel/opentelemetry-collector-contrib", tag="0.153.0",
         source="open-telemetry/opentelemetry-collector-releases 0.153.0, the appVersion of the "
         "opentelemetry-collector chart pinned above (contrib: it has the awsxray exporter)",
+        digest="sha256:93aad750175cbf1a973ae1c5886c3371f4d800f61be25cdd26870b8441ffe9fa",
+        digest_source="pinned as otel/opentelemetry-collector-contrib:0.153.0@sha256:93aad750... (and the same "
+        "digest under ghcr.io/open-telemetry/opentelemetry-collector-releases) by several public repositories' "
+        "Dockerfiles and Kubernetes manifests (a Renovate docker:pinDigests pin among them), read 2026-12-04",
     ),
     "tensorrt-llm": Image(
         repository="nvcr.io/nvidia/tensorrt-llm/release", tag="1.3.0rc24",
@@ -122,6 +162,10 @@ IMAGES: dict[str, Image] = {
     "text-embeddings-inference": Image(
         repository="ghcr.io/huggingface/text-embeddings-inference", tag="cpu-1.8",
         source="huggingface/text-embeddings-inference 1.8 CPU image (OpenAI-compatible /v1/embeddings)",
+        digest="sha256:8de25e75ce39617f17f2f6c77d60a4f75b65e779ed5005420eb1400072a15c1c",
+        digest_source="pinned as ghcr.io/huggingface/text-embeddings-inference:cpu-1.8@sha256:8de25e75... by "
+        "public repositories' Dockerfile and run scripts, read 2026-12-04 (cpu-1.8 is a moving minor tag: the "
+        "digest fixes the build)",
     ),
     "aws-cli": Image(
         repository="public.ecr.aws/aws-cli/aws-cli", tag="2.32.2",
@@ -131,12 +175,20 @@ IMAGES: dict[str, Image] = {
     "postgres-client": Image(
         repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
         source="Docker official image, ECR Public mirror; psql matching AURORA_POSTGRESQL_VERSION's major",
+        digest="sha256:029660641a0cfc575b14f336ba448fb8a75fd595d42e1fa316b9fb4378742297",
+        digest_source="the Docker Hub manifest list of postgres:16.10-alpine (the ECR Public library mirror "
+        "serves the same manifests), pinned as postgres:16.10-alpine@sha256:02966064... by many public "
+        "repositories' CI files and Dockerfiles, read 2026-12-04",
     ),
 }
 
 PYTHON_IMAGE = Image(
     repository="public.ecr.aws/docker/library/python", tag="3.12.12-slim-bookworm",
     source="Docker official image (ECR Public mirror), Python 3.12.12 on Debian 12: base of images/batch-worker",
+    digest="sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c",
+    digest_source="the Docker Hub manifest list of python:3.12.12-slim-bookworm (the ECR Public library mirror "
+    "serves the same manifests), pinned as python:3.12.12-slim-bookworm@sha256:593bd06e... by many public "
+    "repositories' Dockerfiles, read 2026-12-04",
 )
 BATCH_WORKER_TAG = "3.12.12-2"
 """Our batch-worker image in each region's ECR (immutable), built from images/batch-worker on PYTHON_IMAGE; bump
@@ -154,10 +206,15 @@ AURORA_POSTGRESQL_VERSION = "16.6"
 Serverless v2 scaling to 0 ACUs (Aurora PostgreSQL release notes, 16.6)."""
 
 EKS_ADDONS: dict[str, str] = {
-    # `aws eks describe-addon-versions --kubernetes-version 1.33`, default versions as of 2026-10.
+    # EKS add-on versions for KUBERNETES_VERSION 1.35. coredns and kube-proxy are per Kubernetes version: the
+    # "latest version of the Amazon EKS add-on type for each Kubernetes version" tables of the EKS user guide
+    # (managing-coredns: 1.35 -> v1.14.2-eksbuild.4; managing-kube-proxy: 1.35 -> v1.35.3-eksbuild.2), read
+    # 2026-12-04. vpc-cni, aws-ebs-csi-driver and eks-pod-identity-agent ship one version for every supported
+    # Kubernetes version (the VPC CNI table lists the same build for all of them); kept from
+    # `aws eks describe-addon-versions`, 2026-10.
     "vpc-cni": "v1.20.4-eksbuild.1",
-    "coredns": "v1.12.3-eksbuild.1",
-    "kube-proxy": "v1.33.5-eksbuild.2",
+    "coredns": "v1.14.2-eksbuild.4",
+    "kube-proxy": "v1.35.3-eksbuild.2",
     "aws-ebs-csi-driver": "v1.50.1-eksbuild.1",
     "eks-pod-identity-agent": "v1.3.9-eksbuild.3",
 }

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from blueprints.catalog.aws_prices import PRICES_AS_OF
 from blueprints.engine import program
 from blueprints.plan import build_plan, mermaid
 from blueprints.presets import load_spec, preset_names
@@ -22,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def architecture_page(preset: str, environment: str = "prod") -> str:
     spec = load_spec(preset, environment)
     graph = program.build_graph(preset, environment)
-    plan = build_plan(spec, graph)
+    plan = build_plan(spec, graph, PRICES_AS_OF)
     money = plan.summary["monthly_usd"]
     lines = [
         f"# {preset} ({environment})",

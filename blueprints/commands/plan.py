@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 
 from blueprints.commands._target import add_target_arguments, resolve_target
 from blueprints.commands.check import check_graph, default_packs
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
           file=sys.stderr)
     graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
-    plan = build_plan(spec, graph)
+    plan = build_plan(spec, graph, as_of=datetime.now(UTC).date())
     diagram = mermaid(graph)
     policy = policy_summary(graph, default_packs(spec.compliance.level))
     if args.format == "json":

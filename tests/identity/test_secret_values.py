@@ -9,6 +9,7 @@ import json
 import pulumi
 
 from blueprints import program
+from blueprints.catalog.aws_prices import PRICES_AS_OF
 from blueprints.engine.mocks import SECRET_PLACEHOLDER
 from blueprints.engine.program import run_under_mocks, stack_config
 from blueprints.plan import build_plan
@@ -38,5 +39,5 @@ def test_a_configured_secret_never_appears_in_plain_text() -> None:
     assert FAKE_SECRET not in json.dumps(graph.stack_outputs)
     rendered = artifacts(graph)
     assert rendered and all(FAKE_SECRET not in content for _, content in rendered.values())
-    plan = build_plan(load_spec(preset, env), graph)
+    plan = build_plan(load_spec(preset, env), graph, PRICES_AS_OF)
     assert FAKE_SECRET not in plan.model_dump_json()

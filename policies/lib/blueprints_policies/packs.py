@@ -48,11 +48,11 @@ BASELINE = _pack(
         imdsv2-required ebs-encrypted rds-encrypted rds-not-public elasticache-encryption opensearch-encryption
         alb-https-listener alb-tls-policy iam-no-wildcard-action security-group-no-open-ingress
         residency-allowlist aws-provider-default-tags helm-release-pinned gateway-auth k8s-no-privileged
-        k8s-image-pinned cloudtrail-log-file-validation""",
+        k8s-image-pinned cloudtrail-log-file-validation eks-standard-support-prod""",
     remediate="kms-key-rotation",
     advisory="""cloudtrail-present cloudtrail-kms eks-control-plane-logging eks-public-endpoint-restricted
         secretsmanager-cmk rds-backup-retention log-group-retention vpc-flow-logs iam-no-wildcard-resource
-        budget-exists""",
+        budget-exists eks-standard-support k8s-image-digest-prod""",
 )
 
 COST_GUARDRAILS = _pack(

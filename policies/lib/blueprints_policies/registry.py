@@ -131,6 +131,20 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("eks-public-endpoint-restricted", "A public EKS endpoint is CIDR-restricted", "medium", "resource",
           t.EKS_CLUSTER, "An open API endpoint invites credential stuffing and exploit scans.",
           "Set vpc_config.public_access_cidrs to the operators' ranges, or make the endpoint private.", BOUNDARY),
+    _meta("eks-standard-support", "EKS version has 60+ days of standard support left", "medium", "resource",
+          t.EKS_CLUSTER,
+          "Past the end of standard support EKS bills extended support (6x the cluster-hour price) and, a year "
+          "later, upgrades the control plane on its own schedule.",
+          "Set cluster.kubernetes_version to a version of blueprints.versions.EKS_VERSIONS whose standard support "
+          "ends more than 60 days from now, and upgrade the cluster.", VULNERABILITIES,
+          exceptions="Prod stacks are left to eks-standard-support-prod (mandatory there)."),
+    _meta("eks-standard-support-prod", "Prod EKS version has 60+ days of standard support left", "high",
+          "resource", t.EKS_CLUSTER,
+          "A prod cluster that slips into extended support costs 6x per cluster-hour and faces a forced "
+          "control-plane upgrade a year later.",
+          "Set cluster.kubernetes_version to a version of blueprints.versions.EKS_VERSIONS whose standard support "
+          "ends more than 60 days from now, and upgrade the cluster.", VULNERABILITIES,
+          exceptions="Only prod stacks are checked (eks-standard-support advises elsewhere)."),
     _meta("eks-control-plane-logging", "EKS control-plane logging is on", "high", "resource", t.EKS_CLUSTER,
           "API-server and audit logs record every change to the cluster.",
           "Set enabled_cluster_log_types to include 'api', 'audit' and 'authenticator'.", AUDIT),
@@ -283,6 +297,11 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("k8s-image-pinned", "Images are pinned", "high", "resource", POD_BEARING,
           "`latest` changes under a running deployment; a pinned tag or digest is reviewable.",
           "Use an explicit version tag or an @sha256 digest in image.", SUPPLY_CHAIN),
+    _meta("k8s-image-digest-prod", "Prod images are pinned by digest", "medium", "resource", POD_BEARING,
+          "A tag can be re-pushed under a running deployment; a digest names exactly one image.",
+          "Add the image's published sha256 digest to blueprints/versions.py (`digest`, with where it was read), "
+          "or deploy your own images by the digest your registry returned.", SUPPLY_CHAIN,
+          exceptions="Only prod stacks are checked; advisory while some upstream digests cannot be verified."),
     _meta("k8s-seccomp-runtime-default", "Pods use the RuntimeDefault seccomp profile", "medium", "resource",
           POD_BEARING, "Seccomp blocks syscalls that container breakouts rely on.",
           "Set securityContext.seccompProfile.type='RuntimeDefault' on the pod.", HARDENING),
