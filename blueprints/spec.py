@@ -924,7 +924,7 @@ class PlatformSpec(Section):
         if self.retrieval.enabled and not self.secrets.external_secrets:
             problems.append(
                 "secrets.external_secrets: false leaves the retrieval data plane without its credentials "
-                "(the schema Job and Qdrant read them through External Secrets); allowed: true"
+                "(Qdrant and the gateway read them through External Secrets); allowed: true"
             )
         if problems:
             raise ValueError("\n".join(problems))

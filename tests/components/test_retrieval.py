@@ -250,7 +250,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
      "false (documents may not leave the account); allowed: self-hosted"),
     ("enterprise-assistant", {"secrets": {"external_secrets": False}},
      "overrides.secrets.external_secrets: false leaves the retrieval data plane without its credentials "
-     "(the schema Job and Qdrant read them through External Secrets); allowed: true"),
+     "(Qdrant and the gateway read them through External Secrets); allowed: true"),
     ("enterprise-assistant", {"retrieval": {"min_capacity_acu": 8, "max_capacity_acu": 4}},
      "overrides.retrieval.min_capacity_acu: 8.0 is larger than max_capacity_acu (4.0; allowed: <= 4.0)"),
     ("enterprise-assistant", {"retrieval": {"vector_store": "s3vectors"}},

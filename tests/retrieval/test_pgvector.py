@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import glob
 import importlib.util
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from blueprints.retrieval.manifests import PGPASS_FILE, SECRET_FILE, schema_job
 from blueprints.retrieval.schema import READER_ROLE, WRITER_ROLE, pgvector_schema
 from blueprints.spec import RetrievalSpec
 
@@ -151,3 +154,49 @@ def test_reapplying_with_another_dimension_fails_naming_both(database: pg8000.Co
     with pytest.raises(pg8000.DatabaseError, match=r"stores embedding vector\(1024\), but "
                                                    r"retrieval.embedding_dimension is 512"):
         _apply(database, pgvector_schema(other))
+
+
+@pytest.mark.integration
+def test_the_schema_job_applies_the_schema_with_the_rds_secret_it_fetched(postgres: int, database: pg8000.Connection,
+                                                                         tmp_path: Path) -> None:
+    """The Job's `pgpass` init container and its `psql` container, run as the manifest says, against a server that
+    demands the password (scram) of an admin whose password holds the characters pgpass must escape."""
+    user, password = "rag_admin_test", "p:a\\ss:w0rd"
+    admin = _connect(postgres)
+    hba = admin.run("SHOW hba_file")[0][0]
+    rules = Path(hba).read_text()
+    if user not in rules:
+        Path(hba).write_text(f"host all {user} 127.0.0.1/32 scram-sha-256\n{rules}")
+        admin.run("SELECT pg_reload_conf()")
+    admin.run(f"DROP ROLE IF EXISTS {user}")
+    admin.run(f"CREATE ROLE {user} LOGIN SUPERUSER PASSWORD '{password.replace(chr(39), chr(39) * 2)}'")
+    admin.close()
+    spec = RetrievalSpec(enabled=True)
+    (tmp_path / "schema.sql").write_text(pgvector_schema(spec))
+    job = schema_job("vector-schema-1", "retrieval-bootstrap", "vector-schema-1", master_secret_arn="arn",
+                     region="us-east-1", host="db.example", database="rag", user=user)
+    pod = job["spec"]["template"]["spec"]
+    fetch, pgpass = pod["initContainers"]
+    [psql] = pod["containers"]
+    # What `aws secretsmanager get-secret-value --query SecretString --output text` writes: the RDS secret's JSON.
+    local = {SECRET_FILE: str(tmp_path / "master.json"), PGPASS_FILE: str(tmp_path / "pgpass"),
+             "/schema/schema.sql": str(tmp_path / "schema.sql")}
+    assert fetch["command"][-1].endswith(f"> {SECRET_FILE}")
+    Path(local[SECRET_FILE]).write_text(json.dumps({"username": user, "password": password}) + "\n")
+    script = pgpass["command"][-1]
+    for path, replacement in local.items():
+        script = script.replace(path, replacement)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    assert not Path(local[SECRET_FILE]).exists() and Path(local[PGPASS_FILE]).stat().st_mode & 0o077 == 0
+    env = {item["name"]: item["value"] for item in psql["env"]}
+    assert env["PGUSER"] == user and env["PGPASSFILE"] == PGPASS_FILE
+    env |= {"PGHOST": "127.0.0.1", "PGPORT": str(postgres), "PGSSLMODE": "disable", "PGPASSFILE": local[PGPASS_FILE],
+            "PGDATABASE": database.run("SELECT current_database()")[0][0], "PATH": os.environ["PATH"]}
+    command = [local.get(part, part) for part in psql["command"]]
+    psql_binary = shutil.which("psql") or str(_bin_dirs_with_pgvector()[0] / "psql")
+    applied = subprocess.run([psql_binary, *command[1:]], env=env, capture_output=True, text=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    assert database.run("SELECT count(*) FROM pg_tables WHERE tablename = 'documents'") == [[1]]
+    Path(local[PGPASS_FILE]).write_text(f"*:*:*:{user}:wrong\n")
+    refused = subprocess.run([psql_binary, *command[1:]], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "password authentication failed" in refused.stderr
