@@ -294,6 +294,22 @@ def test_karpenter_runs_against_this_regions_cluster_and_interruption_queue(grap
     assert checked
 
 
+def test_load_balancer_controller_runs_against_this_regions_cluster_and_vpc(graphs) -> None:
+    checked = 0
+    for graph in graphs:
+        for record in graph.of_type(HELM_RELEASE):
+            if chart_key(record.inputs) != "aws-load-balancer-controller":
+                continue
+            checked += 1
+            container = _container(render_release(record).one("Deployment"), "aws-load-balancer-controller")
+            args = dict(arg.removeprefix("--").split("=", 1) for arg in container["args"])
+            (cluster,) = [r.inputs["name"] for r in graph.of_type("aws:eks/cluster:Cluster")
+                          if r.region == record.region]
+            (vpc,) = [r.outputs["id"] for r in graph.of_type("aws:ec2/vpc:Vpc") if r.region == record.region]
+            assert (args["cluster-name"], args["aws-region"], args["aws-vpc-id"]) == (cluster, record.region, vpc)
+    assert checked
+
+
 def test_gpu_operator_dcgm_exporter_reads_the_platform_metrics_list(graphs) -> None:
     """The ClusterPolicy's dcgmExporter config names the ConfigMap the program creates beside the release."""
     checked = 0
