@@ -7,7 +7,6 @@ formats and the condition key are checked against IAM's own reference as parliam
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Callable
 from importlib.resources import files
@@ -15,7 +14,8 @@ from importlib.resources import files
 import pytest
 
 from blueprints.catalog.hosted import HOSTED_MODELS
-from blueprints.contracts.iam import PolicyDocument, as_list, policy_documents
+from blueprints.contracts.bedrock import allowed, bedrock_contract_problems
+from blueprints.contracts.iam import PolicyDocument, policy_documents
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.mocks import ACCOUNT_ID
 from blueprints.gateway.litellm_config import litellm_config
@@ -25,24 +25,6 @@ from blueprints.spec import AWS_REGIONS
 HOSTED_PRESETS = ("startup-mvp", "saas", "enterprise-assistant")
 ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 PROFILE_KEY = "bedrock:InferenceProfileArn"
-
-
-def _allowed(document: PolicyDocument, action: str, resource: str, context: dict[str, str]) -> bool:
-    """Whether an Allow statement grants `action` on `resource` for a request carrying `context` (the condition
-    operators these documents use: StringEquals, StringLike)."""
-    for statement in document.statements():
-        if statement.get("Effect") != "Allow":
-            continue
-        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement.get("Action", []))):
-            continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", []))):
-            continue
-        conditions = statement.get("Condition", {})
-        if all(key in context and any(fnmatch.fnmatchcase(context[key], v) if operator == "StringLike"
-                                      else context[key] == v for v in as_list(values))
-               for operator, keys in conditions.items() for key, values in keys.items()):
-            return True
-    return False
 
 
 def _gateway_policy(graph: ResourceGraph, region: str) -> PolicyDocument:
@@ -86,10 +68,10 @@ def test_every_called_model_is_allowed_in_every_region_it_may_run(gateways) -> N
                     (f"arn:aws:bedrock:{where}::foundation-model/{base}", {PROFILE_KEY: profile_arn})
                     for where in profile.destination_regions]
                 bare = f"arn:aws:bedrock:{region}::foundation-model/{base}"
-                assert not any(_allowed(document, action, bare, {}) for action in ACTIONS), \
+                assert not any(allowed(document, action, bare, {}) for action in ACTIONS), \
                     f"{preset} {region}: {base} is callable on demand, not only through {model_id}"
             denied += [f"{preset} {region}: {action} {resource}" for resource, context in requests
-                       for action in ACTIONS if not _allowed(document, action, resource, context)]
+                       for action in ACTIONS if not allowed(document, action, resource, context)]
     assert denied == []
 
 
@@ -98,7 +80,7 @@ def test_sonnet_4_is_granted_through_its_us_profile_in_all_four_destinations(gat
     assert "us.anthropic.claude-sonnet-4-20250514-v1:0" in called
     profile_arn = f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0"
     for where in ("us-east-1", "us-east-2", "us-west-1", "us-west-2"):
-        assert _allowed(document, "bedrock:InvokeModelWithResponseStream",
+        assert allowed(document, "bedrock:InvokeModelWithResponseStream",
                         f"arn:aws:bedrock:{where}::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0",
                         {PROFILE_KEY: profile_arn})
 
@@ -114,3 +96,40 @@ def test_actions_arns_and_condition_key_are_iams_own() -> None:
         privilege = next(p for p in bedrock["privileges"] if f"bedrock:{p['privilege']}" == action)
         types = {kind["resource_type"].rstrip("*"): kind["condition_keys"] for kind in privilege["resource_types"]}
         assert {"inference-profile", "foundation-model"} <= set(types) and PROFILE_KEY in types[""]
+
+
+def test_the_contract_passes_every_hosted_preset(graph_of: Callable[[str, str], ResourceGraph]) -> None:
+    for preset in HOSTED_PRESETS:
+        assert bedrock_contract_problems(graph_of(preset, "prod")) == [], preset
+
+
+def test_the_contract_catches_a_bare_profile_only_id_and_the_old_foundation_model_only_grant(
+        graph_of: Callable[[str, str], ResourceGraph]) -> None:
+    """What the gateway had before inference profiles: Sonnet 4 by its bare ID, IAM on the model in us-east-1."""
+    graph = graph_of("enterprise-assistant", "prod").model_copy(deep=True)
+    config_map = next(r for r in graph.of_type("kubernetes:core/v1:ConfigMap")
+                      if (r.inputs["metadata"].get("annotations") or {}).get("blueprints.io/artifact-kind")
+                      == "litellm-config")
+    bare = "bedrock/anthropic.claude-sonnet-4-20250514-v1:0"
+    config_map.inputs["data"]["config.yaml"] = config_map.inputs["data"]["config.yaml"].replace(
+        "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0", bare)
+    policy = next(r for r in graph.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.endswith("-use1-gateway"))
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"] = [s for s in document["Statement"] if not str(s.get("Sid", "")).startswith(
+        ("InvokeThrough", "ProfileDestination"))] + [{
+            "Sid": "InvokeConfiguredModels", "Effect": "Allow", "Action": list(ACTIONS),
+            "Resource": ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"]}]
+    policy.inputs["policy"] = json.dumps(document)
+    assert bedrock_contract_problems(graph) == [
+        f"us-east-1 LiteLLM assistant-fallback ({bare}): Bedrock serves anthropic.claude-sonnet-4-20250514-v1:0 only "
+        "through an inference profile with us-east-1 as a source Region (on-demand throughput isn't supported); "
+        "fix: call us.anthropic.claude-sonnet-4-20250514-v1:0"]
+    config_map.inputs["data"]["config.yaml"] = config_map.inputs["data"]["config.yaml"].replace(
+        bare, "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0")
+    problems = bedrock_contract_problems(graph)
+    profile = f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0"
+    assert [problem.split(": the gateway role does not allow ")[1].split(";")[0] for problem in problems] == [
+        f"bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream on {profile}",
+        *[f"bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:{where}::foundation-model/"
+          "anthropic.claude-sonnet-4-20250514-v1:0 through the profile"
+          for where in ("us-east-2", "us-west-1", "us-west-2")]]  # us-east-1: the old unconditional grant
