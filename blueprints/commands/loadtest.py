@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from blueprints.errors import BlueprintError, GateFailed
 from blueprints.loadtest.config import LoadTestConfig, Target
-from blueprints.loadtest.gates import GateResult, SloGates, enforce_gates, evaluate_gates
+from blueprints.loadtest.files import write_added_latency, write_report
+from blueprints.loadtest.gates import GateResult, SloGates, enforce_gates
 from blueprints.loadtest.metrics import Distribution
-from blueprints.loadtest.report import AddedLatencyReport, LoadTestReport, write_added_latency, write_report
+from blueprints.loadtest.report import AddedLatencyReport, LoadTestReport, evaluate_gates
 from blueprints.loadtest.runner import Progress, measure_added_latency, run_loadtest
 from blueprints.loadtest.workload import (
     MAX_DURATION_S,

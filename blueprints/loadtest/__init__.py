@@ -6,14 +6,9 @@ fixed concurrency, TTFT / inter-token / end-to-end latency percentiles, goodput,
 """
 
 from blueprints.loadtest.config import LoadTestConfig, Target
-from blueprints.loadtest.gates import GateResult, SloGates, enforce_gates, evaluate_gates
-from blueprints.loadtest.report import (
-    AddedLatency,
-    AddedLatencyReport,
-    LoadTestReport,
-    write_added_latency,
-    write_report,
-)
+from blueprints.loadtest.files import write_added_latency, write_report
+from blueprints.loadtest.gates import GateResult, SloGates, enforce_gates
+from blueprints.loadtest.report import AddedLatency, AddedLatencyReport, LoadTestReport, evaluate_gates
 from blueprints.loadtest.runner import Progress, measure_added_latency, run_loadtest
 from blueprints.loadtest.workload import (
     Fixed,

@@ -6,13 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
 from blueprints.loadtest.gates import GateResult
 from blueprints.loadtest.metrics import Distribution, Window
-
-if TYPE_CHECKING:
-    from blueprints.loadtest.report import LoadTestReport
+from blueprints.loadtest.report import LoadTestReport
 
 WIDTH, HEIGHT = 880, 210
 LEFT, RIGHT, TOP, BOTTOM = 70, 110, 30, 36

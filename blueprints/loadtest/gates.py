@@ -3,14 +3,9 @@ to a pass or a fail. A gate fails closed: with nothing measured (no successful r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from blueprints.errors import GateFailed
-
-if TYPE_CHECKING:
-    from blueprints.loadtest.report import LoadTestReport
 
 
 class SloGates(BaseModel):
@@ -38,21 +33,6 @@ class GateResult(BaseModel):
         observed = "nothing measured" if self.observed is None else f"{self.observed:.4g}"
         verdict = "pass" if self.passed else "FAIL"
         return f"{verdict}  {self.gate}: observed {observed}, limit {self.threshold:.4g}"
-
-
-def evaluate_gates(report: LoadTestReport, gates: SloGates) -> list[GateResult]:
-    """One result per gate that is set, in a fixed order."""
-    summary = report.summary
-    observed: dict[str, tuple[float | None, float | None]] = {
-        "ttft_p95_ms": (gates.ttft_p95_ms, summary.ttft_ms.p95),
-        "tpot_p95_ms": (gates.tpot_p95_ms, summary.tpot_ms.p95),
-        "max_error_ratio": (gates.max_error_ratio, summary.error_ratio if summary.requests else None),
-    }
-    return [
-        GateResult(gate=name, threshold=limit, observed=value, passed=value is not None and value <= limit)
-        for name, (limit, value) in observed.items()
-        if limit is not None
-    ]
 
 
 def enforce_gates(results: list[GateResult]) -> None:
