@@ -167,9 +167,16 @@ def test_bedrock_access_is_limited_to_the_configured_models(graph: ResourceGraph
     if preset_of(graph) == "regulated-industry":
         assert bedrock == []
         return
+    # Both models are served only through inference profiles: the US profiles, and the models in the Regions they
+    # route to (tests/identity/test_bedrock_access.py evaluates the policy as IAM does).
     resources = {arn for s in bedrock for arn in s["Resource"]}
-    assert resources == {"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
-                         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"}
+    haiku, sonnet = "anthropic.claude-3-5-haiku-20241022-v1:0", "anthropic.claude-sonnet-4-20250514-v1:0"
+    assert resources == {
+        f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{haiku}",
+        f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{sonnet}",
+        *(f"arn:aws:bedrock:{where}::foundation-model/{haiku}" for where in ("us-east-1", "us-east-2", "us-west-2")),
+        *(f"arn:aws:bedrock:{where}::foundation-model/{sonnet}"
+          for where in ("us-east-1", "us-east-2", "us-west-1", "us-west-2"))}
 
 
 def test_load_balancer_controller_has_no_wildcard_action(graph: ResourceGraph) -> None:
