@@ -31,10 +31,12 @@ PRERELEASE = re.compile(r"(?i)(?<![a-z])(rc|alpha|beta|dev|pre|preview|snapshot|
 """SemVer / PEP 440 / Docker pre-release markers: 1.3.0rc24, 2.0.0-beta.1, 0.9.dev3, v1-alpha."""
 
 KNOWN_PRERELEASE = {
-    "IMAGES[tensorrt-llm]": "1.3.0rc24. The newest release, v1.2.1, ships the 1.2 MetricsCollector (request "
-    "counters and latency histograms only): trtllm_num_requests_waiting and trtllm_kv_cache_utilization, which "
-    "KEDA scales on and the alerts read, came with TensorRT-LLM PRs #11243 and #12545 on the 1.3 line. Moving "
-    "to 1.2.1 needs autoscaling rebuilt on those histograms first; no 1.3.0 final exists as of 2026-12-04.",
+    "IMAGES[tensorrt-llm]": "1.3.0rc24; no 1.3.0 final exists as of 2026-12-04 and the newest release is v1.2.1. "
+    "KEDA scales on, and the alerts read, trtllm_kv_cache_utilization and trtllm_num_requests_waiting, which "
+    "TensorRT-LLM added to MetricsCollector (tensorrt_llm/metrics/collector.py) in PRs #11243 (2026-02) and "
+    "#12545 (2026-03) on main, the 1.3 line; before them it exported 5 request series (counters and latency "
+    "histograms, no gauge). Whether v1.2.1 carries them could not be read offline: move only after reading "
+    "collector.py at v1.2.1, or rebuild autoscaling on the request-queue-time histogram.",
     "SERVING_IMAGE_TAGS[trtllm-serve]": "our image built on IMAGES[tensorrt-llm] (above)",
 }
 """Pre-release pins still in versions.py, each with why: this list may only shrink."""
