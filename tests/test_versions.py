@@ -11,6 +11,7 @@ import pytest
 from blueprints_policies.k8s import each_container
 
 from blueprints.catalog.aws_prices import PRICES_AS_OF
+from blueprints.errors import SpecError
 from blueprints.presets import ENVIRONMENTS, load_spec, preset_names
 from blueprints.versions import (
     AURORA_POSTGRESQL_VERSION,
@@ -131,3 +132,8 @@ def test_prod_deploys_third_party_images_by_their_digest(graph_of, preset: str) 
         for ref in used[image.repository]:
             # ours: repo:tag@digest; the collector chart writes repo@digest when image.digest is set
             assert ref.endswith((f":{image.tag}@{image.digest}", f"{image.repository}@{image.digest}")), ref
+
+
+def test_an_eks_version_outside_the_calendar_is_refused_with_the_allowed_ones() -> None:
+    with pytest.raises(SpecError, match=r"cluster\.kubernetes_version: unknown EKS version '1\.99' \(allowed: .*1\.35"):
+        load_spec("saas", "prod", overrides={"cluster": {"kubernetes_version": "1.99"}})
