@@ -190,6 +190,20 @@ HOSTED_MODELS: dict[str, HostedModel] = {
             usd_per_1m_input=0.10,
             usd_per_1m_output=0.0,
         ),
+        HostedModel(
+            name="titan-embed-text-v1",
+            bedrock_model_id="amazon.titan-embed-text-v1",
+            kind="embedding",
+            usd_per_1m_input=0.10,
+            usd_per_1m_output=0.0,
+        ),
+        HostedModel(
+            name="cohere-embed-multilingual-v3",
+            bedrock_model_id="cohere.embed-multilingual-v3",
+            kind="embedding",
+            usd_per_1m_input=0.10,
+            usd_per_1m_output=0.0,
+        ),
     )
 }
 

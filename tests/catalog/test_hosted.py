@@ -56,3 +56,11 @@ def test_a_profile_only_model_is_called_by_its_regions_profile():
     assert HOSTED_MODELS["claude-3.7-sonnet"].invocation_problem("eu-central-1", ["eu-central-1"]) == (
         "is invocable only through inference profile eu.anthropic.claude-3-7-sonnet-20250219-v1:0, which also "
         "routes to eu-north-1, eu-west-1, eu-west-3, outside residency.allowed_regions")
+
+
+def test_every_bedrock_embedding_of_retrieval_is_a_hosted_model():
+    """The gateway's Bedrock grants come from this catalog: a retrieval model missing here would be denied."""
+    from blueprints.catalog.embeddings import EMBEDDING_MODELS
+    bedrock = {name: model.bedrock_model_id for name, model in EMBEDDING_MODELS.items() if model.hosting == "bedrock"}
+    assert bedrock and {name: HOSTED_MODELS[name].bedrock_model_id for name in bedrock if name in HOSTED_MODELS} \
+        == bedrock
