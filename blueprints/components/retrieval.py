@@ -26,6 +26,7 @@ from blueprints.retrieval.manifests import (
     CONTAINER_SECURITY,
     RESTRICTED,
     artifact_config_map,
+    bootstrap_network_policy,
     content_hash,
     labels,
     namespace,
@@ -249,6 +250,8 @@ class Retrieval(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         ns = apply_manifest(namer("retrieval-bootstrap-ns"), namespace(BOOTSTRAP_NAMESPACE, {}), child)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        apply_manifest(namer("netpol", "bootstrap"), bootstrap_network_policy(
+            BOOTSTRAP_NAMESPACE, ctx.network.vpc_cidr, POSTGRES_PORT), in_ns)
         account = apply_manifest(namer("vector-schema-sa"), {
             "apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False,
             "metadata": {"name": BOOTSTRAP_SERVICE_ACCOUNT, "namespace": BOOTSTRAP_NAMESPACE,

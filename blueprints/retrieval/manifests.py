@@ -6,28 +6,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from blueprints.components.cluster import SYSTEM_NODE_LABEL
-from blueprints.retrieval.catalog import EmbeddingModel
+from blueprints.catalog.embeddings import EmbeddingModel
+from blueprints.conventions import CONTAINER_SECURITY, RESTRICTED, SYSTEM_NODE_LABEL, labels
 from blueprints.versions import IMAGES, PYTHON_IMAGE
 
-PART_OF = "llm-platform"
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
 EMBEDDINGS_PORT = 8080
-RESTRICTED = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 UNPRIVILEGED_UID = 10001
 """Above the range of host users (checkov CKV_K8S_40): neither image needs its build-time user."""
-CONTAINER_SECURITY = {
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "capabilities": {"drop": ["ALL"]},
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-
-
-def labels(name: str, component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF,
-            "app.kubernetes.io/component": component}
 
 
 def content_hash(text: str) -> str:
@@ -67,6 +53,27 @@ def network_policies(ns: str, open_ports: dict[str, list[int]]) -> list[dict[str
             },
         })
     return policies
+
+
+def bootstrap_network_policy(ns: str, vpc_cidr: Any, postgres_port: int) -> dict[str, Any]:
+    """The bootstrap namespace: no ingress at all; egress to DNS, the EKS Pod Identity agent, HTTPS (Secrets
+    Manager, through its endpoint or NAT) and PostgreSQL inside the VPC."""
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "bootstrap", "namespace": ns, "labels": labels("bootstrap", "network")},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": [
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
+                {"ports": [{"protocol": "TCP", "port": 443}]},
+                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]},
+            ],
+        },
+    }
 
 
 def artifact_config_map(name: str, ns: str, kind: str, data: dict[str, str]) -> dict[str, Any]:

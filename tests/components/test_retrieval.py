@@ -109,6 +109,9 @@ def test_schema_job_reads_the_rds_master_secret_at_run_time_in_its_own_namespace
     assert [(s["Action"], s["Resource"]) for s in statements] == [(["secretsmanager:GetSecretValue"], [master_arn])]
     bootstrap = one(graph, "kubernetes:core/v1:Namespace", "retrieval-bootstrap-ns").inputs["metadata"]["labels"]
     assert not SYNC_LABEL.items() <= bootstrap.items()
+    [policy] = [r.inputs["spec"] for r in graph.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                if r.inputs["metadata"]["namespace"] == BOOTSTRAP_NAMESPACE]
+    assert policy["podSelector"] == {} and policy["ingress"] == [] and "Egress" in policy["policyTypes"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)

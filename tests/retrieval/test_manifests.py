@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import kubernetes_validate
 
-from blueprints.retrieval.catalog import EMBEDDING_MODELS
+from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.retrieval.manifests import (
     artifact_config_map,
+    bootstrap_network_policy,
     embeddings_objects,
     namespace,
     network_policies,
@@ -35,6 +36,7 @@ def test_objects_are_valid_and_hardened() -> None:
         *network_policies("retrieval", {"embeddings": [8080], "qdrant": [6333, 6334]}),
         *embeddings_objects(model, "retrieval", replicas=2),
         artifact_config_map("vector-schema-1", "retrieval", "sql-schema", {"schema.sql": "SELECT 1;"}),
+        bootstrap_network_policy("retrieval-bootstrap", "10.0.0.0/16", 5432),
         schema_job("vector-schema-1", "retrieval-bootstrap", "vector-schema-1", region="us-east-1",
                    master_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf",
                    host="db.example", database="rag", user="rag_admin"),
