@@ -168,7 +168,9 @@ def fluent_bit_values(region: str, log_group: pulumi.Input[str]) -> dict[str, An
     return {
         "cloudWatchLogs": {
             "enabled": True, "region": region, "logGroupName": log_group, "logGroupTemplate": "",
-            "logStreamPrefix": "",
+            # The stream is named by the template; records it cannot resolve go to `fallback-<tag>`. Fluent Bit's
+            # cloudwatch_logs refuses to start without a log_stream_prefix (or _name), template or not.
+            "logStreamPrefix": "fallback-",
             "logStreamTemplate": "$kubernetes['namespace_name'].$kubernetes['pod_name'].$kubernetes['container_name']",
             "autoCreateGroup": False,
         },
