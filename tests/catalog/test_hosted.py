@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.catalog.hosted import HOSTED_MODELS, hosted_named
 from blueprints.errors import BlueprintError
 
@@ -60,7 +61,6 @@ def test_a_profile_only_model_is_called_by_its_regions_profile():
 
 def test_every_bedrock_embedding_of_retrieval_is_a_hosted_model():
     """The gateway's Bedrock grants come from this catalog: a retrieval model missing here would be denied."""
-    from blueprints.catalog.embeddings import EMBEDDING_MODELS
     bedrock = {name: model.bedrock_model_id for name, model in EMBEDDING_MODELS.items() if model.hosting == "bedrock"}
     assert bedrock and {name: HOSTED_MODELS[name].bedrock_model_id for name in bedrock if name in HOSTED_MODELS} \
         == bedrock

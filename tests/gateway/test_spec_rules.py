@@ -54,7 +54,7 @@ CASES = [
      "cache.t4g.medium, cache.m7g.large, cache.m7g.xlarge, cache.r7g.large, cache.r7g.xlarge)"),
     ("chat model as embedding model", "saas", {"cache": {"semantic_embedding_model": "claude-sonnet-4"}},
      "overrides.cache.semantic_embedding_model: 'claude-sonnet-4' is not a hosted embedding model "
-     "(allowed: titan-embed-text-v2, cohere-embed-english-v3)"),
+     "(allowed: titan-embed-text-v2, cohere-embed-english-v3, titan-embed-text-v1, cohere-embed-multilingual-v3)"),
     ("host bits in a CIDR", "saas", {"gateway": {"allowed_cidrs": ["10.0.0.1/8"]}},
      "overrides.gateway.allowed_cidrs: '10.0.0.1/8' is not a CIDR block (allowed: e.g. 10.0.0.0/8, 203.0.113.0/24)"),
 ]
