@@ -1,7 +1,9 @@
 """`python -m blueprints <command>`: one parser, commands discovered from `blueprints.commands`.
 
 Each module in `blueprints/commands/` defines `NAME`, `HELP`, `configure(parser)` and `run(args) -> int`.
-Exit codes: 0 clean, 1 a check failed (policy, SLO gate, preflight), 2 bad input or internal error.
+Exit codes: 0 clean, 1 a check failed (policy, SLO gate, preflight), 2 bad input or environment (usage, config,
+files, AWS credentials and permissions). Every failure is mapped here, in `failure_line`: one line on stderr,
+long values shortened, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,13 +13,24 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprints import commands
-from blueprints.errors import BlueprintError
+from blueprints.errors import BlueprintError, shorten
+from blueprints.operations.aws import describe_aws_error
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is a BlueprintError (one line, exit 2) instead of usage text and SystemExit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BlueprintError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m blueprints", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m blueprints", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -29,14 +42,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def failure_line(error: Exception) -> str | None:
+    """The one-line message of a failure the user can act on; None for a bug (which keeps its traceback)."""
+    if isinstance(error, BlueprintError):
+        return str(error)
+    if isinstance(error, (ClientError, BotoCoreError)):
+        return describe_aws_error(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror or error}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.handler(args))
-    except BlueprintError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 2
+    except Exception as error:
+        message = failure_line(error)
+        if message is None:
+            raise
+        for line in message.splitlines():  # SpecError: one line per problem
+            print(shorten(f"error: {line}"), file=sys.stderr)
+        return getattr(error, "exit_code", 2)

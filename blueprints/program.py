@@ -6,16 +6,19 @@
 from __future__ import annotations
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
 from blueprints.platform import Platform
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
+from blueprints.stack_config import PROJECT, check_keys
 
-PROJECT = "llm-platform"
+__all__ = ["PROJECT", "main", "spec_from_config"]
 
 
 def spec_from_config() -> PlatformSpec:
     """Stack config keys (namespace `llm-platform`): preset, environment, regions, overrides."""
+    check_keys([*get_config_env(), *CONFIG.get()], f"stack {pulumi.get_stack()}")
     config = pulumi.Config(PROJECT)
     return load_spec(
         preset=config.require("preset"),

@@ -11,10 +11,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import unicodedata
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from blueprints.catalog.aws_prices import VALKEY_NODE_USD_PER_HOUR
 from blueprints.catalog.gpus import GPUS, Precision
@@ -32,6 +33,20 @@ Framework = Literal["soc2", "hipaa", "gdpr", "pci-dss", "iso27001", "eu-ai-act"]
 CapacityType = Literal["on-demand", "spot", "reserved"]
 ControlPlaneLog = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]
+TAG_VALUE_RULE = "1-256 letters, digits, spaces and _ . : / = + - @"
+
+
+def _tag_value(value: str) -> str:
+    """A tag value AWS accepts: the Tag data type of the Resource Groups Tagging / IAM / EC2 APIs allows 0-256
+    characters matching [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*; ours also may not be empty."""
+    bad = sorted({c for c in value if not (c.isalnum() or unicodedata.category(c) == "Zs" or c in "_.:/=+-@")})
+    if not 1 <= len(value) <= 256 or bad:
+        found = f"characters {''.join(bad)!r}" if bad else f"{len(value)} characters"
+        raise ValueError(f"not an AWS tag value: {found} in {value!r} (allowed: {TAG_VALUE_RULE})")
+    return value
+
+
+TagValue = Annotated[str, AfterValidator(_tag_value)]
 
 # Commercial AWS regions with EKS, GPU capacity and Bedrock; the residency boundaries presets may name.
 AWS_REGIONS: dict[str, str] = {
@@ -837,8 +852,8 @@ class PlatformSpec(Section):
     name: DnsLabel = "llm"
     preset: str
     environment: Environment
-    owner: str = "platform-team"
-    cost_center: str = "llm-platform"
+    owner: TagValue = "platform-team"
+    cost_center: TagValue = "llm-platform"
     regions: list[str] = ["us-east-1"]
     """First region is primary."""
     residency: ResidencySpec = ResidencySpec()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 
 from blueprints.errors import BlueprintError
 from blueprints.presets import ENVIRONMENTS, deep_merge
-from blueprints.program import PROJECT
+from blueprints.stack_config import load_document
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -52,16 +53,27 @@ def read_stack_file(stack: str) -> Target:
     if not path.exists():
         known = sorted(p.stem.removeprefix("Pulumi.") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
         raise BlueprintError(f"--stack: no file {path} (known stacks: {', '.join(known) or 'none'})")
-    config = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-    preset = config.get(f"{PROJECT}:preset")
-    if not preset:
-        raise BlueprintError(f"{path}: config.{PROJECT}:preset is not set")
+    settings = load_document(path)
     return Target(
-        preset=preset,
-        environment=config.get(f"{PROJECT}:environment", "dev"),
-        regions=config.get(f"{PROJECT}:regions"),
-        overrides=config.get(f"{PROJECT}:overrides") or {},
+        preset=settings["preset"],
+        environment=settings.get("environment", "dev"),
+        regions=settings.get("regions"),
+        overrides=settings.get("overrides") or {},
     )
+
+
+def check_writable(path: Path, flag: str, *, folder: bool) -> None:
+    """Before any work: `path` (a folder made with its parents, or a file in an existing folder) can be written."""
+    if not folder and not path.parent.is_dir():
+        raise BlueprintError(f"{flag}: folder {path.parent} of {path} does not exist (create it first)")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if existing == path and path.is_dir() != folder:
+        wanted, found = ("folder", "file") if folder else ("file", "folder")
+        raise BlueprintError(f"{flag}: {path} is a {found}; give a {wanted}")
+    if existing != path and not existing.is_dir():
+        raise BlueprintError(f"{flag}: cannot write {path}: {existing} is a file, not a folder")
+    if not os.access(existing if existing.is_dir() else existing.parent, os.W_OK):
+        raise BlueprintError(f"{flag}: cannot write {path}: {existing} is not writable")
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
@@ -75,6 +87,8 @@ def resolve_target(args: argparse.Namespace) -> Target:
         target.environment = args.env
     if args.regions:
         target.regions = [region.strip() for region in args.regions.split(",") if region.strip()]
+        if not target.regions:
+            raise BlueprintError(f"--regions: no region in {args.regions!r} (e.g. --regions eu-central-1,eu-west-1)")
     for assignment in args.set:
         path, separator, raw = assignment.partition("=")
         if not separator:

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from blueprints.commands._target import add_target_arguments, resolve_target
+from blueprints.commands._target import add_target_arguments, check_writable, resolve_target
 from blueprints.errors import BlueprintError
+from blueprints.presets import ENVIRONMENTS
 
 POLICY_LIB = Path(__file__).resolve().parents[2] / "policies" / "lib"
 if str(POLICY_LIB) not in sys.path:
     sys.path.insert(0, str(POLICY_LIB))
 
-from blueprints_policies import report, suppressions  # noqa: E402
+from blueprints_policies import crossguard, report, suppressions  # noqa: E402
 from blueprints_policies.evaluate import PackResult, evaluate  # noqa: E402
 from blueprints_policies.graph import GraphLike  # noqa: E402
 from blueprints_policies.model import ENFORCEMENT_RANK  # noqa: E402
@@ -30,6 +31,9 @@ NAME = "check"
 HELP = "evaluate the policy packs (baseline, regulated, ...) against a preset offline"
 FORMATS = ("text", "md", "json", "sarif")
 DEFAULT_PACKS = ("baseline", "cost-guardrails", "kubernetes-workloads")
+# What a policy's entry in --pack-config may set: its level plus the stack context policies read
+# (blueprints_policies.context: environment, residency; eks-standard-support: asOf).
+POLICY_PROPERTIES = ("enforcementLevel", "environment", "residency", "asOf")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +77,34 @@ def _pack_configs(path: Path | None) -> dict[str, Any]:
         raise BlueprintError(f"--pack-config: cannot read {path}: {error}") from error
     if not isinstance(loaded, dict):
         raise BlueprintError(f"--pack-config: expected a JSON object keyed by pack name (got {type(loaded).__name__})")
+    for pack, policies in loaded.items():
+        _check_pack_config(pack, policies)
     return loaded
+
+
+def _check_pack_config(pack: str, policies: Any) -> None:
+    """Names in --pack-config must exist: a misspelt pack, policy or environment would silently change nothing."""
+    where = f"--pack-config: {pack}"
+    if pack not in PACKS:
+        raise BlueprintError(f"{where}: unknown pack (allowed: {', '.join(sorted(PACKS))})")
+    if not isinstance(policies, dict):
+        raise BlueprintError(f"{where}: expected an object keyed by policy name (got {policies!r})")
+    known = [entry.policy for entry in PACKS[pack].entries]
+    for policy, setting in policies.items():
+        if policy not in known:
+            raise BlueprintError(f"{where}.{policy}: not a policy of pack {pack} (allowed: {', '.join(known)})")
+        extra = set(setting) - set(POLICY_PROPERTIES) if isinstance(setting, dict) else set()
+        if extra:
+            raise BlueprintError(f"{where}.{policy}: unknown setting(s) {sorted(extra)} "
+                                 f"(allowed: {', '.join(POLICY_PROPERTIES)})")
+        level = setting.get("enforcementLevel") if isinstance(setting, dict) else setting
+        if level is not None and level not in crossguard.ENFORCEMENT:
+            raise BlueprintError(f"{where}.{policy}: unknown enforcement level {level!r} "
+                                 f"(allowed: {', '.join(sorted(crossguard.ENFORCEMENT))})")
+        environment = setting.get("environment") if isinstance(setting, dict) else None
+        if environment is not None and environment not in ENVIRONMENTS:
+            raise BlueprintError(f"{where}.{policy}.environment: unknown environment {environment!r} "
+                                 f"(allowed: {', '.join(ENVIRONMENTS)})")
 
 
 def default_packs(compliance_level: str) -> list[str]:
@@ -86,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
     target = resolve_target(args)
     configs = _pack_configs(args.pack_config)
+    if args.report:
+        check_writable(args.report, "--report", folder=False)
     packs = args.pack
     if not packs:
         spec = load_spec(target.preset, target.environment, target.overrides, target.regions)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from blueprints.commands._target import check_writable
 from blueprints.errors import BlueprintError, GateFailed
 from blueprints.loadtest.config import LoadTestConfig, Target
 from blueprints.loadtest.files import write_added_latency, write_report
@@ -199,10 +202,30 @@ def _added_line(comparison: AddedLatencyReport) -> str:
             f"ITL {ms(added.itl_p50_ms)}, E2E {ms(added.e2e_p50_ms)}")
 
 
+def check_reachable(base_url: str, flag: str, timeout_s: float) -> None:
+    """A TCP connection to the endpoint before any load: a closed port is bad input, not a run of 100% errors."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise BlueprintError(f"{flag}: cannot connect to {parts.hostname}:{port} "
+                             f"({error.strerror or error}); is the server up?") from None
+
+
+def all_failed(report: LoadTestReport) -> bool:
+    return report.summary.requests > 0 and report.summary.failed == report.summary.requests
+
+
 def run(args: argparse.Namespace) -> int:
     config = build_config(args)
-    if args.direct_base_url:
-        comparison = measure_added_latency(config, _direct_target(args), _print_progress)
+    check_writable(args.out, "--out", folder=True)
+    probe_timeout = min(config.workload.request_timeout_s, 10.0)
+    direct = _direct_target(args) if args.direct_base_url else None
+    check_reachable(config.target.base_url, "--base-url", probe_timeout)
+    if direct is not None:
+        check_reachable(direct.base_url, "--direct-base-url", probe_timeout)
+        comparison = measure_added_latency(config, direct, _print_progress)
         results = evaluate_gates(comparison.gateway, config.gates)
         paths = write_added_latency(comparison, results, args.out)
         print_summary(comparison.direct, [])
@@ -219,4 +242,8 @@ def run(args: argparse.Namespace) -> int:
     except GateFailed as failure:
         print(failure, file=sys.stderr)
         return failure.exit_code
+    measured = comparison.gateway if direct is not None else report
+    if all_failed(measured):  # no gate asked about errors, yet nothing worked: not a pass
+        print(f"error: --base-url: all {measured.summary.requests} requests failed", file=sys.stderr)
+        return GateFailed.exit_code
     return 0

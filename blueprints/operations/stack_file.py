@@ -16,11 +16,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from blueprints.errors import BlueprintError
 from blueprints.presets import load_spec
-from blueprints.program import PROJECT
 from blueprints.spec import ModelSpec, PlatformSpec
+from blueprints.stack_config import PROJECT, check_document, read_text, yaml_problem
 
 OVERRIDES_KEY = f"{PROJECT}:overrides"
 
@@ -50,9 +51,11 @@ class StackFile:
             raise BlueprintError(
                 f"--stack: no stack config file {str(path)!r} (create it with `pulumi stack init {stack}`)"
             )
-        document = _yaml().load(path.read_text(encoding="utf-8")) or CommentedMap()
-        if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-            raise BlueprintError(f"{path}: expected a mapping with a `config` mapping")
+        try:
+            document = _yaml().load(read_text(path))
+        except YAMLError as error:
+            raise yaml_problem(path, error) from None
+        check_document(path, _plain(document))
         return cls(stack=stack, path=path, document=document)
 
     @property
