@@ -140,8 +140,9 @@ class Secrets(pulumi.ComponentResource):
 
     def generated_secret(self, name: str, description: str) -> aws.secretsmanager.Secret:
         """A random credential (48 letters and digits) generated inside AWS by the rotation function, rotated
-        every `secrets.rotation_days`; consumers pick up a new value at their next restart after External
-        Secrets refreshes (`REFRESH_INTERVAL`)."""
+        every `secrets.rotation_days`. After External Secrets refreshes (`REFRESH_INTERVAL`), consumers that read
+        the Secret as a mounted file and re-read it (the batch API and worker) use the new value at once; those
+        that read it from an environment variable (LiteLLM, Qdrant), at their next restart."""
         secret = self.secret(name, description)
         function, role = self._rotation_function()
         child = pulumi.ResourceOptions(parent=self)
