@@ -8,7 +8,7 @@ from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import INSTANCES, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
-from blueprints.serving.rollout import version_plans
+from blueprints.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
 from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec
 

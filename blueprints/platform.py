@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 
@@ -18,12 +16,14 @@ from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
 from blueprints.components.karpenter import Karpenter, controller_role_name
 from blueprints.components.keys import DataClass, KeyRing
-from blueprints.components.network import Network, egress_mode, endpoint_services, region_cidr
+from blueprints.components.network import Network, egress_mode, endpoint_services
 from blueprints.components.observability import Observability
 from blueprints.components.prompts import PromptTemplates
 from blueprints.components.retrieval import Retrieval
 from blueprints.components.secrets import Secrets
 from blueprints.components.serving import ModelServing
+from blueprints.context import RegionContext
+from blueprints.conventions import region_cidr
 from blueprints.gateway.edge import BATCH
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
@@ -39,34 +39,6 @@ def default_tags(spec: PlatformSpec) -> dict[str, str]:
         "cost-center": spec.cost_center,
         "managed-by": "pulumi",
     }
-
-
-@dataclass(frozen=True)
-class RegionContext:
-    """What every regional component receives besides its spec slice: names, providers and shared foundations."""
-
-    namer: Namer
-    aws_provider: aws.Provider
-    account_id: pulumi.Output[str]
-    keys: KeyRing
-    network: Network
-    cluster: Cluster
-    image_transforms: tuple[pulumi.ResourceTransformation, ...] = ()
-    """Applied to every Kubernetes object of the workload components (private VPCs pull through ECR)."""
-
-    @property
-    def region(self) -> str:
-        return self.namer.region
-
-    def aws_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, provider=self.aws_provider, **extra)
-
-    def k8s_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
-        """For components holding both AWS and Kubernetes resources: children inherit both providers."""
-        return pulumi.ResourceOptions(
-            parent=parent, providers={"aws": self.aws_provider, "kubernetes": self.cluster.provider},
-            transformations=list(self.image_transforms), **extra
-        )
 
 
 def volume_creators(spec: PlatformSpec, namer: Namer) -> dict[DataClass, list[str]]:

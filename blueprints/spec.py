@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from blueprints.catalog.aws_prices import VALKEY_NODE_USD_PER_HOUR
+from blueprints.catalog.embeddings import EMBEDDING_MODELS, EmbeddingHosting
 from blueprints.catalog.gpus import GPUS, Precision
 from blueprints.catalog.hosted import HOSTED_MODELS, invocable_models
 from blueprints.catalog.instances import INSTANCES, instances_for
 from blueprints.catalog.models import MODELS
-from blueprints.gateway.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
-from blueprints.gateway.pii import PREBUILT_PATTERNS as PII_PATTERNS
-from blueprints.retrieval.catalog import EMBEDDING_MODELS, EmbeddingHosting
+from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
+from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
 from blueprints.versions import EKS_VERSIONS, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
@@ -522,7 +522,7 @@ class RetrievalSpec(Section):
     `opensearch`: an OpenSearch Serverless VECTORSEARCH collection behind a VPC endpoint.
     `qdrant`: Qdrant in the cluster from its upstream chart (opt-in; API key, persistent volumes)."""
     embedding_model: str = "titan-embed-text-v2"
-    """Key of the embedding catalog (blueprints/retrieval/catalog.py)."""
+    """Key of the embedding catalog (blueprints/catalog/embeddings.py)."""
     embedding_hosting: EmbeddingHosting = "bedrock"
     """`bedrock`: Amazon Bedrock through the gateway. `self-hosted`: a text-embeddings-inference server in the
     cluster, also routed through the gateway. Must be where the catalog says the model runs."""

@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from blueprints.batch.settings import Settings, env_name
-from blueprints.components.cluster import SYSTEM_NODE_LABEL
-from blueprints.components.karpenter import NODE_CLASS
-from blueprints.retrieval.manifests import CONTAINER_SECURITY, RESTRICTED, labels
+from blueprints.conventions import CONTAINER_SECURITY, NODE_CLASS, RESTRICTED, SYSTEM_NODE_LABEL, labels
 from blueprints.spec import PlatformSpec
 
 NAMESPACE = "batch"

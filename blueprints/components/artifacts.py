@@ -20,7 +20,7 @@ from blueprints.serving.engines import ENGINES
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 MODELS_PREFIX = "models/"
 

@@ -9,41 +9,20 @@ Logs delivery). EKS audit logs come from the cluster's control-plane logs and VP
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from blueprints.components.buckets import access_log_delivery, deny_insecure_transport
 from blueprints.components.iam import Statement, allow, policy_document, service_trust
+from blueprints.gateway.audit import GATEWAY_PREFIX
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
-GATEWAY_PREFIX = "gateway-requests"
 CLOUDTRAIL_PREFIX = "cloudtrail"
-BUCKET_ENV = "AUDIT_BUCKET_NAME"
-"""Environment variable the gateway's LiteLLM config reads the audit bucket from (set it from `bucket_name`)."""
-
-
-def audit_logging_settings(spec: PlatformSpec) -> dict[str, Any]:
-    """LiteLLM `litellm_settings` for request audit records in the region's audit bucket.
-
-    Each record is LiteLLM's standard logging payload: who (hashed key, key alias, team, user, end user, IP),
-    which model (model group and deployment), tokens, cost, latency and status. Prompts and responses are kept
-    only where `audit.log_prompts` is set and the gateway masks PII before the call (`gateway.pii_masking`);
-    otherwise LiteLLM replaces them with a redaction marker. Merge `callbacks` with the gateway's own.
-    """
-    return {
-        "callbacks": ["s3_v2"],
-        "s3_callback_params": {
-            "s3_bucket_name": f"os.environ/{BUCKET_ENV}",
-            "s3_region_name": "os.environ/AWS_REGION",
-            "s3_path": GATEWAY_PREFIX,
-        },
-        "turn_off_message_logging": not (spec.audit.log_prompts and spec.gateway.pii_masking),
-    }
 
 
 class Audit(pulumi.ComponentResource):

@@ -43,7 +43,7 @@ from blueprints.spec import PlatformSpec
 from blueprints.versions import BATCH_WORKER_TAG
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 DAY_S = 86_400
 GATEWAY_URL = f"http://{GATEWAY_SERVICE}.{GATEWAY_NAMESPACE}.svc.cluster.local:{GATEWAY_PORT}/v1"

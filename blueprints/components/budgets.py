@@ -16,7 +16,7 @@ from blueprints.components.observability import AlertTopic
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 Status = Literal["no-budget", "within", "near", "over"]
 

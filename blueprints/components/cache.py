@@ -21,7 +21,7 @@ from blueprints.versions import VALKEY_ENGINE_VERSION
 
 if TYPE_CHECKING:
     from blueprints.components.secrets import Secrets
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 PORT = 6379
 TOKEN_VERSION = 1

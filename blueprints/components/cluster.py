@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from blueprints.components.iam import pod_identity_trust, service_trust
+from blueprints.conventions import SYSTEM_NODE_LABEL
 from blueprints.naming import Namer
 from blueprints.spec import ClusterSpec
 from blueprints.versions import EKS_ADDONS
@@ -20,9 +21,6 @@ ADDON_IDENTITIES = {
     "vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
     "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"),
 }
-SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
-
-
 VOLUME_DRIVER = "aws-ebs-csi-driver"
 
 

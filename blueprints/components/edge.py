@@ -18,7 +18,7 @@ from blueprints.gateway.edge import UNHEALTHY_ALARM, Backend, inbound_cidrs, unh
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 HTTPS, HTTP = 443, 80
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pulumi
 
+from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.components.kube import apply_manifest
-from blueprints.retrieval.catalog import EMBEDDING_MODELS
 from blueprints.retrieval.manifests import embeddings_objects
 from blueprints.spec import RetrievalSpec
 

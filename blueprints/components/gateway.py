@@ -44,7 +44,7 @@ from blueprints.spec import PlatformSpec
 if TYPE_CHECKING:
     from blueprints.components.secrets import Secrets
     from blueprints.components.serving import ModelServing
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                        "AWSManagedRulesAmazonIpReputationList")

@@ -12,14 +12,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from blueprints.components.helm import chart_release
-from blueprints.components.karpenter import GPU_TAINT
+from blueprints.conventions import GPU_TOLERATION
 from blueprints.naming import Namer
 from blueprints.observability import dcgm
 from blueprints.spec import ClusterSpec
 
 NAMESPACE = "gpu-operator"
-GPU_TOLERATION = {"key": GPU_TAINT["key"], "operator": "Exists", "effect": GPU_TAINT["effect"]}
-
 
 def gpu_operator_values() -> dict:
     return {

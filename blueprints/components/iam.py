@@ -8,21 +8,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-Statement = dict[str, Any]
+from blueprints.iam_policy import Statement
+from blueprints.iam_policy import allow as allow  # re-exported: the components' one import for IAM
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """A policy document as JSON; statements may hold Outputs (ARNs of resources created in the same stack)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(actions: Sequence[str], resources: Sequence[Any], sid: str | None = None, **condition: Any) -> Statement:
-    statement: Statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": list(resources)}
-    if sid:
-        statement["Sid"] = sid
-    if condition:
-        statement["Condition"] = condition
-    return statement
 
 
 def service_trust(service: str, *, account_id: pulumi.Input[str] | None = None,

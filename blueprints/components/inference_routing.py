@@ -23,7 +23,7 @@ from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import ModelSpec, PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"

@@ -12,14 +12,12 @@ from blueprints.components.cluster import MANAGED_POLICY, NODE_POLICIES, SYSTEM_
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, deny_plain_http, policy_document, service_trust
 from blueprints.components.network import egress_mode
+from blueprints.conventions import GPU_TAINT, NODE_CLASS, POOL_LABEL
 from blueprints.naming import Namer
 from blueprints.spec import GpuPoolSpec, PlatformSpec
 from blueprints.versions import EKS_NODE_AMI_ALIAS
 
 NAMESPACE = "karpenter"
-GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
-POOL_LABEL = "blueprints.io/gpu-pool"
-NODE_CLASS = "gpu"
 GPU_ROOT_VOLUME = "200Gi"
 """Room for the serving image (~25 GB) and its layers; model weights go to the instance-store NVMe RAID."""
 

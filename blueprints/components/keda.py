@@ -15,14 +15,14 @@ import pulumi_kubernetes as k8s
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow
+from blueprints.conventions import AMP_AUTHENTICATION
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 NAMESPACE = "keda"
 OPERATOR_SERVICE_ACCOUNT = "keda-operator"
-AMP_AUTHENTICATION = "amazon-managed-prometheus"
 IN_CLUSTER_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
 """Query endpoint of kube-prometheus-stack (release `kube-prometheus-stack` in namespace `monitoring`)."""
 

@@ -64,12 +64,6 @@ def subnet_plan(vpc_cidr: str, zones: int) -> dict[str, list[str]]:
     return {kind: [str(block) for block in subnets] for kind, subnets in plan.items()}
 
 
-def region_cidr(base_cidr: str, region_index: int) -> str:
-    """Region N gets the /16 N positions after the first region's, so VPCs can be peered without overlap."""
-    network = ipaddress.ip_network(base_cidr)
-    return str(ipaddress.ip_network((int(network.network_address) + (region_index << 16), 16)))
-
-
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]

@@ -33,7 +33,7 @@ from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 RELEASE = "kube-prometheus-stack"
 PROMETHEUS_SA = f"{RELEASE}-prometheus"

@@ -19,7 +19,7 @@ from blueprints.retrieval.manifests import artifact_config_map
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 NAMESPACE = GATEWAY_NAMESPACE
 """The prompts ship with the gateway that applies them."""

@@ -37,7 +37,7 @@ from blueprints.spec import PlatformSpec
 from blueprints.versions import AURORA_POSTGRESQL_VERSION
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 NAMESPACE = "retrieval"
 INGESTION_SERVICE_ACCOUNT = "ingestion"

@@ -30,7 +30,7 @@ from blueprints.secrets import rotator
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 NAMESPACE = "external-secrets"
 SERVICE_ACCOUNT = "external-secrets"

@@ -27,7 +27,7 @@ from blueprints.spec import PlatformSpec
 from blueprints.versions import SERVING_IMAGE_TAGS
 
 if TYPE_CHECKING:
-    from blueprints.platform import RegionContext
+    from blueprints.context import RegionContext
 
 
 class ModelServing(pulumi.ComponentResource):

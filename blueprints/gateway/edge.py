@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from blueprints.batch import manifests as batch
-from blueprints.components.network import region_cidr
+from blueprints.conventions import region_cidr
 from blueprints.gateway.manifests import NAME, NAMESPACE, PART_OF, PORT
 from blueprints.spec import PlatformSpec, region_code
 

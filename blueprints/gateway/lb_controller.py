@@ -12,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pulumi
-
-from blueprints.components.iam import Statement, allow
+from blueprints.iam_policy import Statement, allow
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 
 
-def controller_values(cluster_name: pulumi.Input[str], region: str, vpc_id: pulumi.Input[str],
+def controller_values(cluster_name: Any, region: str, vpc_id: Any,
                       replicas: int) -> dict[str, Any]:
+    """Helm values; `cluster_name` and `vpc_id` may be pulumi Outputs (known after deployment)."""
     return {
         "clusterName": cluster_name,
         "region": region,
@@ -41,7 +40,7 @@ def controller_values(cluster_name: pulumi.Input[str], region: str, vpc_id: pulu
     }
 
 
-def controller_statements(region: str, target_group_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
+def controller_statements(region: str, target_group_arns: Sequence[Any]) -> list[Statement]:
     return [
         # Describe calls have no resource-level permissions: AWS requires "*".
         allow(["ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces",

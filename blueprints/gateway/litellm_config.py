@@ -16,13 +16,13 @@ import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
-from blueprints.components.audit import audit_logging_settings
+from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
+from blueprints.rollout import primary_version, version_plans
 from blueprints.serving.manifests import service_url, version_name
-from blueprints.serving.rollout import primary_version, version_plans
 from blueprints.spec import ModelSpec, PlatformSpec
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
-from blueprints.components.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
+from blueprints.conventions import PART_OF
+from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.litellm_config import (
     DATABASE_URL_ENV,
     HOOKS_MODULE,
@@ -33,7 +34,6 @@ from blueprints.versions import IMAGES
 NAMESPACE = "gateway"
 """The model servers' NetworkPolicy admits this namespace (blueprints.serving.manifests.CLIENT_NAMESPACES)."""
 NAME = "litellm"
-PART_OF = "llm-platform"
 COMPONENT = "gateway"
 PORT = 4000
 CONFIG_DIR = "/etc/litellm"

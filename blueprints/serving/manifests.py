@@ -13,19 +13,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
-
 from blueprints.capacity import pool_instance_types, size_model
 from blueprints.catalog.instances import InstanceType
 from blueprints.catalog.metrics import LITELLM_REQUESTS, prometheus_label
-from blueprints.components.gpu import GPU_TOLERATION
-from blueprints.components.karpenter import POOL_LABEL
-from blueprints.components.keda import AMP_AUTHENTICATION
+from blueprints.conventions import AMP_AUTHENTICATION, GPU_TOLERATION, POOL_LABEL
+from blueprints.rollout import VersionPlan, primary_version, version_plans
 from blueprints.scheduling import cron_triggers
 from blueprints.serving import triton
 from blueprints.serving.engines import ENGINES, Engine
 from blueprints.serving.options import llm_api_options, serving_shape
-from blueprints.serving.rollout import VersionPlan, primary_version, version_plans
 from blueprints.sizing import GIB
 from blueprints.spec import ModelSpec, PlatformSpec
 
@@ -241,7 +237,7 @@ def _deployment(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, config:
     weights_gib = serving_shape(spec, model).weights_bytes / GIB
     checksum = hashlib.sha256(json.dumps(config["data"], sort_keys=True).encode()).hexdigest()
     env = [
-        {"name": "MODEL_SOURCE", "value": concat("s3://", bucket, f"/models/{model.name}/{plan.version}/")},
+        {"name": "MODEL_SOURCE", "value": model_source(bucket, model, plan.version)},
         {"name": "MODEL_NAME", "value": model.name},
         {"name": "MODEL_VERSION", "value": plan.version},
         {"name": "MODEL_PRECISION", "value": model.precision},
@@ -378,11 +374,11 @@ def _scaled_object(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, regi
     }
 
 
-def concat(*parts: Any) -> Any:
-    """A string, or an Output when a part is one (names of resources that exist only after deployment)."""
-    if all(isinstance(part, str) for part in parts):
-        return "".join(parts)
-    return pulumi.Output.concat(*parts)
+def model_source(bucket: Any, model: ModelSpec, version: str) -> Any:
+    """The version's S3 prefix: a string, or, for a bucket name known only after deployment (a pulumi Output),
+    that Output mapped through `apply` (duck-typed, so this generator needs no pulumi import)."""
+    path = f"/models/{model.name}/{version}/"
+    return f"s3://{bucket}{path}" if isinstance(bucket, str) else bucket.apply(lambda name: f"s3://{name}{path}")
 
 
 def _number(value: float) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from blueprints.components.audit import BUCKET_ENV, GATEWAY_PREFIX, audit_logging_settings
+from blueprints.gateway.audit import BUCKET_ENV, GATEWAY_PREFIX, audit_logging_settings
 from blueprints.presets import load_spec, preset_names
 
 

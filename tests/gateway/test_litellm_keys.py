@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
+from blueprints.catalog.pii import PREBUILT_PATTERNS
 from blueprints.gateway.litellm_config import litellm_config
-from blueprints.gateway.pii import PREBUILT_PATTERNS
 from blueprints.presets import load_spec, preset_names
 from tests.gateway.test_litellm_proxy import LITELLM
 

@@ -24,8 +24,8 @@ from blueprints.observability import series
 from blueprints.operations.metrics import GATED_ENGINES, PrometheusQueries
 from blueprints.presets import load_spec
 from blueprints.render import artifacts
+from blueprints.rollout import version_plans
 from blueprints.serving.manifests import MODEL_LABEL, VERSION_LABEL
-from blueprints.serving.rollout import version_plans
 from tests.conftest import PRESET_ENVS
 
 KNOWN = series.exported_series()

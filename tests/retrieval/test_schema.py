@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blueprints.retrieval.catalog import EMBEDDING_MODELS
+from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.retrieval.schema import opensearch_index, pgvector_schema, qdrant_collection
 from blueprints.spec import RetrievalSpec
 

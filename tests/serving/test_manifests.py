@@ -6,7 +6,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from blueprints.components.karpenter import GPU_TAINT, POOL_LABEL
+from blueprints.conventions import GPU_TAINT, POOL_LABEL
 from blueprints.presets import ENVIRONMENTS, load_spec
 from blueprints.serving.manifests import model_manifests, namespace_manifests, startup_failure_threshold
 from blueprints.versions import KUBERNETES_VERSION

@@ -6,7 +6,7 @@ import pytest
 
 from blueprints.errors import SpecError
 from blueprints.presets import load_spec
-from blueprints.serving.rollout import VersionPlan, primary_version, version_plans
+from blueprints.rollout import VersionPlan, primary_version, version_plans
 
 
 def corp_small(env: str = "prod", **versions: object):
