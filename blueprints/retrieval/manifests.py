@@ -197,7 +197,6 @@ def schema_job(name: str, ns: str, config_map: str, *, master_secret_arn: Any, r
         "spec": {
             "backoffLimit": 10,
             "activeDeadlineSeconds": 1800,
-            "ttlSecondsAfterFinished": 3600,
             "template": {
                 "metadata": {"labels": labels("vector-schema", "schema")},
                 "spec": {
