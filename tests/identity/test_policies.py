@@ -116,7 +116,12 @@ def _wildcard_problems(where: str, type_: str, statement: dict[str, Any]) -> lis
                             f"{', '.join(WILDCARD_RESOURCE_ACTIONS)})")
     principal = statement.get("Principal")
     if principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS", []))):
-        problems.append(f"{where}: Allow to every principal")
+        # Principal "*" held to named roles by aws:PrincipalArn (KMS key policies that must name roles created
+        # after the key: components/keys.py) is not every principal; a wildcard in the ARN would be.
+        named = [str(arn) for block in statement.get("Condition", {}).values()
+                 for key, arns in block.items() if key.lower() == "aws:principalarn" for arn in as_list(arns)]
+        if not named or any("*" in arn or "?" in arn for arn in named):
+            problems.append(f"{where}: Allow to every principal")
     return problems
 
 
@@ -131,9 +136,15 @@ def test_no_wildcards_outside_the_allowlist(documents: list) -> None:
     ({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}, "Resource '*' for ['s3:GetObject']"),
     ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": "*"},
      "Allow to every principal"),
+    ({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:1:key/k",
+      "Principal": {"AWS": "*"}, "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1:role/*"}}},
+     "Allow to every principal"),
 ])
 def test_the_walk_catches_each_kind_of_wildcard(statement: dict, expected: str) -> None:
     assert [expected in problem for problem in _wildcard_problems("x", "aws:iam/rolePolicy:RolePolicy", statement)
             ] == [True]
     allowed = {"Effect": "Allow", "Action": ["ec2:DescribeSubnets", "pricing:GetProducts"], "Resource": ["*"]}
     assert _wildcard_problems("x", "aws:iam/rolePolicy:RolePolicy", allowed) == []
+    one_role = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Principal": {"AWS": "*"},
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::1:role/karpenter"}}}
+    assert _wildcard_problems("x", "aws:kms/key:Key", one_role) == []
