@@ -92,7 +92,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         if spec.cluster.gpu_pools:
             karpenter = Karpenter(
                 namer("karpenter"), spec, namer, cluster=self.cluster, account_id=self.account_id,
-                volume_key_arn=self.keys.arn("cluster"), depends_on=[], opts=aws_opts,
+                volume_key_arn=self.keys.arn("cluster"), depends_on=[],
+                opts=pulumi.ResourceOptions.merge(aws_opts, pulumi.ResourceOptions(
+                    transformations=list(ctx.image_transforms))),
             )
             GpuSoftware(namer("gpu"), spec.cluster, namer, opts=ctx.k8s_opts(self, depends_on=[karpenter]))
         # Workload components, one line each: Component(namer("<area>"), spec, ctx, opts=ctx.k8s_opts(self)).
@@ -122,10 +124,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         if self.network.egress == "nat":
             return ()
         upstreams = pull_through_upstreams([image.ref for image in IMAGES.values()])
-        RegistryCache(namer("registry-cache"), namer, upstreams, opts=opts)
+        RegistryCache(namer("registry-cache"), namer, upstreams, kms_key_arn=self.keys.arn("artifacts"),
+                      force_delete=not spec.deletion_protection, opts=opts)
         registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
         return (pull_through_transformation(registry, upstreams),)
-
 
 
 class Platform(pulumi.ComponentResource):

@@ -14,11 +14,14 @@ from blueprints.contracts.egress import egress_contract_problems, egress_reports
 from blueprints.engine.program import build_graph
 from blueprints.plan import build_plan
 from blueprints.presets import ENVIRONMENTS, load_spec
+from blueprints.render import HELM_RELEASE
 from tests.conftest import PRESETS
+from tests.support.helm import render_release
 
 PRIVATE = [preset for preset in PRESETS if load_spec(preset, "dev").is_private]
 PRIVATE_ENVS = [(preset, env) for preset in PRIVATE for env in ENVIRONMENTS]
 ALLOWLIST = ["huggingface.co", ".example.com"]
+PULL_THROUGH_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 
 
 def test_the_private_presets_are_the_ones_without_an_internet_facing_gateway() -> None:
@@ -180,7 +183,7 @@ def _images(graph) -> set[tuple[str, str]]:
         found |= {(record.region, c["image"]) for c in _containers(record.inputs) if isinstance(c.get("image"), str)}
         image = (record.inputs.get("values") or {}).get("image")
         if isinstance(image, dict) and "repository" in image:
-            found.add((record.region, f"{image['repository']}:{image['tag']}"))
+            found.add((record.region, f"{image['repository']}:{image.get('tag') or 'chart-default'}"))
     return found
 
 
@@ -192,3 +195,48 @@ def _containers(inputs: dict) -> list[dict]:
     if isinstance(spec, dict) and "template" in spec:
         spec = spec["template"].get("spec") or {}
     return [*(spec.get("containers") or []), *(spec.get("initContainers") or [])] if isinstance(spec, dict) else []
+
+
+@pytest.mark.parametrize("preset", PRIVATE)
+def test_private_charts_render_only_images_from_the_regions_ecr(graph_of, preset: str) -> None:
+    """Every container the private presets' Helm releases render with their pinned charts (the real consumer of
+    the values), and every operand the GPU operator's rendered ClusterPolicy enables, names an image in the
+    region's ECR: under a pull-through rule's prefix there, or in one of the platform's own (mirror) repositories."""
+    graph = graph_of(preset, "dev")
+    [region] = load_spec(preset, "dev").regions
+    registry = f"123456789012.dkr.ecr.{region}.amazonaws.com"
+    prefixes = {r.inputs["ecrRepositoryPrefix"] for r in graph.of_type(PULL_THROUGH_RULE)}
+    own = {r.inputs["name"] for r in graph.of_type("aws:ecr/repository:Repository")}
+    images: list[tuple[str, str]] = []
+    for release in graph.of_type(HELM_RELEASE):
+        objects = render_release(release).objects
+        images += [(release.name, image) for image in _rendered_images(objects)]
+        images += [(release.name, f"{operand['repository']}/{operand['image']}:{operand.get('version', '')}")
+                   for policy in objects if policy.get("kind") == "ClusterPolicy"
+                   for operand in policy["spec"].values()
+                   if isinstance(operand, dict) and "repository" in operand and operand.get("enabled") is not False]
+    assert any("gpu-operator" in name for name, _ in images)
+    outside = []
+    for name, image in images:
+        host, path = split_image(image)
+        repository = path.split("@", 1)[0].rsplit(":", 1)[0]
+        if host != registry or not (path.split("/", 1)[0] in prefixes or repository in own):
+            outside.append(f"{name}: {image}")
+    assert outside == []
+
+
+def _rendered_images(objects: list[dict]) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("containers", "initContainers") and isinstance(value, list):
+                    found.update(c["image"] for c in value if isinstance(c, dict) and "image" in c)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(objects)
+    return found
