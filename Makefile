@@ -64,16 +64,16 @@ system-deps:  ## Debian packages the integration tests start for real
 vendor: $(VENV)/.installed  ## fetch and verify the pinned upstream artifacts the tests read
 	$(PY) tools/vendor.py
 
-test: $(VENV)/.installed $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps vendor  ## the whole suite (unit, presets, policies, integration against real servers)
-	$(PY) -m ruff check .
+test: lint $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps vendor  ## lint, then the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/architecture/ from code
 	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.matrix
 	$(PY) -m blueprints docs
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.toml (the layers of DESIGN.md rule 7)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) $(LITELLM_VENV) $(CHECKOV_VENV) out

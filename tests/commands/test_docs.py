@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blueprints.commands.docs import DOCS_DIR, architecture_page
+from blueprints.commands.docs import DOCS_DIR, architecture_page, layers_page
 from blueprints.presets import preset_names
 
 
@@ -12,3 +12,8 @@ from blueprints.presets import preset_names
 def test_architecture_page_is_current(preset):
     page = DOCS_DIR / f"{preset}.md"
     assert page.read_text() == architecture_page(preset), "stale: run `python -m blueprints docs` (make matrix)"
+
+
+def test_layers_page_is_current():
+    page = DOCS_DIR / "layers.md"
+    assert page.read_text() == layers_page(), "stale: run `python -m blueprints docs` (make matrix)"
