@@ -20,7 +20,7 @@ from blueprints.components.inference_routing import EPP_LABEL, EPP_PORT
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.program import build_graph
 from blueprints.gateway.litellm_config import OTEL_COLLECTOR
-from blueprints.render import HELM_RELEASE
+from blueprints.render import ARTIFACT_ANNOTATION, HELM_RELEASE, kubernetes_object
 from blueprints.serving.engines import ENGINES
 from blueprints.versions import CHARTS
 from tests.conftest import PRESETS
@@ -326,6 +326,52 @@ def test_gpu_operator_dcgm_exporter_reads_the_platform_metrics_list(graphs) -> N
     assert checked
 
 
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A label selector as the Prometheus operator reads it; nil selects nothing (a namespace selector: only its
+    own namespace), `{}` selects everything."""
+    if selector is None:
+        return False
+    return selector.get("matchLabels", {}).items() <= labels.items() and not selector.get("matchExpressions")
+
+
+MONITORS = {"PrometheusRule": "rule", "ServiceMonitor": "serviceMonitor", "PodMonitor": "podMonitor"}
+
+
+def test_prometheus_and_grafana_pick_up_every_rule_monitor_and_dashboard_the_program_makes(graphs) -> None:
+    checked = 0
+    for graph in graphs:
+        for record in graph.of_type(HELM_RELEASE):
+            if chart_key(record.inputs) != "kube-prometheus-stack":
+                continue
+            output = render_release(record)
+            objects = [kubernetes_object(r) for r in graph.resources
+                       if r.type.startswith("kubernetes:") and r.type != HELM_RELEASE and r.region == record.region]
+            (server,) = output.of_kind("Prometheus") or output.of_kind("PrometheusAgent")
+            for kind, field in MONITORS.items():
+                for item in (o for o in objects if o.get("kind") == kind):
+                    checked += 1
+                    if kind == "PrometheusRule" and server["kind"] == "PrometheusAgent":
+                        continue  # the agent evaluates no rules: AMP does (rule-group namespaces)
+                    where = f"{record.urn}: {kind} {item['metadata']['name']}"
+                    assert _selects(server["spec"].get(f"{field}Selector"), item["metadata"].get("labels", {})), where
+                    assert server["spec"].get(f"{field}NamespaceSelector") == {}, where
+            sidecars = [c for d in output.of_kind("Deployment") for c in d["spec"]["template"]["spec"]["containers"]
+                        if c["name"] == "grafana-sc-dashboard"]
+            dashboards = [o for o in objects if o.get("kind") == "ConfigMap"
+                          and (o["metadata"].get("annotations") or {}).get(ARTIFACT_ANNOTATION) == "grafana-dashboard"]
+            if not record.inputs["values"]["grafana"]["enabled"]:
+                assert sidecars == []
+                continue
+            (sidecar,) = sidecars
+            env = _env(sidecar)
+            assert dashboards and env["NAMESPACE"] == "ALL"
+            for board in dashboards:
+                checked += 1
+                assert board["metadata"]["labels"].get(env["LABEL"]) == env["LABEL_VALUE"]
+                assert env["FOLDER_ANNOTATION"] in board["metadata"]["annotations"]
+    assert checked
+
+
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 
 
@@ -355,6 +401,14 @@ def test_helm_warnings_are_caught() -> None:
                                             "inferenceExtension": {"flags": [{"name": "v", "value": "2"}]}},
                           "probe", "models")
     assert any("cannot overwrite table with non table" in warning for warning in output.warnings)
+
+
+def test_a_disabled_subchart_does_not_stay_disabled_for_the_next_render() -> None:
+    """Helm drops disabled subcharts from the chart it renders: each render must start from the archive."""
+    for enabled in (False, True):
+        output = render_chart("kube-prometheus-stack", {"grafana": {"enabled": enabled}}, "probe", "monitoring")
+        grafana = [d for d in output.of_kind("Deployment") if d["metadata"]["name"] == "probe-grafana"]
+        assert len(grafana) == int(enabled)
 
 
 def test_values_the_chart_schema_rejects_fail() -> None:

@@ -81,11 +81,6 @@ def chart_archive(chart: Chart) -> str:
     return str(vendored(f"charts/{chart.chart}-{chart.version}.tgz"))
 
 
-@cache
-def _load(archive: str) -> helm_python.Chart:
-    return helm_python.Chart.load(archive)
-
-
 def _render_captured(chart: helm_python.Chart, values: str, opts: str) -> tuple[str, str]:
     """helm_render with fd 2 redirected into a temporary file (Go writes its warnings there, not to sys.stderr)."""
     with tempfile.TemporaryFile() as captured:
@@ -102,7 +97,9 @@ def _render_captured(chart: helm_python.Chart, values: str, opts: str) -> tuple[
 
 @cache
 def _render(key: str, values: str, release: str, namespace: str) -> Rendered:
-    chart = _load(chart_archive(CHARTS[key]))
+    # Loaded afresh each time: rendering drops disabled subcharts from the loaded chart (Helm's dependency
+    # processing), so a chart once rendered with `grafana.enabled: false` would never render Grafana again.
+    chart = helm_python.Chart.load(chart_archive(CHARTS[key]))
     opts = {"name": release, "namespace": namespace, "is_install": True, "kube_version": KUBE_VERSION,
             "api_versions": list(API_VERSIONS)}
     result, stderr = _render_captured(chart, values, json.dumps(opts))
