@@ -218,7 +218,6 @@ class TrafficSpec(Section):
         return {"rpm": rpm, "tpm": rpm * (self.input_tokens + self.output_tokens)}
 
 
-
 class SloSpec(Section):
     ttft_p95_ms: float = Field(1000, gt=0)
     """Time to first token, 95th percentile."""
@@ -276,9 +275,6 @@ class AutoscalingSpec(Section):
     """Requests queued in trtllm-serve per replica before another replica is added."""
     kv_cache_utilization_target: float = Field(0.8, gt=0, le=1)
     """Mean KV-cache utilisation across replicas above which another replica is added."""
-    scale_to_zero: bool | None = None
-    """None = allowed exactly when the model's minimum replicas is 0 (the dev default). True needs minimum 0;
-    an idle model then wakes on the gateway's request counter."""
     cooldown_seconds: int = Field(300, ge=30)
     """Quiet time before scaling in (and to zero); GPU pods take minutes to come back."""
 
@@ -338,23 +334,6 @@ class ServingSpec(Section):
     """Warm minimum per self-hosted model unless the model sets one; dev uses 0 (scale to zero)."""
     engine: Literal["trtllm-serve", "triton"] = "trtllm-serve"
     """`trtllm-serve`: the OpenAI-compatible server (primary). `triton`: Triton with the LLM-API backend."""
-
-    @model_validator(mode="after")
-    def _scale_to_zero_matches_minimum(self) -> ServingSpec:
-        problems = []
-        for index, model in enumerate(self.models):
-            minimum = self.default_min_replicas if model.min_replicas is None else model.min_replicas
-            wanted = model.autoscaling.scale_to_zero
-            where = f"models[{index}].autoscaling.scale_to_zero"
-            if wanted is True and minimum > 0:
-                problems.append(f"{where}: true needs a minimum of 0 replicas (got minimum {minimum}; "
-                                "allowed: min_replicas 0, or scale_to_zero false)")
-            if wanted is False and minimum == 0 and model.hosting == "self-hosted":
-                problems.append(f"{where}: false contradicts a minimum of 0 replicas (allowed: min_replicas >= 1, "
-                                "or scale_to_zero true)")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
 
 
 class ModelLimitSpec(Section):
@@ -725,7 +704,8 @@ class PromptTemplateSpec(Section):
     """The prompt template of one model (`serving.models[].name`) and every version of it still pinned."""
 
     model: DnsLabel
-    description: str = ""
+    description: str = Field("", max_length=900)
+    """Shown as the description of its SSM parameters (AWS allows 1024 characters there)."""
     versions: list[PromptVersionSpec] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -197,11 +197,13 @@ def _object_sha256(s3: Any, bucket: str, key: str) -> str:
     return digest.hexdigest()
 
 
-def verify_version(s3: Any, bucket: str, model: str, version: str, deep: bool = False) -> list[str]:
+def verify_version(s3: Any, bucket: str, model: str, version: str, deep: bool = False,
+                   source: str | None = None) -> list[str]:
     """Problems with one published version; [] when every manifest entry exists with its size and SHA-256.
 
     The quick check compares sizes and the recorded `sha256` metadata (one HEAD per file); `deep` also
-    downloads every object and hashes its bytes.
+    downloads every object and hashes its bytes. `source`: the checkpoint the spec says this model serves
+    (`serving.models[].checkpoint`); a version published from another one is a problem.
     """
     manifest = read_manifest(s3, bucket, model, version)
     where = f"s3://{bucket}/{version_prefix(model, version)}"
@@ -210,6 +212,8 @@ def verify_version(s3: Any, bucket: str, model: str, version: str, deep: bool = 
     if (manifest.model, manifest.version) != (model, version):
         return [f"{where}{MANIFEST_NAME}: names model {manifest.model!r} version {manifest.version!r}"]
     problems = []
+    if source is not None and manifest.source != source:
+        problems.append(f"{where}: published from {manifest.source!r}, but the spec's checkpoint is {source!r}")
     for file in manifest.files:
         key = file_key(model, version, file.path)
         head = head_file(s3, bucket, key)

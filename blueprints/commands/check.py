@@ -22,6 +22,7 @@ if str(POLICY_LIB) not in sys.path:
     sys.path.insert(0, str(POLICY_LIB))
 
 from blueprints_policies import crossguard, report, suppressions  # noqa: E402
+from blueprints_policies.controls import SPEC_FRAMEWORKS  # noqa: E402
 from blueprints_policies.evaluate import PackResult, evaluate  # noqa: E402
 from blueprints_policies.graph import GraphLike  # noqa: E402
 from blueprints_policies.model import ENFORCEMENT_RANK  # noqa: E402
@@ -119,15 +120,14 @@ def run(args: argparse.Namespace) -> int:
     configs = _pack_configs(args.pack_config)
     if args.report:
         check_writable(args.report, "--report", folder=False)
-    packs = args.pack
-    if not packs:
-        spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
-        packs = default_packs(spec.compliance.level)
+    spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
+    packs = args.pack or default_packs(spec.compliance.level)
     graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
     results = check_graph(graph, packs, configs)
     meta = {"preset": target.preset, "environment": target.environment, "packs": packs}
     print(report.to_json(results, meta) if args.format == "json" else report.RENDERERS[args.format](results))
     if args.report:
         title = f"{target.preset} ({target.environment})"
-        args.report.write_text(report.compliance_report(results, graph, title))
+        frameworks = [SPEC_FRAMEWORKS[framework] for framework in spec.compliance.frameworks]
+        args.report.write_text(report.compliance_report(results, graph, title, frameworks))
     return 1 if failed(results, args.fail_on) else 0

@@ -14,7 +14,13 @@ import pulumi_aws as aws
 
 from blueprints.components.kube import apply_manifest
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
-from blueprints.prompts.templates import ARTIFACT_KIND, artifact_files, parameter_name, stored_versions
+from blueprints.prompts.templates import (
+    ARTIFACT_KIND,
+    artifact_files,
+    parameter_description,
+    parameter_name,
+    stored_versions,
+)
 from blueprints.retrieval.manifests import artifact_config_map
 from blueprints.spec import PlatformSpec
 
@@ -40,7 +46,7 @@ class PromptTemplates(pulumi.ComponentResource):
             aws.ssm.Parameter(
                 namer("prompt", model.name, version), name=path, type="SecureString", value=document,
                 key_id=ctx.keys.arn("artifacts"), tier=PARAMETER_TIER,
-                description=f"Prompt template of model {model.name}, version {version}", opts=child,
+                description=parameter_description(spec, model.name, version), opts=child,
             )
             self.parameters[(model.name, version)] = path
         files = artifact_files(spec)

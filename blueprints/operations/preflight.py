@@ -275,7 +275,7 @@ class Preflight:
         for model in models:
             assert model.versions is not None  # self-hosted models always have versions (spec rule)
             for version in filter(None, (model.versions.stable, model.versions.candidate)):
-                problems = verify_version(s3, bucket, model.name, version)
+                problems = verify_version(s3, bucket, model.name, version, source=model.checkpoint)
                 found = "; ".join(problems) if problems else "published, matches manifest"
                 yield Check(check=f"artifacts:{model.name}", region=region, status="fail" if problems else "pass",
                             detail=f"{version}: {found}")

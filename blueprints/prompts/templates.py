@@ -44,6 +44,13 @@ def parameter_name(prefix: str, model: str, prompt_version: str) -> str:
     return f"/{prefix}/prompts/{model}/{prompt_version}"
 
 
+def parameter_description(spec: PlatformSpec, model: str, prompt_version: str) -> str:
+    """The SSM description of one prompt version: the template's own description, then what it is."""
+    template = template_of(spec, model)
+    described = f"{template.description} " if template is not None and template.description else ""
+    return f"{described}(prompt template of model {model}, version {prompt_version})"
+
+
 def template_of(spec: PlatformSpec, model_name: str) -> PromptTemplateSpec | None:
     return next((template for template in spec.prompts.templates if template.model == model_name), None)
 

@@ -49,7 +49,7 @@ def _seed(spec, tmp_path, region=REGION):
     (checkpoint / "config.json").write_text("{}")
     for model in spec.self_hosted_models:
         for version in filter(None, (model.versions.stable, model.versions.candidate)):
-            publish(s3, bucket, checkpoint, model.name, version, "fp8", "test",
+            publish(s3, bucket, checkpoint, model.name, version, "fp8", model.checkpoint or "test",
                     progress=ProgressBar(1, stream=io.StringIO()))
     return bucket
 

@@ -85,14 +85,8 @@ def test_self_hosted_model_needs_versions():
         "checkpoint version, e.g. 2026-11-01)"]
 
 
-def test_scale_to_zero_must_match_the_minimum():
+def test_scale_to_zero_is_set_by_the_minimum_alone():
+    """`autoscaling.scale_to_zero` was a second switch nothing read (issue 16, defect 11): min_replicas 0 is it."""
     with pytest.raises(SpecError) as error:
         load_spec("internal-ai", "prod", {"serving": {"models": [{"autoscaling": {"scale_to_zero": True}}]}})
-    assert error.value.problems == [
-        "overrides.serving.models[0].autoscaling.scale_to_zero: true needs a minimum of 0 replicas (got minimum 2; "
-        "allowed: min_replicas 0, or scale_to_zero false)"]
-    with pytest.raises(SpecError) as error:
-        load_spec("internal-ai", "dev", {"serving": {"models": [{"autoscaling": {"scale_to_zero": False}}]}})
-    assert error.value.problems == [
-        "overrides.serving.models[0].autoscaling.scale_to_zero: false contradicts a minimum of 0 replicas "
-        "(allowed: min_replicas >= 1, or scale_to_zero true)"]
+    assert error.value.problems[0].startswith("overrides.serving.models[0].autoscaling.scale_to_zero: unknown field")

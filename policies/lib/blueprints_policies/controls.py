@@ -19,6 +19,11 @@ FRAMEWORKS: dict[str, str] = {
     "ISO 27001": "ISO/IEC 27001:2022 Annex A",
     "EU AI Act": "Regulation (EU) 2024/1689",
 }
+SPEC_FRAMEWORKS: dict[str, str] = {
+    "soc2": "SOC 2", "hipaa": "HIPAA", "gdpr": "GDPR", "pci-dss": "PCI DSS", "iso27001": "ISO 27001",
+    "eu-ai-act": "EU AI Act",
+}
+"""The platform spec's `compliance.frameworks` ids (blueprints/spec.py `Framework`) -> the names above."""
 
 
 class Control(BaseModel):

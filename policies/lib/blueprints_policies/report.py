@@ -139,9 +139,14 @@ def _control_policies() -> dict[tuple[str, str], list[str]]:
     return mapping
 
 
-def compliance_report(results: Sequence[PackResult], graph: GraphLike, title: str) -> str:
+def compliance_report(results: Sequence[PackResult], graph: GraphLike, title: str,
+                      frameworks: Sequence[str] = ()) -> str:
     """For reviewers: per framework and control, its status, the evidence resources, open findings and the
-    suppressions with their reasons."""
+    suppressions with their reasons. `frameworks` (names of FRAMEWORKS): the ones the stack claims, every one of
+    them reported; none given: all."""
+    unknown = [name for name in frameworks if name not in FRAMEWORKS]
+    if unknown:
+        raise ValueError(f"frameworks: unknown {unknown} (allowed: {', '.join(FRAMEWORKS)})")
     evaluated = {p.meta.id for r in results for p, level in r.policies if level != "disabled"}
     failing: dict[str, list[Violation]] = {}
     for r in results:
@@ -156,7 +161,10 @@ def compliance_report(results: Sequence[PackResult], graph: GraphLike, title: st
              "Status: **pass** (every mapped policy evaluated and clean), **fail** (open findings), "
              "**pass with exceptions** (clean apart from suppressed findings), **not evaluated** (no selected "
              "pack includes a mapped policy), **process** (needs organisational evidence).", ""]
-    for framework, framework_title in FRAMEWORKS.items():
+    if frameworks:
+        lines += [f"Frameworks the stack claims: {', '.join(frameworks)}.", ""]
+    for framework in frameworks or FRAMEWORKS:
+        framework_title = FRAMEWORKS[framework]
         lines += [f"## {framework} ({framework_title})", "",
                   "| Control | Title | Status | Policies | Evidence resources |", "|---|---|---|---|---|"]
         for control in (c for c in CONTROLS if c.framework == framework):
