@@ -19,8 +19,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from blueprints import program
 from blueprints.cli import main
 from blueprints.commands import model as model_command
+from blueprints.engine.program import run_under_mocks
+from blueprints.errors import BlueprintError
 from tests.operations.support import aws  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,3 +333,9 @@ def test_python_m_blueprints_prints_one_line(argv: list[str], env: dict[str, str
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: ") and named in line and len(line) <= MAX_LINE
     assert _tree(tmp_path) == before
+
+
+def test_pulumi_up_refuses_a_misspelt_key() -> None:
+    """The Pulumi program itself (what `pulumi up` runs) checks its namespace's keys too, before any resource."""
+    with pytest.raises(BlueprintError, match="unknown config key 'llm-platform:enviroment'"):
+        run_under_mocks(program.main, {"llm-platform:preset": "startup-mvp", "llm-platform:enviroment": "prod"}, "s")
