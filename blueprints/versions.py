@@ -168,9 +168,12 @@ IMAGES: dict[str, Image] = {
         "digest fixes the build)",
     ),
     "aws-cli": Image(
-        repository="public.ecr.aws/aws-cli/aws-cli", tag="2.32.2",
-        source="aws/aws-cli release 2.32.2, its official image (ECR Public); reads EKS Pod Identity credentials "
+        repository="public.ecr.aws/aws-cli/aws-cli", tag="2.36.49",
+        source="aws/aws-cli release 2.36.49, its official image (ECR Public); reads EKS Pod Identity credentials "
         "(container provider: AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)",
+        digest="sha256:f42bf088cb1456ba9e179ce71fdeb22cc46ff64ea1e3aeae8251ff81391f5bb1",
+        digest_source="pinned as public.ecr.aws/aws-cli/aws-cli:2.36.49@sha256:f42bf088... by independent public "
+        "repositories (a Helm chart's init container, a Dockerfile), read 2026-12-04; not re-read from the registry",
     ),
     "postgres-client": Image(
         repository="public.ecr.aws/docker/library/postgres", tag="16.10-alpine",
