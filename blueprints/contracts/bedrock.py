@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS, HostedModel, foundation_model_arn, inference_profile_arn
-from blueprints.contracts.iam import PolicyDocument, as_list, policy_documents
+from blueprints.contracts.findings import as_list
+from blueprints.contracts.iam import PolicyDocument, policy_documents
 from blueprints.contracts.ports import ARTIFACT_ANNOTATION, LITELLM_CONFIG_KIND
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.gateway.bedrock import INVOKE_ACTIONS

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from blueprints.contracts.findings import as_list
 from blueprints.engine.graph import ResourceGraph
 
 DocumentKind = Literal["identity", "trust", "resource"]
@@ -40,10 +41,6 @@ class PolicyDocument:
 
     def statements(self) -> list[dict[str, Any]]:
         return as_list(self.document["Statement"])
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def policy_documents(graph: ResourceGraph) -> list[PolicyDocument]:

@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from blueprints.contracts.findings import as_list
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 
 KEY_TYPE = "aws:kms/key:Key"
@@ -165,10 +166,6 @@ class KeyReport:
     missing: list[Need]
     extra: list[str]
     problems: list[str]
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _condition_holds(operator: str, key: str, values: list[str], need: Need, account: str) -> bool:

@@ -1,0 +1,70 @@
+"""Image-tag contract over the planned graph: no container runs a pre-release tag, and in prod every container image
+is pinned by digest (a tag can be re-pushed; a digest names one manifest: Kubernetes documentation, Images,
+"Image names": `image@sha256:...` makes the pull immutable). An image of an ECR repository of the graph whose tags
+are IMMUTABLE counts as pinned: its tag cannot be pushed again (Amazon ECR User Guide, image-tag-mutability.html)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from blueprints.engine.graph import ResourceGraph
+
+REPOSITORY_TYPE = "aws:ecr/repository:Repository"
+
+PRERELEASE = re.compile(r"(?i)(?<![a-z])(rc|alpha|beta|dev|pre|preview|snapshot|nightly)[.-]?\d*(?![a-z])")
+"""SemVer / PEP 440 / Docker pre-release markers: 1.3.0rc24, 2.0.0-beta.1, 0.9.dev3, v1-alpha."""
+
+
+def tag_of(image: str) -> str:
+    """`registry:5000/repo:1.2@sha256:...` -> `1.2` (empty when the reference names no tag)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else ""
+
+
+def images(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, image) for every container image of a Kubernetes object (`image` strings at any depth: pods, pod
+    templates, Jobs, LeaderWorkerSets, init containers)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else key
+            if key == "image" and isinstance(item, str):
+                yield here, item
+            else:
+                yield from images(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from images(item, f"{path}[{index}]")
+
+
+def immutable_repositories(graph: ResourceGraph) -> set[str]:
+    """`<account>.dkr.ecr.<region>.amazonaws.com/<name>` of every ECR repository of the graph with immutable tags."""
+    urls = set()
+    for record in graph.of_type(REPOSITORY_TYPE):
+        arn = str(record.outputs.get("arn") or "")  # arn:aws:ecr:<region>:<account>:repository/<name>
+        if record.inputs.get("imageTagMutability") == "IMMUTABLE" and arn.count(":") == 5:
+            _, _, _, region, account, resource = arn.split(":")
+            urls.add(f"{account}.dkr.ecr.{region}.amazonaws.com/{resource.removeprefix('repository/')}")
+    return urls
+
+
+def image_problems(graph: ResourceGraph, prod: bool) -> list[str]:
+    """One line per pre-release image tag, and in prod per image neither pinned by digest nor held by an
+    immutable-tag repository of the graph."""
+    problems = []
+    immutable = immutable_repositories(graph)
+    for record in graph.resources:
+        if not record.type.startswith("kubernetes:") or record.type == "kubernetes:helm.sh/v3:Release":
+            continue
+        for path, image in images(record.inputs):
+            where = f"{record.name} ({record.type}) {path}"
+            tag = tag_of(image)
+            if PRERELEASE.search(tag):
+                problems.append(f"{where}: pre-release tag {tag!r} in {image}; fix: pin a released version in "
+                                "blueprints/versions.py")
+            if prod and "@sha256:" not in image and image.split("@", 1)[0].rpartition(":")[0] not in immutable:
+                problems.append(f"{where}: {image} is not pinned by digest; fix: set its digest in "
+                                "blueprints/versions.py (or deploy the digest your registry returned)")
+    return problems
