@@ -10,10 +10,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from blueprints.commands._target import add_target_arguments, check_writable, resolve_target
+from blueprints.commands._target import Target, add_target_arguments, check_writable, resolve_target
 from blueprints.errors import BlueprintError
 from blueprints.presets import ENVIRONMENTS
 
@@ -49,6 +50,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help='per-pack policy config, like --policy-pack-config: {"<pack>": {"<policy>": '
                              '"advisory" | {"enforcementLevel": ..., ...}}}')
     parser.add_argument("--report", type=Path, metavar="FILE.md", help="also write the compliance report here")
+    parser.add_argument("--contracts", action="store_true",
+                        help="run the apply-time contracts instead of the policy packs (KMS key users, IAM, Bedrock, "
+                             "endpoint exposure, egress, ports, EKS versions, image tags; docs/contracts.md): exit 1 "
+                             "on any failure; formats text, md, json")
 
 
 def check_graph(graph: GraphLike, packs: Sequence[str], pack_configs: dict[str, Any] | None = None,
@@ -117,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     from blueprints.presets import load_spec
 
     target = resolve_target(args)
+    if args.contracts:
+        return _check_contracts(args, target)
     configs = _pack_configs(args.pack_config)
     if args.report:
         check_writable(args.report, "--report", folder=False)
@@ -131,3 +138,23 @@ def run(args: argparse.Namespace) -> int:
         frameworks = [SPEC_FRAMEWORKS[framework] for framework in spec.compliance.frameworks]
         args.report.write_text(report.compliance_report(results, graph, title, frameworks))
     return 1 if failed(results, args.fail_on) else 0
+
+
+def _check_contracts(args: argparse.Namespace, target: Target) -> int:
+    """`check --contracts`: every apply-time contract over the planned graph, judged as of today."""
+    from blueprints.commands import _contracts
+    from blueprints.engine.program import build_graph
+    from blueprints.presets import load_spec
+
+    pack_only = [flag for flag, value in (("--pack", args.pack), ("--pack-config", args.pack_config),
+                                          ("--report", args.report)) if value]
+    if pack_only:
+        raise BlueprintError(f"--contracts: {', '.join(pack_only)} apply to the policy packs only; drop them")
+    if args.format not in _contracts.FORMATS:
+        raise BlueprintError(f"--contracts: --format {args.format!r} is not available "
+                             f"(allowed: {', '.join(_contracts.FORMATS)})")
+    spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
+    graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
+    results = _contracts.evaluate(graph, spec, target.environment, datetime.now(UTC).date())
+    print(_contracts.render(results, args.format, {"preset": target.preset, "environment": target.environment}))
+    return 1 if _contracts.failed(results) else 0

@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 
+from blueprints.commands import _contracts
 from blueprints.commands._target import add_target_arguments, resolve_target
 from blueprints.commands.check import check_graph, default_packs
 from blueprints.engine import program
@@ -29,16 +30,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
           file=sys.stderr)
     graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
-    plan = build_plan(spec, graph, as_of=datetime.now(UTC).date())
+    today = datetime.now(UTC).date()
+    plan = build_plan(spec, graph, as_of=today)
     diagram = mermaid(graph)
     policy = policy_summary(graph, default_packs(spec.compliance.level))
+    contracts = _contracts.summary(_contracts.evaluate(graph, spec, target.environment, today))
     if args.format == "json":
-        print(json.dumps({**plan.model_dump(), "diagram": diagram, "policy": policy}, indent=2, default=str))
+        print(json.dumps({**plan.model_dump(), "diagram": diagram, "policy": policy, "contracts": contracts},
+                         indent=2, default=str))
     else:
         print(render_text(plan, diagram, markdown=args.format == "md"))
         print(f"\n{'## ' if args.format == 'md' else ''}Policy summary (`python -m blueprints check` for details)")
         for pack, counts in policy.items():
             print(f"  {pack}: " + ", ".join(f"{count} {level}" for level, count in counts.items()))
+        print(f"\n{'## ' if args.format == 'md' else ''}Contract summary "
+              "(`python -m blueprints check --contracts` for details)")
+        for check, failures in contracts.items():
+            print(f"  {check}: {f'{failures} failure(s)' if failures else 'pass'}")
     return 0
 
 
