@@ -84,7 +84,7 @@ def test_submit_poll_and_download_with_the_openai_sdk(
     assert backend.request_count == 6
 
 
-def test_every_route_needs_a_gateway_key(http: TestClient, sdk: openai.OpenAI) -> None:
+def test_every_route_needs_a_batch_api_key(http: TestClient, sdk: openai.OpenAI) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": API_KEY}):
         response = http.get("/v1/batches/batch_x", headers=headers)
         assert response.status_code == 401
