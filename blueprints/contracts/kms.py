@@ -30,7 +30,8 @@ Needs come from the resources that encrypt with a key, each following the AWS do
 A principal is allowed when a key-policy statement names it (directly, or through `aws:PrincipalArn` under
 Principal "*"), a grant names it, or - only where the key policy delegates to the account - an identity policy of
 the role allows the operations on the key. Every key-policy statement beyond the account's administration and every
-grant must serve a need: anything else is an over-broad extra.
+grant must serve a need, and no identity policy may reach a key its role has no use for: anything else is an
+over-broad extra.
 """
 
 from __future__ import annotations
@@ -513,7 +514,7 @@ def key_matrix(graph: ResourceGraph) -> list[KeyReport]:
         needed = {n.principal for n in key_needs}
         key_extras = [e for e in extras if e.startswith(f"{record.name} ")]
         key_extras += [f"{a.source}: {sorted(a.principals - needed)} use nothing encrypted with this key"
-                       for a in key_allowances if a.kind != "identity" and a.principals - needed]
+                       for a in key_allowances if a.principals - needed]
         key_extras += [f"{a.source}: serves no need" for a in key_allowances
                        if a.kind != "identity" and a.principals and a.principals <= needed
                        and not any(a.allows(n, account) for n in key_needs if n.principal in a.principals)]

@@ -95,6 +95,19 @@ def test_over_broad_key_policies_are_caught(graph_of) -> None:
     assert any("Stranger: ['arn:aws:iam::123456789012:role/other'] use nothing encrypted" in p for p in problems)
 
 
+def test_an_identity_policy_on_a_key_its_role_does_not_need_is_caught(graph_of) -> None:
+    """The account statement delegates to IAM, so a role's own kms statement is a use of the key too: one on a key
+    whose data the role never touches is over-broad."""
+    graph = graph_of("regulated-industry", "prod").model_copy(deep=True)
+    key_arn = next(r.outputs["arn"] for r in graph.of_type(KEY_TYPE) if r.name == "reg-prod-euc1-kms-data")
+    keda = next(r for r in graph.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "reg-prod-euc1-keda")
+    document = json.loads(keda.inputs["policy"])
+    document["Statement"].append({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn]})
+    keda.inputs["policy"] = json.dumps(document)
+    assert any(p.startswith("reg-prod-euc1-kms-data: over-broad: identity policy of ")
+               and "reg-prod-euc1-keda" in p for p in kms_problems(graph))
+
+
 def test_a_key_reference_the_contract_does_not_know_is_a_problem(graph_of) -> None:
     graph = graph_of("regulated-industry", "prod").model_copy(deep=True)
     key_arn = next(r.outputs["arn"] for r in graph.of_type(KEY_TYPE) if r.name == "reg-prod-euc1-kms-data")
