@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
-from blueprints.catalog.instances import INSTANCES, InstanceType, instances_for
+from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES, CapacityType, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
 from blueprints.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
@@ -69,10 +71,127 @@ def pool_instance_types(spec: PlatformSpec, pool: GpuPoolSpec) -> list[InstanceT
 def _with_gpu_limit(spec: PlatformSpec, pool: GpuPoolSpec) -> GpuPoolSpec:
     if pool.max_gpus is not None:
         return pool
-    placed = [model for model in spec.self_hosted_models if model.gpu_pool == pool.name]
-    # Room for every running version of every model at its maximum (a canary beside stable, both colours of a
-    # blue-green switch), plus one extra replica each so a rollout's surge pod can schedule.
-    gpus = sum((sum(plan.max_replicas for plan in version_plans(spec, model)) + 1) * model.tp for model in placed)
-    # Karpenter launches no node that would cross the limit: round up to whole nodes of the smallest fitting size.
-    node_gpus = min(instance.gpus for instance in pool_instance_types(spec, pool))
-    return pool.model_copy(update={"max_gpus": max(math.ceil(gpus / node_gpus), 1) * node_gpus})
+    # Karpenter launches no node that would cross the limit: room for the whole nodes that the peak of every
+    # Deployment on the pool plus each one's rollout surge pod takes, spread as the Deployments ask.
+    placed = pack(spec, pool, pool_replicas(spec, pool, "surge"))
+    return pool.model_copy(update={"max_gpus": max(placed.gpus, min(i.gpus for i in pool_instance_types(spec, pool)))})
+
+# Scheduling rules of every model Deployment: the serving generator emits them from here, and the node packing
+# below honours them, so the priced fleet and the NodePool limits follow what is actually deployed.
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOSTNAME_KEY = "kubernetes.io/hostname"
+SpreadRule = Literal["DoNotSchedule", "ScheduleAnyway"]
+MAX_SURGE = 1
+"""`maxSurge` of every model Deployment's rolling update: one extra pod at a time, never fewer ready pods."""
+
+
+def spread_rules(spec: PlatformSpec) -> dict[str, SpreadRule]:
+    """Topology key -> whenUnsatisfiable (maxSkew 1 each): zones are a hard rule in prod, nodes always a preference."""
+    return {ZONE_KEY: "DoNotSchedule" if spec.environment == "prod" else "ScheduleAnyway",
+            HOSTNAME_KEY: "ScheduleAnyway"}
+
+
+def spread_constraints(spec: PlatformSpec, selector: dict[str, str]) -> list[dict[str, Any]]:
+    """The Deployment's `topologySpreadConstraints`."""
+    return [{"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": rule, "labelSelector": {"matchLabels": selector}}
+            for key, rule in spread_rules(spec).items()]
+
+
+@dataclass
+class Node:
+    """One GPU node of a pool: its zone (index), the Deployments' pods on it and the GPUs they take."""
+
+    zone: int
+    pods: list[tuple[str, str, int]] = field(default_factory=list)
+    """(model, version, GPUs) per pod."""
+
+    @property
+    def gpus_used(self) -> int:
+        return sum(gpus for _, _, gpus in self.pods)
+
+
+@dataclass(frozen=True)
+class PlacedNode:
+    zone: int
+    instance: InstanceType
+    pods: tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Whole nodes of one pool holding a set of replicas (per region: each region runs its own NodePool)."""
+
+    pool: str
+    capacity_type: CapacityType
+    nodes: tuple[PlacedNode, ...]
+
+    @property
+    def gpus(self) -> int:
+        """GPUs of the nodes, what Karpenter counts against the NodePool's `nvidia.com/gpu` limit."""
+        return sum(node.instance.gpus for node in self.nodes)
+
+    def usd_per_month(self, model: str | None = None) -> float:
+        """The nodes running all month; for `model`, each node's price split by the GPUs its pods take."""
+        total = 0.0
+        for node in self.nodes:
+            price = node.instance.usd_per_hour_for(self.capacity_type) * HOURS_PER_MONTH
+            used = sum(gpus for _, _, gpus in node.pods)
+            share = used if model is None else sum(gpus for name, _, gpus in node.pods if name == model)
+            total += price * share / used
+        return total
+
+
+def pool_capacity_type(spec: PlatformSpec, pool: GpuPoolSpec) -> CapacityType:
+    """What Karpenter launches: spot when the NodePool allows it (Karpenter prefers spot over on-demand)."""
+    return "spot" if "spot" in spec.capacity_types(pool) else "on-demand"
+
+
+def pack(spec: PlatformSpec, pool: GpuPoolSpec, replicas: dict[tuple[str, str], int], *,
+         preferences: bool = True) -> Placement:
+    """Place `replicas` ((model, version) -> pods, one Deployment each) onto whole nodes of the pool, as Karpenter
+    provisions them for pending pods.
+
+    Every spread rule of `spread_rules` holds with `preferences` (Karpenter's default `--preference-policy
+    Respect` treats `ScheduleAnyway` as required while it can still launch a node, and a hostname domain's minimum
+    is 0 because it can always launch one: kubernetes-sigs/karpenter pkg/controllers/provisioning/scheduling/
+    preferences.go `removeTopologySpreadScheduleAnyway`, topologygroup.go): replicas split evenly over the zones,
+    one pod of a Deployment per node. Without `preferences` only `DoNotSchedule` rules hold (what must fit).
+    Pods go first-fit onto open nodes of an allowed zone, else onto a new node; each node becomes the cheapest
+    instance type the NodePool allows with room for its pods (GPUs only: the planner sizes CPU and memory per GPU).
+    """
+    zones = spec.network.availability_zones
+    rules = {key: rule for key, rule in spread_rules(spec).items() if preferences or rule == "DoNotSchedule"}
+    instances = pool_instance_types(spec, pool)
+    room = max(instance.gpus for instance in instances)
+    tp = {model.name: model.tp for model in spec.self_hosted_models}
+    nodes: list[Node] = []
+    for (model, version), count in replicas.items():
+        per_zone = [0] * zones
+        for _ in range(count):
+            allowed = range(zones)
+            if ZONE_KEY in rules:
+                allowed = [zone for zone in allowed if per_zone[zone] == min(per_zone)]
+            node = next((node for node in nodes if node.zone in allowed and node.gpus_used + tp[model] <= room
+                         and not (HOSTNAME_KEY in rules and any(pod[:2] == (model, version) for pod in node.pods))),
+                        None)
+            if node is None:
+                node = Node(zone=allowed[0])
+                nodes.append(node)
+            node.pods.append((model, version, tp[model]))
+            per_zone[node.zone] += 1
+    return Placement(pool=pool.name, capacity_type=pool_capacity_type(spec, pool), nodes=tuple(
+        PlacedNode(zone=node.zone, pods=tuple(node.pods),
+                   instance=min((i for i in instances if i.gpus >= node.gpus_used), key=lambda i: i.usd_per_hour))
+        for node in nodes))
+
+
+def pool_replicas(spec: PlatformSpec, pool: GpuPoolSpec, bound: Literal["floor", "peak", "surge"]
+                  ) -> dict[tuple[str, str], int]:
+    """Pods per Deployment on the pool: every running version (a canary beside stable, both colours of a
+    blue-green switch) at its minimum (`floor`), its maximum (`peak`), or its maximum plus a rollout's surge pod."""
+    return {
+        (model.name, plan.version): plan.min_replicas if bound == "floor" else
+        plan.max_replicas + (MAX_SURGE if bound == "surge" else 0)
+        for model in spec.self_hosted_models if model.gpu_pool == pool.name
+        for plan in version_plans(spec, model)
+    }

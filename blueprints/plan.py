@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from blueprints.capacity import size_model
+from blueprints.capacity import pack, pool_replicas, size_model
 from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
-from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.rollout import version_plans
 from blueprints.spec import PlatformSpec
 
 
@@ -26,10 +26,12 @@ class GpuFleetLine(BaseModel):
     model: str
     region: str
     instance_type: str
+    """The instance types of the peak's nodes that hold the model's pods, comma-separated."""
     min_replicas: int
+    """Pods of every running version together (stable and canary, or both blue-green colours)."""
     max_replicas: int
     floor_usd_per_month: float
-    """Cost of the warm minimum, running all month."""
+    """Cost of the whole nodes the warm minimum takes, running all month."""
     peak_usd_per_month: float
     """Cost if the planner's peak replica count ran all month (the ceiling)."""
     usd_per_1m_output_tokens: float
@@ -106,23 +108,28 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
 
 
 def gpu_fleet(spec: PlatformSpec) -> list[GpuFleetLine]:
-    """GPU cost per model and region, from the capacity planner (replicas are per region)."""
+    """GPU cost per model and region: whole nodes, as the pool's replicas (every running version's Deployment)
+    pack onto them under the Deployments' spread rules; a node shared by models is split by the GPUs each takes.
+    Every region runs the same fleet."""
     lines = []
     for model in spec.self_hosted_models:
         sizing = size_model(spec, model)
-        instance = INSTANCES[sizing.instance_type]
-        per_replica = instance.usd_per_hour_for(sizing.capacity_type) * HOURS_PER_MONTH / sizing.replicas_per_node
+        pool = spec.pool(model.gpu_pool or "")
+        floor, peak = (pack(spec, pool, pool_replicas(spec, pool, bound)) for bound in ("floor", "peak"))
+        plans = version_plans(spec, model)
+        instance_types = sorted({node.instance.name for node in peak.nodes if any(p[0] == model.name
+                                                                                    for p in node.pods)})
         for region in spec.regions:
             lines.append(GpuFleetLine(
-                model=model.name, region=region, instance_type=sizing.instance_type,
-                min_replicas=spec.min_replicas(model), max_replicas=model.max_replicas or sizing.replicas,
-                floor_usd_per_month=round(per_replica * spec.min_replicas(model), 2),
-                peak_usd_per_month=round(per_replica * (model.max_replicas or sizing.replicas), 2),
+                model=model.name, region=region, instance_type=", ".join(instance_types),
+                min_replicas=sum(plan.min_replicas for plan in plans),
+                max_replicas=sum(plan.max_replicas for plan in plans),
+                floor_usd_per_month=round(floor.usd_per_month(model.name), 2),
+                peak_usd_per_month=round(peak.usd_per_month(model.name), 2),
                 usd_per_1m_output_tokens=sizing.usd_per_1m_output_tokens,
                 hosted_usd_per_month=sizing.hosted_usd_per_month,
             ))
     return lines
-
 
 def mermaid(graph: ResourceGraph) -> str:
     """A flowchart of regions and their components, with how many resources each holds."""

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from blueprints.capacity import pool_instance_types, size_model
+from blueprints.capacity import MAX_SURGE, pool_instance_types, size_model, spread_constraints
 from blueprints.catalog.instances import InstanceType
 from blueprints.catalog.metrics import LITELLM_REQUESTS, prometheus_label
 from blueprints.conventions import AMP_AUTHENTICATION, GPU_TOLERATION, POOL_LABEL
@@ -251,7 +251,6 @@ def _deployment(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, config:
     ]
     probe = {"httpGet": {"path": engine.health_path, "port": "http"}, "periodSeconds": PROBE_PERIOD_SECONDS,
              "timeoutSeconds": 5}
-    zone_rule = "DoNotSchedule" if spec.environment == "prod" else "ScheduleAnyway"
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels(model, plan.version)},
@@ -260,7 +259,7 @@ def _deployment(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, config:
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": selector(model, plan.version)},
             # One surge pod at a time (the GPU pool keeps room for it), never fewer ready pods than wanted.
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": MAX_SURGE, "maxUnavailable": 0}},
             "template": {
                 "metadata": {"labels": labels(model, plan.version),
                              "annotations": {"blueprints.io/config-sha256": checksum,
@@ -271,12 +270,8 @@ def _deployment(spec: PlatformSpec, model: ModelSpec, plan: VersionPlan, config:
                     "terminationGracePeriodSeconds": 120,
                     "nodeSelector": {POOL_LABEL: model.gpu_pool},
                     "tolerations": [GPU_TOLERATION],
-                    "topologySpreadConstraints": [
-                        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": rule,
-                         "labelSelector": {"matchLabels": selector(model, plan.version)}}
-                        for key, rule in (("topology.kubernetes.io/zone", zone_rule),
-                                          ("kubernetes.io/hostname", "ScheduleAnyway"))
-                    ],
+                    # The node packing that prices the fleet and sizes the NodePool follows the same rules.
+                    "topologySpreadConstraints": spread_constraints(spec, selector(model, plan.version)),
                     "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
                                         "fsGroup": RUN_AS, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
