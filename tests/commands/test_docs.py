@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blueprints.commands.docs import DOCS_DIR, architecture_page, layers_page
+from blueprints.commands.docs import CONTRACTS_PAGE, DOCS_DIR, architecture_page, contracts_page, layers_page
 from blueprints.presets import preset_names
 
 
@@ -17,3 +17,7 @@ def test_architecture_page_is_current(preset):
 def test_layers_page_is_current():
     page = DOCS_DIR / "layers.md"
     assert page.read_text() == layers_page(), "stale: run `python -m blueprints docs` (make matrix)"
+
+
+def test_contracts_page_is_current():
+    assert CONTRACTS_PAGE.read_text() == contracts_page(), "stale: run `python -m blueprints docs` (make matrix)"
