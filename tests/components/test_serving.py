@@ -120,3 +120,20 @@ def test_blue_green_switch_and_switch_back():
     # Switching back leaves the stable version's objects exactly as they were before the candidate existed.
     assert rendered(blue, "corp-small-2026-10-01") == rendered(before, "corp-small-2026-10-01")
     assert kinds(blue, "Service")["corp-small"] == kinds(before, "Service")["corp-small"]
+
+
+def test_each_version_syncs_its_own_prefix_of_the_region_artifacts_bucket(graph_of):
+    """MODEL_SOURCE is built from the bucket's name, an Output until deployment (the generator maps it through
+    `apply`): the resolved value names the bucket the graph creates in the same region and the version's prefix."""
+    graph = graph_of("internal-ai", "prod")
+    buckets = {r.name: r.inputs["bucket"] for r in graph.of_type("aws:s3/bucket:Bucket")
+               if "blueprints:serving:ModelArtifacts" in r.urn}
+    deployments = [r for r in graph.of_type("kubernetes:apps/v1:Deployment")
+                   if "blueprints:serving:ModelServing" in r.urn]
+    assert len(deployments) == 3  # corp-large, and corp-small's stable and canary
+    for record in deployments:
+        name = record.inputs["metadata"]["name"]
+        region_prefix = record.name.removesuffix(f"-{name}")
+        model, version = name.split("-20", 1)
+        env = {e["name"]: e.get("value") for e in record.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["MODEL_SOURCE"] == f"s3://{buckets[f'{region_prefix}-models']}/models/{model}/20{version}/"
