@@ -3,7 +3,6 @@ third-party images deployed by digest where the digest is known."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import kubernetes_validate.utils
@@ -11,6 +10,7 @@ import pytest
 from blueprints_policies.k8s import each_container
 
 from blueprints.catalog.aws_prices import PRICES_AS_OF
+from blueprints.contracts.images import PRERELEASE
 from blueprints.errors import SpecError
 from blueprints.presets import ENVIRONMENTS, load_spec, preset_names
 from blueprints.versions import (
@@ -27,9 +27,6 @@ from blueprints.versions import (
     VALKEY_ENGINE_VERSION,
 )
 from tests.support.helm import HELM_RELEASE, render_release
-
-PRERELEASE = re.compile(r"(?i)(?<![a-z])(rc|alpha|beta|dev|pre|preview|snapshot|nightly)[.-]?\d*(?![a-z])")
-"""SemVer / PEP 440 / Docker pre-release markers: 1.3.0rc24, 2.0.0-beta.1, 0.9.dev3, v1-alpha."""
 
 KNOWN_PRERELEASE = {
     "IMAGES[tensorrt-llm]": "1.3.0rc24; no 1.3.0 final exists as of 2026-12-04 and the newest release is v1.2.1. "

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
-import parliament
 import pytest
 
 from blueprints.contracts.iam import (
@@ -21,16 +19,11 @@ from blueprints.contracts.iam import (
     passrole_problems,
     policy_documents,
 )
+from blueprints.contracts.parliament_lint import escalations as _escalations
+from blueprints.contracts.parliament_lint import lint as _lint
+from blueprints.contracts.parliament_lint import matches as _matches
 from blueprints.engine.graph import ResourceGraph
 from tests.conftest import PRESETS
-
-COMMUNITY_CONFIG = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
-
-
-def _matches(required_format: str, resource: str) -> bool:
-    """Parliament's own ARN matcher; S3 bucket formats (`arn:*:s3:::*`) are its `bucket` special case."""
-    bucket = required_format.startswith("arn:*:s3:::") and "/" not in required_format
-    return parliament.is_arn_strictly_valid("bucket" if bucket else "", required_format, resource)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +34,6 @@ def documents(graph_of: Callable[[str, str], ResourceGraph]) -> list[PolicyDocum
         for document in policy_documents(graph_of(preset, "prod")):
             seen.setdefault(parliament_text(document), document)
     return list(seen.values())
-
-
-def _lint(document: PolicyDocument, community: bool = False) -> list:
-    """Parliament's findings with their severity, which `enhance_finding` reads from parliament's config."""
-    policy = parliament.analyze_policy_string(parliament_text(document), include_community_auditors=community)
-    return [parliament.enhance_finding(finding) for finding in policy.findings]
 
 
 def test_every_kind_of_document_is_linted(documents: list[PolicyDocument]) -> None:
@@ -77,12 +64,6 @@ def test_trust_policies_are_linted_against_their_role() -> None:
                                 "Action": "s3:GetObject"}]})
     assert json.loads(parliament_text(trust))["Statement"][0]["Resource"] == "arn:aws:iam::123456789012:role/r"
     assert parliament_findings(trust, _lint(trust), _matches)
-
-
-def _escalations(document: PolicyDocument) -> list[str]:
-    parliament.override_config(str(COMMUNITY_CONFIG))  # the community auditors' finding types, as the CLI loads them
-    return [finding.location["type"] for finding in _lint(document, community=True)
-            if finding.issue == "PRIVILEGE_ESCALATION"]
 
 
 def test_privilege_escalation_only_through_held_passrole(documents: list[PolicyDocument]) -> None:
