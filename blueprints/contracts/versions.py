@@ -12,24 +12,32 @@ from blueprints.versions import EKS_VERSIONS
 
 CLUSTER_TYPE = "aws:eks/cluster:Cluster"
 NOTICE = timedelta(days=60)
+"""EKS announces the end of standard support at least 60 days ahead (EKS user guide, version FAQs): the window in
+which an upgrade must be planned."""
+
+
+def support_problem(version: str, as_of: date, notice: timedelta) -> str | None:
+    """Why running Kubernetes `version` on EKS on `as_of` is a problem (unknown to the release calendar, out of
+    standard support, or under `notice` of it left), or None."""
+    if version not in EKS_VERSIONS:
+        return (f"Kubernetes version {version or '(EKS default)'!r} is not in the EKS release calendar "
+                f"(known: {', '.join(EKS_VERSIONS)})")
+    ends = EKS_VERSIONS[version].standard_support_ends
+    if ends <= as_of:
+        return (f"Kubernetes {version} left EKS standard support on {ends} (extended support, $0.60 instead of "
+                "$0.10 per cluster-hour)")
+    if ends - as_of < notice:
+        return (f"Kubernetes {version} leaves EKS standard support on {ends}, {(ends - as_of).days} days from "
+                f"{as_of} (under {notice.days})")
+    return None
 
 
 def version_problems(graph: ResourceGraph, prod: bool, as_of: date) -> list[str]:
     """One line per cluster whose version is unknown, out of standard support, or (prod) within 60 days of it."""
     problems = []
     for cluster in graph.of_type(CLUSTER_TYPE):
-        version = str(cluster.inputs.get("version") or "")
-        where = f"{cluster.name} ({cluster.type})"
-        if version not in EKS_VERSIONS:
-            problems.append(f"{where}: Kubernetes version {version or '(EKS default)'!r} is not in the EKS release "
-                            f"calendar (known: {', '.join(EKS_VERSIONS)}); fix: set cluster.kubernetes_version")
-            continue
-        ends = EKS_VERSIONS[version].standard_support_ends
-        if ends <= as_of:
-            problems.append(f"{where}: Kubernetes {version} left standard support on {ends} (extended support: "
-                            "$0.60 instead of $0.10 per cluster-hour); fix: upgrade cluster.kubernetes_version")
-        elif prod and ends - as_of < NOTICE:
-            problems.append(f"{where}: Kubernetes {version} leaves standard support on {ends}, "
-                            f"{(ends - as_of).days} days after {as_of} (prod needs {NOTICE.days}); fix: upgrade "
-                            "cluster.kubernetes_version")
+        problem = support_problem(str(cluster.inputs.get("version") or ""), as_of, NOTICE if prod else timedelta(0))
+        if problem:
+            problems.append(f"{cluster.name} ({cluster.type}): {problem}; fix: set cluster.kubernetes_version to a "
+                            "version of the calendar with standard support left")
     return problems

@@ -1,19 +1,16 @@
 """The EKS cluster's Kubernetes version stays in standard support for at least 60 more days (non-prod: advisory;
 eks-standard-support-prod enforces the same in prod).
 
-Dates come from the Amazon EKS Kubernetes release calendar pinned in blueprints.versions.EKS_VERSIONS. "Today" is
+Dates come from the Amazon EKS Kubernetes release calendar pinned in blueprints.versions.EKS_VERSIONS, judged by the
+contract check blueprints.contracts.versions.support_problem (the same rule `check --contracts` applies). "Today" is
 the UTC date, or the policy config's `asOf` (YYYY-MM-DD) to evaluate a stack as of another day.
 """
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..model import StackContext
-
-NOTICE = timedelta(days=60)
-"""EKS announces the end of standard support at least 60 days ahead (EKS user guide, version FAQs): the window
-in which an upgrade must be planned."""
 
 
 def as_of(ctx: StackContext) -> date:
@@ -22,20 +19,11 @@ def as_of(ctx: StackContext) -> date:
 
 
 def support_problems(props: Mapping[str, Any], today: date) -> Iterator[str]:
-    from blueprints.versions import EKS_VERSIONS
+    from blueprints.contracts.versions import NOTICE, support_problem
 
-    version = str(props.get("version") or "")
-    if version not in EKS_VERSIONS:
-        yield (f"Kubernetes version {version or '(EKS default)'!r} is not in the EKS release calendar "
-               f"(known: {', '.join(EKS_VERSIONS)}); set version to a supported one")
-        return
-    ends = EKS_VERSIONS[version].standard_support_ends
-    if ends <= today:
-        yield (f"Kubernetes {version} left EKS standard support on {ends} (extended support, $0.60 instead of "
-               f"$0.10 per cluster-hour); upgrade the cluster")
-    elif ends - today < NOTICE:
-        yield (f"Kubernetes {version} leaves EKS standard support on {ends}, {(ends - today).days} days from "
-               f"{today} (under {NOTICE.days}); upgrade the cluster before then")
+    problem = support_problem(str(props.get("version") or ""), today, NOTICE)
+    if problem:
+        yield f"{problem}; upgrade the cluster to a version of the calendar with standard support left"
 
 
 def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[str]:
