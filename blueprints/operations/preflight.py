@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprints.artifacts.manifest import verify_version
-from blueprints.capacity import pool_instance_types
+from blueprints.capacity import pack, pool_instance_types, pool_replicas
 from blueprints.catalog.hosted import HostedModel
 from blueprints.catalog.instances import InstanceType
 from blueprints.components.artifacts import repository_name
@@ -51,11 +51,14 @@ def quota_class(instance: InstanceType) -> str:
 
 
 def pool_vcpus(spec: PlatformSpec, pool: GpuPoolSpec) -> tuple[str, int]:
-    """The pool's quota class and the vCPUs its GPU limit can take, on its most vCPU-hungry instance type."""
+    """The pool's quota class and the vCPUs it launches: the whole nodes of its peak plus rollout surge, as
+    `capacity.pack` places them (the same packing that sets the NodePool's limit), and, for a limit set above
+    that, the rest of the limit on the pool's most vCPU-hungry instance type."""
     instances = pool_instance_types(spec, pool)
     worst = max(instances, key=lambda instance: instance.vcpus / instance.gpus)
-    nodes = math.ceil((pool.max_gpus or 0) / worst.gpus)
-    return quota_class(worst), nodes * worst.vcpus
+    placed = pack(spec, pool, pool_replicas(spec, pool, "surge"))
+    rest = math.ceil(max((pool.max_gpus or 0) - placed.gpus, 0) / worst.gpus)
+    return quota_class(worst), sum(node.instance.vcpus for node in placed.nodes) + rest * worst.vcpus
 
 
 def artifacts_bucket(spec: PlatformSpec, region: str, account_id: str) -> str:

@@ -63,8 +63,10 @@ def test_all_clear_in_a_ready_account(aws, tmp_path, internal_ai):
     _seed(internal_ai, tmp_path)
     clients = Clients()
     quotas = clients.stub("service-quotas", REGION)
-    _quota(quotas, "L-417A185B", 192)  # P on-demand: h100 pool, 8 GPUs = one p5.48xlarge
-    _quota(quotas, "L-DB2E81BA", 384)  # G on-demand: l40s pool
+    # P on-demand: the h100 pool's peak (2) + surge (1) corp-large pods, one per zone: 3 x p5.48xlarge (192 vCPUs).
+    _quota(quotas, "L-417A185B", 576)
+    # G on-demand: corp-small stable and canary, 3 + 3 pods, paired per zone: 3 x g6e.12xlarge (48 vCPUs).
+    _quota(quotas, "L-DB2E81BA", 144)
     rows = Preflight(internal_ai, clients).run()
     clients.verify()
     by_check = {row.check: row for row in rows}
@@ -76,7 +78,7 @@ def test_all_clear_in_a_ready_account(aws, tmp_path, internal_ai):
     }
     assert by_check["availability-zones"].detail == "3 of 3 needed: us-east-1a, us-east-1b, us-east-1c"
     assert by_check["quota:P-on-demand"].detail == (
-        "Running On-Demand P instances (L-417A185B): 192 vCPUs, pools h100 need 192"
+        "Running On-Demand P instances (L-417A185B): 576 vCPUs, pools h100 need 576"
     )
     assert by_check["bedrock"].status == "skip"  # internal-ai sends nothing to hosted APIs
     artifact_rows = [row.detail for row in rows if row.check == "artifacts:corp-small"]
