@@ -82,8 +82,8 @@ def render_text(plan: Plan, diagram: str, markdown: bool) -> str:
         lines.append("")
     lines.append(f"  fixed infrastructure: {money['fixed']:>12,.2f}")
     for line in plan.gpu_fleet:
-        lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} x "
-                     f"{line.instance_type} share, {line.floor_usd_per_month:,.2f} warm floor .. "
+        lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} pods on whole "
+                     f"{line.instance_type} nodes, {line.floor_usd_per_month:,.2f} warm floor .. "
                      f"{line.peak_usd_per_month:,.2f} at peak (${line.usd_per_1m_output_tokens:.2f}/1M output tokens)")
     lines.append(f"  total: {money['total_floor']:,.2f} (floor) .. {money['total_peak']:,.2f} (peak)")
     if plan.summary["budget_usd"]:
