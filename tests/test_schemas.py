@@ -131,7 +131,7 @@ def test_a_rule_that_fails_to_evaluate_is_an_error(generated):
 def test_ec2nodeclass_cel_rules_of_the_karpenter_crd(generated):
     """Rules and messages from karpenter.k8s.aws_ec2nodeclasses.yaml (karpenter v1)."""
     both = one(generated, "EC2NodeClass")
-    both["spec"]["instanceProfile"] = "reg-prod-node"
+    both["spec"]["role"] = "reg-prod-node"
     assert validate_manifest(both) == [
         "EC2NodeClass/gpu: spec: must specify exactly one of ['role', 'instanceProfile']"]
     family = one(generated, "EC2NodeClass")

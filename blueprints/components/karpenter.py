@@ -60,15 +60,18 @@ def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
 
 
 def node_class_manifest(
-    name: str, node_role: pulumi.Input[str], cluster_name: str, security_group_id: pulumi.Input[str],
+    name: str, instance_profile: pulumi.Input[str], cluster_name: str, security_group_id: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str] | None,
 ) -> dict:
+    """Nodes take the pre-created instance profile (`spec.instanceProfile`), never `spec.role`: with a role the
+    controller manages profiles through the IAM API, which no VPC endpoint serves (aws/karpenter-provider-aws
+    v1.14.1, website/content/en/docs/concepts/nodeclasses.md, `spec.instanceProfile`)."""
     return {
         "apiVersion": "karpenter.k8s.aws/v1",
         "kind": "EC2NodeClass",
         "metadata": {"name": name},
         "spec": {
-            "role": node_role,
+            "instanceProfile": instance_profile,
             "amiSelectorTerms": [{"alias": EKS_NODE_AMI_ALIAS}],
             "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": cluster_name}}],
             "securityGroupSelectorTerms": [{"id": security_group_id}],
@@ -108,6 +111,8 @@ class Karpenter(pulumi.ComponentResource):
         for policy in NODE_POLICIES:
             aws.iam.RolePolicyAttachment(namer("karpenter-node", policy), role=node_role.name,
                                          policy_arn=MANAGED_POLICY + policy, opts=child)
+        # One code path for every VPC: pre-created here, so the controller never creates, tags or changes profiles.
+        profile = aws.iam.InstanceProfile(namer("karpenter-node"), role=node_role.name, opts=child)
         access = cluster.allow_nodes("karpenter-nodes", node_role.arn)
 
         queue = aws.sqs.Queue(namer("karpenter-interruptions"), message_retention_seconds=300,
@@ -144,7 +149,7 @@ class Karpenter(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[*depends_on, identity, access]),
         )
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[release])
-        node_class = node_class_manifest(NODE_CLASS, node_role.name, cluster.name, cluster.security_group_id,
+        node_class = node_class_manifest(NODE_CLASS, profile.name, cluster.name, cluster.security_group_id,
                                          volume_key_arn)
         k8s.apiextensions.CustomResource(namer("nodeclass", NODE_CLASS), **_custom(node_class), opts=k8s_opts)
         for pool in spec.cluster.gpu_pools:
@@ -185,7 +190,14 @@ def _controller_statements(region: str, account_id: pulumi.Input[str], cluster_n
     website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml (NodeLifecyclePolicy,
     IAMIntegrationPolicy, EKSIntegrationPolicy, InterruptionPolicy, ZonalShiftPolicy, ResourceDiscoveryPolicy).
     Everything Karpenter creates carries the cluster's ownership tag and a NodePool tag; everything it changes or
-    deletes must already carry them, and it can hand EC2 only the node role."""
+    deletes must already carry them, and it can hand EC2 only the node role.
+
+    Deviation: the node class names a pre-created instance profile, so Karpenter never creates, tags or fills one
+    (pkg/controllers/nodeclass/instanceprofile.go: only `spec.role` reaches instanceProfileProvider.Create). Left
+    out: iam:CreateInstanceProfile, iam:TagInstanceProfile, iam:AddRoleToInstanceProfile. Kept: List/Get and the
+    tag-scoped RemoveRole/Delete, which garbage collection and the EC2NodeClass finalizer still call outside an
+    isolated VPC (pkg/controllers/controllers.go, pkg/controllers/nodeclass/controller.go) to remove profiles an
+    earlier `spec.role` node class made."""
     ec2 = f"arn:aws:ec2:{region}:*:"
     owned = f"kubernetes.io/cluster/{cluster_name}"
     created = [ec2 + kind for kind in ("fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*",
@@ -196,8 +208,6 @@ def _controller_statements(region: str, account_id: pulumi.Input[str], cluster_n
     resource_tags = {"StringEquals": {f"aws:ResourceTag/{owned}": "owned"},
                      "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"}}
     profile = pulumi.Output.concat("arn:aws:iam::", account_id, ":instance-profile/*")
-    profile_request = {f"aws:RequestTag/{owned}": "owned", "aws:RequestTag/eks:eks-cluster-name": cluster_name,
-                       "aws:RequestTag/topology.kubernetes.io/region": region}
     profile_resource = {f"aws:ResourceTag/{owned}": "owned", "aws:ResourceTag/topology.kubernetes.io/region": region}
     return [
         allow(["ec2:RunInstances", "ec2:CreateFleet"],
@@ -220,13 +230,7 @@ def _controller_statements(region: str, account_id: pulumi.Input[str], cluster_n
               "AllowScopedDeletion", **resource_tags),
         allow(["iam:PassRole"], [node_role_arn], "AllowPassingInstanceRole",
               StringEquals={"iam:PassedToService": "ec2.amazonaws.com"}),
-        allow(["iam:CreateInstanceProfile"], [profile], "AllowScopedInstanceProfileCreationActions",
-              StringEquals=profile_request, StringLike={"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
-        allow(["iam:TagInstanceProfile"], [profile], "AllowScopedInstanceProfileTagActions",
-              StringEquals={**profile_resource, **profile_request},
-              StringLike={"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
-                          "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
-        allow(["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+        allow(["iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
               [profile], "AllowScopedInstanceProfileActions", StringEquals=profile_resource,
               StringLike={"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"}),
         allow(["eks:DescribeCluster"], [cluster_arn], "AllowAPIServerEndpointDiscovery"),

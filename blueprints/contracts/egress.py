@@ -79,6 +79,8 @@ MANAGED_POLICY_CALLS: dict[str, tuple[str, ...]] = {
     # Used by the Lambda service itself (ENIs in the VPC, log delivery), not by code inside the VPC.
     "AWSLambdaVPCAccessExecutionRole": (),
 }
+IAM_ENDPOINT = "iam.amazonaws.com"
+"""IAM's one (global) endpoint; AWS offers no VPC endpoint for it (aws-services-privatelink-support.html)."""
 IN_VPC_TRUST = ("pods.eks.amazonaws.com", "ec2.amazonaws.com")
 """Service principals whose roles run inside the VPC (EKS Pod Identity, nodes); Lambda counts when attached."""
 
@@ -105,6 +107,14 @@ class EgressReport:
     """Security group egress rules to 0.0.0.0/0 or ::/0."""
     firewall_domains: dict[str, list[str]] = field(default_factory=dict)
     """Rule group -> the domains its allowlist admits."""
+    role_node_classes: list[str] = field(default_factory=list)
+    """Karpenter EC2NodeClasses with `spec.role`: the controller then manages instance profiles through IAM."""
+
+    @property
+    def reaches_iam(self) -> bool:
+        """IAM has no VPC endpoint: only an open path, or a firewall that admits its endpoint, reaches it."""
+        return bool(self.open_paths) or any(_admits(domain, IAM_ENDPOINT)
+                                            for domains in self.firewall_domains.values() for domain in domains)
 
     @property
     def missing_endpoints(self) -> set[str]:
@@ -124,6 +134,11 @@ class EgressReport:
                      f"endpoint com.amazonaws.{self.region}.{service} and no route to the internet; fix: add "
                      f"{service!r} to blueprints.components.network.endpoint_services"
                      for service in sorted(self.missing_endpoints)]
+        if not self.reaches_iam:
+            problems += [f"{self.region}: {name} sets spec.role, so Karpenter creates its instance profile through "
+                         "IAM, which has no VPC endpoint, and no node launches; fix: pre-create the instance profile "
+                         "and name it in spec.instanceProfile (blueprints/components/karpenter.py)"
+                         for name in self.role_node_classes]
         problems += [f"{self.region}: open path to the internet {path}; fix: route private subnets to nothing, or "
                      "through AWS Network Firewall (network.egress_allowlist)" for path in self.open_paths]
         if not self.filtered_paths:
@@ -171,6 +186,8 @@ def _report(graph: ResourceGraph, region: str, private: bool) -> EgressReport:
     report.endpoints = {_endpoint_name(record) for record in _of(records, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     _trace_routes(records, report)
     report.open_security_groups = list(_open_security_groups(records))
+    report.role_node_classes = [record.name for record in _of(records, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+                                if (record.inputs.get("spec") or {}).get("role")]
     for group in _of(records, "aws:networkfirewall/ruleGroup:RuleGroup"):
         source = (group.inputs.get("ruleGroup") or {}).get("rulesSource") or {}
         domains = (source.get("rulesSourceList") or {}).get("targets")
@@ -355,3 +372,9 @@ def _tier(subnet: ResourceRecord) -> str:
 
 def _of(records: list[ResourceRecord], token: str) -> list[ResourceRecord]:
     return [record for record in records if record.type == token]
+
+
+def _admits(domain: str, host: str) -> bool:
+    """Network Firewall domain list matching: `.example.com` admits its subdomains, a plain name only itself
+    (AWS Network Firewall Developer Guide, stateful-rule-groups-domain-names.html)."""
+    return host == domain or (domain.startswith(".") and host.endswith(domain))

@@ -5,6 +5,12 @@ Reference: aws/karpenter-provider-aws tag v1.14.1 (the chart in blueprints/versi
 website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml: NodeLifecyclePolicy,
 IAMIntegrationPolicy, EKSIntegrationPolicy, InterruptionPolicy, ZonalShiftPolicy, ResourceDiscoveryPolicy.
 `{cluster}` stands for the template's ${ClusterName}.
+
+Documented deviations (DEVIATIONS below): the EC2NodeClass names an instance profile Pulumi pre-creates
+(`spec.instanceProfile`, required in a VPC without IAM endpoint: website/content/en/docs/concepts/nodeclasses.md at
+v1.14.1), so the controller never creates, tags or fills a profile (pkg/controllers/nodeclass/instanceprofile.go
+calls Create only for `spec.role`). The creation and tagging statements and iam:AddRoleToInstanceProfile are left
+out; removing and deleting profiles an earlier `spec.role` node class made stays, tag-scoped as in the reference.
 """
 
 from __future__ import annotations
@@ -65,6 +71,14 @@ REFERENCE: dict[str, tuple[set[str], set[str]]] = {
     "AllowUnscopedInstanceProfileListAction": ({"iam:ListInstanceProfiles"}, set()),
     "AllowInstanceProfileReadActions": ({"iam:GetInstanceProfile"}, set()),
 }
+DEVIATIONS: dict[str, tuple[set[str], set[str]] | None] = {
+    # Sid -> what this project keeps of it (None: the statement is left out); see the module docstring.
+    "AllowScopedInstanceProfileCreationActions": None,
+    "AllowScopedInstanceProfileTagActions": None,
+    "AllowScopedInstanceProfileActions": (
+        {"iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"},
+        REFERENCE["AllowScopedInstanceProfileActions"][1]),
+}
 
 
 def _controllers(graph: ResourceGraph) -> list[tuple[str, str, PolicyDocument]]:
@@ -93,8 +107,9 @@ def test_statements_are_the_reference_statements(controllers: list) -> None:
         shape = {statement["Sid"]: ({str(a) for a in as_list(statement["Action"])},
                                     {key for block in statement.get("Condition", {}).values() for key in block})
                  for statement in document.statements()}
-        expected = {sid: (actions, {key.format(cluster=cluster) for key in keys})
-                    for sid, (actions, keys) in REFERENCE.items()}
+        kept = {sid: DEVIATIONS.get(sid, shape) for sid, shape in REFERENCE.items()}
+        expected = {sid: (shape[0], {key.format(cluster=cluster) for key in shape[1]})
+                    for sid, shape in kept.items() if shape is not None}
         assert shape == expected, document.where
 
 
