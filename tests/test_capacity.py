@@ -129,3 +129,15 @@ def test_peak_plus_surge_schedules_within_the_rendered_nodepool_limits(graph_of,
         needed = sum(_fewest_gpus(sum(pods), max(pods), sizes) for pods in per_zone.values() if pods)
         limit = int(pool.inputs["spec"]["limits"]["nvidia.com/gpu"])
         assert needed <= limit, f"{region} {pool_name}: peak + surge needs {needed} GPUs, the NodePool allows {limit}"
+
+
+def test_both_blue_green_colours_are_priced():
+    """corp-small in staging as a blue-green pair (2026-10-01 active, 2026-11-01 standing by), each colour 1-2 pods:
+    floor 1 + 1 pods share one zone-a node -> 1 x g6e.12xlarge; peak 2 + 2 pods pair up in zones a and b ->
+    2 x g6e.12xlarge, spot."""
+    spec = load_spec("internal-ai", "staging", overrides={"serving": {"models": [{}, {"versions": {
+        "stable": "2026-10-01", "candidate": "2026-11-01", "strategy": "blue-green", "candidate_weight": 0}}]}})
+    [small] = [line for line in gpu_fleet(spec) if line.model == "corp-small"]
+    assert (small.min_replicas, small.max_replicas) == (2, 4)
+    assert small.floor_usd_per_month == pytest.approx(node_month("g6e.12xlarge", 1, spot=True), abs=0.01)
+    assert small.peak_usd_per_month == pytest.approx(node_month("g6e.12xlarge", 2, spot=True), abs=0.01)
