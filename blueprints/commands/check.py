@@ -62,7 +62,10 @@ def check_graph(graph: GraphLike, packs: Sequence[str], pack_configs: dict[str, 
     unknown = [p for p in packs if p not in PACKS]
     if unknown:
         raise BlueprintError(f"--pack: unknown pack(s) {unknown} (allowed: {', '.join(sorted(PACKS))})")
-    chosen = suppression_list if suppression_list is not None else suppressions.load()
+    try:
+        chosen = suppression_list if suppression_list is not None else suppressions.load()
+    except suppressions.SuppressionError as error:
+        raise BlueprintError(str(error)) from None
     try:
         return evaluate(graph, [PACKS[p] for p in packs], pack_configs, chosen)
     except ValueError as error:

@@ -83,5 +83,5 @@ def test_resource_region_comes_from_its_provider_when_not_recorded() -> None:
 
 
 def test_every_pack_evaluates_an_empty_graph_without_errors() -> None:
-    for result in evaluate.evaluate(graph(), list(PACKS.values())):
+    for result in evaluate.evaluate(graph(environment="dev"), list(PACKS.values())):
         assert not any(v.cannot_evaluate for v in result.violations)

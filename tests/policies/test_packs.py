@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PINNED = {
     "baseline": {
+        "stack-context-valid": ("mandatory", "high"),
         "s3-bucket-encrypted": ("mandatory", "high"),
         "s3-bucket-public-access-blocked": ("mandatory", "critical"),
         "s3-bucket-versioned": ("mandatory", "high"),
@@ -51,6 +52,7 @@ PINNED = {
         "budget-exists": ("advisory", "medium"),
     },
     "cost-guardrails": {
+        "stack-context-valid": ("mandatory", "high"),
         "budget-exists": ("mandatory", "medium"),
         "gpu-nodepool-limits": ("mandatory", "high"),
         "aws-provider-default-tags": ("mandatory", "low"),
@@ -60,6 +62,7 @@ PINNED = {
         "gateway-max-tokens": ("advisory", "medium"),
     },
     "kubernetes-workloads": {
+        "stack-context-valid": ("mandatory", "high"),
         "k8s-run-as-non-root": ("mandatory", "high"),
         "k8s-no-privileged": ("mandatory", "critical"),
         "k8s-capabilities-restricted": ("mandatory", "high"),
@@ -81,6 +84,7 @@ PINNED = {
         "k8s-namespace-pod-security": ("advisory", "medium"),
     },
     "regulated": {
+        "stack-context-valid": ("mandatory", "high"),
         "s3-bucket-versioned": ("mandatory", "high"),
         "s3-bucket-encrypted": ("mandatory", "high"),
         "s3-bucket-kms-cmk": ("mandatory", "high"),

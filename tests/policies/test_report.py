@@ -10,9 +10,11 @@ REASON = "Dev key is rotated by the shared platform account's automation"
 
 
 def _results():
-    g = graph(record("aws:kms/key:Key", "k", {}), record("aws:kms/key:Key", "dev-key", {}),
-              record("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": 30.0}))
-    rules = Suppressions([Suppression(policy_id="kms-key-rotation", reason=REASON, name="dev-key")])
+    dev_key = record("aws:kms/key:Key", "dev-key", {})
+    g = graph(record("aws:kms/key:Key", "k", {}), dev_key,
+              record("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": 30.0}), environment="dev")
+    rules = Suppressions([Suppression(policy_id="kms-key-rotation", urns=(dev_key.urn,), approver="platform-security",
+                                      reason=REASON, ticket="SEC-7", expires="2099-01-01")])
     packs = [PACKS["baseline"].model_copy(update={"entries": tuple(
         e.model_copy(update={"enforcement": "mandatory"}) if e.policy == "kms-key-rotation" else e
         for e in PACKS["baseline"].entries)})]

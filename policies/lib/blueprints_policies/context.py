@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi.runtime
 
-from .model import StackContext
+from .model import StackContext, environment_problem
 
 CONTEXT_KEYS = ("environment", "residency")
 STACK_KEYS = ("preset", "environment", "regions", "overrides", "residency")
@@ -39,14 +39,15 @@ def parse_stack_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def from_preset(stack: Mapping[str, Any]) -> dict[str, Any]:
-    """Environment and residency from the validated platform spec the stack's preset describes."""
-    if "preset" not in stack:
+    """Environment and residency from the validated platform spec the stack's preset describes. Only with an
+    allowed `environment`: a missing one is not taken to mean dev (policies then fail closed on it)."""
+    if "preset" not in stack or environment_problem(stack.get("environment")):
         return {}
     try:
         from blueprints.presets import load_spec
     except ImportError:
         return {}
-    spec = load_spec(preset=stack["preset"], environment=stack.get("environment") or "dev",
+    spec = load_spec(preset=stack["preset"], environment=stack["environment"],
                      overrides=stack.get("overrides"), regions=stack.get("regions"))
     return {"environment": spec.environment, "residency": spec.residency.allowed_regions}
 
@@ -73,9 +74,8 @@ def resolve_context(policy_config: Mapping[str, Any]) -> StackContext:
     merged = dict(policy_config)
     if not all(k in merged for k in CONTEXT_KEYS):
         merged = {**context_values(pulumi.runtime.get_config_env()), **merged}
-    environment = merged.get("environment")
     return StackContext(
-        environment=str(environment) if environment is not None else None,
+        environment=merged.get("environment"),
         residency=_residency(merged.get("residency")),
         extra={k: v for k, v in merged.items() if k not in CONTEXT_KEYS},
     )

@@ -4,7 +4,7 @@ evaluator calls), with fail-closed checks and suppressions applied in one place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_policy import (
@@ -23,7 +23,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import tokens
 from .context import resolve_context
-from .model import Finding, Res
+from .model import Finding, MissingStackConfig, Res, StackContext
 from .registry import RegisteredPolicy
 from .suppressions import Suppression, Suppressions
 
@@ -32,12 +32,6 @@ ENFORCEMENT = {level.value: level for level in EnforcementLevel}
 
 SuppressedSink = Callable[[str, str | None, str, Suppression], None]
 """(policy_id, urn, message, suppression) for each finding a suppression covered."""
-Ancestors = Callable[[str | None, str | None], list[str]]
-"""(urn, parent urn) -> the URNs of every ancestor component."""
-
-
-def _direct_parent(urn: str | None, parent: str | None) -> list[str]:
-    return [parent] if parent else []
 
 
 def _ignore(policy_id: str, urn: str | None, message: str, suppression: Suppression) -> None:
@@ -49,8 +43,19 @@ class Hooks:
     """What differs between the pack process (defaults) and the offline evaluator."""
 
     suppressions: Suppressions = field(default_factory=Suppressions)
-    ancestors: Ancestors = _direct_parent
     on_suppressed: SuppressedSink = _ignore
+
+    def route(self, policy_id: str, urn: str | None, message: str, report: Callable[[str, str | None], None]) -> None:
+        """Reports a finding unless a suppression in force names its resource; an expired one suppresses nothing
+        and says so in the message."""
+        suppression = self.suppressions.find(policy_id, urn)
+        if suppression is None:
+            report(message, urn)
+        elif suppression.expired(self.suppressions.on):
+            report(f"{message} (suppression by {suppression.approver}, ticket {suppression.ticket}, expired on "
+                   f"{suppression.expires})", urn)
+        else:
+            self.on_suppressed(policy_id, urn, message, suppression)
 
 
 def region_of(resource_type: str, props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> str | None:
@@ -75,14 +80,6 @@ def to_res(resource: PolicyResource) -> Res:
     )
 
 
-def _ancestor_chain(resource: PolicyResource) -> list[str]:
-    chain, node = [], resource.parent
-    while node is not None:
-        chain.append(node.urn)
-        node = node.parent
-    return chain
-
-
 def _safely(policy_id: str, produce: Callable[[], Iterable[Any]]) -> list[Any]:
     """Runs a check to completion; any error becomes a "cannot evaluate" finding (fail closed). Unknown
     values during preview propagate, so the engine reports "can't run policy" as it does for any pack."""
@@ -90,6 +87,8 @@ def _safely(policy_id: str, produce: Callable[[], Iterable[Any]]) -> list[Any]:
         return list(produce())
     except UnknownValueError:
         raise
+    except MissingStackConfig as error:
+        return [f"{CANNOT_EVALUATE}: {error}"]
     except Exception as error:
         return [f"{CANNOT_EVALUATE}: {type(error).__name__}: {error}"]
 
@@ -117,15 +116,10 @@ def resource_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in meta.applies_to:
             return
-        ctx = resolve_context(args.get_config())
-        messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props, ctx))
-        ancestors = hooks.ancestors(args.urn, args.opts.parent)
+        messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props,
+                                                         resolve_context(args.get_config())))
         for message in messages:
-            suppression = hooks.suppressions.find(meta.id, args.urn, ancestors)
-            if suppression:
-                hooks.on_suppressed(meta.id, args.urn, message, suppression)
-            else:
-                report_violation(message, None)
+            hooks.route(meta.id, args.urn, message, lambda text, _urn: report_violation(text, None))
 
     remediate = None
     if policy.remediate is not None:
@@ -134,35 +128,33 @@ def resource_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()
         def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
             if args.resource_type not in meta.applies_to:
                 return None
-            ctx = resolve_context(args.get_config())
-            messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props, ctx))
+            messages = _safely(meta.id, lambda: policy.check(args.resource_type, args.props,
+                                                             resolve_context(args.get_config())))
             if not messages or any(m.startswith(CANNOT_EVALUATE) for m in messages):
                 return None
-            return remediate_fn(args.resource_type, dict(args.props), ctx)
+            return remediate_fn(args.resource_type, dict(args.props), resolve_context(args.get_config()))
 
     return ResourceValidationPolicy(
         name=meta.id, description=_description(policy), validate=validate, remediate=remediate,
         enforcement_level=ENFORCEMENT[level], **_common(policy))
 
 
+def _stack_context(args: StackValidationArgs, hooks: Hooks) -> StackContext:
+    expired = tuple(f"suppression of {s.describe()} expired on {s.expires}; renew it with a new approval or fix "
+                    f"{', '.join(s.urns)}" for s in hooks.suppressions.expired())
+    return replace(resolve_context(args.get_config()), expired_suppressions=expired)
+
+
 def stack_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()) -> StackValidationPolicy:
     meta = policy.meta
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        ctx = resolve_context(args.get_config())
-        by_urn = {r.urn: r for r in args.resources}
         views = [to_res(r) for r in args.resources]
-        findings = _safely(meta.id, lambda: policy.check(views, ctx))
+        findings = _safely(meta.id, lambda: policy.check(views, _stack_context(args, hooks)))
         for finding in findings:
             if isinstance(finding, str):
                 finding = Finding(finding)
-            resource = by_urn.get(finding.urn) if finding.urn else None
-            ancestors = _ancestor_chain(resource) if resource else []
-            suppression = hooks.suppressions.find(meta.id, finding.urn, ancestors)
-            if suppression:
-                hooks.on_suppressed(meta.id, finding.urn, finding.message, suppression)
-            else:
-                report_violation(finding.message, finding.urn)
+            hooks.route(meta.id, finding.urn, finding.message, report_violation)
 
     return StackValidationPolicy(
         name=meta.id, description=_description(policy), validate=validate,

@@ -95,7 +95,6 @@ class _Stack:
     def __init__(self, graph: GraphLike) -> None:
         self.records = list(graph.resources)
         by_urn = {r.urn: r for r in self.records}
-        self.parents = {r.urn: r.parent for r in self.records}
         self.providers = {r.urn: self._provider(r, by_urn) for r in self.records}
         self.outputs = {r.urn: self._policy_resource(r, self._outputs(r)) for r in self.records}
         for record in self.records:
@@ -132,13 +131,6 @@ class _Stack:
         return PolicyResource(record.type, props, record.urn, record.name, self.options(record),
                               self.providers[record.urn], None, [], {})
 
-    def ancestors(self, urn: str | None, parent: str | None) -> list[str]:
-        chain, node = [], parent
-        while node:
-            chain.append(node)
-            node = self.parents.get(node)
-        return chain
-
 
 def evaluate_pack(graph: GraphLike, pack: Pack, pack_config: Mapping[str, Any] | None = None,
                   suppressions: Suppressions | None = None) -> PackResult:
@@ -150,7 +142,7 @@ def evaluate_pack(graph: GraphLike, pack: Pack, pack_config: Mapping[str, Any] |
     def on_suppressed(policy_id: str, urn: str | None, message: str, suppression: Suppression) -> None:
         result.suppressed.append(SuppressedFinding(pack.name, policy_id, urn, message, suppression.reason))
 
-    hooks = crossguard.Hooks(suppressions or Suppressions(), stack.ancestors, on_suppressed)
+    hooks = crossguard.Hooks(suppressions or Suppressions(), on_suppressed)
     built = [(p, level, {**context, **props}, crossguard.build(p, level, hooks))
              for p, level, props in resolved if level != "disabled"]
 

@@ -46,16 +46,44 @@ class Res:
     region: str | None = None
 
 
+PROJECT = "llm-platform"
+"""The Pulumi project (Pulumi.yaml `name`) whose stack config the packs read."""
+ENVIRONMENTS = ("dev", "staging", "prod")
+"""The values stack config `environment` may take (blueprints.spec.Environment)."""
+
+
+class MissingStackConfig(ValueError):
+    """A policy's verdict depends on stack config that is absent or not an allowed value (fail closed)."""
+
+
+def environment_problem(environment: Any) -> str | None:
+    """Why `environment` cannot be evaluated, as the one line a user reads; None when it is allowed."""
+    fix = f"set it with pulumi config set environment <{'|'.join(ENVIRONMENTS)}>"
+    if environment is None or environment == "":
+        return f"stack config {PROJECT}:environment missing; {fix}"
+    if environment not in ENVIRONMENTS:
+        return f"stack config {PROJECT}:environment is {environment!r}, not one of {', '.join(ENVIRONMENTS)}; {fix}"
+    return None
+
+
 @dataclass(frozen=True)
 class StackContext:
-    """What a policy may know about the stack besides its resources (from policy config or stack config)."""
+    """What a policy may know about the stack besides its resources (from policy config or stack config).
 
-    environment: str | None = None
+    `environment` is the raw value; policies read it through `is_prod`, which raises MissingStackConfig when it is
+    missing or not allowed, so a prod-only check reports "cannot evaluate" instead of passing."""
+
+    environment: Any = None
     residency: tuple[str, ...] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    expired_suppressions: tuple[str, ...] = ()
+    """One line per suppression in force whose expiry has passed (reported by stack-context-valid)."""
 
     @property
     def is_prod(self) -> bool:
+        problem = environment_problem(self.environment)
+        if problem:
+            raise MissingStackConfig(problem)
         return self.environment == "prod"
 
 

@@ -44,7 +44,8 @@ def _pack(name: str, description: str, mandatory: str = "", remediate: str = "",
 BASELINE = _pack(
     "baseline",
     "Security floor for every preset: encryption, no public exposure, least privilege, residency, pinning.",
-    mandatory="""s3-bucket-encrypted s3-bucket-public-access-blocked s3-bucket-versioned eks-secrets-encryption
+    mandatory="""stack-context-valid
+        s3-bucket-encrypted s3-bucket-public-access-blocked s3-bucket-versioned eks-secrets-encryption
         imdsv2-required ebs-encrypted rds-encrypted rds-not-public elasticache-encryption opensearch-encryption
         alb-https-listener alb-tls-policy iam-no-wildcard-action security-group-no-open-ingress
         residency-allowlist aws-provider-default-tags helm-release-pinned gateway-auth k8s-no-privileged
@@ -58,7 +59,7 @@ BASELINE = _pack(
 COST_GUARDRAILS = _pack(
     "cost-guardrails",
     "Spend limits: budgets with alerts, capped GPU pools, cost tags, rate and token limits at the gateway.",
-    mandatory="budget-exists gpu-nodepool-limits aws-provider-default-tags",
+    mandatory="stack-context-valid budget-exists gpu-nodepool-limits aws-provider-default-tags",
     advisory="log-group-retention k8s-resources-set gateway-rate-limits gateway-max-tokens",
 )
 
@@ -66,7 +67,8 @@ KUBERNETES_WORKLOADS = _pack(
     "kubernetes-workloads",
     "Pod security, probes, limits, PDBs, network policies, image pinning and gateway limits "
     "(GPU exceptions stated per policy).",
-    mandatory="""k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
+    mandatory="""stack-context-valid
+        k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
         k8s-no-host-namespaces k8s-resources-set k8s-probes k8s-image-pinned k8s-pdb-for-replicated
         k8s-model-server-ha-prod k8s-networkpolicy-per-namespace gateway-auth gateway-rate-limits
         gateway-max-tokens helm-release-pinned gpu-nodepool-limits""",
@@ -76,7 +78,8 @@ KUBERNETES_WORKLOADS = _pack(
 REGULATED = _pack(
     "regulated",
     "HIPAA / GDPR / SOC 2 / PCI DSS / ISO 27001 / EU AI Act technical controls for regulated deployments.",
-    mandatory="""s3-bucket-versioned s3-bucket-encrypted s3-bucket-kms-cmk s3-bucket-public-access-blocked
+    mandatory="""stack-context-valid
+        s3-bucket-versioned s3-bucket-encrypted s3-bucket-kms-cmk s3-bucket-public-access-blocked
         s3-bucket-access-logged s3-bucket-tls-only audit-bucket-object-lock cloudtrail-present
         cloudtrail-log-file-validation cloudtrail-kms eks-secrets-encryption eks-private-endpoint
         eks-control-plane-logging imdsv2-required ebs-encrypted security-group-no-open-ingress

@@ -260,6 +260,13 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("residency-allowlist", "Everything stays inside the residency allowlist", "critical", "stack",
           (t.AWS_PROVIDER,), "Personal data must not be stored or processed outside the agreed regions.",
           "Move the provider/resource to an allowed region, or amend stack config 'residency'.", RESIDENCY),
+    _meta("stack-context-valid", "Stack config is present and suppressions are current", "high", "stack",
+          (t.STACK,),
+          "Prod-only checks depend on stack config `environment`; without it they would silently pass, so a missing "
+          "or unknown value fails the pack instead. An expired suppression is an exemption nobody re-approved.",
+          "pulumi config set environment <dev|staging|prod>; renew an expired suppression in "
+          "policies/suppressions.yaml with a new approval and expiry, or fix the resource and remove it.",
+          {"SOC 2": ("CC8.1",), "ISO 27001": ("A.8.9",)}),
     _meta("residency-declared", "A residency allowlist is declared", "high", "stack", (t.AWS_PROVIDER,),
           "Residency cannot be enforced until the allowed regions are written down.",
           "Set stack config 'residency' to the allowed regions (e.g. ['eu-central-1', 'eu-west-1']).",

@@ -5,6 +5,8 @@ aliases (e.g. `aws:s3/bucketV2:BucketV2`) are listed next to their current token
 """
 
 AWS_PROVIDER = "pulumi:providers:aws"
+STACK = "pulumi:pulumi:Stack"
+"""The root resource of every stack (policies about the stack's config, not one resource)."""
 
 S3_BUCKET = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_SSE = (
