@@ -1,4 +1,6 @@
-"""Fill the sizes a preset leaves to the planner: replica bounds per model and GPU limits per pool."""
+"""Fill the sizes a preset leaves to the planner: replica bounds per model and GPU limits per pool; and place a
+pool's replicas onto whole nodes (`pack`), which prices the GPU fleet, sizes the NodePool limits and the quotas
+preflight checks."""
 
 from __future__ import annotations
 
@@ -76,6 +78,7 @@ def _with_gpu_limit(spec: PlatformSpec, pool: GpuPoolSpec) -> GpuPoolSpec:
     placed = pack(spec, pool, pool_replicas(spec, pool, "surge"))
     return pool.model_copy(update={"max_gpus": max(placed.gpus, min(i.gpus for i in pool_instance_types(spec, pool)))})
 
+
 # Scheduling rules of every model Deployment: the serving generator emits them from here, and the node packing
 # below honours them, so the priced fleet and the NodePool limits follow what is actually deployed.
 ZONE_KEY = "topology.kubernetes.io/zone"
@@ -98,8 +101,8 @@ def spread_constraints(spec: PlatformSpec, selector: dict[str, str]) -> list[dic
 
 
 @dataclass
-class Node:
-    """One GPU node of a pool: its zone (index), the Deployments' pods on it and the GPUs they take."""
+class _OpenNode:
+    """A node being filled: its zone (index) and the Deployments' pods on it."""
 
     zone: int
     pods: list[tuple[str, str, int]] = field(default_factory=list)
@@ -146,36 +149,33 @@ def pool_capacity_type(spec: PlatformSpec, pool: GpuPoolSpec) -> CapacityType:
     return "spot" if "spot" in spec.capacity_types(pool) else "on-demand"
 
 
-def pack(spec: PlatformSpec, pool: GpuPoolSpec, replicas: dict[tuple[str, str], int], *,
-         preferences: bool = True) -> Placement:
+def pack(spec: PlatformSpec, pool: GpuPoolSpec, replicas: dict[tuple[str, str], int]) -> Placement:
     """Place `replicas` ((model, version) -> pods, one Deployment each) onto whole nodes of the pool, as Karpenter
     provisions them for pending pods.
 
-    Every spread rule of `spread_rules` holds with `preferences` (Karpenter's default `--preference-policy
-    Respect` treats `ScheduleAnyway` as required while it can still launch a node, and a hostname domain's minimum
-    is 0 because it can always launch one: kubernetes-sigs/karpenter pkg/controllers/provisioning/scheduling/
-    preferences.go `removeTopologySpreadScheduleAnyway`, topologygroup.go): replicas split evenly over the zones,
-    one pod of a Deployment per node. Without `preferences` only `DoNotSchedule` rules hold (what must fit).
+    Every spread rule of `spread_rules` holds, `ScheduleAnyway` too: Karpenter's default `--preference-policy
+    Respect` treats it as required while it can still launch a node, and a hostname domain's minimum is 0 because
+    it can always launch one (kubernetes-sigs/karpenter pkg/controllers/provisioning/scheduling/preferences.go
+    `removeTopologySpreadScheduleAnyway` is tried only after a pod fails to schedule; topologygroup.go). So the
+    replicas of a Deployment split evenly over the zones, one per node.
     Pods go first-fit onto open nodes of an allowed zone, else onto a new node; each node becomes the cheapest
     instance type the NodePool allows with room for its pods (GPUs only: the planner sizes CPU and memory per GPU).
     """
     zones = spec.network.availability_zones
-    rules = {key: rule for key, rule in spread_rules(spec).items() if preferences or rule == "DoNotSchedule"}
+    spread = spread_rules(spec)
     instances = pool_instance_types(spec, pool)
     room = max(instance.gpus for instance in instances)
     tp = {model.name: model.tp for model in spec.self_hosted_models}
-    nodes: list[Node] = []
+    nodes: list[_OpenNode] = []
     for (model, version), count in replicas.items():
         per_zone = [0] * zones
         for _ in range(count):
-            allowed = range(zones)
-            if ZONE_KEY in rules:
-                allowed = [zone for zone in allowed if per_zone[zone] == min(per_zone)]
+            allowed = [zone for zone in range(zones) if ZONE_KEY not in spread or per_zone[zone] == min(per_zone)]
             node = next((node for node in nodes if node.zone in allowed and node.gpus_used + tp[model] <= room
-                         and not (HOSTNAME_KEY in rules and any(pod[:2] == (model, version) for pod in node.pods))),
+                         and (HOSTNAME_KEY not in spread or all(pod[:2] != (model, version) for pod in node.pods))),
                         None)
             if node is None:
-                node = Node(zone=allowed[0])
+                node = _OpenNode(zone=allowed[0])
                 nodes.append(node)
             node.pods.append((model, version, tp[model]))
             per_zone[node.zone] += 1
