@@ -121,9 +121,11 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(Rule(
         "vpc-egress", "Private egress",
         "A private VPC has an endpoint for every AWS API its workloads call and no route to the internet except "
-        "through AWS Network Firewall",
+        "through AWS Network Firewall; where IAM is unreachable, Karpenter's EC2NodeClass names a pre-created "
+        "spec.instanceProfile instead of spec.role (Karpenter v1.14.1 docs, concepts/nodeclasses)",
         "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html",
-        "add the endpoint (blueprints.components.network.endpoint_services) or remove the route"),
+        "add the endpoint (blueprints.components.network.endpoint_services), remove the route, or name the "
+        "instance profile in the EC2NodeClass"),
         _egress, "blueprints/contracts/egress.py:egress_reports"),
     Contract(Rule(
         "k8s-ports", "Kubernetes port graph",
