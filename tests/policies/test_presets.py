@@ -4,6 +4,7 @@ regulated violations, and startup-mvp measured against regulated produces the sp
 is expected to have (the pack bites)."""
 
 import pytest
+from blueprints_policies import suppressions
 
 from blueprints.commands.check import check_graph, default_packs
 from blueprints.presets import load_spec
@@ -32,8 +33,13 @@ def test_startup_mvp_fails_the_regulated_pack_where_expected(graph_of) -> None:
     assert {"residency-declared", "eks-private-endpoint"} <= violated
 
 
-def test_no_policy_fails_to_evaluate_on_any_preset(graph_of) -> None:
+def test_no_policy_fails_to_evaluate_on_any_preset_and_no_suppression_is_stale(graph_of) -> None:
+    """Also: every URN in policies/suppressions.yaml still suppresses a finding (an exemption of nothing is stale)."""
+    used = set()
     for preset, env in PRESET_ENVS:
         for result in check_graph(graph_of(preset, env), ["baseline", "cost-guardrails", "kubernetes-workloads",
                                                           "regulated"]):
             assert not [v.message for v in result.violations if v.cannot_evaluate], (preset, env, result.pack)
+            used |= {(s.policy, s.urn) for s in result.suppressed}
+    listed = {(s.policy_id, urn) for s in suppressions.load().items for urn in s.urns}
+    assert sorted(listed - used) == []

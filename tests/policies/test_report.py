@@ -29,6 +29,8 @@ def test_json_has_per_pack_violations_and_a_summary() -> None:
     kms = [v for v in violations if v["policy"] == "kms-key-rotation"]
     assert len(kms) == 1 and kms[0]["urn"].endswith("::k") and kms[0]["level"] == "mandatory"
     assert data["packs"][0]["suppressed"][0]["reason"] == REASON
+    assert {k: data["packs"][0]["suppressed"][0][k] for k in ("approver", "ticket", "expires")} == {
+        "approver": "platform-security", "ticket": "SEC-7", "expires": "2099-01-01"}
     assert data["summary"]["mandatory"] == 1
     assert data["summary"]["suppressed"] == 1
     assert data["summary"]["advisory"] == data["summary"]["by_pack"]["baseline"]["advisory"]
@@ -55,5 +57,5 @@ def test_compliance_report_lists_status_evidence_and_suppression_reasons() -> No
     text = report.compliance_report(results, g, "unit (dev)")
     assert "| 3.7.4 | Cryptographic key changes at the end of the cryptoperiod | fail (1 mandatory) |" in text
     assert "| Art. 14 | Human oversight | process |" in text
-    assert REASON in text
+    assert f"{REASON} (approved by platform-security, SEC-7, expires 2099-01-01;" in text
     assert "`urn:pulumi:test::blueprints::aws:kms/key:Key::k`" in text

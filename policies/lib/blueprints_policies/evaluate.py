@@ -54,6 +54,9 @@ class SuppressedFinding:
     urn: str | None
     message: str
     reason: str
+    approver: str
+    ticket: str
+    expires: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,9 @@ def evaluate_pack(graph: GraphLike, pack: Pack, pack_config: Mapping[str, Any] |
     context = {"environment": None, "residency": None, **context_values(graph.stack_config)}
 
     def on_suppressed(policy_id: str, urn: str | None, message: str, suppression: Suppression) -> None:
-        result.suppressed.append(SuppressedFinding(pack.name, policy_id, urn, message, suppression.reason))
+        result.suppressed.append(SuppressedFinding(pack.name, policy_id, urn, message, suppression.reason,
+                                                   suppression.approver, suppression.ticket,
+                                                   suppression.expires.isoformat()))
 
     hooks = crossguard.Hooks(suppressions or Suppressions(), on_suppressed)
     built = [(p, level, {**context, **props}, crossguard.build(p, level, hooks))

@@ -39,8 +39,8 @@ def to_json(results: Sequence[PackResult], target: dict[str, Any] | None = None)
             "pack": r.pack,
             "policies": [{"policy": p.meta.id, "enforcement": level} for p, level in r.policies],
             "violations": [_violation(v) for v in r.violations],
-            "suppressed": [{"policy": s.policy, "urn": s.urn, "message": s.message, "reason": s.reason}
-                           for s in r.suppressed],
+            "suppressed": [{"policy": s.policy, "urn": s.urn, "message": s.message, "reason": s.reason,
+                            "approver": s.approver, "ticket": s.ticket, "expires": s.expires} for s in r.suppressed],
             "remediations": [{"policy": m.policy, "urn": m.urn} for m in r.remediations],
         } for r in results],
         "summary": summary(results),
@@ -179,8 +179,8 @@ def compliance_report(results: Sequence[PackResult], graph: GraphLike, title: st
     open_findings = [v for r in results for v in _ordered(r.violations)]
     lines += [f"- [{v.level}] `{v.policy}` on `{v.urn or 'stack'}`: {v.message}" for v in open_findings] or ["None."]
     lines += ["", "## Suppressions", ""]
-    lines += [f"- `{s.policy}` on `{s.urn or 'stack'}`: {s.reason} (finding: {s.message})" for s in suppressed] or [
-        "None."]
+    lines += [f"- `{s.policy}` on `{s.urn or 'stack'}`: {s.reason} (approved by {s.approver}, {s.ticket}, expires "
+              f"{s.expires}; finding: {s.message})" for s in suppressed] or ["None."]
     return "\n".join(lines) + "\n"
 
 
