@@ -16,8 +16,9 @@ CONFIGS = {
     "garbage environment": {"llm-platform:preset": "saas", "llm-platform:environment": "prdo"},
     "unparseable environment": {"llm-platform:environment": '{"prod":'},
     "prod": {"llm-platform:preset": "saas", "llm-platform:environment": "prod"},
+    "unknown preset": {"llm-platform:preset": "sass", "llm-platform:environment": "prod"},
 }
-BAD = [name for name in CONFIGS if name != "prod"]
+BAD = [name for name in CONFIGS if name not in ("prod", "unknown preset")]
 
 EKS = ("aws:eks/cluster:Cluster", "main", {"version": "1.33", "roleArn": "arn:aws:iam::1:role/eks"})
 RDS = ("aws:rds/instance:Instance", "db", {"storageEncrypted": True, "engine": "postgres"})
@@ -80,3 +81,11 @@ def test_a_valid_environment_evaluates(packs) -> None:
     assert "k8s-pdb-for-replicated" in policies and "stack-context-valid" not in policies
     rds = _mandatory(packs[("regulated", "prod")].analyze(*RDS))
     assert ("rds-deletion-protection-prod", "deletionProtection must be true in prod") in rds
+
+
+def test_a_preset_that_does_not_load_is_a_mandatory_violation(packs) -> None:
+    """The residency allowlist comes from the preset: a preset that does not load must not leave it unchecked."""
+    mandatory = _mandatory(packs[("baseline", "unknown preset")].analyze_stack([DEPLOYMENT]))
+    refused = {p: m for p, m in mandatory if m.startswith("cannot evaluate")}
+    assert {"stack-context-valid", "residency-allowlist"} <= set(refused), mandatory
+    assert "sass" in refused["stack-context-valid"]
