@@ -143,16 +143,18 @@ def _launcher_statements(sid: str, account_id: pulumi.Input[str], role_arn: pulu
 
 
 def logs_statements(account_id: pulumi.Input[str], region: str) -> list[dict]:
-    """CloudWatch Logs encrypts this region's log groups of the account, and nothing else (CloudWatch Logs User
-    Guide, encrypt-log-data-kms.html: the kms:EncryptionContext:aws:logs:arn condition); DescribeKey carries no
-    encryption context, so it has its own statement."""
-    service, source = {"Service": f"logs.{region}.amazonaws.com"}, {"aws:SourceAccount": account_id}
+    """CloudWatch Logs encrypts this region's log groups of the account, and nothing else: the key policy AWS
+    documents binds the service by the kms:EncryptionContext:aws:logs:arn condition alone (CloudWatch Logs User
+    Guide, encrypt-log-data-kms.html; StringLike, as the key is string-typed), which names this account and
+    region; aws:SourceAccount is not documented for these calls, so it is left out rather than risk refusing every
+    log write. DescribeKey carries no encryption context, so it has its own statement."""
+    service = {"Service": f"logs.{region}.amazonaws.com"}
     log_groups = pulumi.Output.concat("arn:aws:logs:", region, ":", account_id, ":log-group:*")
     return [
         {"Sid": "LogGroupsEncrypt", "Effect": "Allow", "Principal": service, "Action": LOGS_USE, "Resource": "*",
-         "Condition": {"StringEquals": source, "StringLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}},
+         "Condition": {"StringLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}},
         {"Sid": "LogsDescribeKey", "Effect": "Allow", "Principal": service, "Action": "kms:DescribeKey",
-         "Resource": "*", "Condition": {"StringEquals": source}},
+         "Resource": "*"},
     ]
 
 

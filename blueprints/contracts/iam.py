@@ -197,7 +197,7 @@ def passrole_problems(document: PolicyDocument) -> list[str]:
 
 # --- confused deputy and transport -----------------------------------------------------------------------------
 
-ROLE, BUCKET_POLICY = "aws:iam/role:Role", "aws:s3/bucketPolicy:BucketPolicy"
+ROLE, BUCKET_POLICY, KMS_KEY = "aws:iam/role:Role", "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/key:Key"
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 SOURCE_ACCOUNT_NOT_SUPPORTED: dict[tuple[str, str], str] = {
@@ -220,6 +220,10 @@ SOURCE_ACCOUNT_NOT_SUPPORTED: dict[tuple[str, str], str] = {
         "Amazon S3 User Guide, setting-repl-config-perm-overview.html documents the replication role's trust "
         "without source conditions; the role is usable only by the bucket whose replication configuration names it "
         "(s3:PutReplicationConfiguration needs iam:PassRole on it)."),
+    ("logs.<region>.amazonaws.com", KMS_KEY): (
+        "CloudWatch Logs User Guide, encrypt-log-data-kms.html: the documented key policy binds the logs service "
+        "principal with kms:EncryptionContext:aws:logs:arn (this account's log groups of this region) and names no "
+        "aws:SourceAccount; DescribeKey returns metadata only."),
     (POD_IDENTITY_SERVICE, ROLE): (
         "Amazon EKS User Guide, pod-id-role.html and pod-id-abac.html: EKS Pod Identity scopes a role with the "
         "session tags it sets (eks-cluster-name, kubernetes-namespace, kubernetes-service-account), not with "

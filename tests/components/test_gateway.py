@@ -8,8 +8,11 @@ import json
 import pytest
 import yaml
 
+from blueprints.catalog.registries import pull_through_path
 from blueprints.components.inference_routing import routed_base_url, routed_models
+from blueprints.components.network import egress_mode
 from blueprints.engine.graph import ResourceGraph
+from blueprints.engine.mocks import ACCOUNT_ID
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
 from blueprints.presets import load_spec
@@ -131,7 +134,12 @@ def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceG
     spec = load_spec(preset_of(graph), "prod")
     deployment = gateway_objects(graph, "Deployment")[0]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == IMAGES["litellm"].ref
+    ref = IMAGES["litellm"].ref
+    if egress_mode(spec) == "nat":
+        assert container["image"] == ref
+    else:  # no internet: pulled through the region's ECR pull-through cache (blueprints/catalog/registries.py)
+        registry, _, path = container["image"].partition("/")
+        assert registry.startswith(f"{ACCOUNT_ID}.dkr.ecr.") and path == pull_through_path(ref)
     assert container["args"][-2:] == ["--num_workers", str(spec.gateway.cpu)]
     assert container["resources"]["limits"]["cpu"] == str(spec.gateway.cpu)
     secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}

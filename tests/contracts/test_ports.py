@@ -55,10 +55,11 @@ def test_calls_into_chart_made_services_resolve_with_the_real_charts(graph_of):
     graph, region = graph_of("regulated-industry", "prod"), "eu-central-1"
     charts = []
     for release in (r for r in graph.resources if r.type == HELM_RELEASE and r.region == region):
-        for obj in render_release(release).objects():
+        for obj in render_release(release).objects:
             if obj["kind"] in ("Service", "Deployment", "StatefulSet", "DaemonSet"):
-                obj.setdefault("metadata", {}).setdefault("namespace", release.inputs["namespace"])
-                charts.append(obj)
+                # A copy: rendered objects are cached and shared with other tests.
+                metadata = {"namespace": release.inputs["namespace"], **obj.get("metadata", {})}
+                charts.append({**obj, "metadata": metadata})
     report = check_cluster(region, cluster_objects(graph)[region], charts)
     assert report.problems == []
     called = " ".join(report.checked_calls)

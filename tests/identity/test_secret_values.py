@@ -17,19 +17,20 @@ from blueprints.presets import load_spec
 from blueprints.render import artifacts
 
 FAKE_SECRET = "FAKE-SECRET-7f3c9e1b-do-not-leak"
-CONFIG_KEY = "testCredential"
+CONFIG_NAMESPACE, CONFIG_KEY = "test", "credential"
+"""Outside the project namespace, whose keys the stack config reader holds to the ones it knows."""
 
 
 def _main_with_a_configured_credential() -> None:
     platform = program.main()
-    credential = pulumi.Config(program.PROJECT).require_secret(CONFIG_KEY)
+    credential = pulumi.Config(CONFIG_NAMESPACE).require_secret(CONFIG_KEY)
     platform.regions[0].secrets.secret("test-credential", "a credential supplied through stack config",
                                        value=credential)
 
 
 def test_a_configured_secret_never_appears_in_plain_text() -> None:
     preset, env = "regulated-industry", "prod"
-    config = {**stack_config(preset, env), f"{program.PROJECT}:{CONFIG_KEY}": FAKE_SECRET}
+    config = {**stack_config(preset, env), f"{CONFIG_NAMESPACE}:{CONFIG_KEY}": FAKE_SECRET}
     graph = run_under_mocks(_main_with_a_configured_credential, config, stack=f"{preset}-{env}")
     [version] = [r for r in graph.of_type("aws:secretsmanager/secretVersion:SecretVersion")
                  if r.name.endswith("test-credential")]
