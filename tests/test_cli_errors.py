@@ -24,6 +24,7 @@ from blueprints.cli import main
 from blueprints.commands import model as model_command
 from blueprints.engine.program import run_under_mocks
 from blueprints.errors import BlueprintError
+from blueprints.operations.aws import client as aws_client
 from tests.operations.support import aws  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -296,7 +297,7 @@ def test_access_denied(action: str, aws: None, work: Path, monkeypatch: pytest.M
     """moto allows every call without IAM enforcement, so the denial comes from botocore's Stubber."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    stubbed = boto3.client("s3")
+    stubbed = aws_client("s3")  # the project's client: it remembers what each call was about
     stubber = Stubber(stubbed)
     operation = "list_objects_v2" if action == "list" else "get_object"
     stubber.add_client_error(operation, "AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized",

@@ -11,8 +11,6 @@ are rewritten to the fake: the path is the generated one.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from urllib.error import HTTPError
@@ -22,11 +20,12 @@ from urllib.request import Request, urlopen
 import pytest
 import yaml
 
-from blueprints.gateway.litellm_config import proxy_environment, render_config
+from blueprints.gateway.litellm_config import render_config
 from blueprints.gateway.manifests import CONFIG_KEY, config_map
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeOpenAIBackend
-from tests.gateway.test_litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, free_port, redis_port, stop, wait_for
+from tests.gateway.test_litellm_proxy import redis_port
+from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
 
 pytestmark = pytest.mark.integration
 __all__ = ["redis_port"]  # the module fixture this test shares with the gateway's proxy test
@@ -60,20 +59,12 @@ def proxy(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         directory = tmp_path_factory.mktemp("litellm-triton")
         for name, text in {**files, CONFIG_KEY: render_config(config)}.items():
             (directory / name).write_text(text)
-        port = free_port()
-        env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-               "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-               "LITELLM_LOG": "ERROR", "NO_PROXY": "127.0.0.1,localhost"}
-        env.pop("DATABASE_URL", None)
-        with (directory / "litellm.log").open("w") as log:
-            process = subprocess.Popen([str(LITELLM), "--config", str(directory / CONFIG_KEY), "--host",
-                                        "127.0.0.1", "--port", str(port)], cwd=directory, env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
-            try:
-                wait_for(f"http://127.0.0.1:{port}/health/liveliness", START_TIMEOUT_S, process)
-                yield f"http://127.0.0.1:{port}", fake, {"generated": generated}
-            finally:
-                stop(process)
+        process, url = start_proxy(directory, CONFIG_KEY, spec, redis_port)
+        try:
+            wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
+            yield url, fake, {"generated": generated}
+        finally:
+            stop(process)
 
 
 def _request(url: str, model: str, **extra: object) -> Request:

@@ -19,7 +19,7 @@ from blueprints.cli import main
 from blueprints.errors import SpecError
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.presets import load_spec, preset_names
-from tests.gateway.test_litellm_proxy import LITELLM
+from tests.support.litellm_proxy import LITELLM
 
 pytestmark = pytest.mark.integration
 

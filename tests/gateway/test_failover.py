@@ -11,9 +11,7 @@ an outage short. Outage latency is compared with a baseline of the same load on 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,20 +26,18 @@ from blueprints.gateway.litellm_config import (
     HOOKS_MODULE,
     deployment_timeouts,
     litellm_config,
-    proxy_environment,
     render_config,
 )
 from blueprints.gateway.manifests import HOOKS_SOURCE
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
 from tests.gateway import test_litellm_proxy as proxy_test
-from tests.gateway.test_litellm_proxy import LITELLM, START_TIMEOUT_S, free_port, stop, wait_for
+from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
 
 pytestmark = pytest.mark.integration
 redis = proxy_test.redis_port
 """The proxy tests' module-scoped Redis on 127.0.0.1 (its port), as this module's fixture `redis`."""
 
-MASTER_KEY = "sk-test-failover"
 TOKENS = 8
 """Tokens per answer, and the gateway's max_tokens ceiling in this spec."""
 TOKEN_DELAY_S = 0.01
@@ -166,21 +162,13 @@ def gateway(redis: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
         directory = tmp_path_factory.mktemp("failover")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        port = free_port()
-        env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-               "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis),
-               "LITELLM_LOG": "ERROR", "NO_PROXY": "127.0.0.1,localhost"}
-        env.pop("DATABASE_URL", None)
-        with (directory / "litellm.log").open("w") as log:
-            process = subprocess.Popen([str(LITELLM), "--config", str(directory / "config.yaml"), "--host",
-                                        "127.0.0.1", "--port", str(port)], cwd=directory, env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
-            gateway = Gateway(f"http://127.0.0.1:{port}", backends, killable,
-                              {model.name: deployment_timeouts(spec, model) for model in spec.serving.models})
-            wait_for(f"{gateway.url}/health/liveliness", START_TIMEOUT_S, process)
-            # The fallback serves its own traffic in production: warm, like the failing models' first requests.
-            gateway.load(FALLBACK, CONCURRENCY, streams=(False, True))
-            yield gateway
+        process, url = start_proxy(directory, "config.yaml", spec, redis)
+        gateway = Gateway(url, backends, killable,
+                          {model.name: deployment_timeouts(spec, model) for model in spec.serving.models})
+        wait_for(f"{gateway.url}/health/liveliness", START_TIMEOUT_S, process)
+        # The fallback serves its own traffic in production: warm, like the failing models' first requests.
+        gateway.load(FALLBACK, CONCURRENCY, streams=(False, True))
+        yield gateway
     finally:
         if process is not None:
             stop(process)

@@ -11,7 +11,7 @@ import pytest
 from blueprints.catalog.pii import PREBUILT_PATTERNS
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.presets import load_spec, preset_names
-from tests.gateway.test_litellm_proxy import LITELLM
+from tests.support.litellm_proxy import LITELLM
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,6 @@ boto3==1.40.76, which conflicts with the project's boto3. Redis is Debian's `red
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -28,52 +27,30 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, proxy_environment, render_config
+from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
 from blueprints.gateway.manifests import HOOKS_SOURCE
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, measure_added_latency
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
+from tests.support.litellm_proxy import (
+    LITELLM,
+    MASTER_KEY,
+    START_TIMEOUT_S,
+    free_port,
+    start_proxy,
+    stop,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-LITELLM = Path(os.environ.get("LITELLM_BIN", ROOT / ".venv-litellm" / "bin" / "litellm"))
 REDIS = shutil.which("redis-server")
-MASTER_KEY = "sk-test-master-key"
 TOKEN_DELAY_S = 0.03
 LIMITED_RPM = 3
-START_TIMEOUT_S = 60.0
 PRIMARY_OPTIONS = ["--name", "primary", "--token-delay", str(TOKEN_DELAY_S)]
 LIMITED_MODEL = {"name": "reg-limited", "model": "llama-3.1-8b", "gpu_pool": "l40s",
                  "checkpoint": "nvidia/Llama-3.1-8B-Instruct-FP8", "versions": {"stable": "2026-11-01"}}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {process.returncode}")
-        try:
-            with urlopen(url, timeout=1):
-                return time.monotonic() - started
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} not up after {timeout_s}s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @dataclass
@@ -127,17 +104,9 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         directory = tmp_path_factory.mktemp("litellm")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        port = free_port()
-        env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-               "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-               "LITELLM_LOG": "ERROR", "NO_PROXY": "127.0.0.1,localhost"}
-        env.pop("DATABASE_URL", None)
-        log = (directory / "litellm.log").open("w")
         started = time.monotonic()
-        process = subprocess.Popen([str(LITELLM), "--config", str(directory / "config.yaml"), "--host", "127.0.0.1",
-                                    "--port", str(port)], cwd=directory, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        stack = Stack(f"http://127.0.0.1:{port}", primary, secondary, 0.0, spec.gateway.max_tokens)
+        process, url = start_proxy(directory, "config.yaml", spec, redis_port)
+        stack = Stack(url, primary, secondary, 0.0, spec.gateway.max_tokens)
         try:
             wait_for(f"{stack.url}/health/liveliness", START_TIMEOUT_S, process)
             stack.startup_s = time.monotonic() - started
@@ -145,7 +114,6 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             yield stack
         finally:
             stop(process)
-            log.close()
             stack.primary.stop()
 
 
