@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from blueprints.engine.program import run_under_mocks
 from blueprints.errors import BlueprintError
 from blueprints.operations.aws import client as aws_client
 from tests.operations.support import aws  # noqa: F401  (fixture)
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = "a" * 10_000
@@ -193,14 +193,8 @@ def test_loadtest_out_below_a_file(work: Path, capsys: pytest.CaptureFixture[str
                           "--out", "plain/run"], "--out", "plain/run")
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_loadtest_against_a_closed_port(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    port = _closed_port()
+    port = free_port()
     _fails(capsys, work, ["loadtest", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "m",
                           "--concurrency", "1", "--max-requests", "3", "--duration", "3", "--out", "run"],
            "--base-url", f"127.0.0.1:{port}")

@@ -20,17 +20,12 @@ from blueprints.batch.settings import Settings
 from blueprints.batch.store import BatchStore
 from tests.fakes import openai_backend
 from tests.fakes.openai_backend import FakeOpenAIBackend
+from tests.support.net import free_port
 
 REGION = "us-east-1"
 POISON = b"POISON-PILL"
 """A request body containing this makes the poison-aware backend drop the connection, every time."""
 API_KEY = "sk-gateway-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

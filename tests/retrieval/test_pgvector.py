@@ -14,7 +14,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import pytest
 from blueprints.retrieval.manifests import PGPASS_FILE, SECRET_FILE, schema_job
 from blueprints.retrieval.schema import READER_ROLE, WRITER_ROLE, pgvector_schema
 from blueprints.spec import RetrievalSpec
+from tests.support.net import free_port
 
 pg8000 = pytest.importorskip("pg8000.native")
 
@@ -45,12 +45,6 @@ def _bin_dirs_with_pgvector() -> list[Path]:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[int]:
     bin_dirs = _bin_dirs_with_pgvector()
@@ -63,7 +57,7 @@ def postgres() -> Iterator[int]:
     data = workdir / "data"
     if user:
         os.chown(workdir, user.pw_uid, user.pw_gid)
-    port = _free_port()
+    port = free_port()
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LC_ALL": "C", "HOME": str(workdir)}
     subprocess.run([bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
                    check=True, capture_output=True, env=env, cwd=workdir, **as_user)
@@ -87,7 +81,7 @@ def _connect(port: int, database: str = "postgres") -> pg8000.Connection:
 def database(postgres: int) -> Iterator[pg8000.Connection]:
     """A fresh database per test, so roles persist (cluster-wide) but tables do not."""
     admin = _connect(postgres)
-    name = f"rag_{os.getpid()}_{_free_port()}"
+    name = f"rag_{os.getpid()}_{free_port()}"
     admin.run(f"CREATE DATABASE {name}")
     connection = _connect(postgres, name)
     try:

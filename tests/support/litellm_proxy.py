@@ -4,7 +4,6 @@ the way the gateway's pod runs it: the spec's proxy environment, the master key,
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,17 +11,12 @@ from urllib.request import urlopen
 
 from blueprints.gateway.litellm_config import proxy_environment
 from blueprints.spec import PlatformSpec
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LITELLM = Path(os.environ.get("LITELLM_BIN", ROOT / ".venv-litellm" / "bin" / "litellm"))
 MASTER_KEY = "sk-test-master-key"
 START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
