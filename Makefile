@@ -18,7 +18,7 @@ CHECKOV_PACKAGES := checkov==3.3.30
 # promtool (Prometheus rules).
 SYSTEM_PACKAGES := redis-server postgresql prometheus
 
-.PHONY: plan render check test lint system-deps vendor matrix clean
+.PHONY: plan render check test lint system-deps vendor matrix bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(BASE_PYTHON) -m venv $(VENV)
@@ -74,6 +74,9 @@ matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/arc
 lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.toml (the layers of DESIGN.md rule 7)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+bench: $(VENV)/.installed $(LITELLM_VENV)/.installed system-deps vendor  ## the measured figures the README quotes (BENCH="name ..." for some)
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) $(LITELLM_VENV) $(CHECKOV_VENV) out
