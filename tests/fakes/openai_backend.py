@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -27,7 +28,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,6 +134,7 @@ class FakeOpenAIBackend:
         token_delay_s: float = 0.0,
         failure: Failure = "none",
         api_key: str | None = None,
+        answer: Callable[[dict[str, Any]], str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -145,6 +147,9 @@ class FakeOpenAIBackend:
         self.failure: Failure = failure
         self.api_key = api_key
         """When set, completion and model requests without `Authorization: Bearer <api_key>` get 401."""
+        self.answer = answer
+        """When set, the reply text is `answer(request body)` (streamed word by word) instead of `<name><i>` tokens,
+        whatever `max_tokens` asks: for tests that score what a model says (PII in answers, evaluations)."""
         self.host = host
         self.port = port
         self._lock = threading.Lock()
@@ -296,11 +301,14 @@ class _Handler(BaseHTTPRequestHandler):
         requested = body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_MAX_TOKENS
         count = max(1, min(int(requested), MAX_TOKENS_CEILING))
         stream_options = body.get("stream_options") or {}
+        answer = self.backend.answer
+        tokens = ([word for word in re.split(r"(?<= )", answer(body)) if word] or [""]) if answer else [
+            f"{self.backend.name}{i} " for i in range(count)]
         return _Reply(
             chat=chat,
             model=str(body.get("model") or self.backend.models[0]),
             prompt_tokens=_count_words(body.get("messages") if chat else body.get("prompt")),
-            tokens=[f"{self.backend.name}{i} " for i in range(count)],
+            tokens=tokens,
             include_usage=bool(stream_options.get("include_usage")),
         )
 

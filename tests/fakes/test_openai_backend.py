@@ -98,6 +98,20 @@ def test_non_streaming_chat_and_text_completions_answer_in_one_body() -> None:
         assert backend.request_count == 0
 
 
+def test_scripted_answer_replaces_the_numbered_tokens_streamed_or_not() -> None:
+    def answer(body: dict[str, Any]) -> str:
+        return "Paris is the capital." if "France" in body["messages"][-1]["content"] else "I don't know."
+
+    with FakeOpenAIBackend(answer=answer) as backend:
+        question = {"model": "m", "messages": [{"role": "user", "content": "Capital of France?"}], "max_tokens": 2}
+        _, body = _request(backend.url, "POST", "/v1/chat/completions", question)
+        _, events = _stream(backend.url, {**question, "stream": True})
+    assert body["choices"][0]["message"]["content"] == "Paris is the capital."
+    assert body["usage"]["completion_tokens"] == 4
+    deltas = [json.loads(data)["choices"][0]["delta"].get("content", "") for _, data in events[:-1]]
+    assert [delta for delta in deltas if delta] == ["Paris ", "is ", "the ", "capital."]
+
+
 def test_http_500_failure_can_be_switched_on_while_running() -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
     with FakeOpenAIBackend() as backend:
