@@ -21,10 +21,10 @@ from pydantic import BaseModel
 
 import blueprints.engine.program as program
 from blueprints.artifacts.manifest import verify_version
-from blueprints.artifacts.progress import ProgressBar
 from blueprints.artifacts.publish import publish
 from blueprints.cli import main
 from blueprints.presets import load_spec
+from blueprints.progress import ProgressBar
 from blueprints.spec import Framework, PlatformSpec
 from tests.operations.support import aws  # noqa: F401  (fixture)
 

@@ -27,8 +27,8 @@ from blueprints.artifacts.manifest import (
     stored_matches,
     write_manifest,
 )
-from blueprints.artifacts.progress import ProgressBar
 from blueprints.errors import BlueprintError
+from blueprints.progress import ProgressBar
 
 MIB = 1024 * 1024
 TRANSFER = TransferConfig(multipart_threshold=64 * MIB, multipart_chunksize=64 * MIB, max_concurrency=8)

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 from blueprints.artifacts.manifest import list_models, list_versions, read_manifest, verify_version
-from blueprints.artifacts.progress import human_bytes
 from blueprints.artifacts.publish import publish
 from blueprints.catalog.gpus import PRECISIONS
 from blueprints.commands._target import STACKS_DIR
@@ -19,6 +18,7 @@ from blueprints.operations.aws import client
 from blueprints.operations.history import RolloutRecord, history_path, read
 from blueprints.operations.report import format_table
 from blueprints.operations.stack_file import StackFile
+from blueprints.progress import human_bytes
 
 NAME = "model"
 HELP = "Publish, list, promote and roll back model versions (artifacts bucket + stack rollout state)."

@@ -4,9 +4,9 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 
 from blueprints.artifacts.manifest import file_key, read_manifest, verify_version
-from blueprints.artifacts.progress import ProgressBar
 from blueprints.artifacts.publish import publish
 from blueprints.errors import BlueprintError
+from blueprints.progress import ProgressBar
 from tests.artifacts.conftest import BUCKET
 
 MIB = 1024 * 1024

@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from blueprints.artifacts.manifest import file_key
-from blueprints.artifacts.progress import ProgressBar
 from blueprints.artifacts.publish import publish
 from blueprints.operations.preflight import Preflight, artifacts_bucket, pool_vcpus
 from blueprints.presets import load_spec
+from blueprints.progress import ProgressBar
 from blueprints.versions import SERVING_IMAGE_TAGS
 from tests.operations.support import Clients, inference_profile, model_access, model_summary
 

@@ -1,10 +1,11 @@
-"""A byte-count progress bar on stderr, safe to update from boto3's transfer threads."""
+"""A progress bar on stderr (bytes of an upload, cases of an evaluation), safe to update from worker threads."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 BAR_WIDTH = 30
@@ -22,10 +23,12 @@ def human_bytes(count: float) -> str:
 
 
 class ProgressBar:
-    """`[#####.....]  45%  1.2 GiB / 2.7 GiB  <label>`, redrawn at most every MIN_REDRAW_S seconds."""
+    """`[#####.....]  45%  1.2 GiB / 2.7 GiB  <label>`, redrawn at most every MIN_REDRAW_S seconds; `unit` writes
+    the counts (bytes by default)."""
 
-    def __init__(self, total_bytes: int, stream: TextIO | None = None):
-        self.total = max(total_bytes, 1)
+    def __init__(self, total: int, stream: TextIO | None = None, unit: Callable[[float], str] = human_bytes):
+        self.total = max(total, 1)
+        self._unit = unit
         self.done = 0
         self.label = ""
         self._stream = stream or sys.stderr
@@ -38,7 +41,7 @@ class ProgressBar:
             self._draw(force=True)
 
     def advance(self, count: int) -> None:
-        """boto3 transfer callback: `count` more bytes are done."""
+        """`count` more are done (also boto3's transfer callback: bytes)."""
         with self._lock:
             self.done += count
             self._draw(force=False)
@@ -58,7 +61,7 @@ class ProgressBar:
         filled = int(fraction * BAR_WIDTH)
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         self._stream.write(
-            f"\r[{bar}] {fraction:4.0%}  {human_bytes(self.done)} / {human_bytes(self.total)}  "
+            f"\r[{bar}] {fraction:4.0%}  {self._unit(self.done)} / {self._unit(self.total)}  "
             f"{self.label[-LABEL_WIDTH:]:<{LABEL_WIDTH}}"
         )
         self._stream.flush()

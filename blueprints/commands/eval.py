@@ -1,0 +1,97 @@
+"""`python -m blueprints eval run|compare`: score a model on a golden set; gate a candidate against a baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from blueprints.errors import BlueprintError
+from blueprints.evaluation import golden
+from blueprints.evaluation.client import Prices
+from blueprints.evaluation.compare import compare, table
+from blueprints.evaluation.results import read
+from blueprints.evaluation.runner import RunOptions, load_templates
+from blueprints.evaluation.runner import run as run_eval
+
+NAME = "eval"
+HELP = "Evaluate a model on a golden set (run) and gate a candidate against a baseline (compare)."
+EXIT_NOT_WORSE, EXIT_WORSE = 0, 1
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    run = sub.add_parser("run", help="score one model of an OpenAI-compatible endpoint on a golden set")
+    run.add_argument("--endpoint", required=True, help="OpenAI base URL, e.g. https://gateway.example.com/v1")
+    run.add_argument("--model", required=True, help="model name the endpoint serves")
+    run.add_argument("--golden", required=True,
+                     help=f"JSONL golden set, or a starter set: {', '.join(golden.starter_sets())}")
+    run.add_argument("--out", required=True, type=Path, help="result file (JSON); resumes from <out>.partial")
+    run.add_argument("--api-key-env", help="environment variable holding the API key (default: none sent)")
+    run.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
+    run.add_argument("--repeats", type=int, default=1, help="runs of each case (default 1)")
+    run.add_argument("--temperature", type=float, default=0.0)
+    run.add_argument("--timeout-s", type=float, default=120.0, help="per request (default 120)")
+    run.add_argument("--judge-model", help="model (same endpoint) that scores `judge` checks")
+    run.add_argument("--templates", type=Path, help="rendered prompt-template directory, for cases with `template`")
+    run.add_argument("--price-in", type=float, help="USD per million input tokens, when the endpoint reports no cost")
+    run.add_argument("--price-out", type=float, help="USD per million output tokens")
+    cmp = sub.add_parser("compare", help="paired non-inferiority test of CANDIDATE against BASELINE; exit 0 not "
+                                         "worse, 1 worse, 2 unusable")
+    cmp.add_argument("baseline", type=Path)
+    cmp.add_argument("candidate", type=Path)
+    cmp.add_argument("--margin", type=float, default=0.1, help="non-inferiority margin on the pass rate (0.1)")
+    cmp.add_argument("--alpha", type=float, default=0.05, help="one-sided significance level (0.05)")
+    cmp.add_argument("--power", type=float, default=0.8, help="power the set must have for the margin (0.8)")
+    cmp.add_argument("--discordance", type=float, default=0.05,
+                     help="planned share of cases two equal versions disagree on (0.05)")
+    cmp.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _api_key(variable: str | None) -> str | None:
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise BlueprintError(f"--api-key-env: environment variable {variable!r} is not set")
+    return value
+
+
+def _prices(args: argparse.Namespace) -> Prices | None:
+    if (args.price_in is None) != (args.price_out is None):
+        raise BlueprintError("--price-in/--price-out: give both or neither")
+    return None if args.price_in is None else Prices(args.price_in, args.price_out)
+
+
+def _run(args: argparse.Namespace) -> int:
+    golden_set = golden.load(args.golden)
+    options = RunOptions(
+        endpoint=args.endpoint, model=args.model, out=args.out, api_key=_api_key(args.api_key_env),
+        concurrency=args.concurrency, repeats=args.repeats, temperature=args.temperature, timeout_s=args.timeout_s,
+        judge_model=args.judge_model, prices=_prices(args),
+        templates=load_templates(args.templates) if args.templates else None,
+    )
+    result = run_eval(golden_set, options, stream=sys.stderr)
+    summary = result.summary
+    rates = ", ".join(f"{kind} {rate:.0%}" for kind, rate in summary.check_pass_rates.items())
+    print(f"{args.model} on {golden_set.name} ({summary.cases} runs): passed {summary.pass_rate:.1%}, "
+          f"{summary.errors} errors; {rates}; wrote {args.out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    baseline, candidate = read(args.baseline, "BASELINE"), read(args.candidate, "CANDIDATE")
+    result = compare(baseline, candidate, margin=args.margin, alpha=args.alpha, power=args.power,
+                     discordance=args.discordance)
+    if args.format == "json":
+        print(json.dumps({**asdict(result), "not_worse": result.not_worse}, indent=2))
+    else:
+        print(table(result, baseline.run.model, candidate.run.model))
+    return EXIT_NOT_WORSE if result.not_worse else EXIT_WORSE
+
+
+def run(args: argparse.Namespace) -> int:
+    return _run(args) if args.action == "run" else _compare(args)

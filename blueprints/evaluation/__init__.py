@@ -1,0 +1,3 @@
+"""Golden-set evaluation: versioned cases with checks (`golden`), their scorers (`checks`, `judge`), a runner against
+any OpenAI-compatible endpoint (`runner`), result files (`results`) and the paired comparison that gates a release
+(`compare`). Runs on a laptop, in CI and in the cluster's eval Job alike: nothing here imports the IaC side."""
