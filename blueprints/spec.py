@@ -29,7 +29,7 @@ from blueprints.versions import EKS_VERSIONS, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
 ComplianceLevel = Literal["basic", "standard", "regulated"]
-Framework = Literal["soc2", "hipaa", "gdpr", "pci-dss", "iso27001", "eu-ai-act"]
+Framework = Literal["soc2", "hipaa", "gdpr", "pci-dss", "iso27001", "eu-ai-act", "nist-800-53"]
 CapacityType = Literal["on-demand", "spot", "reserved"]
 ControlPlaneLog = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]

@@ -28,35 +28,51 @@ def merge(*groups: Controls) -> Controls:
     return {f: tuple(ids) for f, ids in merged.items()}
 
 
+# Why each group is evidence for its controls, and full or partial: controls.CONTROLS (`why`, `coverage`).
+# PCI DSS 3.5.1 is not mapped: storage-level encryption does not render PAN unreadable (PCI DSS v4.0 3.5.1.2).
 AT_REST: Controls = {"HIPAA": ("164.312(a)(2)(iv)",), "SOC 2": ("CC6.1",), "GDPR": ("Art. 5(1)(f)", "Art. 32"),
-                     "PCI DSS": ("3.5.1",), "ISO 27001": ("A.8.24",)}
+                     "ISO 27001": ("A.8.24",), "NIST 800-53": ("SC-28",)}
 IN_TRANSIT: Controls = {"HIPAA": ("164.312(e)(1)",), "SOC 2": ("CC6.7",), "GDPR": ("Art. 32",),
-                        "PCI DSS": ("4.2.1",), "ISO 27001": ("A.8.24",)}
+                        "PCI DSS": ("4.2.1",), "ISO 27001": ("A.8.24",), "NIST 800-53": ("SC-8",)}
+# EU AI Act Art. 12 is the AI system's own event log (gateway-request-logging), not network or cloud audit logs.
 AUDIT: Controls = {"HIPAA": ("164.312(b)",), "SOC 2": ("CC7.2",), "PCI DSS": ("10.2.1",),
-                   "ISO 27001": ("A.8.15",), "EU AI Act": ("Art. 12",)}
-LOG_INTEGRITY: Controls = {"HIPAA": ("164.312(c)(1)",), "PCI DSS": ("10.3.2",), "ISO 27001": ("A.8.15",)}
-LOG_RETENTION: Controls = {"PCI DSS": ("10.5.1",), "EU AI Act": ("Art. 19",), "ISO 27001": ("A.8.15",)}
-BACKUP: Controls = {"HIPAA": ("164.308(a)(7)(ii)(A)",), "SOC 2": ("A1.2",), "ISO 27001": ("A.8.13",)}
-CONTINUITY: Controls = {"SOC 2": ("A1.2",), "ISO 27001": ("A.5.30",), "EU AI Act": ("Art. 15",)}
+                   "ISO 27001": ("A.8.15",), "NIST 800-53": ("AU-2", "AU-12")}
+LOG_INTEGRITY: Controls = {"HIPAA": ("164.312(c)(1)",), "PCI DSS": ("10.3.2",), "ISO 27001": ("A.8.15",),
+                           "NIST 800-53": ("AU-9",)}
+LOG_RETENTION: Controls = {"PCI DSS": ("10.5.1",), "EU AI Act": ("Art. 19",), "ISO 27001": ("A.8.15",),
+                           "NIST 800-53": ("AU-11",)}
+BACKUP: Controls = {"HIPAA": ("164.308(a)(7)(ii)(A)",), "SOC 2": ("A1.2",), "ISO 27001": ("A.8.13",),
+                    "NIST 800-53": ("CP-9",)}
+CONTINUITY: Controls = {"SOC 2": ("A1.2",), "ISO 27001": ("A.5.30",), "EU AI Act": ("Art. 15",),
+                        "NIST 800-53": ("CP-10",)}
 ACCESS: Controls = {"HIPAA": ("164.312(a)(1)",), "SOC 2": ("CC6.1",), "GDPR": ("Art. 25",),
-                    "ISO 27001": ("A.5.15",)}
-LEAST_PRIVILEGE: Controls = {"SOC 2": ("CC6.3",), "PCI DSS": ("7.2.2",), "ISO 27001": ("A.8.2",)}
-BOUNDARY: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("1.3.1",), "ISO 27001": ("A.8.20",)}
-SEGREGATION: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("1.4.1",), "ISO 27001": ("A.8.22",)}
-WEB_PROTECTION: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("6.4.2",), "EU AI Act": ("Art. 15",)}
-KEY_ROTATION: Controls = {"PCI DSS": ("3.7.4",), "ISO 27001": ("A.8.24",)}
-AUTHENTICATION: Controls = {"HIPAA": ("164.312(d)",), "SOC 2": ("CC6.1",), "PCI DSS": ("8.3.1",),
-                            "ISO 27001": ("A.8.5",)}
-SUPPLY_CHAIN: Controls = {"SOC 2": ("CC6.8", "CC8.1"), "PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",)}
-VULNERABILITIES: Controls = {"SOC 2": ("CC7.1",), "ISO 27001": ("A.8.8",)}
-HARDENING: Controls = {"PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",), "SOC 2": ("CC6.8",)}
-PRIVILEGED: Controls = {"ISO 27001": ("A.8.2",), "SOC 2": ("CC6.3",), "PCI DSS": ("2.2.1",)}
-MONITORING: Controls = {"SOC 2": ("CC7.2",), "ISO 27001": ("A.8.16",)}
-CAPACITY: Controls = {"SOC 2": ("A1.1",), "ISO 27001": ("A.8.6",)}
+                    "ISO 27001": ("A.5.15",), "NIST 800-53": ("AC-3",)}
+LEAST_PRIVILEGE: Controls = {"SOC 2": ("CC6.3",), "PCI DSS": ("7.2.2",), "ISO 27001": ("A.8.2",),
+                             "NIST 800-53": ("AC-6",)}
+BOUNDARY: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("1.3.1",), "ISO 27001": ("A.8.20",), "NIST 800-53": ("SC-7",)}
+STORES_NOT_PUBLIC: Controls = {"PCI DSS": ("1.4.4",)}
+# Segmentation inside the platform is SOC 2 CC6.1's 'considers network segmentation', not the PCI DSS 1.4.1
+# boundary between trusted and untrusted networks.
+SEGREGATION: Controls = {"SOC 2": ("CC6.1",), "ISO 27001": ("A.8.22",), "NIST 800-53": ("AC-4", "SC-7")}
+WEB_PROTECTION: Controls = {"SOC 2": ("CC6.6",), "PCI DSS": ("6.4.2",), "EU AI Act": ("Art. 15",),
+                            "NIST 800-53": ("SC-7",)}
+KEY_ROTATION: Controls = {"PCI DSS": ("3.7.4",), "ISO 27001": ("A.8.24",), "NIST 800-53": ("SC-12",)}
+# A key read from a secret (not a literal) is PCI DSS 8.6.2 / NIST IA-5(7); a shared key authenticates no person,
+# so HIPAA 164.312(d) and PCI DSS 8.3.1 are process controls (controls.py).
+AUTHENTICATION: Controls = {"HIPAA": ("164.312(a)(1)",), "SOC 2": ("CC6.1",), "PCI DSS": ("8.6.2",),
+                            "ISO 27001": ("A.8.5",), "NIST 800-53": ("AC-3", "IA-5(7)")}
+SUPPLY_CHAIN: Controls = {"SOC 2": ("CC6.8", "CC8.1"), "PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",),
+                          "NIST 800-53": ("CM-2",)}
+VULNERABILITIES: Controls = {"SOC 2": ("CC7.1",), "ISO 27001": ("A.8.8",), "NIST 800-53": ("SI-2",)}
+# SOC 2 CC7.1 'uses defined configuration standards' (CC6.8 is about unauthorized software, not IMDSv2 or seccomp).
+HARDENING: Controls = {"PCI DSS": ("2.2.1",), "ISO 27001": ("A.8.9",), "SOC 2": ("CC7.1",), "NIST 800-53": ("CM-6",)}
+PRIVILEGED: Controls = {"ISO 27001": ("A.8.9",), "SOC 2": ("CC7.1",), "PCI DSS": ("2.2.1",), "NIST 800-53": ("AC-6",)}
+MONITORING: Controls = {"SOC 2": ("CC7.2",), "ISO 27001": ("A.8.16",), "NIST 800-53": ("SI-4",)}
+CAPACITY: Controls = {"SOC 2": ("A1.1",), "ISO 27001": ("A.8.6",), "NIST 800-53": ("SC-6",)}
 CLOUD_USE: Controls = {"ISO 27001": ("A.5.23",)}
-INVENTORY: Controls = {"ISO 27001": ("A.5.9",)}
-RESIDENCY: Controls = {"GDPR": ("Art. 44",), "ISO 27001": ("A.5.23",)}
-STORAGE_LIMITATION: Controls = {"GDPR": ("Art. 5(1)(e)",)}
+INVENTORY: Controls = {"ISO 27001": ("A.5.9",), "NIST 800-53": ("CM-8",)}
+RESIDENCY: Controls = {"GDPR": ("Art. 44",), "ISO 27001": ("A.5.23",), "NIST 800-53": ("SA-9(5)",)}
+STORAGE_LIMITATION: Controls = {"GDPR": ("Art. 5(1)(e)",), "NIST 800-53": ("SI-12",)}
 AI_ROBUSTNESS: Controls = {"EU AI Act": ("Art. 15",)}
 
 
@@ -92,7 +108,7 @@ METAS: tuple[PolicyMeta, ...] = (
           t.S3_BUCKET + t.S3_PUBLIC_ACCESS_BLOCK,
           "Public ACLs and policies are the most common cause of S3 data exposure.",
           "Add aws.s3.BucketPublicAccessBlock with block_public_acls, block_public_policy, "
-          "ignore_public_acls and restrict_public_buckets all true.", merge(ACCESS, BOUNDARY)),
+          "ignore_public_acls and restrict_public_buckets all true.", merge(ACCESS, BOUNDARY, STORES_NOT_PUBLIC)),
     _meta("s3-bucket-access-logged", "S3 buckets write server access logs", "medium", "stack",
           t.S3_BUCKET + t.S3_LOGGING,
           "Object-level access records are the evidence trail for who read which data.",
@@ -186,7 +202,7 @@ METAS: tuple[PolicyMeta, ...] = (
           "Set storage_encrypted=True (and kms_key_id).", AT_REST),
     _meta("rds-not-public", "Databases are not publicly accessible", "critical", "resource",
           RDS + t.RDS_CLUSTER_INSTANCE, "A public database endpoint is reachable from the internet.",
-          "Set publicly_accessible=False.", BOUNDARY),
+          "Set publicly_accessible=False.", merge(BOUNDARY, STORES_NOT_PUBLIC)),
     _meta("rds-backup-retention", "Databases keep 7+ days of backups", "medium", "resource", RDS,
           "Point-in-time recovery needs a retention window longer than the time to notice corruption.",
           "Set backup_retention_period to at least 7.", BACKUP),
@@ -350,7 +366,7 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("gateway-request-logging", "The gateway logs every request", "medium", "resource", t.K8S_CONFIGMAP,
           "Record-keeping of AI system events needs per-request logs, not only metrics.",
           "Add an event sink to litellm_settings.success_callback (e.g. 's3_v2' or 'otel').",
-          merge(AUDIT, {"GDPR": ("Art. 5(1)(f)",)})),
+          merge(AUDIT, {"EU AI Act": ("Art. 12",)})),
 )
 
 
