@@ -48,8 +48,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     gates.add_argument("--tpot-p95-ms", type=float)
     gates.add_argument("--min-requests", type=int, help="fewer in the window: hold (default 50)")
     gates.add_argument("--loadtest", type=Path, help="summary.json of `python -m blueprints loadtest --out DIR`")
-    gates.add_argument("--eval", type=Path, help='golden-set evaluation result, JSON {"score": 0.91, "version": ...}')
-    gates.add_argument("--min-eval-score", type=float)
+    gates.add_argument("--eval", metavar="LOCATION",
+                       help="directory or s3:// prefix written by `eval gate` (the eval Job): candidate must not be "
+                            "worse than stable on the golden set")
+    gates.add_argument("--eval-margin", type=float, help="non-inferiority margin on the pass rate (default 0.1)")
 
 
 def _steps(text: str) -> tuple[int, ...]:
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     _, model = stack_file.model(args.model)
     thresholds = Thresholds.for_model(
         model, max_error_ratio=args.max_error_ratio, ttft_p95_ms=args.ttft_p95_ms, tpot_p95_ms=args.tpot_p95_ms,
-        min_requests=args.min_requests, min_eval_score=args.min_eval_score,
+        min_requests=args.min_requests, eval_margin=args.eval_margin,
     )
     outcome = step(
         stack_file, args.model, _source(args, stack_file.spec().serving.engine), thresholds,

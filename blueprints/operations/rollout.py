@@ -5,7 +5,8 @@ Gates (each a `GateResult`, failing closed when nothing was measured):
   (`serving.models[].slo`) unless thresholds are given;
 - optionally a load-test result (`python -m blueprints loadtest --out DIR`, its `summary.json`): every gate it
   recorded must have passed;
-- optionally a golden-set evaluation score file, JSON `{"score": float, "version": str?}`, against a minimum.
+- optionally the golden-set evaluation gate (`eval gate`, the eval Job): the stable and candidate result files at
+  a location; the candidate must not be worse (paired non-inferiority test, recomputed here from both files).
 A candidate that served fewer than `min_requests` requests in the window is not judged on live metrics: it
 is held (nothing changes) unless only offline gates can judge it (weight 0, load test or evaluation given).
 """
@@ -17,9 +18,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from blueprints.errors import BlueprintError
+from blueprints.evaluation.gate import BASELINE, CANDIDATE, Location, judge
 from blueprints.loadtest.gates import GateResult
 from blueprints.operations import versions as moves
 from blueprints.operations.metrics import CanaryMetrics, MetricsSource
@@ -36,7 +38,8 @@ class Thresholds(BaseModel):
     ttft_p95_ms: float = Field(gt=0)
     tpot_p95_ms: float = Field(gt=0)
     min_requests: int = Field(50, ge=0)
-    min_eval_score: float | None = None
+    eval_margin: float = Field(0.1, gt=0, lt=1)
+    """Non-inferiority margin on the golden-set pass rate (`eval compare --margin`)."""
 
     @classmethod
     def for_model(cls, model: ModelSpec, **overrides: Any) -> Thresholds:
@@ -47,13 +50,6 @@ class Thresholds(BaseModel):
             "max_error_ratio": slo.max_error_ratio, "ttft_p95_ms": slo.ttft_p95_ms, "tpot_p95_ms": slo.tpot_p95_ms,
             **given,
         })
-
-
-class EvalScore(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    score: float
-    version: str | None = None
 
 
 class StepOutcome(BaseModel):
@@ -67,8 +63,8 @@ class StepOutcome(BaseModel):
     after: dict[str, Any]
 
 
-def _gate(name: str, threshold: float, observed: float | None, higher_is_better: bool = False) -> GateResult:
-    within = observed is not None and (observed >= threshold if higher_is_better else observed <= threshold)
+def _gate(name: str, threshold: float, observed: float | None) -> GateResult:
+    within = observed is not None and observed <= threshold
     return GateResult(gate=name, threshold=threshold, observed=observed, passed=within)
 
 
@@ -99,17 +95,14 @@ def loadtest_gate(summary_path: Path) -> GateResult:
                       passed=measured and failed == 0)
 
 
-def eval_gate(score_path: Path, thresholds: Thresholds, candidate: str) -> GateResult:
-    if thresholds.min_eval_score is None:
-        raise BlueprintError("--min-eval-score: required with --eval (got none)")
-    try:
-        score = EvalScore.model_validate(_read_json(score_path, "--eval"))
-    except ValidationError as error:
-        problem = error.errors()[0]["msg"]
-        raise BlueprintError(f"--eval: {str(score_path)!r} needs a numeric `score` ({problem})") from None
-    if score.version not in (None, candidate):
-        raise BlueprintError(f"--eval: the score is for version {score.version!r}, the candidate is {candidate!r}")
-    return _gate("eval_score", thresholds.min_eval_score, score.score, higher_is_better=True)
+def eval_gate(location: str, thresholds: Thresholds, model: str, versions: dict[str, Any]) -> GateResult:
+    """The candidate is not worse than stable on the golden set: the lower confidence bound of its pass-rate
+    difference stays above -margin. Results of other versions or golden sets are bad input."""
+    where = Location(location)
+    comparison = judge(where.read(BASELINE, "--eval"), where.read(CANDIDATE, "--eval"), model,
+                       versions["stable"], versions["candidate"], margin=thresholds.eval_margin)
+    return GateResult(gate="eval_not_worse", threshold=-thresholds.eval_margin, observed=comparison.overall.lower,
+                      passed=comparison.not_worse)
 
 
 def step(
@@ -121,7 +114,7 @@ def step(
     now: datetime,
     steps: tuple[int, ...] = moves.DEFAULT_CANARY_STEPS,
     loadtest: Path | None = None,
-    evaluation: Path | None = None,
+    evaluation: str | None = None,
     actor: str | None = None,
 ) -> StepOutcome:
     before = moves.current_versions(stack_file, model)
@@ -131,7 +124,7 @@ def step(
             f"--model: {model!r} has no candidate version to roll out (start one with `model promote --canary`)"
         )
     extra = [loadtest_gate(loadtest)] if loadtest else []
-    extra += [eval_gate(evaluation, thresholds, candidate)] if evaluation else []
+    extra += [eval_gate(evaluation, thresholds, model, before)] if evaluation else []
     metrics = source.measure(model, candidate, window, now)
     # Too little traffic says nothing about the candidate: judge only the offline gates, and hold unless they
     # are all there is to judge (a blue-green candidate at 0 %, checked by load test and evaluation).

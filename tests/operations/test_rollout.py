@@ -1,3 +1,4 @@
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -47,7 +48,7 @@ def test_thresholds_default_to_the_model_slo_and_flags_override():
 
     model = load_spec("internal-ai", "prod").serving.models[1]
     assert Thresholds.for_model(model).model_dump() == {
-        "max_error_ratio": 0.01, "ttft_p95_ms": 1000, "tpot_p95_ms": 40, "min_requests": 50, "min_eval_score": None
+        "max_error_ratio": 0.01, "ttft_p95_ms": 1000, "tpot_p95_ms": 40, "min_requests": 50, "eval_margin": 0.1
     }
     assert Thresholds.for_model(model, ttft_p95_ms=500, min_requests=None).ttft_p95_ms == 500
 
@@ -108,26 +109,54 @@ def _loadtest(tmp_path, passed):
     return path
 
 
-def test_loadtest_and_eval_gates(stack_file, tmp_path):
-    score = tmp_path / "eval.json"
-    score.write_text(json.dumps({"score": 0.93, "version": "2026-11-01", "cases": 200}))
-    outcome = _step(stack_file, GOOD, loadtest=_loadtest(tmp_path, True), evaluation=score,
-                    thresholds={"min_eval_score": 0.9})
+@pytest.fixture(scope="module")
+def eval_runs(tmp_path_factory):
+    """Real `eval gate` runs through a fake gateway serving `corp-small@<version>`: an equal candidate, a worse one
+    (wrong on 12 of 40 cases), and a run of the wrong version."""
+    from blueprints.evaluation.gate import Location, gate
+    from blueprints.evaluation.runner import RunOptions
+    from tests.evaluation.test_runner import code_words, oracle
+    from tests.fakes.openai_backend import FakeOpenAIBackend
+
+    root = tmp_path_factory.mktemp("evals")
+    cases = code_words(root / "golden.jsonl", 40)
+    good, bad = oracle(), oracle(wrong=set(range(12)))
+    locations = {}
+    for name, stable, candidate, answers in (("equal", "2026-10-01", "2026-11-01", {}),
+                                             ("worse", "2026-10-01", "2026-11-01", {"2026-11-01": bad}),
+                                             ("other", "2026-09-01", "2026-11-01", {})):
+        with FakeOpenAIBackend(answer=lambda body, a=answers: a.get(body["model"].split("@")[1], good)(body)) as api:
+            locations[name] = str(root / name)
+            gate(cases, RunOptions(endpoint=api.base_url, model="", out=root / "unused"), "corp-small", stable,
+                 candidate, Location(locations[name]), stream=io.StringIO())
+    return locations
+
+
+def test_loadtest_and_eval_gates(stack_file, tmp_path, eval_runs):
+    outcome = _step(stack_file, GOOD, loadtest=_loadtest(tmp_path, True), evaluation=eval_runs["equal"])
     assert outcome.status == "advanced"
-    assert [gate.gate for gate in outcome.gates][-2:] == ["loadtest_failed_gates", "eval_score"]
+    assert [gate.gate for gate in outcome.gates][-2:] == ["loadtest_failed_gates", "eval_not_worse"]
+    assert outcome.gates[-1].observed == 0.0 and outcome.gates[-1].threshold == -0.1
 
     outcome = _step(stack_file, GOOD, loadtest=_loadtest(tmp_path, False))
     assert outcome.status == "rolled-back"
     assert _history(stack_file)[-1].reason == "gates failed: loadtest_failed_gates"
 
 
-def test_eval_for_another_version_or_without_minimum_is_bad_input(stack_file, tmp_path):
-    score = tmp_path / "eval.json"
-    score.write_text(json.dumps({"score": 0.93, "version": "2026-09-01"}))
-    with pytest.raises(BlueprintError, match=r"^--min-eval-score: required with --eval"):
-        _step(stack_file, GOOD, evaluation=score)
-    with pytest.raises(BlueprintError, match=r"^--eval: the score is for version '2026-09-01', the candidate is"):
-        _step(stack_file, GOOD, evaluation=score, thresholds={"min_eval_score": 0.5})
+def test_a_candidate_worse_on_the_golden_set_is_rolled_back(stack_file, eval_runs):
+    outcome = _step(stack_file, GOOD, evaluation=eval_runs["worse"])
+    assert outcome.status == "rolled-back"
+    record = _history(stack_file)[-1]
+    assert record.reason == "gates failed: eval_not_worse"
+    assert record.gates[-1]["gate"] == "eval_not_worse" and record.gates[-1]["observed"] < -0.1
+
+
+def test_eval_of_another_version_or_a_missing_location_is_bad_input(stack_file, tmp_path, eval_runs):
+    with pytest.raises(BlueprintError, match=r"^--eval: baseline.json evaluated 'corp-small@2026-09-01', not "
+                                             r"'corp-small@2026-10-01'"):
+        _step(stack_file, GOOD, evaluation=eval_runs["other"])
+    with pytest.raises(BlueprintError, match=r"^--eval: cannot read .*baseline.json"):
+        _step(stack_file, GOOD, evaluation=str(tmp_path / "nowhere"))
 
 
 def test_blue_green_candidate_at_zero_traffic_is_judged_offline(tmp_path):
