@@ -21,17 +21,13 @@ import boto3
 from pydantic import BaseModel, ConfigDict
 
 from blueprints.errors import BlueprintError
+from blueprints.evaluation import version_model
 from blueprints.evaluation.compare import Comparison, compare
 from blueprints.evaluation.golden import GoldenSet
 from blueprints.evaluation.results import EvalResult, read
 from blueprints.evaluation.runner import RunOptions, run
 
 BASELINE, CANDIDATE, VERDICT = "baseline.json", "candidate.json", "verdict.json"
-
-
-def version_model(model: str, version: str) -> str:
-    """The gateway's model name for one version of a model."""
-    return f"{model}@{version}"
 
 
 class Location:

@@ -16,12 +16,13 @@ import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
+from blueprints.evaluation import version_model
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
-from blueprints.rollout import primary_version, version_plans
+from blueprints.rollout import primary_version, version_plans, versions_of
 from blueprints.serving.manifests import service_url, version_name
 from blueprints.spec import ModelSpec, PlatformSpec
 
@@ -73,8 +74,9 @@ def env_ref(name: str) -> str:
 
 
 def needs_shared_state(spec: PlatformSpec) -> bool:
-    """More than one LiteLLM process (workers x replicas) must share limits, cooldowns and the cache."""
-    return spec.gateway.cpu > 1 or spec.gateway.hpa_max_replicas > 1
+    """More than one LiteLLM process (workers x replicas) must share limits, cooldowns and the cache. On runtime
+    `fargate` there is no Valkey: each task keeps its own (the gateway_fargate component runs one worker per task)."""
+    return spec.runtime == "eks" and (spec.gateway.cpu > 1 or spec.gateway.hpa_max_replicas > 1)
 
 
 def needs_redis(spec: PlatformSpec) -> bool:
@@ -164,6 +166,27 @@ def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints:
                            **({"weight": weight} if len(routes) > 1 else {}), **limits, **failure},
         "model_info": {"hosting": model.hosting, "version": version, **prompts.get(version, {})},
     } for version, url, weight in routes]
+
+
+def _version_entries(spec: PlatformSpec, models: list[ModelSpec],
+                     endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
+    """While a model has a candidate, each of its running versions is also its own model group,
+    `<model>@<version>` with its pinned prompt, whatever its traffic weight: the evaluation gate (`eval gate`)
+    scores stable and candidate through the gateway with them. Not retried: a failure belongs to that version."""
+    entries = []
+    for model in models:
+        if model.hosting != "self-hosted" or not versions_of(model).candidate:
+            continue
+        prompts = litellm_prompt_settings(spec).get("model_info", {}).get(model.name, {})
+        for plan in version_plans(spec, model):
+            url = endpoints.get(model.name) or service_url(spec, version_name(model, plan.version))
+            entries.append({
+                "model_name": version_model(model.name, plan.version),
+                "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
+                                   **deployment_timeouts(spec, model), "num_retries": 0},
+                "model_info": {"hosting": model.hosting, "version": plan.version, **prompts.get(plan.version, {})},
+            })
+    return entries
 
 
 def address(entry: Mapping[str, Any]) -> str:
@@ -267,6 +290,7 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     hosted_allowed = spec.compliance.allow_hosted_models
     models = [model for model in spec.serving.models if model.hosting == "self-hosted" or hosted_allowed]
     model_list, fallbacks = _served_entries(spec, models, region, endpoints)
+    model_list += _version_entries(spec, models, endpoints)
     if gateway.tiered_routing:
         model_list.append(_tier_entry(spec))
     if spec.cache.enabled and spec.cache.semantic and hosted_allowed:
@@ -299,7 +323,8 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
         "upperbound_key_generate_params": {"rpm_limit": gateway.rpm_per_key, "tpm_limit": gateway.tpm_per_key},
     }
     # Request audit records (who, which model, tokens, cost; prompts only where allowed) to the audit bucket.
-    audit = audit_logging_settings(spec)
+    # On runtime `fargate` there is no audit bucket: the task's JSON logs (CloudWatch) are the request record.
+    audit = audit_logging_settings(spec) if spec.runtime == "eks" else {"callbacks": []}
     settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks"),
                              *litellm_prompt_settings(spec).get("callbacks", [])]
     settings.update(audit)
