@@ -18,7 +18,7 @@ CHECKOV_PACKAGES := checkov==3.3.30
 # promtool (Prometheus rules).
 SYSTEM_PACKAGES := redis-server postgresql prometheus
 
-.PHONY: plan render check test lint system-deps vendor matrix bench clean
+.PHONY: plan render check test lint system-deps vendor prices packs matrix bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(BASE_PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ test: lint $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps ven
 matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/architecture/ from code
 	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.matrix
 	$(PY) -m blueprints docs
+
+packs: $(VENV)/.installed  ## self-contained policy packs for `pulumi policy publish` into dist/policy-packs/<pack>/
+	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.build --out dist/policy-packs
 
 lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.toml (the layers of DESIGN.md rule 7)
 	$(PY) -m ruff check .

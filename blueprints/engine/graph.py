@@ -25,6 +25,8 @@ class ResourceRecord(BaseModel):
     protect: bool
     region: str | None
     """The AWS region of the resource's provider (inherited by Kubernetes resources from their component)."""
+    source: list[str] = []
+    """`path:line` in the project that registered the resource, innermost frame first (engine/mocks.py)."""
 
     @property
     def component(self) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
@@ -204,3 +206,26 @@ class RecordingMonitor(MockMonitor):
                 "outputs": mask_secrets({**registered.state, "id": registered.id}) if registered else {},
             })
         return response
+                "source": source_lines(request.stackTrace),
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SOURCE_FRAMES = 4
+
+
+def source_lines(stack_trace: Any) -> list[str]:
+    """Where the program registered a resource: `blueprints/components/gateway.py:120` for the innermost frames in
+    the project (not its virtualenv), innermost first, from the stack trace the Pulumi SDK sends with
+    RegisterResource (pulumi/runtime/resource.py `_get_stack_trace`)."""
+    found: list[str] = []
+    for frame in stack_trace.frames:
+        uri = frame.pc.uri
+        if not uri.startswith("file://"):
+            continue
+        path = Path(unquote(urlparse(uri).path))
+        if not path.is_relative_to(PROJECT_ROOT) or "site-packages" in path.parts:
+            continue
+        found.append(f"{path.relative_to(PROJECT_ROOT).as_posix()}:{frame.pc.line}")
+        if len(found) == SOURCE_FRAMES:
+            break
+    return found

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +63,20 @@ class Analyzer:
                                               options=analyzer_pb2.AnalyzerResourceOptions())
         return self._diagnostics(self.stub.Analyze(request, timeout=CALL_TIMEOUT_S))
 
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        """The pack's metadata as the CLI reads it: name, tags, and per policy its framework, tags, level."""
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_S)
+
+    def remediate(self, type_: str, name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The properties after the pack's remediate-level policies ran, as the CLI applies them before Analyze."""
+        request = analyzer_pb2.AnalyzeRequest(type=type_, properties=_struct(props), urn=urn(type_, name), name=name,
+                                              options=analyzer_pb2.AnalyzerResourceOptions())
+        fixed = dict(props)
+        for remediation in self.stub.Remediate(request, timeout=CALL_TIMEOUT_S).remediations:
+            if remediation.HasField("properties"):
+                fixed = json_format.MessageToDict(remediation.properties)
+        return fixed
+
     def analyze_stack(self, resources: list[tuple[str, str, Mapping[str, Any]]]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest(resources=[
             analyzer_pb2.AnalyzerResource(type=t, properties=_struct(p), urn=urn(t, n), name=n,
@@ -70,15 +85,24 @@ class Analyzer:
         return self._diagnostics(self.stub.AnalyzeStack(request, timeout=CALL_TIMEOUT_S))
 
 
+def _third_party_only(env: dict[str, str]) -> list[str]:
+    """Interpreter flags and environment for a pack that must stand alone: no `site` (whose .pth files put the
+    project's editable install on sys.path), only the virtualenv's third-party packages on PYTHONPATH."""
+    env["PYTHONPATH"] = os.pathsep.join(sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")}))
+    return ["-S"]
+
+
 @contextmanager
-def running_pack(pack: str, stack_config: Mapping[str, str] | None) -> Iterator[Analyzer]:
-    """The pack's own __main__.py as a subprocess (PULUMI_CONFIG absent when `stack_config` is None)."""
+def running_pack(pack: str, stack_config: Mapping[str, str] | None, folder: Path | None = None) -> Iterator[Analyzer]:
+    """The pack's own __main__.py as a subprocess (PULUMI_CONFIG absent when `stack_config` is None). `folder`: a
+    pack built by blueprints_policies.build, started from that folder alone (nothing of the repository importable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     if stack_config is not None:
         env["PULUMI_CONFIG"] = json.dumps(dict(stack_config))
-    folder = ROOT / "policies" / pack
-    process = subprocess.Popen([sys.executable, str(folder / "__main__.py"), "127.0.0.1:0", "."], cwd=folder,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    flags = _third_party_only(env) if folder is not None else []
+    folder = folder or ROOT / "policies" / pack
+    process = subprocess.Popen([sys.executable, *flags, str(folder / "__main__.py"), "127.0.0.1:0", "."],
+                               cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert process.stdout is not None
         port = process.stdout.readline().decode().strip()

@@ -104,7 +104,9 @@ def _common(policy: RegisteredPolicy) -> dict[str, Any]:
     return {
         "display_name": meta.title,
         "severity": Severity(meta.severity),
-        "framework": PolicyComplianceFramework(name=frameworks[0]) if frameworks else None,
+        # The field holds one framework: name all of them (and every control) rather than the first alone.
+        "framework": PolicyComplianceFramework(name=", ".join(frameworks), specification="; ".join(tags))
+        if frameworks else None,
         "tags": tags,
         "remediation_steps": meta.remediation,
     }

@@ -49,6 +49,7 @@ class Record(BaseModel):
     outputs: dict[str, Any] = Field(default_factory=dict)
     protect: bool = False
     region: str | None = None
+    source: list[str] = Field(default_factory=list)
 
 
 class Graph(BaseModel):

@@ -6,9 +6,14 @@ evaluates the same selection offline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
-from .model import Enforcement
+from .context import parse_stack_config
+from .controls import SPEC_FRAMEWORKS
+from .model import Enforcement, environment_problem
 from .registry import RegisteredPolicy, registry
 
 
@@ -32,6 +37,32 @@ class Pack(BaseModel):
 
     def level(self, policy_id: str) -> str | None:
         return next((e.enforcement for e in self.entries if e.policy == policy_id), None)
+
+    def frameworks(self) -> list[str]:
+        """Every framework (controls.FRAMEWORKS) one of the pack's policies provides evidence for."""
+        return sorted({f for policy, _ in self.policies() for f in policy.meta.controls})
+
+    def tags(self, claimed: Sequence[str] = ()) -> list[str]:
+        """The PolicyPack's tags (GetAnalyzerInfo): `framework:<name>` for each framework the pack evidences and
+        `stack-claims:<name>` for each one the stack's preset claims in compliance.frameworks, all of them."""
+        return [f"framework:{name}" for name in self.frameworks()] + [f"stack-claims:{name}" for name in claimed]
+
+
+def claimed_frameworks(stack_config: Mapping[str, Any]) -> list[str]:
+    """The framework names (controls.FRAMEWORKS) of every entry of the stack preset's compliance.frameworks, from
+    the stack config the CLI hands the pack; none when the preset cannot be resolved (stack-context-valid reports
+    a missing or unknown environment as a mandatory violation)."""
+    stack = parse_stack_config(stack_config)
+    if "preset" not in stack or environment_problem(stack.get("environment")):
+        return []
+    try:
+        from blueprints.presets import load_spec
+
+        spec = load_spec(preset=stack["preset"], environment=stack["environment"],
+                         overrides=stack.get("overrides"), regions=stack.get("regions"))
+    except Exception:  # an unloadable preset is stack-context-valid's to report, not the metadata's
+        return []
+    return [SPEC_FRAMEWORKS[framework] for framework in spec.compliance.frameworks]
 
 
 def _pack(name: str, description: str, mandatory: str = "", remediate: str = "", advisory: str = "") -> Pack:
