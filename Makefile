@@ -64,15 +64,19 @@ system-deps:  ## Debian packages the integration tests start for real
 vendor: $(VENV)/.installed  ## fetch and verify the pinned upstream artifacts the tests read
 	$(PY) tools/vendor.py
 
+# Needs network: the EC2 offer files of the AWS Price List bulk API (hundreds of MB per region).
+prices: $(VENV)/.installed  ## refresh blueprints/catalog/regional_prices.json (EC2 prices per region, with source and date)
+	$(PY) tools/prices.py
+
 test: lint $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps vendor  ## lint, then the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+packs: $(VENV)/.installed  ## self-contained policy packs for `pulumi policy publish` into dist/policy-packs/<pack>/
+	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.build --out dist/policy-packs
 
 matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/architecture/ from code
 	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.matrix
 	$(PY) -m blueprints docs
-
-packs: $(VENV)/.installed  ## self-contained policy packs for `pulumi policy publish` into dist/policy-packs/<pack>/
-	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.build --out dist/policy-packs
 
 lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.toml (the layers of DESIGN.md rule 7)
 	$(PY) -m ruff check .

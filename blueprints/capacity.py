@@ -12,6 +12,7 @@ from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES, CapacityType, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
+from blueprints.catalog.regional_prices import FALLBACK_REGION, hourly_price
 from blueprints.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
 from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec
@@ -133,11 +134,12 @@ class Placement:
         """GPUs of the nodes, what Karpenter counts against the NodePool's `nvidia.com/gpu` limit."""
         return sum(node.instance.gpus for node in self.nodes)
 
-    def usd_per_month(self, model: str | None = None) -> float:
-        """The nodes running all month; for `model`, each node's price split by the GPUs its pods take."""
+    def usd_per_month(self, model: str | None = None, region: str = FALLBACK_REGION) -> float:
+        """The nodes running all month at `region`'s prices; for `model`, each node's price split by the GPUs its
+        pods take."""
         total = 0.0
         for node in self.nodes:
-            price = node.instance.usd_per_hour_for(self.capacity_type) * HOURS_PER_MONTH
+            price = hourly_price(region, node.instance.name, self.capacity_type).usd_per_hour * HOURS_PER_MONTH
             used = sum(gpus for _, _, gpus in node.pods)
             share = used if model is None else sum(gpus for name, _, gpus in node.pods if name == model)
             total += price * share / used

@@ -8,18 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from blueprints.bill import CostLine, usage_lines
 from blueprints.capacity import pack, pool_replicas, size_model
 from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
+from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, staleness_warning
+from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.rollout import version_plans
 from blueprints.spec import PlatformSpec
-
-
-class CostLine(BaseModel):
-    region: str
-    item: str
-    usd_per_month: float
-    detail: str
 
 
 class GpuFleetLine(BaseModel):
@@ -36,6 +32,8 @@ class GpuFleetLine(BaseModel):
     """Cost if the planner's peak replica count ran all month (the ceiling)."""
     usd_per_1m_output_tokens: float
     hosted_usd_per_month: float | None
+    price_region: str
+    """Whose prices the nodes are priced at: the region itself, or us-east-1 where the snapshot has none."""
 
 
 class Plan(BaseModel):
@@ -47,7 +45,10 @@ class Plan(BaseModel):
     inventory: dict[str, dict[str, dict[str, int]]]
     """region -> component -> resource type -> count."""
     costs: list[CostLine]
+    """Fixed lines (resources that bill while they exist) and usage lines (from `spec.usage`)."""
     gpu_fleet: list[GpuFleetLine]
+    warnings: list[str]
+    """Price fallbacks and a stale price snapshot."""
 
 
 def component_of(graph: ResourceGraph, record: ResourceRecord, index: dict[str, ResourceRecord]) -> str:
@@ -73,12 +74,16 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
         inventory[record.region or "global"][component_of(graph, record, index)][record.type] += 1
     costs = [
         CostLine(region=record.region or "global", item=record.type.split(":")[-1],
-                 usd_per_month=price, detail=cost_detail(record, term))
+                 usd_per_month=price, detail=cost_detail(record, term),
+                 source="blueprints/catalog/aws_prices.py (us-east-1 list prices)")
         for record in custom
         if (price := monthly_price(record.type, record.inputs, term))
-    ]
+    ] + usage_lines(spec, graph)
     fleet = gpu_fleet(spec)
-    fixed = sum(line.usd_per_month for line in costs)
+    fixed = sum(line.usd_per_month for line in costs if line.kind == "fixed")
+    usage = sum(line.usd_per_month for line in costs if line.kind == "usage")
+    floor = fixed + usage + sum(line.floor_usd_per_month for line in fleet)
+    peak = fixed + usage + sum(line.peak_usd_per_month for line in fleet)
     return Plan(
         preset=spec.preset,
         environment=spec.environment,
@@ -94,17 +99,28 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
             "by_region": {region: sum(sum(c.values()) for c in comps.values()) for region, comps in inventory.items()},
             "monthly_usd": {
                 "fixed": round(fixed, 2),
+                "usage": round(usage, 2),
                 "gpu_floor": round(sum(line.floor_usd_per_month for line in fleet), 2),
                 "gpu_peak": round(sum(line.peak_usd_per_month for line in fleet), 2),
-                "total_floor": round(fixed + sum(line.floor_usd_per_month for line in fleet), 2),
-                "total_peak": round(fixed + sum(line.peak_usd_per_month for line in fleet), 2),
+                "total_floor": round(floor, 2),
+                "total_peak": round(peak, 2),
             },
             "budget_usd": spec.budget.monthly_usd,
+            "budget": budget_verdict(round(peak, 2), spec).message,
+            "prices_as_of": SNAPSHOT.as_of.isoformat(),
         },
         inventory={region: {comp: dict(types) for comp, types in comps.items()} for region, comps in inventory.items()},
         costs=costs,
         gpu_fleet=fleet,
+        warnings=price_warnings(fleet, as_of),
     )
+
+
+def price_warnings(fleet: list[GpuFleetLine], as_of: date) -> list[str]:
+    warnings = [f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is priced at "
+                f"{line.price_region}" for line in fleet if line.price_region != line.region]
+    stale = staleness_warning(as_of)
+    return sorted(set(warnings)) + ([stale] if stale else [])
 
 
 def gpu_fleet(spec: PlatformSpec) -> list[GpuFleetLine]:
@@ -124,10 +140,12 @@ def gpu_fleet(spec: PlatformSpec) -> list[GpuFleetLine]:
                 model=model.name, region=region, instance_type=", ".join(instance_types),
                 min_replicas=sum(plan.min_replicas for plan in plans),
                 max_replicas=sum(plan.max_replicas for plan in plans),
-                floor_usd_per_month=round(floor.usd_per_month(model.name), 2),
-                peak_usd_per_month=round(peak.usd_per_month(model.name), 2),
+                floor_usd_per_month=round(floor.usd_per_month(model.name, region), 2),
+                peak_usd_per_month=round(peak.usd_per_month(model.name, region), 2),
                 usd_per_1m_output_tokens=sizing.usd_per_1m_output_tokens,
                 hosted_usd_per_month=sizing.hosted_usd_per_month,
+                price_region=next((used for node in peak.nodes if (used := hourly_price(
+                    region, node.instance.name, peak.capacity_type).region) != region), region),
             ))
     return lines
 

@@ -631,6 +631,22 @@ class BudgetSpec(Section):
         return sorted(thresholds)
 
 
+class UsageSpec(Section):
+    """Traffic assumptions behind the usage lines of the cost estimate (`plan`): hosted tokens, data processed,
+    logs, transfer. Volumes follow each model's `traffic` at `mean_load_of_peak`."""
+
+    mean_load_of_peak: float = Field(0.3, gt=0, le=1)
+    """Mean traffic over a month as a fraction of each model's stated peak (`traffic.requests_per_second`)."""
+    cache_hit_rate: float = Field(0.1, ge=0, lt=1)
+    """Share of requests the response cache answers (with `cache.enabled`); they reach no model."""
+    bytes_per_token: float = Field(4.0, gt=0)
+    """Bytes on the wire per prompt or completion token (JSON over HTTPS)."""
+    log_bytes_per_request: int = Field(2048, ge=0)
+    """CloudWatch Logs bytes each request writes (gateway access and audit lines)."""
+    model_publishes_per_month: float = Field(1.0, ge=0)
+    """Checkpoint versions published per self-hosted model and month; each is replicated to every other region."""
+
+
 class ComplianceSpec(Section):
     level: ComplianceLevel = "basic"
     frameworks: list[Framework] = []
@@ -848,6 +864,7 @@ class PlatformSpec(Section):
     observability: ObservabilitySpec = ObservabilitySpec()
     audit: AuditSpec = AuditSpec()
     budget: BudgetSpec = BudgetSpec()
+    usage: UsageSpec = UsageSpec()
     compliance: ComplianceSpec = ComplianceSpec()
     batch: BatchSpec = BatchSpec()
     prompts: PromptsSpec = PromptsSpec()

@@ -147,3 +147,32 @@ def monthly_price(resource_type: str, inputs: Inputs, term: Term) -> float | Non
         return round(TERM_PRICES[resource_type](inputs, term), 2)
     price = PRICES.get(resource_type)
     return None if price is None else round(price(inputs), 2)
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    """A usage price: USD per `unit`, and the pricing page it was read from (us-east-1, read 2026-12)."""
+
+    usd: float
+    unit: str
+    source: str
+
+
+NAT_DATA_PROCESSED = UnitPrice(0.045, "GB", "aws.amazon.com/vpc/pricing (NAT gateway data processed)")
+ENDPOINT_DATA_PROCESSED = UnitPrice(0.01, "GB", "aws.amazon.com/privatelink/pricing (interface endpoint, first PB)")
+ALB_LCU = UnitPrice(0.008, "LCU-hour", "aws.amazon.com/elasticloadbalancing/pricing (ALB: 25 new connections/s, "
+                    "3,000 active connections/min, 1 GB/h processed or 1,000 rule evaluations/s per LCU)")
+NLB_NLCU = UnitPrice(0.006, "NLCU-hour", "aws.amazon.com/elasticloadbalancing/pricing (NLB TCP: 800 new flows/s, "
+                     "100,000 active flows or 1 GB/h per NLCU)")
+LOGS_INGESTED = UnitPrice(0.50, "GB", "aws.amazon.com/cloudwatch/pricing (Logs, standard class, collect)")
+LOGS_STORED = UnitPrice(0.03, "GB-month", "aws.amazon.com/cloudwatch/pricing (Logs, store/archive)")
+INTER_AZ = UnitPrice(0.02, "GB", "aws.amazon.com/ec2/pricing/on-demand (data transfer between AZs: $0.01/GB out "
+                     "of one AZ and $0.01/GB into the other)")
+INTER_REGION = UnitPrice(0.02, "GB", "aws.amazon.com/s3/pricing (replication: data transfer out to another "
+                         "AWS Region from US East)")
+KMS_REQUESTS = UnitPrice(0.03, "10,000 requests", "aws.amazon.com/kms/pricing (symmetric requests; 20,000 "
+                         "requests/month free per account)")
+KMS_FREE_REQUESTS = 20_000
+SECRETS_API_CALLS = UnitPrice(0.05, "10,000 API calls", "aws.amazon.com/secrets-manager/pricing")
+FARGATE_VCPU = UnitPrice(0.04048, "vCPU-hour", "aws.amazon.com/fargate/pricing (Linux/x86, us-east-1)")
+FARGATE_GB = UnitPrice(0.004445, "GB-hour", "aws.amazon.com/fargate/pricing (Linux/x86, us-east-1)")

@@ -17,8 +17,6 @@ PRICE_SOURCES: dict[str, str] = {
     "karpenter-zz-2026-07-20": "aws/karpenter-provider-aws "
     "pkg/providers/pricing/zz_generated.pricing_aws.go, on-demand Linux us-east-1, generated 2026-07-20; "
     "vCPU/memory from the EC2 instance-types reference",
-    "ec2-ondemand-2025": "aws.amazon.com/ec2/pricing/on-demand, Linux us-east-1, as listed 2025 (the same "
-    "figures as Karpenter's generated on-demand table); vCPU/memory from the EC2 instance-types reference",
 }
 
 SPOT_PRICE_FRACTION = 0.5
@@ -39,7 +37,8 @@ class InstanceType(BaseModel, frozen=True):
     vcpus: int
     memory_gib: float
     usd_per_hour: float
-    """On-demand price, us-east-1."""
+    """On-demand price, us-east-1 (what the planner picks instance types by; the plan prices each region from
+    regional_prices.json)."""
     price_source: str
 
     def usd_per_hour_for(self, capacity_type: CapacityType) -> float:

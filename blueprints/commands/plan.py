@@ -61,7 +61,6 @@ def policy_summary(graph, packs: list[str]) -> dict[str, dict[str, int]]:
 
 
 def render_text(plan: Plan, diagram: str, markdown: bool) -> str:
-    money = plan.summary["monthly_usd"]
     heading = "## " if markdown else ""
     lines = [f"{'# ' if markdown else ''}Plan: {plan.preset} ({plan.environment}), {plan.summary['resources']} "
              f"resources in {', '.join(plan.regions)}", ""]
@@ -77,19 +76,38 @@ def render_text(plan: Plan, diagram: str, markdown: bool) -> str:
                 lines.append(f"| {component} | `{resource_type}` | {count} |" if markdown
                              else f"  {component:<22} {resource_type:<60} {count:>4}")
         lines.append("")
-    lines.append(f"{heading}Monthly cost estimate (USD, on-demand list prices; usage-based charges excluded)")
-    if markdown:
-        lines.append("")
-    lines.append(f"  fixed infrastructure: {money['fixed']:>12,.2f}")
-    for line in plan.gpu_fleet:
-        lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} pods on whole "
-                     f"{line.instance_type} nodes, {line.floor_usd_per_month:,.2f} warm floor .. "
-                     f"{line.peak_usd_per_month:,.2f} at peak (${line.usd_per_1m_output_tokens:.2f}/1M output tokens)")
-    lines.append(f"  total: {money['total_floor']:,.2f} (floor) .. {money['total_peak']:,.2f} (peak)")
-    if plan.summary["budget_usd"]:
-        budget = plan.summary["budget_usd"]
-        verdict = "within" if money["total_peak"] <= budget else "OVER"
-        lines.append(f"  budget: {budget:,.2f} -> peak estimate is {verdict} budget")
+    lines += cost_section(plan, markdown)
     if markdown:
         lines += ["", f"{heading}Diagram", "", "```mermaid", diagram, "```"]
     return "\n".join(lines)
+
+
+def cost_section(plan: Plan, markdown: bool) -> list[str]:
+    """Every bill line (fixed, usage, GPU) with its unit-price source, the totals, the budget and price warnings."""
+    money = plan.summary["monthly_usd"]
+    heading = "## " if markdown else ""
+    lines = [f"{heading}Monthly cost estimate (USD, list prices; EC2 price snapshot of {plan.summary['prices_as_of']}"
+             f"; usage from spec.usage)"]
+    if markdown:
+        lines += ["", "| region | kind | item | USD/month | detail | unit price source |", "|---|---|---|---:|---|---|"]
+    grouped: dict[tuple[str, str, str], list] = {}
+    for line in plan.costs:
+        grouped.setdefault((line.region, line.kind, line.item), []).append(line)
+    for (region, kind, item), group in sorted(grouped.items()):
+        total = sum(line.usd_per_month for line in group)
+        detail = group[0].detail if len(group) == 1 else f"{len(group)} x"
+        if markdown:
+            lines.append(f"| {region} | {kind} | {item} | {total:,.2f} | {detail} | {group[0].source} |")
+        else:
+            lines.append(f"  {region:<13} {kind:<6} {item:<40} {total:>12,.2f}  {detail}")
+    for line in plan.gpu_fleet:
+        lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} pods on whole "
+                     f"{line.instance_type} nodes ({line.price_region} prices), {line.floor_usd_per_month:,.2f} warm "
+                     f"floor .. {line.peak_usd_per_month:,.2f} at peak (${line.usd_per_1m_output_tokens:.2f}/1M output "
+                     "tokens)")
+    lines.append(f"  fixed {money['fixed']:,.2f} + usage {money['usage']:,.2f} + GPU {money['gpu_floor']:,.2f}.."
+                 f"{money['gpu_peak']:,.2f}")
+    lines.append(f"  total: {money['total_floor']:,.2f} (floor) .. {money['total_peak']:,.2f} (peak)")
+    lines.append(f"  budget: {plan.summary['budget']}")
+    lines += [f"  warning: {warning}" for warning in plan.warnings]
+    return lines

@@ -42,7 +42,8 @@ def test_gpu_instances_match_the_published_anchor_table():
         instance = INSTANCES[row["instance_type"]]
         assert instance.gpus == int(row["gpus"]) and instance.gpu == row["gpu_name"]
         assert instance.gpu_memory_gib == int(row["gpu_memory_mib_per_gpu"]) / 1024
-        assert instance.usd_per_hour == float(row["usd_per_hour"])
+        # The anchor prints Karpenter's figures to the cent or finer; the catalog keeps the table's full precision.
+        assert instance.usd_per_hour == pytest.approx(float(row["usd_per_hour"]), abs=0.005)
 
 
 def test_spot_is_priced_below_on_demand():

@@ -1,0 +1,86 @@
+"""EC2 list prices per region and instance type, from the snapshot `regional_prices.json` (written by
+`make prices`, tools/prices.py, from the AWS Price List bulk API; each region records its source and date).
+
+A region the snapshot has no price for is priced at us-east-1 and the plan says so: no number is invented.
+The spot column is a reference where a published one exists; otherwise spot is planned at `SPOT_PRICE_FRACTION`
+of the region's on-demand price (a planning assumption, labelled as such).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+
+from pydantic import BaseModel
+
+from blueprints.catalog.instances import SPOT_PRICE_FRACTION, CapacityType
+
+FALLBACK_REGION = "us-east-1"
+STALE_AFTER_DAYS = 90
+SNAPSHOT_FILE = "regional_prices.json"
+
+
+class InstancePrice(BaseModel, frozen=True):
+    on_demand: float
+    """USD per hour, Linux, shared tenancy."""
+    spot_reference: float | None = None
+
+
+class RegionPrices(BaseModel, frozen=True):
+    source: str
+    """Where the prices come from (URL and what was read), or why the region has none."""
+    as_of: date | None
+    prices: dict[str, InstancePrice]
+
+
+class Snapshot(BaseModel, frozen=True):
+    regions: dict[str, RegionPrices]
+
+    @property
+    def as_of(self) -> date:
+        """The oldest date of any region's prices: how current the snapshot is at worst."""
+        return min(region.as_of for region in self.regions.values() if region.as_of is not None)
+
+
+class HourlyPrice(BaseModel, frozen=True):
+    usd_per_hour: float
+    region: str
+    """The region whose price this is (us-east-1 when `fallback`)."""
+    fallback: bool
+    spot_basis: str
+    """'' for on-demand; for spot: 'reference' or 'planning fraction'."""
+
+
+def load_snapshot(text: str | None = None) -> Snapshot:
+    text = text if text is not None else resources.files("blueprints.catalog").joinpath(SNAPSHOT_FILE).read_text(
+        encoding="utf-8")
+    return Snapshot.model_validate(json.loads(text))
+
+
+SNAPSHOT = load_snapshot()
+
+
+def hourly_price(region: str, instance_type: str, capacity_type: CapacityType,
+                 snapshot: Snapshot = SNAPSHOT) -> HourlyPrice:
+    """The instance's hourly price in `region`, falling back to us-east-1 where the snapshot has none."""
+    regional = snapshot.regions.get(region)
+    price = regional.prices.get(instance_type) if regional else None
+    used = region
+    if price is None:
+        price, used = snapshot.regions[FALLBACK_REGION].prices[instance_type], FALLBACK_REGION
+    if capacity_type == "on-demand":
+        return HourlyPrice(usd_per_hour=price.on_demand, region=used, fallback=used != region, spot_basis="")
+    if price.spot_reference is not None:
+        return HourlyPrice(usd_per_hour=price.spot_reference, region=used, fallback=used != region,
+                           spot_basis="reference")
+    return HourlyPrice(usd_per_hour=price.on_demand * SPOT_PRICE_FRACTION, region=used, fallback=used != region,
+                       spot_basis="planning fraction")
+
+
+def staleness_warning(today: date, snapshot: Snapshot = SNAPSHOT) -> str | None:
+    age = (today - snapshot.as_of).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (f"price snapshot is {age} days old (prices of {snapshot.as_of.isoformat()}, older than "
+            f"{STALE_AFTER_DAYS} days): run `make prices` to refresh blueprints/catalog/{SNAPSHOT_FILE}")

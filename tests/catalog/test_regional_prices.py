@@ -1,0 +1,89 @@
+"""Regional price snapshot: `make prices` (tools/prices.py) parses the AWS Price List offer file, the snapshot's
+loader falls back to us-east-1 (and says so) where a region has no price, and warns when the snapshot is stale.
+
+The fixture tests/catalog/fixtures/ec2_offer_us_east_1.json is shaped like a real EC2 regional offer file (field
+names from docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/reading-service-price-list-file-for-services.html,
+"JSON file"): products keyed by SKU with productFamily and attributes, terms.OnDemand/Reserved keyed by SKU then
+offer term code, priceDimensions with unit and pricePerUnit.USD as a decimal string. It carries the decoys a real
+file has: Windows, dedicated tenancy, unused-reservation capacity, SQL pre-installed, an EBS product, a reserved
+upfront fee, and an instance type outside the catalog.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from blueprints.catalog.instances import INSTANCES
+from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, load_snapshot, staleness_warning
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("prices_tool", ROOT / "tools" / "prices.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_offer_file_parsing_keeps_only_plain_on_demand_linux():
+    offer = json.loads((FIXTURES / "ec2_offer_us_east_1.json").read_text())
+    assert _tool().on_demand_prices(offer, INSTANCES) == {"p5.48xlarge": 55.04, "g6e.xlarge": 1.861,
+                                                          "m7i.large": 0.1008}
+
+
+def test_refresh_writes_a_snapshot_the_plan_reads(tmp_path):
+    tool = _tool()
+    offer = json.loads((FIXTURES / "ec2_offer_us_east_1.json").read_text())
+    # Region index as documented (service-region-infex-file-for-service.html): currentVersionUrl is relative.
+    index = {"formatVersion": "v1.0", "disclaimer": "", "publicationDate": "2026-11-20T00:00:00Z",
+             "regions": {"us-east-1": {"regionCode": "us-east-1",
+                                       "currentVersionUrl": "/offers/v1.0/aws/AmazonEC2/20261120000000/us-east-1/"
+                                                            "index.json"}}}
+    urls = {tool.REGION_INDEX: index,
+            "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/20261120000000/us-east-1/index.json":
+                offer}
+    out = tmp_path / "regional_prices.json"
+    tool.refresh(["us-east-1", "eu-south-2"], fetch=urls.__getitem__, out=out)
+    snapshot = load_snapshot(out.read_text())
+    assert snapshot.as_of == date(2026, 11, 20)
+    assert snapshot.regions["us-east-1"].prices["p5.48xlarge"].on_demand == 55.04
+    assert "index.json" in snapshot.regions["us-east-1"].source
+    assert snapshot.regions["eu-south-2"].prices == {}
+    assert snapshot.regions["eu-south-2"].source.startswith("not found")
+
+
+def test_every_region_a_preset_can_use_is_in_the_snapshot():
+    assert set(_tool().preset_regions()) <= set(SNAPSHOT.regions)
+
+
+def test_every_catalog_instance_has_a_us_east_1_price():
+    """us-east-1 is the fallback of every other region, so it must price the whole catalog."""
+    assert set(INSTANCES) <= set(SNAPSHOT.regions["us-east-1"].prices)
+
+
+def test_a_region_without_prices_falls_back_to_us_east_1_and_says_so():
+    price = hourly_price("eu-central-1", "p5.48xlarge", "on-demand")
+    if SNAPSHOT.regions["eu-central-1"].prices:
+        pytest.skip("the snapshot has eu-central-1 prices now")
+    assert (price.usd_per_hour, price.region, price.fallback) == (55.04, "us-east-1", True)
+
+
+def test_spot_without_a_published_reference_is_the_labelled_planning_fraction():
+    # 55.04 on-demand x 0.5 planning fraction = 27.52
+    price = hourly_price("us-east-1", "p5.48xlarge", "spot")
+    assert (price.usd_per_hour, price.spot_basis, price.fallback) == (27.52, "planning fraction", False)
+
+
+def test_stale_snapshot_warns_after_90_days():
+    snapshot = load_snapshot(json.dumps({"regions": {"us-east-1": {"source": "x", "as_of": "2026-07-20",
+                                                                    "prices": {}}}}))
+    assert staleness_warning(date(2026, 10, 18), snapshot) is None  # 90 days
+    warning = staleness_warning(date(2026, 10, 19), snapshot)
+    assert warning is not None and "91 days old" in warning and "make prices" in warning
