@@ -132,8 +132,10 @@ def _load_balancer_units(region: str, records: list[ResourceRecord], traffic: Re
             units, price = max(per_second / 800, gb_per_hour), p.NLB_NLCU
         else:
             units, price = max(per_second / 25, gb_per_hour), p.ALB_LCU
-        yield _usage(region, f"{price.unit.removesuffix('-hour')} {record.name}", units * price.usd * HOURS_PER_MONTH,
-                     f"{units:.3f} units: {per_second:.2f} new connections/s, {gb_per_hour:.4f} GB/h", price)
+        kind = "NLB" if price is p.NLB_NLCU else "ALB"
+        yield _usage(region, f"{kind} {price.unit.removesuffix('-hour')}", units * price.usd * HOURS_PER_MONTH,
+                     f"{record.name}: {units:.3f} units, {per_second:.2f} new connections/s, {gb_per_hour:.4f} GB/h",
+                     price)
 
 
 def _logs(spec: PlatformSpec, region: str, traffic: RegionalTraffic) -> Iterator[CostLine]:

@@ -181,3 +181,37 @@ _EDGES = (
     ("ModelServing", "Karpenter"), ("Observability", "ModelServing"), ("Observability", "Gateway"),
     ("BatchTier", "Gateway"), ("Gateway", "Audit"), ("Retrieval", "Secrets"), ("Gateway", "Secrets"),
 )
+
+
+class CostDelta(BaseModel):
+    """One bill line of two plans side by side (0 where a plan has no such line)."""
+
+    region: str
+    kind: str
+    """fixed, usage, gpu floor or gpu peak."""
+    item: str
+    a_usd_per_month: float
+    b_usd_per_month: float
+
+    @property
+    def delta(self) -> float:
+        return round(self.b_usd_per_month - self.a_usd_per_month, 2)
+
+
+def bill_lines(plan: Plan) -> dict[tuple[str, str, str], float]:
+    """(region, kind, item) -> USD per month, lines of one item summed (e.g. three NAT gateways)."""
+    totals: dict[tuple[str, str, str], float] = defaultdict(float)
+    for line in plan.costs:
+        totals[(line.region, line.kind, line.item)] += line.usd_per_month
+    for gpu in plan.gpu_fleet:
+        totals[(gpu.region, "gpu floor", gpu.model)] += gpu.floor_usd_per_month
+        totals[(gpu.region, "gpu peak", gpu.model)] += gpu.peak_usd_per_month
+    return totals
+
+
+def compare(a: Plan, b: Plan) -> list[CostDelta]:
+    """Every bill line of either plan with its cost in each, the plans' order of lines kept (regions, kinds)."""
+    lines_a, lines_b = bill_lines(a), bill_lines(b)
+    return [CostDelta(region=region, kind=kind, item=item, a_usd_per_month=round(lines_a.get(key, 0.0), 2),
+                      b_usd_per_month=round(lines_b.get(key, 0.0), 2))
+            for key in sorted(set(lines_a) | set(lines_b)) for region, kind, item in [key]]

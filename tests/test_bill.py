@@ -43,7 +43,7 @@ def saas_prod(graph_of):
     ("NAT gateway data processed", 1.72),
     # 9,855,000 / 2,628,000 = 3.75 new connections/s = 0.15 LCU (> 42.5736 GB / 730 h = 0.0583 GB/h);
     # 0.15 x $0.008 x 730 = 0.876
-    ("LCU saas-prod-use1-alb", 0.88),
+    ("ALB LCU", 0.88),
     # 9,855,000 x 2048 B = 20.18304 GB x $0.50 = 10.0915; stored 20.18304 x 90 / 30.4375 = 59.679 GB x $0.03
     # = 1.7904; 11.8819
     ("CloudWatch Logs", 11.88),

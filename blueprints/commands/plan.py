@@ -12,8 +12,9 @@ from blueprints.commands import _contracts
 from blueprints.commands._target import add_target_arguments, resolve_target
 from blueprints.commands.check import check_graph, default_packs
 from blueprints.engine import program
-from blueprints.plan import Plan, build_plan, mermaid
-from blueprints.presets import load_spec
+from blueprints.errors import BlueprintError
+from blueprints.plan import CostDelta, Plan, build_plan, compare, mermaid
+from blueprints.presets import ENVIRONMENTS, load_spec
 
 NAME = "plan"
 HELP = "show, offline, every resource a preset would create per region, its monthly cost and a diagram"
@@ -22,9 +23,14 @@ HELP = "show, offline, every resource a preset would create per region, its mont
 def configure(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument("--format", choices=("text", "md", "json"), default="text")
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                        help="per-line cost deltas of two targets, each PRESET, PRESET:ENV or ENV (ENV: of --preset; "
+                             "a bare PRESET: in --env)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.compare:
+        return run_compare(args)
     target = resolve_target(args)
     spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
     print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
@@ -111,3 +117,58 @@ def cost_section(plan: Plan, markdown: bool) -> list[str]:
     lines.append(f"  budget: {plan.summary['budget']}")
     lines += [f"  warning: {warning}" for warning in plan.warnings]
     return lines
+
+
+def compare_target(token: str, args: argparse.Namespace) -> tuple[str, str]:
+    """`PRESET:ENV`, `ENV` (of --preset) or `PRESET` (in --env, default dev) -> (preset, environment)."""
+    preset, _, environment = token.partition(":")
+    if not environment and preset in ENVIRONMENTS:
+        if not args.preset:
+            raise BlueprintError(f"--compare: {token!r} is an environment; give --preset too, or write PRESET:{token}")
+        preset, environment = args.preset, preset
+    environment = environment or args.env or "dev"
+    if environment not in ENVIRONMENTS:
+        raise BlueprintError(f"--compare: unknown environment {environment!r} in {token!r} "
+                             f"(allowed: {', '.join(ENVIRONMENTS)})")
+    return preset, environment
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    targets = [compare_target(token, args) for token in args.compare]
+    specs = [load_spec(preset, environment) for preset, environment in targets]
+    today = datetime.now(UTC).date()
+    plans = []
+    for spec, (preset, environment) in zip(specs, targets, strict=True):
+        print(f"planning {preset} ({environment}) under mocks...", file=sys.stderr)
+        plans.append(build_plan(spec, program.build_graph(preset, environment, None, {}), as_of=today))
+    deltas = compare(*plans)
+    names = [f"{preset}:{environment}" for preset, environment in targets]
+    if args.format == "json":
+        print(json.dumps({"a": names[0], "b": names[1],
+                          "lines": [{**d.model_dump(), "delta": d.delta} for d in deltas],
+                          "totals": {key: {"a": plans[0].summary["monthly_usd"][key],
+                                           "b": plans[1].summary["monthly_usd"][key]}
+                                     for key in plans[0].summary["monthly_usd"]}}, indent=2))
+    else:
+        print(render_compare(names, deltas, plans, markdown=args.format == "md"))
+    return 0
+
+
+def render_compare(names: list[str], deltas: list[CostDelta], plans: list[Plan], markdown: bool) -> str:
+    a, b = names
+    if markdown:
+        lines = [f"# Cost: {a} vs {b} (USD/month)", "", f"| region | kind | item | {a} | {b} | delta |",
+                 "|---|---|---|---:|---:|---:|"]
+        lines += [f"| {d.region} | {d.kind} | {d.item} | {d.a_usd_per_month:,.2f} | {d.b_usd_per_month:,.2f} | "
+                  f"{d.delta:+,.2f} |" for d in deltas if d.a_usd_per_month or d.b_usd_per_month]
+    else:
+        lines = [f"Cost: A = {a}, B = {b} (USD/month)",
+                 f"  {'region':<13} {'kind':<9} {'item':<40} {'A':>12} {'B':>12} {'B - A':>12}"]
+        lines += [f"  {d.region:<13} {d.kind:<9} {d.item:<40} {d.a_usd_per_month:>12,.2f} {d.b_usd_per_month:>12,.2f} "
+                  f"{d.delta:>+12,.2f}" for d in deltas if d.a_usd_per_month or d.b_usd_per_month]
+    for key in ("fixed", "usage", "gpu_floor", "gpu_peak", "total_floor", "total_peak"):
+        first, second = (plan.summary["monthly_usd"][key] for plan in plans)
+        delta = second - first
+        lines.append(f"| | total | {key} | {first:,.2f} | {second:,.2f} | {delta:+,.2f} |" if markdown
+                     else f"  {'':<13} {'total':<9} {key:<40} {first:>12,.2f} {second:>12,.2f} {delta:>+12,.2f}")
+    return "\n".join(lines)
