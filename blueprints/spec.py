@@ -25,7 +25,7 @@ from blueprints.catalog.instances import INSTANCES, instances_for
 from blueprints.catalog.models import MODELS
 from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
-from blueprints.versions import EKS_VERSIONS, KUBERNETES_VERSION
+from blueprints.versions import EKS_VERSIONS, IMAGES, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
 ComplianceLevel = Literal["basic", "standard", "regulated"]
@@ -34,6 +34,9 @@ CapacityType = Literal["on-demand", "spot", "reserved"]
 ControlPlaneLog = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]
 TAG_VALUE_RULE = "1-256 letters, digits, spaces and _ . : / = + - @"
+PINNABLE_IMAGES = ("litellm", "otel-collector-contrib")
+"""Keys of blueprints.versions.IMAGES that the platform deploys as they are published (not rebuilt into its own
+ECR): their digest can be set per stack in `images` (the gateway's and the OpenTelemetry collector's images)."""
 
 
 def _tag_value(value: str) -> str:
@@ -872,6 +875,24 @@ class PlatformSpec(Section):
     """Scheduled capacity per self-hosted model (pre-warm before known traffic); none by default."""
     dns: DnsSpec = DnsSpec()
     """Global DNS across the regions (Route 53); unused with a single region."""
+    images: dict[str, Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]] = {}
+    """Manifest digests of public images, by their key in blueprints.versions.IMAGES, as the registry the cluster
+    pulls from returned them (`python -m blueprints images pin --stack S` writes them); they pin the images whose
+    published digest versions.py lacks, and win over it."""
+
+    @field_validator("images")
+    @classmethod
+    def _known_images(cls, images: dict[str, str]) -> dict[str, str]:
+        for key in images:
+            if key not in PINNABLE_IMAGES:
+                raise ValueError(f"unknown image {key!r} (allowed: {', '.join(PINNABLE_IMAGES)})")
+        return images
+
+    def image(self, key: str) -> str:
+        """The reference a container of this platform runs for IMAGES[key]: `repository:tag@digest` when a digest
+        is known (from `images`, else versions.py), else `repository:tag`."""
+        pinned = IMAGES[key]
+        return pinned.model_copy(update={"digest": self.images[key]}).ref if key in self.images else pinned.ref
 
     @model_validator(mode="after")
     def _dns_rules(self) -> PlatformSpec:

@@ -29,12 +29,18 @@ from blueprints.versions import (
 from tests.support.helm import HELM_RELEASE, render_release
 
 KNOWN_PRERELEASE = {
-    "IMAGES[tensorrt-llm]": "1.3.0rc24; no 1.3.0 final exists as of 2026-12-04 and the newest release is v1.2.1. "
-    "KEDA scales on, and the alerts read, trtllm_kv_cache_utilization and trtllm_num_requests_waiting, which "
-    "TensorRT-LLM added to MetricsCollector (tensorrt_llm/metrics/collector.py) in PRs #11243 (2026-02) and "
-    "#12545 (2026-03) on main, the 1.3 line; before them it exported 5 request series (counters and latency "
-    "histograms, no gauge). Whether v1.2.1 carries them could not be read offline: move only after reading "
-    "collector.py at v1.2.1, or rebuild autoscaling on the request-queue-time histogram.",
+    "IMAGES[tensorrt-llm]": "1.3.0rc24. PyPI's tensorrt-llm release list, read 2026-12-04: the newest final "
+    "release is 1.2.1 (2026-04-20); 1.3.0 never shipped final (1.3.0rc29 of 2026-09-29, then 1.4.0rc0/rc1). "
+    "KEDA, the alerts and the endpoint picker read trtllm_num_requests_waiting and trtllm_kv_cache_utilization, "
+    "which MetricsCollector (tensorrt_llm/metrics/collector.py) gained on main, the 1.3 line, with the trtllm_ "
+    "prefix: PRs #11243 (2026-02-03) and #12545 (2026-03-25). The 1.2 line's collector has 5 unprefixed request "
+    "series (request_success_total, e2e_request_latency_seconds, time_to_first_token_seconds, "
+    "time_per_output_token_seconds, request_queue_time_seconds; labels model_name and engine_type, both "
+    "'undefined' until #12545) and no gauge (a 1.2-era /prometheus/metrics dump: vllm-project/aibrix#2004; "
+    "gateway-api-inference-extension#2596: the gauges 'are to be added to TensorRT-LLM 1.3.0'). The wheels are on "
+    "pypi.nvidia.com, not reachable here, so collector.py at the v1.2.1 tag itself was not read. Leaving the rc "
+    "means rebuilding autoscaling on rate(request_queue_time_seconds_sum) (Little's law: mean queue length), "
+    "dropping the KV-cache trigger and alert, and taking trtllm-serve off the endpoint picker.",
     "SERVING_IMAGE_TAGS[trtllm-serve]": "our image built on IMAGES[tensorrt-llm] (above)",
 }
 """Pre-release pins still in versions.py, each with why: this list may only shrink."""

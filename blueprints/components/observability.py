@@ -195,7 +195,8 @@ def collector_values(spec: PlatformSpec, region: str) -> dict[str, Any]:
     return {
         "mode": "deployment",
         "replicaCount": 2 if spec.environment == "prod" else 1,
-        "image": {"repository": image.repository, "tag": image.tag, "digest": image.digest},
+        "image": {"repository": image.repository, "tag": image.tag,
+                  "digest": spec.images.get("otel-collector-contrib", image.digest)},
         "serviceAccount": {"create": True, "name": COLLECTOR_SA},
         # `config` would be merged into the chart's default (jaeger/zipkin/prometheus receivers, logs and metrics
         # pipelines to `debug`), and Pulumi drops the nulls that would delete them: `alternateConfig` replaces it.

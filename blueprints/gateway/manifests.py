@@ -29,7 +29,6 @@ from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import PlatformSpec
-from blueprints.versions import IMAGES
 
 NAMESPACE = "gateway"
 """The model servers' NetworkPolicy admits this namespace (blueprints.serving.manifests.CLIENT_NAMESPACES)."""
@@ -140,7 +139,7 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
                                         "fsGroup": RUN_AS, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
                         "name": NAME,
-                        "image": IMAGES["litellm"].ref,
+                        "image": spec.image("litellm"),
                         "imagePullPolicy": "IfNotPresent",
                         # One worker per vCPU of the pod.
                         "args": ["--config", f"{CONFIG_DIR}/{CONFIG_KEY}", "--host", "0.0.0.0",

@@ -13,6 +13,7 @@ from blueprints import cli
 from blueprints.catalog.aws_prices import PRICES_AS_OF
 from blueprints.commands import _contracts
 from blueprints.contracts.findings import Finding
+from blueprints.contracts.images import TASK_DEFINITION_TYPE
 from blueprints.contracts.kms import KEY_TYPE
 from blueprints.contracts.registry import CONTRACTS
 from blueprints.engine import program
@@ -34,10 +35,13 @@ def _run(monkeypatch: pytest.MonkeyPatch, graph: ResourceGraph, *argv: str) -> i
 
 
 OPEN_IMAGE_FINDINGS = {
-    "pre-release tag '1.3.0rc24-2'": "trtllm-serve is built on TensorRT-LLM 1.3.0rc24, kept on purpose until the "
-    "metrics KEDA scales on are confirmed in a release (tests/test_versions.py KNOWN_PRERELEASE): issue 16.10 open",
-    "litellm:v1.81.16-stable is not pinned by digest": "versions.py has no published digest for the LiteLLM image "
-    "(IMAGES[litellm] digest empty): issue 16.10 open",
+    "pre-release tag '1.3.0rc24-2'": "trtllm-serve is built on TensorRT-LLM 1.3.0rc24: the newest release, 1.2.1, "
+    "exports none of the queue and KV-cache gauges KEDA, the alerts and the endpoint picker read "
+    "(tests/test_versions.py KNOWN_PRERELEASE says where that was read): issue 16.10 open",
+    "litellm:v1.81.16-stable is not pinned by digest": "no public source publishes the digest of "
+    "ghcr.io/berriai/litellm:v1.81.16-stable and this machine reaches no container registry; a deployer pins it "
+    "with `python -m blueprints images pin --stack <stack>` (tests/commands/test_images_pin.py), which the "
+    "finding's fix names",
 }
 """Findings of the image-tags contract that are still open, each with why: `check --contracts` reports them (exit 1)
 on the presets that run these images; this list may only shrink."""
@@ -78,9 +82,12 @@ def test_a_key_policy_without_karpenter_fails_with_rule_and_fix(graph_of, monkey
 
 
 def _with_image(graph: ResourceGraph, image: str) -> ResourceGraph:
+    """The gateway's container (startup-mvp: an ECS task on Fargate) runs `image`."""
     copy = graph.model_copy(deep=True)
-    gateway = next(r for r in copy.resources if r.name.endswith("-gateway-deployment"))
-    gateway.inputs["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    task = next(r for r in copy.resources if r.type == TASK_DEFINITION_TYPE)
+    containers = json.loads(task.inputs["containerDefinitions"])
+    containers[0]["image"] = image
+    task.inputs["containerDefinitions"] = json.dumps(containers)
     return copy
 
 
@@ -93,7 +100,9 @@ def test_a_release_candidate_tag_fails_in_json(graph_of, monkeypatch, capsys) ->
     assert set(report["summary"]) == {contract.rule.id for contract in CONTRACTS}
     [finding] = report["findings"]
     assert set(finding) == {"check", "resource", "problem", "rule", "doc", "fix"}
-    assert finding["check"] == "image-tags" and finding["resource"].startswith("mvp-dev-use1-gateway-deployment ")
+    assert finding["check"] == "image-tags"
+    assert finding["resource"] == (f"mvp-dev-use1-gateway ({TASK_DEFINITION_TYPE}) "
+                                   "containerDefinitions[0].image")
     assert "pre-release tag 'v1.82.0-rc1'" in finding["problem"]
     assert finding["doc"] == "https://kubernetes.io/docs/concepts/containers/images/#image-names"
 
@@ -105,7 +114,8 @@ def test_prod_images_need_a_digest_or_an_immutable_repository(graph_of) -> None:
     digest = "ghcr.io/berriai/litellm:v1.81.16-stable@sha256:" + "0" * 64
     assert image_problems(_with_image(graph, digest), prod=True) == []
     tag_only = image_problems(_with_image(graph, "ghcr.io/berriai/litellm:v1.81.16-stable"), prod=True)
-    assert [p for p in tag_only if "not pinned by digest" in p]
+    assert [p for p in tag_only if "not pinned by digest; fix: run `python -m blueprints images pin --stack <stack>`"
+            in p]
     assert image_problems(_with_image(graph, "ghcr.io/berriai/litellm:v1.81.16-stable"), prod=False) == []
 
 
