@@ -31,13 +31,13 @@ def _with_version(graph: ResourceGraph, version: str) -> ResourceGraph:
 ])
 def test_eks_support_window(graph_of: Callable[[str, str], ResourceGraph], as_of: date, prod: bool,
                             fails: bool) -> None:
-    problems = version_problems(graph_of("startup-mvp", "dev"), prod, as_of)
+    problems = version_problems(graph_of("saas", "dev"), prod, as_of)
     assert bool(problems) is fails
     assert all(str(END) in problem and "; fix: " in problem for problem in problems)
 
 
 def test_a_version_outside_the_calendar_fails(graph_of) -> None:
-    [problem] = version_problems(_with_version(graph_of("startup-mvp", "dev"), "1.99"), False, END)
+    [problem] = version_problems(_with_version(graph_of("saas", "dev"), "1.99"), False, END)
     assert "'1.99' is not in the EKS release calendar" in problem
 
 
