@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from blueprints.catalog.calibration import CALIBRATION
+from blueprints.catalog.calibration import CALIBRATION, Calibration
 from blueprints.catalog.gpus import PRECISIONS, Gpu, Precision
 from blueprints.catalog.hosted import HostedModel
 from blueprints.catalog.instances import CAPACITY_TYPES, HOURS_PER_MONTH, CapacityType, InstanceType, instances_for
@@ -47,12 +47,11 @@ SMALL_GPU_GIB = 40
 """GPUs with less memory per device get a smaller token budget per iteration (max_num_tokens)."""
 
 
-def _roofline(memory_s: float, compute_s: float) -> float:
+def _roofline(memory_s: float, compute_s: float, p: float) -> float:
     """Time of a kernel that must both stream `memory_s` worth of bytes and run `compute_s` worth of FLOPs.
 
     A smooth roofline (p-norm): the max of the two far from the ridge point, slower near it, where neither
     the memory system nor the tensor cores run at full rate."""
-    p = CALIBRATION.roofline_sharpness
     return (memory_s**p + compute_s**p) ** (1 / p)
 
 
@@ -91,6 +90,8 @@ class Engine:
     gpu_memory_gib: float
     kv_cache_fraction: float = CALIBRATION.kv_cache_fraction
     """Share of the memory left after weights and runtime that the KV cache gets (`free_gpu_memory_fraction`)."""
+    calibration: Calibration = CALIBRATION
+    """The efficiency constants (the shipped ones; cross-validation passes constants refitted without a group)."""
 
     @property
     def weight_gib_per_gpu(self) -> float:
@@ -103,7 +104,7 @@ class Engine:
 
     @property
     def kv_cache_tokens(self) -> int:
-        free_gib = self.gpu_memory_gib - self.weight_gib_per_gpu - CALIBRATION.reserved_gib
+        free_gib = self.gpu_memory_gib - self.weight_gib_per_gpu - self.calibration.reserved_gib
         cache_bytes = max(free_gib, 0.0) * GIB * self.kv_cache_fraction
         return int(cache_bytes / self.kv_bytes_per_token_per_gpu)
 
@@ -115,15 +116,18 @@ class Engine:
     def step(self, decode_tokens: float, prefill_tokens: float, decode_context: float, prompt: int) -> StepTime:
         """One iteration with `decode_tokens` requests decoding at mean context `decode_context` and
         `prefill_tokens` prompt tokens (of prompts `prompt` long) being prefilled."""
-        model, gpu, tp, cal = self.model, self.gpu, self.tp, CALIBRATION
+        model, gpu, tp, cal = self.model, self.gpu, self.tp, self.calibration
         bandwidth = gpu.hbm_bandwidth_gb_s * 1e9 * cal.bandwidth_efficiency * gpu.kernel_efficiency
-        gemm_flops = gpu.tflops(self.precision) * 1e12 * cal.gemm_efficiency * gpu.kernel_efficiency
+        gemm_flops = (
+            gpu.tflops(self.precision) * 1e12 * cal.gemm_ceiling[self.precision] * cal.gemm_efficiency
+            * gpu.kernel_efficiency
+        )
         attention_flops = gpu.tflops("bf16") * 1e12 * cal.attention_efficiency * gpu.kernel_efficiency
         lm_head = model.vocab_size * model.hidden_size
         # The embedding table is gathered, not streamed: only the blocks' matmuls and the LM head are read.
         streamed = weight_bytes(self.model, self.precision) - 2.0 * lm_head
         flops = 2 * (model.linear_params * (decode_tokens + prefill_tokens) + lm_head * decode_tokens) / tp
-        linear = _roofline(streamed / tp / bandwidth, flops / gemm_flops)
+        linear = _roofline(streamed / tp / bandwidth, flops / gemm_flops, cal.roofline_sharpness)
         decode_attention = decode_tokens * decode_context * self.kv_bytes_per_token_per_gpu / bandwidth
         # QK^T and PV: 4 * head_dim FLOPs per head, per (query, key) pair; causal prompts see half on average.
         attention_width = 4 * model.layers * model.heads * model.head_dim / tp
@@ -142,10 +146,11 @@ class Engine:
         all-reduce does: 2(tp-1) steps of one link latency, and 2(tp-1)/tp of the message over one link."""
         if self.tp == 1:
             return 0.0
-        link = self.gpu.interconnect_gb_s / 2 * 1e9 * CALIBRATION.allreduce_bandwidth_efficiency
+        cal = self.calibration
+        link = self.gpu.interconnect_gb_s / 2 * 1e9 * cal.allreduce_bandwidth_efficiency
         message = tokens * self.model.hidden_size * 2
         steps = 2 * (self.tp - 1)
-        one = steps * CALIBRATION.allreduce_step_latency_us[self.gpu.interconnect] / 1e6
+        one = steps * cal.allreduce_step_latency_us[self.gpu.interconnect] / 1e6
         one += steps / self.tp * message / link
         return 2 * self.model.layers * one
 
@@ -184,6 +189,16 @@ def server_limits(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl
     )
 
 
+def _bench_max_num_tokens(requests_in_cache: int, isl: int, osl: int) -> int:
+    """trtllm-bench's max_num_tokens for a run (tensorrt_llm/bench/build/tuning.py, finetune_setting)."""
+    raw = min(requests_in_cache * (1 + isl / osl), BENCH_MAX_NUM_TOKENS)
+    if raw < 4096:
+        return max(2048, 256 * math.ceil(raw / 256))
+    if raw < 8192:
+        return 512 * math.ceil(raw / 512)
+    return 1024 * math.ceil(raw / 1024)
+
+
 def _pow2_ceil(value: int) -> int:
     return 1 << max(0, math.ceil(math.log2(value)))
 
@@ -201,9 +216,11 @@ class ThroughputEstimate(BaseModel):
     precision: Precision
     isl: int
     osl: int
+    requests: int | None
+    """Requests in the run (None: a run long enough that its start and end do not matter)."""
     concurrency: int
-    """Requests in flight."""
-    limited_by: Literal["kv-cache", "max-batch", "max-num-tokens"]
+    """Requests in flight (a full batch; a run's last wave may hold fewer)."""
+    limited_by: Literal["kv-cache", "max-batch", "max-num-tokens", "requests"]
     kv_cache_tokens: int
     """KV-cache capacity of the group, tokens (each GPU holds its share of every token)."""
     weight_gib_per_gpu: float
@@ -296,7 +313,7 @@ def _fit(engine: Engine, sequence_tokens: int) -> None:
     needed = (
         engine.weight_gib_per_gpu * engine.tp
         + kv_bytes_per_token(engine.model, engine.precision) * sequence_tokens / GIB
-        + CALIBRATION.reserved_gib * engine.tp
+        + engine.calibration.reserved_gib * engine.tp
     )
     raise BlueprintError(
         f"tp: {engine.model.name} at {engine.precision} needs about {needed:.0f} GiB (weights "
@@ -307,14 +324,42 @@ def _fit(engine: Engine, sequence_tokens: int) -> None:
     )
 
 
-def _engine(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, gpu_memory_gib: float) -> Engine:
-    return Engine(model=model, gpu=gpu, tp=tp, precision=precision, gpu_memory_gib=gpu_memory_gib)
+def _engine(
+    model: ModelArch,
+    gpu: Gpu,
+    tp: int,
+    precision: Precision,
+    gpu_memory_gib: float,
+    calibration: Calibration = CALIBRATION,
+) -> Engine:
+    return Engine(
+        model=model,
+        gpu=gpu,
+        tp=tp,
+        precision=precision,
+        gpu_memory_gib=gpu_memory_gib,
+        kv_cache_fraction=calibration.kv_cache_fraction,
+        calibration=calibration,
+    )
 
 
-def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int) -> ThroughputEstimate:
-    """Output tokens/s of a TP group at the largest batch trtllm-bench would run (no SLO)."""
+def max_throughput(
+    model: ModelArch,
+    gpu: Gpu,
+    tp: int,
+    precision: Precision,
+    isl: int,
+    osl: int,
+    calibration: Calibration = CALIBRATION,
+    requests: int | None = None,
+) -> ThroughputEstimate:
+    """Output tokens/s of a TP group at the largest batch trtllm-bench would run (no SLO).
+
+    With `requests`, the run is finite, as a trtllm-bench run is: its uniform requests enter in waves of a full
+    batch (they start together and finish together) and the last wave holds the rest; a run with fewer requests
+    than fit at once is one wave of all of them."""
     _validate(model, gpu, tp, precision, isl, osl)
-    engine = _engine(model, gpu, tp, precision, gpu.memory_gib)
+    engine = _engine(model, gpu, tp, precision, gpu.memory_gib, calibration)
     _fit(engine, isl + osl)
     limits = {
         "kv-cache": engine.requests_in_cache(isl + osl),
@@ -322,10 +367,16 @@ def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, is
         # Each iteration must also fit the prompt tokens that keep the batch full.
         "max-num-tokens": math.floor(BENCH_MAX_NUM_TOKENS / (1 + isl / osl)) or 1,
     }
+    if requests is not None:
+        _require(requests >= 1, f"requests: must be >= 1 (got {requests})")
+        limits["requests"] = requests
     limited_by = min(limits, key=lambda name: limits[name])
     batch = limits[limited_by]
     step = engine.steady_step(batch, isl, osl)
     total = batch / step.total
+    if requests is not None:
+        budget = _bench_max_num_tokens(min(limits["kv-cache"], BENCH_MAX_BATCH), isl, osl)
+        total = requests * osl / _run_seconds(engine, batch, requests, isl, osl, budget)
     return ThroughputEstimate(
         model=model.name,
         gpu=gpu.name,
@@ -333,6 +384,7 @@ def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, is
         precision=precision,
         isl=isl,
         osl=osl,
+        requests=requests,
         concurrency=batch,
         limited_by=limited_by,
         kv_cache_tokens=engine.kv_cache_tokens,
@@ -342,6 +394,25 @@ def max_throughput(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, is
         output_tok_s_total=total,
         output_tok_s_per_gpu=total / tp,
     )
+
+
+def _run_seconds(engine: Engine, batch: int, requests: int, isl: int, osl: int, budget: int) -> float:
+    """How long a trtllm-bench run of `requests` uniform requests takes with `batch` in flight at most.
+
+    Uniform requests start and finish together, so the run goes in waves. The first wave's prompts enter through
+    the per-iteration token budget (`budget`, trtllm-bench's max_num_tokens), so it lasts osl + its ramp
+    iterations at a lower mean batch; later waves enter as the earlier ones leave and run the steady step for osl
+    iterations (their prefill spread over them); the last holds the rest."""
+    full_waves, rest = divmod(requests, batch)
+    first = min(requests, batch)
+    iterations = osl + first * isl / budget
+    seconds = iterations * engine.step(first * osl / iterations, first * isl / iterations, isl + osl / 2, isl).total
+    if full_waves >= 1:
+        later = (full_waves - 1) * engine.steady_step(batch, isl, osl).total
+        if rest:
+            later += engine.steady_step(rest, isl, osl).total
+        seconds += osl * later
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from blueprints.catalog.models import MODELS
 from blueprints.errors import BlueprintError
 from blueprints.sizing import SizingResult, max_throughput, server_limits, size_deployment
 
-PUBLISHED = Path(__file__).parent / "catalog" / "published_throughput.csv"
-ANCHORS = Path(__file__).parent / "catalog" / "anchors" / "trtllm-throughput.csv"
+ANCHORS = [
+    Path(__file__).parent / "catalog" / "anchors" / name
+    for name in ("trtllm-throughput.csv", "trtllm-throughput-v0.20.csv")
+]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -21,8 +23,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def _relative_errors(rows: list[dict[str, str]]) -> list[float]:
     errors = []
     for row in rows:
-        predicted = _tok_s(row["model"], row["gpu"], int(row["tp"]), row["precision"], int(row["isl"]), int(row["osl"]))
-        errors.append(predicted / float(row["total_output_tok_s"]) - 1)
+        model, gpu, tp, precision = MODELS[row["model"]], GPUS[row["gpu"]], int(row["tp"]), row["precision"]
+        isl, osl, requests = int(row["isl"]), int(row["osl"]), int(row["num_requests"])
+        run = max_throughput(model, gpu, tp, precision, isl, osl, requests=requests)
+        errors.append(run.output_tok_s_total / float(row["total_output_tok_s"]) - 1)
     return errors
 
 
@@ -30,20 +34,13 @@ def _tok_s(model: str, gpu: str, tp: int, precision: str, isl: int = 1000, osl: 
     return max_throughput(MODELS[model], GPUS[gpu], tp, precision, isl, osl).output_tok_s_total
 
 
-def test_matches_the_anchor_table():
-    errors = [abs(error) for error in _relative_errors(_rows(ANCHORS))]
-    assert len(errors) == 30
-    assert statistics.median(errors) <= 0.15
-    assert max(errors) <= 0.35
-
-
-@pytest.mark.parametrize("subset", ["calibration", "validation"])
-def test_matches_published_rows_it_was_and_was_not_calibrated_on(subset):
-    rows = [row for row in _rows(PUBLISHED) if row["set"] == subset]
-    errors = [abs(error) for error in _relative_errors(rows)]
-    print(f"{subset}: {len(rows)} rows, median {statistics.median(errors):.1%}, max {max(errors):.1%}")
-    # The validation rows (TP 2-8, 405B, B200 NVFP4) were never fitted to: the same bounds must hold there.
-    assert statistics.median(errors) <= 0.15
+@pytest.mark.parametrize("anchor", ANCHORS, ids=lambda path: path.name)
+def test_matches_the_published_tables(anchor):
+    # A sanity bound on the rows the constants were fitted to; the accuracy on configurations the fit never saw
+    # is bench/planner_cv.py's leave-one-group-out figure (a measurement, not a test).
+    errors = [abs(error) for error in _relative_errors(_rows(anchor))]
+    assert len(errors) >= 80
+    assert statistics.median(errors) <= 0.08
     assert max(errors) <= 0.35
 
 
@@ -97,6 +94,23 @@ def test_every_servable_combination_gives_a_finite_estimate():
                     assert 0 < estimate.output_tok_s_total < 200_000
                     assert estimate.concurrency >= 1
                     assert estimate.output_tok_s_per_gpu * tp == pytest.approx(estimate.output_tok_s_total)
+
+
+def test_a_finite_run_goes_in_waves_and_fewer_requests_than_fit_never_fill_the_batch():
+    # NVIDIA's perf-overview runs 1,500 requests of 1000/2000 tokens; 70B NVFP4 on 8 B200s holds about twice as many
+    # at once, so the published run is one wave of 1,500 whose prompts enter through the token budget.
+    arguments = (MODELS["llama-3.3-70b"], GPUS["B200"], 8, "nvfp4", 1000, 2000)
+    steady = max_throughput(*arguments)
+    one_wave = max_throughput(*arguments, requests=1500)
+    assert steady.concurrency > 1500
+    assert one_wave.limited_by == "requests"
+    assert one_wave.concurrency == 1500
+    assert one_wave.output_tok_s_total < 0.95 * steady.output_tok_s_total
+    # Many waves approach the steady state: only the first wave's ramp is lost.
+    many = max_throughput(*arguments, requests=50 * steady.concurrency)
+    assert many.output_tok_s_total == pytest.approx(steady.output_tok_s_total, rel=0.02)
+    with pytest.raises(BlueprintError, match=r"requests: must be >= 1 \(got 0\)"):
+        max_throughput(*arguments, requests=0)
 
 
 def test_long_context_is_limited_by_the_kv_cache_and_costs_attention_time():

@@ -1,0 +1,174 @@
+"""Capacity planner accuracy on configurations it was not fitted to: leave-one-group-out cross-validation.
+
+The published TensorRT-LLM max-throughput rows (tests/catalog/anchors/trtllm-throughput*.csv: two releases of
+NVIDIA's perf-overview, 8B/70B/405B, H100/H200/B200, FP8/NVFP4, TP 1-8) are split into groups: one model size, or
+one GPU generation. For each group, the planner's fitted constants (`FITTED` of catalog/calibration.py) are refitted
+on every other row, exactly as the shipped ones are fitted on all of them, and the held-out group is predicted. A
+held-out figure never influences its own prediction. Error = |predicted / published - 1|.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench import Figure
+from blueprints.catalog.calibration import CALIBRATION, FITTED, Calibration
+from blueprints.catalog.gpus import GPUS
+from blueprints.catalog.models import MODELS
+from blueprints.sizing import max_throughput
+
+TITLE = "Planner error on unseen model sizes and GPU generations (leave-one-group-out, refitted per fold)"
+
+ANCHORS = Path(__file__).resolve().parents[1] / "tests" / "catalog" / "anchors"
+SOURCES = ("trtllm-throughput.csv", "trtllm-throughput-v0.20.csv")
+MAX_EVALUATIONS = 400
+"""Nelder-Mead budget per fit (objective evaluations): bounds the benchmark's time."""
+
+
+@dataclass(frozen=True)
+class Row:
+    source: str
+    model: str
+    gpu: str
+    tp: int
+    precision: str
+    isl: int
+    osl: int
+    published: float
+    requests: int
+
+
+def published_rows() -> list[Row]:
+    rows = []
+    for name in SOURCES:
+        lines = [line for line in (ANCHORS / name).read_text().splitlines() if not line.startswith("#")]
+        for record in csv.DictReader(lines):
+            rows.append(
+                Row(
+                    source=name,
+                    model=record["model"],
+                    gpu=record["gpu"],
+                    tp=int(record["tp"]),
+                    precision=record["precision"],
+                    isl=int(record["isl"]),
+                    osl=int(record["osl"]),
+                    published=float(record["total_output_tok_s"]),
+                    requests=int(record["num_requests"]),
+                )
+            )
+    return rows
+
+
+def predict(row: Row, calibration: Calibration) -> float:
+    model, gpu = MODELS[row.model], GPUS[row.gpu]
+    precision = row.precision
+    estimate = max_throughput(model, gpu, row.tp, precision, row.isl, row.osl, calibration, row.requests)  # type: ignore[arg-type]
+    return estimate.output_tok_s_total
+
+
+def _loss(rows: Sequence[Row], calibration: Calibration) -> float:
+    """What the fit minimises: median + mean/2 + max/2 of |log(predicted / published)| (robust, but no row is
+    let to run away)."""
+    errors = [abs(math.log(predict(row, calibration) / row.published)) for row in rows]
+    return statistics.median(errors) + statistics.fmean(errors) / 2 + max(errors) / 2
+
+
+def _with(values: np.ndarray) -> Calibration:
+    """The shipped calibration with the fitted constants set to exp(`values`), each clipped to its range."""
+    bounded = zip(FITTED.items(), values, strict=True)
+    update = {name: min(max(math.exp(value), low), high) for (name, (low, high)), value in bounded}
+    return CALIBRATION.model_copy(update=update)
+
+
+def _nelder_mead(function: Callable[[np.ndarray], float], start: np.ndarray, budget: int) -> np.ndarray:
+    """Minimise `function` from `start` (standard coefficients: reflect 1, expand 2, contract 1/2, shrink 1/2)."""
+    simplex = [start] + [start + np.eye(len(start))[i] * 0.1 for i in range(len(start))]
+    values = [function(point) for point in simplex]
+    evaluations = len(simplex)
+    while evaluations < budget:
+        order = np.argsort(values)
+        simplex, values = [simplex[i] for i in order], [values[i] for i in order]
+        centroid = np.mean(simplex[:-1], axis=0)
+        reflected = centroid + (centroid - simplex[-1])
+        reflected_value = function(reflected)
+        evaluations += 1
+        if reflected_value < values[0]:
+            expanded = centroid + 2 * (centroid - simplex[-1])
+            expanded_value = function(expanded)
+            evaluations += 1
+            simplex[-1], values[-1] = (
+                (expanded, expanded_value) if expanded_value < reflected_value else (reflected, reflected_value)
+            )
+        elif reflected_value < values[-2]:
+            simplex[-1], values[-1] = reflected, reflected_value
+        else:
+            contracted = centroid + 0.5 * (simplex[-1] - centroid)
+            contracted_value = function(contracted)
+            evaluations += 1
+            if contracted_value < values[-1]:
+                simplex[-1], values[-1] = contracted, contracted_value
+            else:
+                simplex = [simplex[0] + 0.5 * (point - simplex[0]) for point in simplex]
+                values = [values[0]] + [function(point) for point in simplex[1:]]
+                evaluations += len(simplex) - 1
+    return simplex[int(np.argmin(values))]
+
+
+def fit(rows: Sequence[Row]) -> Calibration:
+    """The fitted constants that best reproduce `rows`, starting from the shipped ones."""
+    start = np.log([getattr(CALIBRATION, name) for name in FITTED])
+    return _with(_nelder_mead(lambda values: _loss(rows, _with(values)), start, MAX_EVALUATIONS))
+
+
+GROUPINGS: dict[str, Callable[[Row], str]] = {
+    "model": lambda row: row.model,
+    "gpu": lambda row: row.gpu,
+}
+"""Leave out one model size at a time, or one GPU generation (B200 also carries every NVFP4 row)."""
+
+
+def _describe(row: Row) -> str:
+    return f"{row.model} {row.gpu} tp{row.tp} {row.precision} {row.isl}/{row.osl} ({row.source})"
+
+
+def _held_out(args: tuple[str, str]) -> tuple[str, list[float], str]:
+    grouping, group = args
+    rows = published_rows()
+    key = GROUPINGS[grouping]
+    calibration = fit([row for row in rows if key(row) != group])
+    held_out = [row for row in rows if key(row) == group]
+    signed = [predict(row, calibration) / row.published - 1 for row in held_out]
+    worst = max(range(len(held_out)), key=lambda i: abs(signed[i]))
+    worst_row = f"{_describe(held_out[worst])}: {signed[worst]:+.0%}"
+    return f"{grouping}={group}", [abs(error) for error in signed], worst_row
+
+
+def _figures(label: str, errors: list[float], detail: str) -> list[Figure]:
+    return [
+        Figure(f"{label} median error", 100 * statistics.median(errors), "%", detail),
+        Figure(f"{label} max error", 100 * max(errors), "%", detail),
+    ]
+
+
+def run() -> list[Figure]:
+    rows = published_rows()
+    folds = [(grouping, group) for grouping, key in GROUPINGS.items() for group in sorted({key(row) for row in rows})]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_held_out, folds))
+    figures: list[Figure] = []
+    pooled: list[float] = []
+    for label, errors, worst in results:
+        figures += _figures(f"held out {label}", errors, f"{len(errors)} rows, refitted on the rest; worst {worst}")
+        pooled += errors
+    figures += _figures("held out, all folds", pooled, f"{len(pooled)} predictions of {len(rows)} rows")
+    shipped = [abs(predict(row, CALIBRATION) / row.published - 1) for row in rows]
+    figures += _figures("shipped constants, in sample", shipped, f"{len(rows)} rows")
+    return figures
