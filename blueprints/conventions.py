@@ -22,6 +22,14 @@ CONTAINER_SECURITY = {
 }
 """Container securityContext of every platform workload (restricted standard, read-only root filesystem)."""
 
+DNS_EGRESS = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+              "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+"""NetworkPolicy egress rule: cluster DNS (CoreDNS in kube-system)."""
+POD_IDENTITY_EGRESS = {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}
+"""NetworkPolicy egress rule: the EKS Pod Identity agent (link-local), where a pod's AWS SDK gets credentials."""
+HTTPS_EGRESS = {"ports": [{"protocol": "TCP", "port": 443}]}
+"""NetworkPolicy egress rule: HTTPS anywhere the VPC routes (AWS APIs through endpoints or NAT)."""
+
 SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
 """Node selector of the system node group (controllers, gateway, platform services)."""
 

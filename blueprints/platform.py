@@ -11,6 +11,7 @@ from blueprints.components.batch import BatchTier
 from blueprints.components.budgets import CostControls
 from blueprints.components.cluster import Cluster, volume_driver_role_name
 from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
+from blueprints.components.evaluation import EvaluationGate
 from blueprints.components.gateway import Gateway
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
@@ -129,6 +130,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
         return (pull_through_transformation(registry, upstreams),)
 
+        if spec.evaluation.enabled and self.serving.artifacts:
+            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
+                           gateway_key=self.gateway.master_key_secret)
 
 class Platform(pulumi.ComponentResource):
     """All regions of one platform; the first region is primary."""

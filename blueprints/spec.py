@@ -687,6 +687,23 @@ class BatchSpec(Section):
     """Input files, results and job records are deleted this many days after they are written."""
 
 
+class EvaluationSpec(Section):
+    """The release gate: while a self-hosted model has a candidate version, a Kubernetes Job (`eval gate`) scores
+    stable and candidate on the model's golden set through the gateway and stores both results and the verdict in
+    the artifacts bucket (`evals/<model>/<candidate>/`); `rollout step --eval` promotes only a candidate that is
+    not worse. Off unless a preset enables it."""
+
+    enabled: bool = False
+    golden: dict[str, str] = {}
+    """Golden set per self-hosted model name: a starter set (assistant, rag-qa, extraction) or a JSONL path
+    relative to the project. A model without one is gated on the `assistant` starter set."""
+    margin: float = Field(0.1, gt=0, lt=1)
+    """Non-inferiority margin on the pass rate (`eval compare --margin`)."""
+    repeats: int = Field(1, ge=1, le=20)
+    concurrency: int = Field(8, ge=1, le=256)
+    """Requests the Job keeps in flight through the gateway."""
+
+
 class FewShotSpec(Section):
     """One example exchange placed after the system prompt."""
 
@@ -870,6 +887,7 @@ class PlatformSpec(Section):
     usage: UsageSpec = UsageSpec()
     compliance: ComplianceSpec = ComplianceSpec()
     batch: BatchSpec = BatchSpec()
+    evaluation: EvaluationSpec = EvaluationSpec()
     prompts: PromptsSpec = PromptsSpec()
     schedules: list[ScheduleSpec] = []
     """Scheduled capacity per self-hosted model (pre-warm before known traffic); none by default."""
@@ -943,6 +961,18 @@ class PlatformSpec(Section):
         if not self.is_private and self.network.egress_allowlist:
             raise ValueError("network.egress_allowlist: only applies to private platforms (gateway.internet_facing "
                              "false); internet-facing platforms egress through NAT (allowed: [])")
+        return self
+
+    @model_validator(mode="after")
+    def _evaluation_targets_self_hosted_models(self) -> PlatformSpec:
+        self_hosted = sorted(model.name for model in self.serving.models if model.hosting == "self-hosted")
+        for name in self.evaluation.golden:
+            if name not in self_hosted:
+                raise ValueError(f"evaluation.golden.{name}: not a self-hosted model of serving.models (allowed: "
+                                 f"{', '.join(self_hosted) or 'none'})")
+        if self.evaluation.enabled and not self.secrets.external_secrets:
+            raise ValueError("evaluation.enabled: the eval Job reads the gateway key through External Secrets, "
+                             "which secrets.external_secrets: false turns off; allowed: false")
         return self
 
     @model_validator(mode="after")

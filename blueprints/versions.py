@@ -196,6 +196,9 @@ PYTHON_IMAGE = Image(
 BATCH_WORKER_TAG = "3.12.12-2"
 """Our batch-worker image in each region's ECR (immutable), built from images/batch-worker on PYTHON_IMAGE; bump
 the suffix whenever images/batch-worker or blueprints/batch changes."""
+EVAL_RUNNER_TAG = "3.12.12-1"
+"""Our eval-runner image (the release gate's Job), built from images/eval-runner on PYTHON_IMAGE; bump the suffix
+whenever images/eval-runner or the runtime modules of blueprints/evaluation change."""
 
 SERVING_IMAGE_TAGS: dict[str, str] = {
     # Our serving images in each region's ECR (immutable tags), built from images/<name>/ on top of the NGC image

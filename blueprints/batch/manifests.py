@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from blueprints.batch.settings import Settings, env_name
-from blueprints.conventions import CONTAINER_SECURITY, NODE_CLASS, RESTRICTED, SYSTEM_NODE_LABEL, labels
+from blueprints.conventions import (
+    CONTAINER_SECURITY,
+    DNS_EGRESS,
+    HTTPS_EGRESS,
+    NODE_CLASS,
+    POD_IDENTITY_EGRESS,
+    RESTRICTED,
+    SYSTEM_NODE_LABEL,
+    labels,
+)
 from blueprints.spec import PlatformSpec
 
 NAMESPACE = "batch"
@@ -37,7 +46,6 @@ WORKER_CPU_LIMIT = 64
 """NodePool limit on vCPUs for batch workers (they call the gateway: CPU and network bound, not GPU)."""
 RUN_AS = 10001
 """The non-root user of images/batch-worker."""
-WEBHOOK_AND_AWS_PORT = 443
 HEARTBEAT_FILE = "/tmp/worker-heartbeat"
 HEARTBEAT_MAX_AGE_S = 120
 """The worker loop turns at least every SQS long-poll (20 s); a heartbeat older than this means it is stuck."""
@@ -190,8 +198,6 @@ def network_policies(vpc_cidr: Any) -> list[dict[str, Any]]:
     """Nothing reaches the workers; the API only from the VPC (the ALB's IP targets) on its port. Egress: DNS,
     the gateway, the pod identity agent, and HTTPS (AWS APIs, webhooks)."""
     base = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"}
-    dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
     return [
         {**base, "metadata": {"name": "batch", "namespace": NAMESPACE, "labels": labels("batch", "network")},
          "spec": {
@@ -199,10 +205,10 @@ def network_policies(vpc_cidr: Any) -> list[dict[str, Any]]:
              "policyTypes": ["Ingress", "Egress"],
              "ingress": [],
              "egress": [
-                 dns,
+                 DNS_EGRESS,
                  {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway"}}}]},
-                 {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
-                 {"ports": [{"protocol": "TCP", "port": WEBHOOK_AND_AWS_PORT}]},
+                 POD_IDENTITY_EGRESS,
+                 HTTPS_EGRESS,
              ],
          }},
         {**base, "metadata": {"name": f"{API}-from-alb", "namespace": NAMESPACE, "labels": labels(API, "network")},

@@ -5,9 +5,11 @@
   namespace can read (Amazon RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager",
   rds-secrets-manager.html; Kubernetes documentation, "Good practices for Kubernetes Secrets": least-privilege
   access to Secrets). The one-time schema work reads it at run time with its own identity instead.
-- The gateway's master (admin) key reaches only the gateway and the batch worker that calls it: any other pod that
-  reads a Secret synced from it holds admin rights over every virtual key, team and budget (LiteLLM documentation,
-  "Virtual Keys": the master key is the proxy's admin key).
+- The gateway's master (admin) key reaches only the gateway and the two callers that need a key valid at apply time,
+  before any virtual key exists: the batch worker and the evaluation gate's Jobs (namespace `evaluation`, which
+  call every model version through the gateway). Any other pod that reads a Secret synced from it holds admin
+  rights over every virtual key, team and budget (LiteLLM documentation, "Virtual Keys": the master key is the
+  proxy's admin key).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.batch.manifests import UPSTREAM_KEY_SECRET, WORKER
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.evaluation.manifests import KEY_SECRET as EVAL_KEY_SECRET
+from blueprints.evaluation.manifests import NAMESPACE as EVAL_NAMESPACE
 from blueprints.gateway.manifests import MASTER_KEY_SECRET
 from blueprints.gateway.manifests import NAME as GATEWAY
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
@@ -25,7 +29,10 @@ from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
 MASTER_KEY_READERS = {(GATEWAY_NAMESPACE, GATEWAY), (BATCH_NAMESPACE, WORKER)}
 """(namespace, workload) that may read a Secret synced from the gateway master key."""
-MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET), (BATCH_NAMESPACE, UPSTREAM_KEY_SECRET)}
+MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET), (BATCH_NAMESPACE, UPSTREAM_KEY_SECRET),
+                      (EVAL_NAMESPACE, EVAL_KEY_SECRET)}
+READER_NAMESPACES = {EVAL_NAMESPACE}
+"""Namespaces whose every workload may read its synced master key: the evaluation gate's Jobs, one per candidate."""
 
 
 def _remote_keys(spec: dict[str, Any]) -> set[str]:
@@ -79,7 +86,7 @@ def credential_problems(graph: ResourceGraph) -> list[str]:
             continue
         workload = (_namespace(record), record.inputs.get("metadata", {}).get("name", ""))
         read = {(workload[0], name) for name in secret_names(template)} & holders
-        if read and workload not in MASTER_KEY_READERS:
+        if read and workload not in MASTER_KEY_READERS and workload[0] not in READER_NAMESPACES:
             problems.append(f"{record.name} ({record.type}): reads the gateway master key (Secret "
                             f"{sorted(read)[0][1]!r}); fix: give it its own generated key")
     return problems

@@ -7,7 +7,15 @@ import hashlib
 from typing import Any
 
 from blueprints.catalog.embeddings import EmbeddingModel
-from blueprints.conventions import CONTAINER_SECURITY, RESTRICTED, SYSTEM_NODE_LABEL, labels
+from blueprints.conventions import (
+    CONTAINER_SECURITY,
+    DNS_EGRESS,
+    HTTPS_EGRESS,
+    POD_IDENTITY_EGRESS,
+    RESTRICTED,
+    SYSTEM_NODE_LABEL,
+    labels,
+)
 from blueprints.versions import IMAGES, PYTHON_IMAGE
 
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
@@ -66,10 +74,9 @@ def bootstrap_network_policy(ns: str, vpc_cidr: Any, postgres_port: int) -> dict
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [],
             "egress": [
-                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-                {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
-                {"ports": [{"protocol": "TCP", "port": 443}]},
+                DNS_EGRESS,
+                POD_IDENTITY_EGRESS,
+                HTTPS_EGRESS,
                 {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]},
             ],
         },
