@@ -22,7 +22,7 @@ POLICY_LIB = Path(__file__).resolve().parents[2] / "policies" / "lib"
 if str(POLICY_LIB) not in sys.path:
     sys.path.insert(0, str(POLICY_LIB))
 
-from blueprints_policies import crossguard, report, suppressions  # noqa: E402
+from blueprints_policies import crossguard, provenance, report, suppressions  # noqa: E402
 from blueprints_policies.controls import SPEC_FRAMEWORKS  # noqa: E402
 from blueprints_policies.evaluate import PackResult, evaluate  # noqa: E402
 from blueprints_policies.graph import GraphLike  # noqa: E402
@@ -134,12 +134,15 @@ def run(args: argparse.Namespace) -> int:
     packs = args.pack or default_packs(spec.compliance.level)
     graph = build_graph(target.preset, target.environment, target.regions, target.overrides)
     results = check_graph(graph, packs, configs)
-    meta = {"preset": target.preset, "environment": target.environment, "packs": packs}
-    print(report.to_json(results, meta) if args.format == "json" else report.RENDERERS[args.format](results))
+    frameworks = [SPEC_FRAMEWORKS[framework] for framework in spec.compliance.frameworks]
+    meta = {"preset": target.preset, "environment": target.environment, "packs": packs, "frameworks": frameworks}
+    stack = {**meta, "regions": target.regions, "overrides": target.overrides}
+    context = report.ReportContext(graph=graph, provenance=provenance.collect(packs, stack))
+    print(report.to_json(results, meta, context) if args.format == "json"
+          else report.RENDERERS[args.format](results, context))
     if args.report:
         title = f"{target.preset} ({target.environment})"
-        frameworks = [SPEC_FRAMEWORKS[framework] for framework in spec.compliance.frameworks]
-        args.report.write_text(report.compliance_report(results, graph, title, frameworks))
+        args.report.write_text(report.compliance_report(results, graph, title, frameworks, context.provenance))
     return 1 if failed(results, args.fail_on) else 0
 
 

@@ -33,7 +33,7 @@ def test_json_output_and_exit_code(fake_engine, capsys) -> None:
     policies = {v["policy"] for v in data["packs"][0]["violations"]}
     assert {"s3-bucket-encrypted", "s3-bucket-versioned", "s3-bucket-public-access-blocked"} <= policies
     assert data["summary"]["mandatory"] == 3
-    assert data["target"] == {"preset": "startup-mvp", "environment": "dev", "packs": ["baseline"]}
+    assert data["target"] == {"preset": "startup-mvp", "environment": "dev", "packs": ["baseline"], "frameworks": []}
 
 
 def test_fail_on_and_pack_config(fake_engine, tmp_path, capsys) -> None:
