@@ -8,12 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from blueprints.bill import CostLine, usage_lines
-from blueprints.capacity import pack, pool_replicas, size_model
+from blueprints.bill import SECONDS_PER_MONTH, CostLine, usage_lines
+from blueprints.capacity import pack, pool_replicas, resolve_capacity, size_model
 from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
+from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, staleness_warning
 from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.gateway.capacity import gateway_sizing
 from blueprints.rollout import version_plans
 from blueprints.spec import PlatformSpec
 
@@ -105,6 +107,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
                 "total_floor": round(floor, 2),
                 "total_peak": round(peak, 2),
             },
+            "gateway": gateway_sizing(spec).line(),
             "budget_usd": spec.budget.monthly_usd,
             "budget": budget_verdict(round(peak, 2), spec).message,
             "prices_as_of": SNAPSHOT.as_of.isoformat(),
@@ -215,3 +218,75 @@ def compare(a: Plan, b: Plan) -> list[CostDelta]:
     return [CostDelta(region=region, kind=kind, item=item, a_usd_per_month=round(lines_a.get(key, 0.0), 2),
                       b_usd_per_month=round(lines_b.get(key, 0.0), 2))
             for key in sorted(set(lines_a) | set(lines_b)) for region, kind, item in [key]]
+
+
+BREAK_EVEN_VOLUMES = tuple(int(mantissa * 10 ** exponent) for exponent in range(8, 12) for mantissa in (1, 2, 5))
+"""Monthly output-token volumes the break-even curve is drawn at: 100M to 500B."""
+
+
+class BreakEvenPoint(BaseModel):
+    output_tokens_per_month: int
+    self_hosted_usd: float
+    """Whole GPU nodes the planner needs for this volume at its peak (mean load `usage.mean_load_of_peak`)."""
+    hosted_usd: float
+
+
+class BreakEven(BaseModel):
+    model: str
+    hosted: str
+    points: list[BreakEvenPoint]
+    break_even_output_tokens_per_month: int | None
+    """The smallest volume of the curve from which self-hosting stays cheaper; None if it never is."""
+
+
+def self_hosted_at(spec: PlatformSpec, model_name: str, output_tokens_per_month: float) -> float:
+    """GPU cost (whole nodes, first region's prices) of serving `model_name` at a monthly output-token volume: its
+    peak rate is the volume / (output tokens per request x mean load x seconds per month); the planner sizes the
+    replicas and the nodes are packed as the plan's peak."""
+    model = next(m for m in spec.serving.models if m.name == model_name)
+    rate = output_tokens_per_month / (model.traffic.output_tokens * spec.usage.mean_load_of_peak * SECONDS_PER_MONTH)
+    scaled = spec.model_copy(deep=True)
+    scaled.serving.models = [m.model_copy(update={"traffic": m.traffic.model_copy(update={"requests_per_second": rate}),
+                                                  "max_replicas": None}) if m.name == model_name else m
+                             for m in spec.serving.models]
+    scaled = resolve_capacity(scaled)
+    pool = scaled.pool(model.gpu_pool or "")
+    return pack(scaled, pool, pool_replicas(scaled, pool, "peak")).usd_per_month(model_name, spec.regions[0])
+
+
+def break_even(spec: PlatformSpec) -> list[BreakEven]:
+    """Per self-hosted model with a hosted twin (the same architecture on Bedrock): self-hosted GPU cost against
+    the hosted token bill over `BREAK_EVEN_VOLUMES`, at the model's own input:output ratio."""
+    curves = []
+    for model in spec.self_hosted_models:
+        hosted = HOSTED_MODELS.get(model.model)
+        if hosted is None:
+            continue
+        ratio = model.traffic.input_tokens / model.traffic.output_tokens
+        points = [BreakEvenPoint(output_tokens_per_month=volume,
+                                 self_hosted_usd=round(self_hosted_at(spec, model.name, volume), 2),
+                                 hosted_usd=round(hosted.usd_for(volume * ratio, volume), 2))
+                  for volume in BREAK_EVEN_VOLUMES]
+        cheaper = [p.self_hosted_usd < p.hosted_usd for p in points]
+        first = next((i for i in range(len(points)) if all(cheaper[i:])), None)
+        curves.append(BreakEven(model=model.name, hosted=hosted.name, points=points,
+                                break_even_output_tokens_per_month=None if first is None
+                                else points[first].output_tokens_per_month))
+    return curves
+
+
+def _tokens(volume: int) -> str:
+    return f"{volume / 1e9:g}B" if volume >= 1e9 else f"{volume / 1e6:g}M"
+
+
+def break_even_chart(curve: BreakEven) -> str:
+    """A Mermaid xychart: USD per month against monthly output tokens, self-hosted (first line) and hosted."""
+    top = max(max(p.self_hosted_usd, p.hosted_usd) for p in curve.points)
+    return "\n".join([
+        "xychart-beta",
+        f'  title "{curve.model}: self-hosted vs {curve.hosted} (USD/month)"',
+        f'  x-axis "output tokens per month" [{", ".join(_tokens(p.output_tokens_per_month) for p in curve.points)}]',
+        f'  y-axis "USD per month" 0 --> {top * 1.05:.0f}',
+        f"  line [{', '.join(f'{p.self_hosted_usd:.0f}' for p in curve.points)}]",
+        f"  line [{', '.join(f'{p.hosted_usd:.0f}' for p in curve.points)}]",
+    ])

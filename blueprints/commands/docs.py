@@ -9,10 +9,12 @@ import tomllib
 from pathlib import Path
 
 from blueprints.catalog.aws_prices import PRICES_AS_OF
+from blueprints.catalog.regional_prices import SNAPSHOT
 from blueprints.contracts.registry import CONTRACTS
 from blueprints.engine import program
-from blueprints.plan import build_plan, mermaid
+from blueprints.plan import break_even, break_even_chart, build_plan, mermaid
 from blueprints.presets import load_spec, preset_names
+from blueprints.spec import PlatformSpec
 
 NAME = "docs"
 HELP = ("regenerate docs/architecture/<preset>.md (diagram, inventory and cost of each preset in prod) and "
@@ -88,7 +90,28 @@ def architecture_page(preset: str, environment: str = "prod") -> str:
         lines += ["", "| model | instance | replicas | $/1M output tokens |", "|---|---|---|---:|"]
         lines += [f"| {f.model} | {f.instance_type} | {f.min_replicas}-{f.max_replicas} | "
                   f"{f.usd_per_1m_output_tokens:.2f} |" for f in plan.gpu_fleet if f.region == spec.regions[0]]
+    lines += break_even_section(spec)
     return "\n".join(lines) + "\n"
+
+
+def break_even_section(spec: PlatformSpec) -> list[str]:
+    """Per self-hosted model with a hosted twin: the volume from which self-hosting is cheaper, and the curve."""
+    curves = break_even(spec)
+    if not curves:
+        return []
+    lines = ["", "## Break-even: self-hosted vs hosted", "",
+             f"GPU cost of the whole nodes the capacity planner needs for each monthly output-token volume (its peak "
+             f"rate at a mean load of {spec.usage.mean_load_of_peak:g} of peak, those nodes running all month, "
+             f"{spec.regions[0]} prices of the {SNAPSHOT.as_of.isoformat()} snapshot) against the same tokens on the "
+             "hosted API at the model's input:output ratio. First line: self-hosted; second: hosted. The platform's "
+             "fixed lines (cluster, network) come on top of the self-hosted side."]
+    for curve in curves:
+        volume = curve.break_even_output_tokens_per_month
+        verdict = (f"self-hosting is cheaper from {volume:,} output tokens/month" if volume is not None
+                   else "self-hosting is not cheaper at any volume charted")
+        lines += ["", f"### {curve.model} vs {curve.hosted}: {verdict}", "", "```mermaid", break_even_chart(curve),
+                  "```"]
+    return lines
 
 
 def _layer_modules(layer: str) -> tuple[list[str], bool]:
