@@ -8,6 +8,7 @@ into a private cache directory first (the weights are found in the package itsel
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -27,12 +28,16 @@ DIMENSION = 256
 
 @functools.cache
 def _model() -> WordLlamaInference:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         import wordllama
         from wordllama import WordLlama
     except ImportError:
         raise BlueprintError("wordllama: not installed (pip install llm-platform-blueprints; it is a dependency "
                              "of similarity checks and local retrieval)") from None
+    finally:  # wordllama calls logging.basicConfig(level=INFO) on import: every library's INFO line would print
+        root.handlers[:], root.level = handlers, level
     tokenizer = Path(wordllama.__file__).parent / "tokenizers" / f"{MODEL}_tokenizer_config.json"
     cache = Path(tempfile.mkdtemp(prefix="blueprints-wordllama-"))
     (cache / "tokenizers").mkdir()

@@ -121,6 +121,12 @@ def _count_words(value: Any) -> int:
     return 0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    """socketserver's default listen backlog is 5: more concurrent clients than that wait for TCP's 1 s SYN retry."""
+
+
 class FakeOpenAIBackend:
     """The fake server, in a background thread. Attributes other than `name`, `host` and `port` may be changed
     while it runs; each request reads them when it arrives."""
@@ -163,8 +169,7 @@ class FakeOpenAIBackend:
 
     def start(self) -> Self:
         self._stopping.clear()
-        server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), _handler_for(self))
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
@@ -234,6 +239,7 @@ def _handler_for(backend: FakeOpenAIBackend) -> type[BaseHTTPRequestHandler]:
 class _Handler(BaseHTTPRequestHandler):
     backend: FakeOpenAIBackend
     protocol_version = "HTTP/1.1"  # keep-alive and chunked streaming
+    disable_nagle_algorithm = True  # headers and body are separate writes: without it, each reply waits ~40 ms
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: tests read the request log instead."""
