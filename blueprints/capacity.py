@@ -5,6 +5,7 @@ preflight checks."""
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.catalog.regional_prices import FALLBACK_REGION, hourly_price
 from blueprints.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
-from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec
+from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec, ReservationSpec
 
 BURST_HEADROOM = 1.25
 """max_replicas = replicas the planner needs at peak x this, so a burst above the stated peak still finds room
@@ -128,6 +129,7 @@ class Placement:
     pool: str
     capacity_type: CapacityType
     nodes: tuple[PlacedNode, ...]
+    reservation: ReservationSpec | None = None
 
     @property
     def gpus(self) -> int:
@@ -138,8 +140,17 @@ class Placement:
         """The nodes running all month at `region`'s prices; for `model`, each node's price split by the GPUs its
         pods take."""
         total = 0.0
+        reserved = self.reservation
+        free_in_zone: dict[int, int] = defaultdict(
+            lambda: reserved.instances_per_zone if reserved and reserved.kind == "capacity-reservation" else 0)
         for node in self.nodes:
             price = hourly_price(region, node.instance.name, self.capacity_type).usd_per_hour * HOURS_PER_MONTH
+            if reserved and node.instance.name == reserved.instance_type and free_in_zone[node.zone]:
+                # A reserved instance: its whole reservation is the fixed CapacityReservation line of the bill.
+                free_in_zone[node.zone] -= 1
+                price = 0.0
+            elif reserved and reserved.kind == "savings-plan" and self.capacity_type == "on-demand":
+                price *= 1 - (reserved.discount or 0.0)
             used = sum(gpus for _, _, gpus in node.pods)
             share = used if model is None else sum(gpus for name, _, gpus in node.pods if name == model)
             total += price * share / used
@@ -181,7 +192,8 @@ def pack(spec: PlatformSpec, pool: GpuPoolSpec, replicas: dict[tuple[str, str], 
                 nodes.append(node)
             node.pods.append((model, version, tp[model]))
             per_zone[node.zone] += 1
-    return Placement(pool=pool.name, capacity_type=pool_capacity_type(spec, pool), nodes=tuple(
+    return Placement(pool=pool.name, capacity_type=pool_capacity_type(spec, pool), reservation=pool.reservation,
+                     nodes=tuple(
         PlacedNode(zone=node.zone, pods=tuple(node.pods),
                    instance=min((i for i in instances if i.gpus >= node.gpus_used), key=lambda i: i.usd_per_hour))
         for node in nodes))

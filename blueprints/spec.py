@@ -120,6 +120,29 @@ class SystemNodesSpec(Section):
     max_size: int = Field(4, ge=1)
 
 
+class ReservationSpec(Section):
+    """Committed capacity for a GPU pool. `capacity-reservation`: an EC2 On-Demand Capacity Reservation of
+    `instances_per_zone` x `instance_type` in every zone, targeted, selected by the EC2NodeClass and used first by
+    Karpenter (capacity type `reserved`); billed at the on-demand rate whether used or not. `savings-plan`: the
+    pool's on-demand nodes priced at your Compute/EC2 Instance Savings Plan rate (`discount` off on-demand); a
+    Savings Plan is an account-level purchase, so it changes the price only."""
+
+    kind: Literal["capacity-reservation", "savings-plan"]
+    instance_type: str | None = None
+    """capacity-reservation: the reserved instance type, one of the pool's GPU family."""
+    instances_per_zone: int = Field(1, ge=1)
+    discount: float | None = Field(None, gt=0, lt=1)
+    """savings-plan: the fraction your plan takes off the on-demand rate (e.g. 0.28), from your Savings Plan."""
+
+    @model_validator(mode="after")
+    def _fields_of_the_kind(self) -> ReservationSpec:
+        if self.kind == "capacity-reservation" and self.instance_type is None:
+            raise ValueError("instance_type: a capacity-reservation needs the reserved instance type")
+        if self.kind == "savings-plan" and self.discount is None:
+            raise ValueError("discount: a savings-plan needs its discount off on-demand (allowed: 0 < discount < 1)")
+        return self
+
+
 class GpuPoolSpec(Section):
     """One Karpenter NodePool of GPU nodes."""
 
@@ -132,6 +155,8 @@ class GpuPoolSpec(Section):
     """None = the environment's default (`cluster.default_capacity_types`)."""
     max_gpus: int | None = Field(None, ge=1)
     """NodePool limit on `nvidia.com/gpu`. None = computed from the models placed on this pool."""
+    reservation: ReservationSpec | None = None
+    """Reserved capacity (On-Demand Capacity Reservation) or a Savings Plan rate for the pool's nodes."""
 
     @field_validator("gpu")
     @classmethod
@@ -144,6 +169,10 @@ class GpuPoolSpec(Section):
     def _instances_of_the_family(self) -> GpuPoolSpec:
         allowed = [instance.name for instance in instances_for(self.gpu)]
         wrong = [name for name in self.instance_types if name not in allowed]
+        reserved = self.reservation.instance_type if self.reservation else None
+        if reserved is not None and reserved not in (self.instance_types or allowed):
+            raise ValueError(f"reservation.instance_type: {reserved!r} is not an instance type of this pool "
+                             f"(allowed: {', '.join(self.instance_types or allowed)})")
         if wrong:
             raise ValueError(
                 f"instance_types: {wrong} are not {self.gpu} instance types "

@@ -107,6 +107,10 @@ TERM_PRICES: dict[str, Callable[[Inputs, Term], float]] = {
 
 PRICES: dict[str, Callable[[Inputs], float]] = {
     "aws:eks/nodeGroup:NodeGroup": _node_group,
+    # docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-pricing-billing.html: a Capacity
+    # Reservation is billed at the on-demand rate for every reserved instance, running or not.
+    "aws:ec2/capacityReservation:CapacityReservation": lambda inputs: (
+        INSTANCES[inputs["instanceType"]].usd_per_hour * inputs["instanceCount"] * HOURS_PER_MONTH),
     # aws.amazon.com/vpc/pricing: NAT gateway $0.045/h; public IPv4 address $0.005/h.
     "aws:ec2/natGateway:NatGateway": _hourly(0.045),
     "aws:ec2/eip:Eip": _hourly(0.005),

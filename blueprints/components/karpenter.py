@@ -44,7 +44,7 @@ def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
                     "requirements": [
                         {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": instance_types},
                         {"key": "karpenter.sh/capacity-type", "operator": "In",
-                         "values": list(spec.capacity_types(pool))},
+                         "values": [*spec.capacity_types(pool), *(["reserved"] if reserves_capacity(pool) else [])]},
                         {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
                     ],
                     "taints": [GPU_TAINT],
@@ -59,13 +59,21 @@ def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
     }
 
 
+def reserves_capacity(pool: GpuPoolSpec) -> bool:
+    return pool.reservation is not None and pool.reservation.kind == "capacity-reservation"
+
+
 def node_class_manifest(
     name: str, instance_profile: pulumi.Input[str], cluster_name: str, security_group_id: pulumi.Input[str],
-    kms_key_arn: pulumi.Input[str] | None,
+    kms_key_arn: pulumi.Input[str] | None, *, reservations: bool = False,
 ) -> dict:
     """Nodes take the pre-created instance profile (`spec.instanceProfile`), never `spec.role`: with a role the
     controller manages profiles through the IAM API, which no VPC endpoint serves (aws/karpenter-provider-aws
-    v1.14.1, website/content/en/docs/concepts/nodeclasses.md, `spec.instanceProfile`)."""
+    v1.14.1, website/content/en/docs/concepts/nodeclasses.md, `spec.instanceProfile`). With `reservations`, the
+    cluster's Capacity Reservations (tagged like its subnets) are selected: Karpenter launches into them first, as
+    capacity type `reserved` (same page, `spec.capacityReservationSelectorTerms`; ReservedCapacity is a beta feature
+    gate on by default since v1.6)."""
+    selector = {"capacityReservationSelectorTerms": [{"tags": {"karpenter.sh/discovery": cluster_name}}]}
     return {
         "apiVersion": "karpenter.k8s.aws/v1",
         "kind": "EC2NodeClass",
@@ -85,6 +93,7 @@ def node_class_manifest(
             }],
             "instanceStorePolicy": "RAID0",
             "tags": {"karpenter.sh/discovery": cluster_name},
+            **(selector if reservations else {}),
         },
     }
 
@@ -149,8 +158,18 @@ class Karpenter(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[*depends_on, identity, access]),
         )
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[release])
+        reserving = [pool for pool in spec.cluster.gpu_pools if reserves_capacity(pool)]
         node_class = node_class_manifest(NODE_CLASS, profile.name, cluster.name, cluster.security_group_id,
-                                         volume_key_arn)
+                                         volume_key_arn, reservations=bool(reserving))
+        if reserving:
+            zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=self))
+        for pool in reserving:
+            for index in range(spec.network.availability_zones):
+                aws.ec2.CapacityReservation(
+                    namer("odcr", pool.name, str(index)), instance_type=pool.reservation.instance_type,
+                    instance_platform="Linux/UNIX", availability_zone=zones.names[index],
+                    instance_count=pool.reservation.instances_per_zone, instance_match_criteria="targeted",
+                    end_date_type="unlimited", tags={"karpenter.sh/discovery": cluster.name}, opts=child)
         k8s.apiextensions.CustomResource(namer("nodeclass", NODE_CLASS), **_custom(node_class), opts=k8s_opts)
         for pool in spec.cluster.gpu_pools:
             k8s.apiextensions.CustomResource(namer("nodepool", pool.name), **_custom(node_pool_manifest(spec, pool)),
