@@ -234,6 +234,20 @@ def test_gateway_added_latency_under_a_short_load(stack: Stack) -> None:
     report = measure_added_latency(config, Target(name="direct", base_url=stack.secondary.base_url,
                                                   model="reg-small"))
     assert report.gateway.summary.succeeded > 0 and report.gateway.summary.failed == 0
+
+
+def test_pii_in_a_response_is_masked_before_it_reaches_the_client(stack: Stack) -> None:
+    """Regulated presets mask responses too (guardrail mode post_call): the model's answer carries an e-mail
+    address and a US SSN, the client gets them masked and the rest of the answer intact."""
+    stack.secondary.answer = lambda body: "Write to jane.doe@example.com about SSN 123-45-6789 today."
+    try:
+        status, _, body = post(stack, chat("reg-small", f"who handles claims? {uuid.uuid4()}"))
+    finally:
+        stack.secondary.answer = None
+    assert status == 200, body
+    answer = body["choices"][0]["message"]["content"]
+    assert "jane.doe@example.com" not in answer and "123-45-6789" not in answer
+    assert answer.startswith("Write to ") and answer.endswith("today.")
     assert report.direct.summary.succeeded > 0 and report.direct.summary.failed == 0
     added = report.added
     print(f"\nGateway added latency (p50): TTFT {added.ttft_p50_ms:.1f} ms, "

@@ -162,6 +162,7 @@ def test_pack_folder_is_a_python_policy_pack(name: str) -> None:
     main = (folder / "__main__.py").read_text()
     assert main == (ROOT / "policies" / "baseline" / "__main__.py").read_text()
     ast.parse(main)
+        "gateway-pii-masking": ("mandatory", "high"),
 
 
 def test_pack_requirements_match_pyproject_pins() -> None:

@@ -162,6 +162,9 @@ CONTROLS: tuple[Control, ...] = (
        "containers or host paths, pinned charts and images; the written standard itself is the entity's."),
     _a("PCI DSS", "3.7.4", "Cryptographic key changes at the end of the cryptoperiod", "partial",
        "KMS automatic rotation (yearly key material change) is on; the defined cryptoperiod is the entity's."),
+    _a("PCI DSS", "3.4.1", "PAN is masked when displayed", "partial",
+       "The gateway masks card numbers (and other PII patterns) in every answer before a client sees it; screens and "
+       "reports outside the gateway are not covered, and who may see full PAN is the entity's business need."),
     _a("PCI DSS", "4.2.1", "Strong cryptography protects PAN during transmission over open networks", "partial",
        f"At the public edge {_TLS}; certificate validity and trusted keys (4.2.1.1) are not checked."),
     _a("PCI DSS", "6.4.2", "An automated technical solution protects public-facing web applications", "partial",
@@ -276,6 +279,9 @@ CONTROLS: tuple[Control, ...] = (
        f"{_ENCRYPTION[0].upper()}{_ENCRYPTION[1:]} (SC-28(1) cryptographic protection)."),
     _a("NIST 800-53", "SI-2", "Flaw Remediation", "partial",
        "EKS versions keep standard support (security patches) and ECR scans images on push."),
+    _a("NIST 800-53", "SI-15", "Information Output Filtering", "partial",
+       "Model output passes the gateway's PII-masking guardrail (mode post_call) before it reaches a client; the "
+       "filter is pattern-based, so PII it has no pattern for passes."),
     _a("NIST 800-53", "SI-4", "System Monitoring", "partial",
        "VPC flow logs and readiness/liveness probes are in place; the monitoring objectives are the organisation's."),
     _a("NIST 800-53", "SI-12", "Information Management and Retention", "partial",

@@ -122,7 +122,7 @@ REGULATED = _pack(
         k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
         k8s-no-host-namespaces k8s-image-pinned k8s-seccomp-runtime-default k8s-namespace-pod-security
         k8s-networkpolicy-per-namespace k8s-pdb-for-replicated k8s-model-server-ha-prod gateway-auth
-        gateway-rate-limits gateway-request-logging helm-release-pinned""",
+        gateway-rate-limits gateway-request-logging gateway-pii-masking helm-release-pinned""",
     remediate="kms-key-rotation",
     advisory="iam-no-wildcard-resource k8s-no-default-namespace",
 )
