@@ -130,6 +130,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
         return (pull_through_transformation(registry, upstreams),)
 
+        if EvaluationGate.needed(spec) and self.serving.artifacts:
+            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
+                           gateway_key=self.gateway.master_key_secret)
         if spec.evaluation.enabled and self.serving.artifacts:
             EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
                            gateway_key=self.gateway.master_key_secret)

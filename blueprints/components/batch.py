@@ -31,6 +31,7 @@ from blueprints.batch.manifests import (
 )
 from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
 from blueprints.components.iam import PodIdentity, Statement, allow, deny_plain_http, policy_document
+from blueprints.components.images import runtime_image
 from blueprints.components.keda import Keda
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
@@ -99,14 +100,7 @@ class BatchTier(pulumi.ComponentResource):
                                 policy=policy_document([deny_plain_http("sqs:*", [target.arn])]), opts=child)
         jobs = self._table("batch-jobs", [("id", "HASH")])
         requests = self._table("batch-requests", [("batch_id", "HASH"), ("custom_id", "RANGE")])
-        repository = aws.ecr.Repository(
-            namer("ecr", "batch-worker"), name=f"{spec.name}-{spec.environment}/batch-worker",
-            image_tag_mutability="IMMUTABLE", image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "KMS", "kms_key": ctx.keys.arn("artifacts")}],
-            force_delete=not spec.deletion_protection, opts=child,
-        )
-        image = pulumi.Output.concat(ctx.account_id, ".dkr.ecr.", ctx.region, ".amazonaws.com/", repository.name,
-                                     ":", BATCH_WORKER_TAG)
+        repository, image = runtime_image("batch-worker", BATCH_WORKER_TAG, spec, ctx, self)
 
         objects = pulumi.ResourceOptions(parent=self, depends_on=[
             apply_manifest(namer("batch-ns"), namespace(NAMESPACE, SYNC_LABEL), child)])

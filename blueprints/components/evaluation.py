@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprints.components.iam import PodIdentity, allow
+from blueprints.components.images import runtime_image
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.evaluation.manifests import (
@@ -38,6 +39,11 @@ GATEWAY_URL = f"http://{GATEWAY_SERVICE}.{GATEWAY_NAMESPACE}.svc.cluster.local:{
 
 
 class EvaluationGate(pulumi.ComponentResource):
+    @staticmethod
+    def needed(spec: PlatformSpec) -> bool:
+        """Evaluation is on and some self-hosted model has a candidate to gate."""
+        return bool(gates(spec))
+
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  artifacts: ModelArtifacts, opts: pulumi.ResourceOptions, *,
                  gateway_key: aws.secretsmanager.Secret):
@@ -45,14 +51,7 @@ class EvaluationGate(pulumi.ComponentResource):
         worker); synced into namespace `evaluation` only."""
         super().__init__("blueprints:evaluation:EvaluationGate", name, None, opts)
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
-        repository = aws.ecr.Repository(
-            namer("ecr", "eval-runner"), name=f"{spec.name}-{spec.environment}/eval-runner",
-            image_tag_mutability="IMMUTABLE", image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "KMS", "kms_key": ctx.keys.arn("artifacts")}],
-            force_delete=not spec.deletion_protection, opts=child,
-        )
-        image = pulumi.Output.concat(ctx.account_id, ".dkr.ecr.", ctx.region, ".amazonaws.com/", repository.name,
-                                     ":", EVAL_RUNNER_TAG)
+        repository, image = runtime_image("eval-runner", EVAL_RUNNER_TAG, spec, ctx, self)
         identity = PodIdentity(
             namer(SERVICE_ACCOUNT), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT, opts=child,

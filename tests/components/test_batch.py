@@ -10,6 +10,8 @@ import pytest
 
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
+from blueprints.evaluation.manifests import gates
+from blueprints.presets import load_spec
 from tests.batch.support import validate
 
 PRESETS = [("internal-ai", "prod"), ("saas", "dev")]
@@ -184,7 +186,8 @@ def test_batch_clients_get_their_own_key_and_the_master_key_reaches_only_the_gat
               {item["remoteRef"]["key"] for item in r.inputs["spec"]["data"]}
               for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")}
     holders = {target for target, keys in synced.items() if arns["litellm-master-key"] in keys}
-    assert holders == {("gateway", "litellm-master-key"), ("batch", "batch-upstream-key")}
+    gate = {("evaluation", "eval-gateway-key")} if gates(load_spec(*key)) else set()  # the eval Job (allowed)
+    assert holders == {("gateway", "litellm-master-key"), ("batch", "batch-upstream-key"), *gate}
     api, worker = _pod_secrets(graph, "batch-api"), _pod_secrets(graph, "batch-worker")
     assert api == {"batch-api-keys"} and worker == {"batch-upstream-key"}
     assert synced[("batch", "batch-api-keys")] == {arns["batch-api-key"]}
