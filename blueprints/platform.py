@@ -116,6 +116,9 @@ class RegionalPlatform(pulumi.ComponentResource):
                                 gateway_key=self.gateway.master_key_secret)
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
+        if EvaluationGate.needed(spec) and self.serving.artifacts:
+            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
+                           gateway_key=self.gateway.master_key_secret)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
     def _pull_through(self, spec: PlatformSpec, namer: Namer,
@@ -129,13 +132,6 @@ class RegionalPlatform(pulumi.ComponentResource):
                       force_delete=not spec.deletion_protection, opts=opts)
         registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
         return (pull_through_transformation(registry, upstreams),)
-
-        if EvaluationGate.needed(spec) and self.serving.artifacts:
-            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
-                           gateway_key=self.gateway.master_key_secret)
-        if spec.evaluation.enabled and self.serving.artifacts:
-            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
-                           gateway_key=self.gateway.master_key_secret)
 
 class Platform(pulumi.ComponentResource):
     """All regions of one platform; the first region is primary."""
