@@ -204,9 +204,9 @@ class RecordingMonitor(MockMonitor):
                 "protect": bool(request.protect),
                 "inputs": mask_secrets(self.echo.registered_inputs.pop((request.type, request.name), {})),
                 "outputs": mask_secrets({**registered.state, "id": registered.id}) if registered else {},
+                "source": source_lines(request.stackTrace),
             })
         return response
-                "source": source_lines(request.stackTrace),
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -274,11 +274,11 @@ def _cache_params(spec: PlatformSpec) -> dict[str, Any]:
 def _guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
     patterns = [{"pattern_type": "prebuilt", "pattern_name": name, "action": "MASK"}
                 for name in spec.gateway.pii_patterns]
-    return [{
-        "guardrail_name": PII_GUARDRAIL,
     # Regulated stacks mask responses too: a model can repeat or produce PII (LiteLLM 1.81.16 content filter, event
     # hook post_call: ContentFilterGuardrail.apply_guardrail with input_type "response").
     modes = ["pre_call", "post_call"] if spec.compliance.level == "regulated" else "pre_call"
+    return [{
+        "guardrail_name": PII_GUARDRAIL,
         "litellm_params": {"guardrail": "litellm_content_filter", "mode": modes,
                            "default_on": True, "patterns": patterns},
     }]

@@ -135,6 +135,7 @@ PINNED = {
         "gateway-auth": ("mandatory", "critical"),
         "gateway-rate-limits": ("mandatory", "high"),
         "gateway-request-logging": ("mandatory", "medium"),
+        "gateway-pii-masking": ("mandatory", "high"),
         "helm-release-pinned": ("mandatory", "medium"),
         "kms-key-rotation": ("remediate", "medium"),
         "iam-no-wildcard-resource": ("advisory", "medium"),
@@ -162,7 +163,6 @@ def test_pack_folder_is_a_python_policy_pack(name: str) -> None:
     main = (folder / "__main__.py").read_text()
     assert main == (ROOT / "policies" / "baseline" / "__main__.py").read_text()
     ast.parse(main)
-        "gateway-pii-masking": ("mandatory", "high"),
 
 
 def test_pack_requirements_match_pyproject_pins() -> None:

@@ -367,6 +367,13 @@ METAS: tuple[PolicyMeta, ...] = (
           "Record-keeping of AI system events needs per-request logs, not only metrics.",
           "Add an event sink to litellm_settings.success_callback (e.g. 's3_v2' or 'otel').",
           merge(AUDIT, {"EU AI Act": ("Art. 12",)})),
+    _meta("gateway-pii-masking", "The gateway masks PII in prompts and in responses", "high", "resource",
+          t.K8S_CONFIGMAP,
+          "Prompts carry personal data to models and logs; models repeat it, or produce it, in answers. Masking on "
+          "the request side alone leaves every answer unfiltered.",
+          "Set gateway.pii_masking (regulated presets mask both ways: guardrail mode [pre_call, post_call]); by "
+          "hand: a default_on litellm_content_filter guardrail with MASK patterns in both modes.",
+          {"GDPR": ("Art. 25", "Art. 32"), "PCI DSS": ("3.4.1",), "NIST 800-53": ("SI-15",)}),
 )
 
 
@@ -392,10 +399,3 @@ def module_name(policy_id: str) -> str:
 def registry() -> dict[str, RegisteredPolicy]:
     """Every policy by ID, with its check module imported."""
     return {m.id: RegisteredPolicy(m, importlib.import_module(module_name(m.id))) for m in METAS}
-    _meta("gateway-pii-masking", "The gateway masks PII in prompts and in responses", "high", "resource",
-          t.K8S_CONFIGMAP,
-          "Prompts carry personal data to models and logs; models repeat it, or produce it, in answers. Masking on "
-          "the request side alone leaves every answer unfiltered.",
-          "Set gateway.pii_masking (regulated presets mask both ways: guardrail mode [pre_call, post_call]); by "
-          "hand: a default_on litellm_content_filter guardrail with MASK patterns in both modes.",
-          {"GDPR": ("Art. 25", "Art. 32"), "PCI DSS": ("3.4.1",), "NIST 800-53": ("SI-15",)}),
