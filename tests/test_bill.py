@@ -73,15 +73,11 @@ def test_fargate_tasks_are_priced_from_the_task_definition():
     spec = load_spec("saas", "dev")
     arn = "arn:aws:ecs:us-east-1:123456789012:taskdefinition/gateway"
 
-    def record(type_: str, name: str, inputs: dict, outputs: dict) -> ResourceRecord:
-        return ResourceRecord(type=type_, name=name, urn=f"urn:{name}", parent=None, custom=True, provider=None,
-                              dependencies=[], inputs=inputs, outputs=outputs, protect=False, region="us-east-1")
-
-    graph = ResourceGraph(project="p", stack="s", stack_outputs={}, stack_config={}, resources=[
-        record("aws:ecs/taskDefinition:TaskDefinition", "gateway", {"cpu": "1024", "memory": "2048"}, {"arn": arn}),
-        record("aws:ecs/service:Service", "gateway", {"taskDefinition": arn, "desiredCount": 2,
-                                                      "launchType": "FARGATE"}, {}),
-    ])
+    graph = _graph(
+        _record("aws:ecs/taskDefinition:TaskDefinition", "gateway", {"cpu": "1024", "memory": "2048"}, {"arn": arn}),
+        _record("aws:ecs/service:Service", "gateway", {"taskDefinition": arn, "desiredCount": 2,
+                                                       "launchType": "FARGATE"}),
+    )
     [fargate] = [line for line in usage_lines(spec, graph) if line.item == "Fargate"]
     assert fargate.usd_per_month == pytest.approx(72.08, abs=0.01)
     assert fargate.kind == "fixed" and "fargate/pricing" in fargate.source
@@ -105,3 +101,36 @@ def test_the_budget_verdict_is_on_the_whole_bill(graph_of):
     assert money["total_peak"] == pytest.approx(money["fixed"] + money["usage"] + money["gpu_peak"], abs=0.02)
     assert money["usage"] > money["fixed"], "hosted tokens are saas's biggest line"
     assert f"${money['total_peak']:,.0f}/month" in plan.summary["budget"]
+
+
+def _record(type_: str, name: str, inputs: dict, outputs: dict | None = None) -> ResourceRecord:
+    return ResourceRecord(type=type_, name=name, urn=f"urn:{name}", parent=None, custom=True, provider=None,
+                          dependencies=[], inputs=inputs, outputs=outputs or {}, protect=False, region="us-east-1")
+
+
+def _graph(*records: ResourceRecord) -> ResourceGraph:
+    return ResourceGraph(project="p", stack="s", stack_outputs={}, stack_config={}, resources=list(records))
+
+
+def test_hosted_calls_through_a_bedrock_runtime_endpoint_are_priced_there_not_at_nat():
+    """saas dev (one region): hosted bytes reaching models = 0.9 x (20 x 0.3 x 2,628,000 x 850 x 4 + 5 x 0.3 x
+    2,628,000 x 2000 x 4) B = 76.63248 GB; through the endpoint at $0.01/GB = $0.77, through NAT at $0.045 = $3.45."""
+    spec = load_spec("saas", "dev")
+    nat = _record("aws:ec2/natGateway:NatGateway", "nat", {})
+    endpoint = _record("aws:ec2/vpcEndpoint:VpcEndpoint", "bedrock",
+                       {"serviceName": "com.amazonaws.us-east-1.bedrock-runtime", "vpcEndpointType": "Interface"})
+    through_nat = {line.item: line.usd_per_month for line in usage_lines(spec, _graph(nat))}
+    through_endpoint = {line.item: line.usd_per_month for line in usage_lines(spec, _graph(nat, endpoint))}
+    assert through_nat["NAT gateway data processed"] == pytest.approx(3.45, abs=0.01)
+    assert "interface endpoint data processed" not in through_nat
+    assert through_endpoint["interface endpoint data processed"] == pytest.approx(0.77, abs=0.01)
+    assert "NAT gateway data processed" not in through_endpoint
+
+
+def test_kms_requests_beyond_the_free_tier():
+    """One ExternalSecret of one key refreshed every minute: 2,628,000 / 60 = 43,800 reads a month. Secrets Manager
+    43,800 x $0.05 / 10,000 = $0.22; KMS (43,800 - 20,000 free) x $0.03 / 10,000 = $0.07."""
+    secret = _record("kubernetes:external-secrets.io/v1:ExternalSecret", "creds", {"spec": {
+        "refreshInterval": "1m", "data": [{"secretKey": "k", "remoteRef": {"key": "arn:secret"}}]}})
+    lines = {line.item: line.usd_per_month for line in usage_lines(load_spec("saas", "dev"), _graph(secret))}
+    assert (lines["Secrets Manager API calls"], lines["KMS requests"]) == (0.22, 0.07)
