@@ -54,6 +54,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="run the apply-time contracts instead of the policy packs (KMS key users, IAM, Bedrock, "
                              "endpoint exposure, egress, ports, EKS versions, image tags; docs/contracts.md): exit 1 "
                              "on any failure; formats text, md, json")
+    parser.add_argument("--redteam", action="store_true",
+                        help="send the red-team corpus (tests/policies/redteam: evasions and benign look-alikes) "
+                             "through every pack over the Analyzer gRPC protocol and print caught/total and false "
+                             "positives: exit 1 on a miss or a false positive (needs a source checkout)")
 
 
 def check_graph(graph: GraphLike, packs: Sequence[str], pack_configs: dict[str, Any] | None = None,
@@ -124,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
     from blueprints.engine.program import build_graph
     from blueprints.presets import load_spec
 
+    if args.redteam:
+        return _check_redteam()
     target = resolve_target(args)
     if args.contracts:
         return _check_contracts(args, target)
@@ -144,6 +150,21 @@ def run(args: argparse.Namespace) -> int:
         title = f"{target.preset} ({target.environment})"
         args.report.write_text(report.compliance_report(results, graph, title, frameworks, context.provenance))
     return 1 if failed(results, args.fail_on) else 0
+
+
+def _check_redteam() -> int:
+    """`check --redteam`: the corpus the policy tests assert, run once as a figure (tests/policies/redteam)."""
+    root = POLICY_LIB.parents[1]
+    if not (root / "tests" / "policies" / "redteam" / "cases.yaml").exists():
+        raise BlueprintError(f"--redteam: no red-team corpus under {root}/tests/policies/redteam; run it from a "
+                             "source checkout of the project")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from tests.policies.redteam import corpus
+
+    verdicts = corpus.run_all()
+    print(corpus.summary(verdicts))
+    return 0 if all(v.correct for v in verdicts) else 1
 
 
 def _check_contracts(args: argparse.Namespace, target: Target) -> int:

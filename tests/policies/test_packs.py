@@ -14,6 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PINNED = {
     "baseline": {
+        # issue 18: judge meaning, fail closed on unreviewed types
+        "iam-no-inverted-grants": ("mandatory", "critical"),
+        "iam-no-broad-managed-policies": ("mandatory", "critical"),
+        "resource-not-public": ("mandatory", "critical"),
+        "k8s-rbac-least-privilege": ("mandatory", "critical"),
+        "unreviewed-resource-type": ("advisory", "high"),
+        "iam-no-static-credentials": ("advisory", "high"),
+        "k8s-service-not-public": ("advisory", "high"),
+        "ecs-tasks-hardened": ("advisory", "high"),
         "stack-context-valid": ("mandatory", "high"),
         "s3-bucket-encrypted": ("mandatory", "high"),
         "s3-bucket-public-access-blocked": ("mandatory", "critical"),
@@ -52,6 +61,8 @@ PINNED = {
         "budget-exists": ("advisory", "medium"),
     },
     "cost-guardrails": {
+        # issue 18: judge meaning, fail closed on unreviewed types
+        "unreviewed-resource-type": ("advisory", "high"),
         "stack-context-valid": ("mandatory", "high"),
         "budget-exists": ("mandatory", "medium"),
         "gpu-nodepool-limits": ("mandatory", "high"),
@@ -62,6 +73,10 @@ PINNED = {
         "gateway-max-tokens": ("advisory", "medium"),
     },
     "kubernetes-workloads": {
+        # issue 18: judge meaning, fail closed on unreviewed types
+        "k8s-service-not-public": ("mandatory", "high"),
+        "k8s-rbac-least-privilege": ("mandatory", "critical"),
+        "unreviewed-resource-type": ("advisory", "high"),
         "stack-context-valid": ("mandatory", "high"),
         "k8s-run-as-non-root": ("mandatory", "high"),
         "k8s-no-privileged": ("mandatory", "critical"),
@@ -84,6 +99,18 @@ PINNED = {
         "k8s-namespace-pod-security": ("advisory", "medium"),
     },
     "regulated": {
+        # issue 18: judge meaning, fail closed on unreviewed types
+        "unreviewed-resource-type": ("mandatory", "high"),
+        "iam-no-inverted-grants": ("mandatory", "critical"),
+        "iam-no-broad-managed-policies": ("mandatory", "critical"),
+        "iam-no-static-credentials": ("mandatory", "high"),
+        "resource-not-public": ("mandatory", "critical"),
+        "k8s-service-not-public": ("mandatory", "high"),
+        "k8s-rbac-least-privilege": ("mandatory", "critical"),
+        "k8s-resources-set": ("mandatory", "medium"),
+        "ecs-tasks-hardened": ("mandatory", "high"),
+        "budget-exists": ("mandatory", "medium"),
+        "gpu-nodepool-limits": ("mandatory", "high"),
         "stack-context-valid": ("mandatory", "high"),
         "s3-bucket-versioned": ("mandatory", "high"),
         "s3-bucket-encrypted": ("mandatory", "high"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import pulumi.runtime
@@ -53,7 +54,13 @@ def from_preset(stack: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def context_values(stack_config: Mapping[str, Any]) -> dict[str, Any]:
-    stack = parse_stack_config(stack_config)
+    """Every resource policy resolves the context on every call: the preset is loaded once per distinct config."""
+    return dict(_context_values(json.dumps(dict(stack_config), sort_keys=True, default=str)))
+
+
+@lru_cache(maxsize=32)
+def _context_values(stack_config_json: str) -> dict[str, Any]:
+    stack = parse_stack_config(json.loads(stack_config_json))
     merged = {k: v for k, v in stack.items() if k in CONTEXT_KEYS}
     merged.update({k: v for k, v in from_preset(stack).items() if v is not None})
     return merged

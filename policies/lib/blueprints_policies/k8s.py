@@ -10,33 +10,43 @@ from .props import dig, items, number
 GPU_RESOURCE = "nvidia.com/gpu"
 
 
+PATCH_SUFFIX = "Patch"
+POD_TEMPLATE = {"Pod": "", "PodTemplate": "template", "CronJob": "spec.jobTemplate.spec.template"}
+"""Where the pod template sits in each kind (every other workload kind: spec.template)."""
+
+
 def kind_of(resource_type: str) -> str:
-    return resource_type.rsplit(":", 1)[-1]
+    """The object kind; a `*Patch` resource patches an object of the kind it names."""
+    return resource_type.rsplit(":", 1)[-1].removesuffix(PATCH_SUFFIX)
+
+
+def is_patch(resource_type: str) -> bool:
+    """A pulumi-kubernetes patch carries only the fields it sets: judge what it sets, not what it omits."""
+    return resource_type.endswith(PATCH_SUFFIX)
+
+
+def _template(resource_type: str) -> str:
+    return POD_TEMPLATE.get(kind_of(resource_type), "spec.template")
 
 
 def pod_spec(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The pod spec inside a Pod, a workload controller or a CronJob."""
-    kind = kind_of(resource_type)
-    if kind == "Pod":
-        return dig(props, "spec", {}) or {}
-    if kind == "CronJob":
-        return dig(props, "spec.jobTemplate.spec.template.spec", {}) or {}
-    return dig(props, "spec.template.spec", {}) or {}
+    """The pod spec inside a Pod, a PodTemplate, a workload controller or a CronJob (or a patch of one)."""
+    template = _template(resource_type)
+    return dig(props, f"{template}.spec" if template else "spec", {}) or {}
 
 
 def pod_labels(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, str]:
-    kind = kind_of(resource_type)
-    if kind == "Pod":
-        return dig(props, "metadata.labels", {}) or {}
-    if kind == "CronJob":
-        return dig(props, "spec.jobTemplate.spec.template.metadata.labels", {}) or {}
-    return dig(props, "spec.template.metadata.labels", {}) or {}
+    template = _template(resource_type)
+    return dig(props, f"{template}.metadata.labels" if template else "metadata.labels", {}) or {}
 
 
 def containers(spec: Mapping[str, Any], include_init: bool = True) -> Iterator[Mapping[str, Any]]:
+    """Containers, then (unless told otherwise) init and ephemeral (debug) containers, which run in the same pod
+    with the same node access."""
     yield from items(spec.get("containers"))
     if include_init:
         yield from items(spec.get("initContainers"))
+        yield from items(spec.get("ephemeralContainers"))
 
 
 def gpu_count(container: Mapping[str, Any]) -> float:

@@ -80,9 +80,11 @@ BASELINE = _pack(
         imdsv2-required ebs-encrypted rds-encrypted rds-not-public elasticache-encryption opensearch-encryption
         alb-https-listener alb-tls-policy iam-no-wildcard-action security-group-no-open-ingress
         residency-allowlist aws-provider-default-tags helm-release-pinned gateway-auth k8s-no-privileged
-        k8s-image-pinned cloudtrail-log-file-validation eks-standard-support-prod""",
+        k8s-image-pinned cloudtrail-log-file-validation eks-standard-support-prod iam-no-inverted-grants
+        iam-no-broad-managed-policies resource-not-public k8s-rbac-least-privilege""",
     remediate="kms-key-rotation",
-    advisory="""cloudtrail-present cloudtrail-kms eks-control-plane-logging eks-public-endpoint-restricted
+    advisory="""unreviewed-resource-type iam-no-static-credentials k8s-service-not-public ecs-tasks-hardened
+        cloudtrail-present cloudtrail-kms eks-control-plane-logging eks-public-endpoint-restricted
         secretsmanager-cmk rds-backup-retention log-group-retention vpc-flow-logs iam-no-wildcard-resource
         budget-exists eks-standard-support k8s-image-digest-prod""",
 )
@@ -91,7 +93,7 @@ COST_GUARDRAILS = _pack(
     "cost-guardrails",
     "Spend limits: budgets with alerts, capped GPU pools, cost tags, rate and token limits at the gateway.",
     mandatory="stack-context-valid budget-exists gpu-nodepool-limits aws-provider-default-tags",
-    advisory="log-group-retention k8s-resources-set gateway-rate-limits gateway-max-tokens",
+    advisory="unreviewed-resource-type log-group-retention k8s-resources-set gateway-rate-limits gateway-max-tokens",
 )
 
 KUBERNETES_WORKLOADS = _pack(
@@ -102,8 +104,8 @@ KUBERNETES_WORKLOADS = _pack(
         k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
         k8s-no-host-namespaces k8s-resources-set k8s-probes k8s-image-pinned k8s-pdb-for-replicated
         k8s-model-server-ha-prod k8s-networkpolicy-per-namespace gateway-auth gateway-rate-limits
-        gateway-max-tokens helm-release-pinned gpu-nodepool-limits""",
-    advisory="k8s-seccomp-runtime-default k8s-no-default-namespace k8s-namespace-pod-security",
+        gateway-max-tokens helm-release-pinned gpu-nodepool-limits k8s-service-not-public k8s-rbac-least-privilege""",
+    advisory="unreviewed-resource-type k8s-seccomp-runtime-default k8s-no-default-namespace k8s-namespace-pod-security",
 )
 
 REGULATED = _pack(
@@ -122,7 +124,10 @@ REGULATED = _pack(
         k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
         k8s-no-host-namespaces k8s-image-pinned k8s-seccomp-runtime-default k8s-namespace-pod-security
         k8s-networkpolicy-per-namespace k8s-pdb-for-replicated k8s-model-server-ha-prod gateway-auth
-        gateway-rate-limits gateway-request-logging gateway-pii-masking helm-release-pinned""",
+        gateway-rate-limits gateway-request-logging gateway-pii-masking helm-release-pinned unreviewed-resource-type
+        iam-no-inverted-grants iam-no-broad-managed-policies iam-no-static-credentials resource-not-public
+        k8s-service-not-public k8s-rbac-least-privilege k8s-resources-set ecs-tasks-hardened budget-exists
+        gpu-nodepool-limits""",
     remediate="kms-key-rotation",
     advisory="iam-no-wildcard-resource k8s-no-default-namespace",
 )

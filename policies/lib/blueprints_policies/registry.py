@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from . import tokens as t
+from .checks.unreviewed_resource_type import REVIEWED
 from .model import PolicyMeta
 
 Controls = dict[str, tuple[str, ...]]
@@ -165,7 +166,7 @@ METAS: tuple[PolicyMeta, ...] = (
           "API-server and audit logs record every change to the cluster.",
           "Set enabled_cluster_log_types to include 'api', 'audit' and 'authenticator'.", AUDIT),
     # --- Compute ---
-    _meta("imdsv2-required", "Nodes require IMDSv2", "high", "resource", NODE_SOURCES,
+    _meta("imdsv2-required", "Nodes require IMDSv2", "high", "resource", NODE_SOURCES + t.EKS_NODE_GROUP,
           "IMDSv1 lets any SSRF bug steal the node role's credentials.",
           "Set metadata_options.http_tokens='required' (EC2NodeClass: spec.metadataOptions.httpTokens).",
           merge(HARDENING, {"SOC 2": ("CC6.1",)})),
@@ -174,7 +175,7 @@ METAS: tuple[PolicyMeta, ...] = (
           "Set encrypted=True on the volume / block device mapping (EC2NodeClass: "
           "spec.blockDeviceMappings[].ebs.encrypted).", AT_REST),
     _meta("security-group-no-open-ingress", "No security group is open to the internet beyond 80/443",
-          "high", "resource", t.SECURITY_GROUP + t.SECURITY_GROUP_INGRESS,
+          "high", "resource", t.SECURITY_GROUP + t.SECURITY_GROUP_INGRESS + t.SECURITY_GROUP_RULE,
           "Only the load balancer's web ports should face the internet.",
           "Restrict cidr_blocks / cidr_ipv4 to known ranges or reference a security group.", BOUNDARY),
     # --- KMS and secrets ---
@@ -197,20 +198,21 @@ METAS: tuple[PolicyMeta, ...] = (
           "A customer-managed key lets the key policy, not only IAM, decide who decrypts secrets.",
           "Set kms_key_id on the secret to the platform KMS key.", AT_REST),
     # --- Data stores ---
-    _meta("rds-encrypted", "Databases encrypt storage", "high", "resource", RDS,
+    _meta("rds-encrypted", "Databases encrypt storage", "high", "resource", RDS + t.RDS_GLOBAL_CLUSTER,
           "Database storage and snapshots hold embeddings, usage records and keys.",
           "Set storage_encrypted=True (and kms_key_id).", AT_REST),
     _meta("rds-not-public", "Databases are not publicly accessible", "critical", "resource",
           RDS + t.RDS_CLUSTER_INSTANCE, "A public database endpoint is reachable from the internet.",
           "Set publicly_accessible=False.", merge(BOUNDARY, STORES_NOT_PUBLIC)),
-    _meta("rds-backup-retention", "Databases keep 7+ days of backups", "medium", "resource", RDS,
+    _meta("rds-backup-retention", "Databases keep 7+ days of backups", "medium", "resource",
+          RDS + t.DYNAMODB_TABLE,
           "Point-in-time recovery needs a retention window longer than the time to notice corruption.",
           "Set backup_retention_period to at least 7.", BACKUP),
     _meta("rds-deletion-protection-prod", "Production databases have deletion protection", "medium",
           "resource", RDS, "A mistaken `pulumi destroy` or replacement must not drop production data.",
           "Set deletion_protection=True for prod stacks.", CONTINUITY),
     _meta("elasticache-encryption", "ElastiCache encrypts at rest and in transit", "high", "resource",
-          t.ELASTICACHE_REPLICATION_GROUP, "The gateway cache holds prompts and completions.",
+          t.ELASTICACHE_REPLICATION_GROUP + t.ELASTICACHE_CLUSTER, "The gateway cache holds prompts and completions.",
           "Set at_rest_encryption_enabled=True and transit_encryption_enabled=True (mode 'required').",
           merge(AT_REST, IN_TRANSIT)),
     _meta("opensearch-encryption", "OpenSearch encrypts at rest, node-to-node and over HTTPS", "high",
@@ -251,6 +253,42 @@ METAS: tuple[PolicyMeta, ...] = (
           t.IAM_POLICY_DOCUMENTS, "A write on Resource `*` reaches every resource of that type in the account.",
           "Scope Resource to ARNs, or add a Condition (e.g. on aws:ResourceTag).", LEAST_PRIVILEGE,
           exceptions="Read-only actions (Describe*, List*, Get*) on `*` are allowed; many have no resource ARN."),
+    _meta("iam-no-inverted-grants", "IAM grants use no NotAction or NotResource", "critical", "resource",
+          t.IAM_POLICY_DOCUMENTS, "An Allow with NotAction or NotResource grants everything not listed, including "
+          "actions and resources AWS adds later.",
+          "Rewrite the statement with Action and Resource listing what is granted.", LEAST_PRIVILEGE),
+    _meta("iam-no-broad-managed-policies", "No AWS-managed administrator or full-access policy is attached",
+          "critical", "resource", t.IAM_POLICY_ATTACHMENTS + t.IAM_ROLE,
+          "AdministratorAccess, PowerUserAccess and every *FullAccess policy grant whole services, whichever "
+          "attachment resource carries them.",
+          "Attach a customer-managed policy that lists the actions needed.", LEAST_PRIVILEGE),
+    _meta("iam-no-static-credentials", "No long-lived IAM user credentials", "high", "resource",
+          t.IAM_STATIC_CREDENTIALS,
+          "Access keys and passwords never rotate on their own; roles and federation issue short-lived ones.",
+          "Use EKS Pod Identity / IRSA roles for workloads and IAM Identity Center for people.",
+          merge(AUTHENTICATION, KEY_ROTATION)),
+    _meta("resource-not-public", "No resource policy, ACL or endpoint is open to anyone", "critical", "resource",
+          t.S3_BUCKET + t.S3_BUCKET_POLICY + t.S3_ACL + t.S3_OBJECT + t.SQS_QUEUE + t.SQS_QUEUE_POLICY
+          + t.SNS_TOPIC + t.SNS_TOPIC_POLICY + t.ECR_REPOSITORY_POLICY + t.ECR_PUBLIC_REPOSITORY + t.SECRET
+          + t.SECRET_POLICY + t.KMS_KEY + t.LAMBDA_PERMISSION + t.LAMBDA_FUNCTION_URL,
+          "A resource policy with Principal '*', a public ACL or an unauthenticated function URL hands the data "
+          "or the function to the internet, whatever IAM says.",
+          "Name the principals (accounts, services) or add a condition on aws:SourceAccount / aws:PrincipalOrgID "
+          "/ aws:SourceVpce; use authorizationType AWS_IAM; remove public ACLs.", merge(ACCESS, BOUNDARY)),
+    _meta("ecs-tasks-hardened", "ECS tasks are unprivileged and get no public IP", "high", "resource",
+          t.ECS_TASK_DEFINITION + t.ECS_SERVICE,
+          "A privileged or host-namespace task owns its instance; a public IP puts the task on the internet "
+          "beside the load balancer.",
+          "Drop privileged/root/host modes from containerDefinitions; set networkConfiguration.assignPublicIp "
+          "false with private subnets and a NAT gateway.", merge(PRIVILEGED, BOUNDARY)),
+    _meta("unreviewed-resource-type", "Every resource type is read by a policy or reviewed", "high", "stack",
+          (t.STACK, *REVIEWED),
+          "A policy pack that ignores types it does not know passes any new service unjudged; failing closed makes "
+          "every type either checked or reviewed with a stated reason.",
+          "Add a policy that reads the type, or add it to checks/unreviewed_resource_type.py REVIEWED with the "
+          "reviewer's reason.", merge(INVENTORY, {"SOC 2": ("CC8.1",)}),
+          exceptions="The project's own component resources (blueprints:*) and the stack create nothing and are "
+                     "exempt; types in REVIEWED carry their reason in the policy source."),
     # --- Cost ---
     _meta("budget-exists", "A cost budget with alerts exists", "medium", "stack", t.BUDGET,
           "GPU spend can run away within hours; a budget alert is the last line of defence.",
@@ -288,6 +326,16 @@ METAS: tuple[PolicyMeta, ...] = (
           "Set stack config 'residency' to the allowed regions (e.g. ['eu-central-1', 'eu-west-1']).",
           RESIDENCY),
     # --- Kubernetes workloads ---
+    _meta("k8s-service-not-public", "No Kubernetes Service opens an internet-facing load balancer", "high",
+          "resource", t.K8S_SERVICE,
+          "A LoadBalancer Service gets its own internet-facing NLB, bypassing the WAF and the gateway's auth.",
+          "Annotate service.beta.kubernetes.io/aws-load-balancer-scheme: internal, or use ClusterIP behind the "
+          "gateway.", merge(BOUNDARY, WEB_PROTECTION)),
+    _meta("k8s-rbac-least-privilege", "Kubernetes RBAC and EKS access policies grant no administrator power",
+          "critical", "resource", t.K8S_RBAC_ROLES + t.K8S_RBAC_BINDINGS + t.EKS_ACCESS_POLICY_ASSOCIATION,
+          "cluster-admin, wildcard rules and escalation verbs give a pod or a person every Secret and every node.",
+          "List verbs and resources in Roles; bind named roles; use AmazonEKSViewPolicy/AmazonEKSEditPolicy "
+          "scoped to namespaces.", merge(LEAST_PRIVILEGE, PRIVILEGED)),
     _meta("k8s-run-as-non-root", "Containers run as non-root", "high", "resource", POD_BEARING,
           "Root in a container is one kernel bug away from root on a GPU node.",
           "Set securityContext.runAsNonRoot=true (and a non-zero runAsUser).", PRIVILEGED),
@@ -300,7 +348,8 @@ METAS: tuple[PolicyMeta, ...] = (
           PRIVILEGED,
           exceptions="GPU containers (nvidia.com/gpu requested) may add IPC_LOCK for pinned memory (RDMA/EFA, "
                      "NCCL)."),
-    _meta("k8s-no-host-path", "Pods mount no hostPath volumes", "high", "resource", POD_BEARING,
+    _meta("k8s-no-host-path", "Pods mount no hostPath volumes", "high", "resource",
+          POD_BEARING + t.K8S_PERSISTENT_VOLUME,
           "hostPath exposes the node filesystem, including kubelet credentials.",
           "Use emptyDir (medium: Memory, with sizeLimit, for /dev/shm) or a PersistentVolumeClaim.", PRIVILEGED,
           exceptions="Model servers' larger /dev/shm is an emptyDir with medium Memory, not a hostPath."),
@@ -312,8 +361,7 @@ METAS: tuple[PolicyMeta, ...] = (
           "Set resources.requests.cpu/memory and resources.limits.memory (GPU: limits['nvidia.com/gpu']).",
           CAPACITY),
     _meta("k8s-probes", "Containers have readiness and liveness probes", "medium", "resource",
-          (*t.K8S_POD, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
-           "kubernetes:apps/v1:DaemonSet"),
+          (*t.K8S_POD, *t.K8S_SCALABLE, "kubernetes:apps/v1:DaemonSet", "kubernetes:core/v1:PodTemplate"),
           "Without probes, traffic reaches pods still loading weights and hung servers are never restarted.",
           "Add readinessProbe and livenessProbe (and a startupProbe for model loading).",
           merge(CONTINUITY, MONITORING)),

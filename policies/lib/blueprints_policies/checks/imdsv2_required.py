@@ -13,6 +13,11 @@ def _path(type_: str) -> str:
 
 
 def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[str]:
+    if type_ in tokens.EKS_NODE_GROUP:
+        if not dig(props, "launchTemplate.id") and not dig(props, "launchTemplate.name"):
+            yield ("launchTemplate must name a launch template (judged here for IMDSv2 and EBS encryption); "
+                   "without one the node group takes EKS's default template, which this policy cannot see")
+        return
     path = _path(type_)
     # Karpenter defaults httpTokens to required; EC2 launch templates and instances default to optional.
     default = "required" if type_ in tokens.KARPENTER_NODECLASS else "optional"
@@ -21,6 +26,8 @@ def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[s
 
 
 def remediate(type_: str, props: Mapping[str, Any], ctx: StackContext) -> dict[str, Any] | None:
+    if type_ in tokens.EKS_NODE_GROUP:
+        return None
     fixed = dict(props)
     if type_ in tokens.KARPENTER_NODECLASS:
         spec = dict(fixed.get("spec") or {})

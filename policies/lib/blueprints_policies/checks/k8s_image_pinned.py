@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..k8s import each_container
+from ..k8s import each_container, is_patch
 from ..model import StackContext
 
 
@@ -21,6 +21,8 @@ def image_problem(image: str) -> str | None:
 def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[str]:
     for label, container in each_container(type_, props):
         image = str(container.get("image") or "")
+        if not image and is_patch(type_):
+            continue  # the patch keeps the object's image
         problem = image_problem(image) if image else "has no image"
         if problem:
             yield f"{label}: image {image!r} {problem}; pin a version tag or @sha256 digest"

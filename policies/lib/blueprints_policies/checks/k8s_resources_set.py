@@ -3,12 +3,14 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..k8s import GPU_RESOURCE, each_container
+from ..k8s import GPU_RESOURCE, each_container, is_patch
 from ..model import StackContext
 from ..props import dig
 
 
 def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[str]:
+    if is_patch(type_):
+        return  # a patch restates only what it changes
     for label, container in each_container(type_, props):
         requests = dig(container, "resources.requests", {}) or {}
         limits = dig(container, "resources.limits", {}) or {}

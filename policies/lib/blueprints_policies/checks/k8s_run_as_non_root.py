@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..k8s import each_container, pod_spec
+from ..k8s import each_container, is_patch, pod_spec
 from ..model import StackContext
 from ..props import dig, number
 
@@ -14,5 +14,7 @@ def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[s
         own = container.get("securityContext") or {}
         non_root = own.get("runAsNonRoot", pod.get("runAsNonRoot"))
         user = number(own.get("runAsUser", pod.get("runAsUser")))
+        if is_patch(type_) and non_root is None and user != 0:
+            continue
         if non_root is not True or user == 0:
             yield f"{label}: securityContext.runAsNonRoot must be true (and runAsUser not 0)"

@@ -1,4 +1,4 @@
-"""RDS instances and Aurora clusters encrypt storage."""
+"""RDS instances, Aurora clusters and Aurora global databases encrypt storage (the API default is unencrypted)."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
