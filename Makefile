@@ -74,8 +74,9 @@ test: lint $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps ven
 packs: $(VENV)/.installed  ## self-contained policy packs for `pulumi policy publish` into dist/policy-packs/<pack>/
 	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.build --out dist/policy-packs
 
-matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md and docs/architecture/ from code
+matrix: $(VENV)/.installed  ## regenerate docs/compliance-matrix.md, docs/policy-coverage.md and docs/architecture/ from code
 	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.matrix
+	PYTHONPATH=policies/lib $(PY) -m blueprints_policies.coverage
 	$(PY) -m blueprints docs
 
 lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.toml (the layers of DESIGN.md rule 7)
