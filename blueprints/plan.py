@@ -12,7 +12,7 @@ from blueprints.bill import SECONDS_PER_MONTH, CostLine, usage_lines
 from blueprints.capacity import pack, pool_replicas, resolve_capacity, size_model
 from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
 from blueprints.catalog.hosted import HOSTED_MODELS
-from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, staleness_warning
+from blueprints.catalog.regional_prices import FALLBACK_REGION, SNAPSHOT, hourly_price, staleness_warning
 from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.gateway.capacity import gateway_sizing
@@ -79,7 +79,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
                  usd_per_month=price, detail=cost_detail(record, term),
                  source="blueprints/catalog/aws_prices.py (us-east-1 list prices)")
         for record in custom
-        if (price := monthly_price(record.type, record.inputs, term))
+        if (price := monthly_price(record.type, record.inputs, term, record.region or FALLBACK_REGION))
     ] + usage_lines(spec, graph)
     fleet = gpu_fleet(spec)
     fixed = sum(line.usd_per_month for line in costs if line.kind == "fixed")

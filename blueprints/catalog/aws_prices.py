@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES
+from blueprints.catalog.instances import HOURS_PER_MONTH
+from blueprints.catalog.regional_prices import FALLBACK_REGION, hourly_price
 from blueprints.versions import EKS_VERSIONS
 
 Inputs = dict[str, Any]
@@ -26,10 +27,17 @@ def _monthly(usd_per_month: float) -> Callable[[Inputs], float]:
     return lambda _inputs: usd_per_month
 
 
-def _node_group(inputs: Inputs) -> float:
+def _node_group(inputs: Inputs, region: str) -> float:
     """Managed node group at its minimum size (the floor; the cluster autoscales above it)."""
-    instance = INSTANCES[inputs["instanceTypes"][0]]
-    return instance.usd_per_hour * inputs["scalingConfig"]["minSize"] * HOURS_PER_MONTH
+    hourly = hourly_price(region, inputs["instanceTypes"][0], "on-demand").usd_per_hour
+    return hourly * inputs["scalingConfig"]["minSize"] * HOURS_PER_MONTH
+
+
+def _capacity_reservation(inputs: Inputs, region: str) -> float:
+    """docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-pricing-billing.html: a Capacity
+    Reservation is billed at the on-demand rate for every reserved instance, running or not."""
+    return hourly_price(region, inputs["instanceType"], "on-demand").usd_per_hour * inputs["instanceCount"] * (
+        HOURS_PER_MONTH)
 
 
 def _interface_endpoint(inputs: Inputs) -> float:
@@ -105,12 +113,13 @@ TERM_PRICES: dict[str, Callable[[Inputs, Term], float]] = {
 }
 """Resources whose price changes over the plan's lifetime."""
 
-PRICES: dict[str, Callable[[Inputs], float]] = {
+REGIONAL_PRICES: dict[str, Callable[[Inputs, str], float]] = {
     "aws:eks/nodeGroup:NodeGroup": _node_group,
-    # docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-pricing-billing.html: a Capacity
-    # Reservation is billed at the on-demand rate for every reserved instance, running or not.
-    "aws:ec2/capacityReservation:CapacityReservation": lambda inputs: (
-        INSTANCES[inputs["instanceType"]].usd_per_hour * inputs["instanceCount"] * HOURS_PER_MONTH),
+    "aws:ec2/capacityReservation:CapacityReservation": _capacity_reservation,
+}
+"""EC2 instances, priced from the regional snapshot (regional_prices.json)."""
+
+PRICES: dict[str, Callable[[Inputs], float]] = {
     # aws.amazon.com/vpc/pricing: NAT gateway $0.045/h; public IPv4 address $0.005/h.
     "aws:ec2/natGateway:NatGateway": _hourly(0.045),
     "aws:ec2/eip:Eip": _hourly(0.005),
@@ -144,11 +153,13 @@ PRICES: dict[str, Callable[[Inputs], float]] = {
 }
 
 
-def monthly_price(resource_type: str, inputs: Inputs, term: Term) -> float | None:
-    """USD per month for one resource averaged over `term`, or None when the type has no fixed monthly price in
-    the catalog."""
+def monthly_price(resource_type: str, inputs: Inputs, term: Term, region: str = FALLBACK_REGION) -> float | None:
+    """USD per month for one resource in `region` averaged over `term`, or None when the type has no fixed monthly
+    price in the catalog."""
     if resource_type in TERM_PRICES:
         return round(TERM_PRICES[resource_type](inputs, term), 2)
+    if resource_type in REGIONAL_PRICES:
+        return round(REGIONAL_PRICES[resource_type](inputs, region), 2)
     price = PRICES.get(resource_type)
     return None if price is None else round(price(inputs), 2)
 
