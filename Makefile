@@ -10,7 +10,10 @@ FORMAT ?= text
 OUT ?= out/$(PRESET)-$(ENV)
 # LiteLLM in its own virtualenv: litellm[proxy] pins boto3 older than the project's. Version: see versions.py.
 LITELLM_VENV := .venv-litellm
-LITELLM_PACKAGES := "litellm[proxy]==1.81.16" prometheus_client==0.23.1
+# LiteLLM's image installs the OpenTelemetry SDK (its requirements.txt): the regulated configs trace with it (here the
+# release this venv's fastapi accepts, >= 1.44).
+LITELLM_PACKAGES := "litellm[proxy]==1.81.16" prometheus_client==0.23.1 opentelemetry-sdk==1.45.2 \
+	opentelemetry-exporter-otlp==1.45.2
 # checkov in its own virtualenv too: it pins `packaging<24`, pulumi needs `packaging>=26`.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_PACKAGES := checkov==3.3.30

@@ -19,6 +19,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.evaluation import version_model
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
+from blueprints.gateway.capacity import gateway_sizing
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
@@ -34,6 +35,7 @@ HOOKS_MODULE = "litellm_hooks"
 """File name (without .py) of blueprints/gateway/litellm_hooks.py next to config.yaml."""
 MAX_TOKENS_CALLBACK = f"{HOOKS_MODULE}.max_tokens_ceiling"
 STREAM_FAILURES_CALLBACK = f"{HOOKS_MODULE}.stream_failures"
+INERT_CALLBACKS_CALLBACK = f"{HOOKS_MODULE}.inert_callbacks"
 CEILING_ENV = "BLUEPRINTS_MAX_TOKENS"
 """Read by litellm_hooks.py (which runs in the LiteLLM image and cannot import this package)."""
 PII_GUARDRAIL = "pii-masking"
@@ -76,7 +78,7 @@ def env_ref(name: str) -> str:
 def needs_shared_state(spec: PlatformSpec) -> bool:
     """More than one LiteLLM process (workers x replicas) must share limits, cooldowns and the cache. On runtime
     `fargate` there is no Valkey: each task keeps its own (the gateway_fargate component runs one worker per task)."""
-    return spec.runtime == "eks" and (spec.gateway.cpu > 1 or spec.gateway.hpa_max_replicas > 1)
+    return spec.runtime == "eks" and (spec.gateway.cpu > 1 or gateway_sizing(spec).max_replicas > 1)
 
 
 def needs_redis(spec: PlatformSpec) -> bool:
@@ -333,10 +335,12 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops
-        # prompt and completion text unless audit.log_prompts.
-        settings["success_callback"] = ["otel"]
-        settings["failure_callback"] = ["otel"]
+        # prompt and completion text unless audit.log_prompts. A `callbacks` entry: one async logger for success
+        # and failure; `success_callback` entries also run on a thread pool per request (Logging.
+        # handle_sync_success_callbacks_for_async_calls in LiteLLM 1.81.16).
+        settings["callbacks"].append("otel")
     if spec.cache.enabled:
+        settings["callbacks"].append(INERT_CALLBACKS_CALLBACK)  # the cache's idle sync callback (litellm_hooks.py)
         settings["cache"] = True
         settings["cache_params"] = _cache_params(spec)
 
@@ -355,9 +359,17 @@ OTEL_COLLECTOR = f"http://opentelemetry-collector.{MONITORING_NAMESPACE}.svc.clu
 """The observability component's collector (release `opentelemetry-collector` in the monitoring namespace)."""
 
 
+LOG_LEVEL = "WARNING"
+"""Also the level of uvicorn's access log (json_logs: litellm._logging._get_uvicorn_json_log_config). INFO writes
+three JSON lines per request (access, routing decision, "200 OK"), formatted on the request path; who called what
+is in the audit sink and the traces instead."""
+
+
 def proxy_environment(spec: PlatformSpec) -> dict[str, str]:
     """Plain (non-secret) environment the proxy needs besides the secrets the config references."""
-    env = {CEILING_ENV: str(spec.gateway.max_tokens), "LITELLM_LOG": "INFO", "LITELLM_MODE": "PRODUCTION"}
+    # On Fargate the task's log lines are the request record (no audit bucket there): one per request stays.
+    level = "INFO" if spec.runtime == "fargate" else LOG_LEVEL
+    env = {CEILING_ENV: str(spec.gateway.max_tokens), "LITELLM_LOG": level, "LITELLM_MODE": "PRODUCTION"}
     if spec.observability.tracing:
         env |= {"OTEL_EXPORTER": "otlp_http", "OTEL_ENDPOINT": OTEL_COLLECTOR,
                 "OTEL_SERVICE_NAME": "llm-gateway"}

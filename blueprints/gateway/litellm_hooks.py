@@ -1,5 +1,5 @@
 """LiteLLM proxy callbacks loaded next to the generated config (`callbacks: [litellm_hooks.max_tokens_ceiling,
-litellm_hooks.stream_failures]`).
+litellm_hooks.stream_failures, litellm_hooks.inert_callbacks]`).
 
 This file runs inside the LiteLLM image, not in the blueprints package: it imports only LiteLLM and the
 standard library. The gateway component ships its source in the `litellm-config` ConfigMap.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
 CEILING_ENV = "BLUEPRINTS_MAX_TOKENS"
@@ -36,6 +37,27 @@ class MaxTokensCeiling(CustomLogger):
 
 
 max_tokens_ceiling = MaxTokensCeiling(int(os.environ[CEILING_ENV]))
+
+CACHE_MARKER = "cache"
+
+
+class InertCallbacks(CustomLogger):
+    """Takes the response cache's marker out of LiteLLM's synchronous success callbacks.
+
+    LiteLLM 1.81.16 adds "cache" to `litellm.success_callback` when a cache is configured (litellm/caching/
+    caching.py, Cache.__init__), though no success handler acts on it: the proxy reads and writes its cache in
+    LLMCachingHandler. Any entry there makes every request also run the whole synchronous success handler on a
+    thread pool (litellm_logging.py, Logging.handle_sync_success_callbacks_for_async_calls), which costs the
+    gateway's core a fifth of its time. The cache is set up after the callbacks are loaded, so the marker is
+    removed before each call, not at import; the async marker and the cache itself stay."""
+
+    async def async_pre_call_hook(self, user_api_key_dict, cache, data: dict, call_type):
+        if CACHE_MARKER in litellm.success_callback:
+            litellm.success_callback.remove(CACHE_MARKER)
+        return data
+
+
+inert_callbacks = InertCallbacks()
 
 CONTINUATION_PROMPT = ("You are a helpful assistant. You are given a message and you need to respond to it. "
                        "You are also given a generated content.")

@@ -15,6 +15,7 @@ from typing import Any
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.conventions import PART_OF
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
+from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.litellm_config import (
     DATABASE_URL_ENV,
     HOOKS_MODULE,
@@ -118,7 +119,7 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME),
         "spec": {
-            "replicas": gateway.replicas,
+            "replicas": gateway_sizing(spec).replicas,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": SELECTOR},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
@@ -173,12 +174,14 @@ def service() -> dict[str, Any]:
 
 
 def autoscaler(spec: PlatformSpec) -> dict[str, Any]:
-    """CPU-based: LiteLLM is CPU-bound (request parsing, streaming relay), its workers busy in proportion."""
+    """CPU-based: LiteLLM is CPU-bound (request parsing, streaming relay), its workers busy in proportion. Floor and
+    ceiling from the measured per-core throughput and the planned peak (gateway/capacity.py)."""
+    sizing = gateway_sizing(spec)
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(NAME), "spec": {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": NAME},
-        "minReplicas": spec.gateway.replicas, "maxReplicas": spec.gateway.hpa_max_replicas,
-        "metrics": [{"type": "Resource", "resource": {"name": "cpu",
-                                                      "target": {"type": "Utilization", "averageUtilization": 60}}}],
+        "minReplicas": sizing.replicas, "maxReplicas": sizing.max_replicas,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": HPA_CPU_UTILIZATION}}}],
         "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
                                    "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}]}},
     }}
@@ -226,6 +229,6 @@ def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, s
     objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
                service(), autoscaler(spec),
                network_policy(vpc_cidr, routing_namespaces, [BATCH_NAMESPACE] if spec.batch.enabled else [])]
-    if spec.gateway.hpa_max_replicas > 1:
+    if gateway_sizing(spec).max_replicas > 1:
         objects.append(disruption_budget())
     return objects

@@ -1,8 +1,8 @@
 """The locust side of a load test, run as its own process: `python -m blueprints.loadtest.worker < plan.json`.
 
 Importing locust monkey-patches the interpreter for gevent, so it happens only here, never in the process that
-asked for the run (`blueprints.loadtest.runner` starts this one). Locust users send streaming chat completions
-and time every content chunk; each finished request goes back as one JSON line on stdout (`protocol`).
+asked for the run (`blueprints.loadtest.runner` starts this one). Locust users send chat completions, streaming
+(each content chunk timed) or not; each finished request goes back as one JSON line on stdout (`protocol`).
 """
 
 from __future__ import annotations
@@ -142,17 +142,35 @@ def _http_error(response: Any) -> str:
     return f"HTTP {status}: {(response.text or '').strip()[:200]}"
 
 
+def _read_answer(response: Any) -> StreamResult:
+    """A whole (non-streamed) answer: its content counts as arriving when the body has been read."""
+    result = StreamResult(done=True)
+    try:
+        answer = response.json()
+    except ValueError:
+        result.error = f"malformed answer: {(response.text or '')[:80]!r}"
+        return result
+    choices = answer.get("choices") or [{}]
+    message = choices[0].get("message") or {}
+    usage = answer.get("usage") or {}
+    if isinstance(usage.get("completion_tokens"), int):
+        result.usage_tokens = usage["completion_tokens"]
+    if not (message.get("content") or choices[0].get("text")):
+        result.error = "answer carried no content"
+    return result
+
+
 def send(client: requests.Session, ticket: Ticket, dispatcher: Dispatcher) -> RequestSample:
-    """Send one streaming chat completion and time it."""
+    """Send one chat completion (streaming unless the workload says otherwise) and time it."""
     workload = dispatcher.workload
     endpoint = ticket.endpoint
     body: dict[str, Any] = {
         "model": endpoint.model,
         "messages": [{"role": "user", "content": ticket.prompt}],
         "max_tokens": ticket.max_tokens,
-        "stream": True,
-        "stream_options": {"include_usage": True},
     }
+    if workload.stream:
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
     if workload.ignore_eos:
         body["ignore_eos"] = True
     headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
@@ -160,12 +178,15 @@ def send(client: requests.Session, ticket: Ticket, dispatcher: Dispatcher) -> Re
     started = time.perf_counter()
     result = StreamResult()
     with client.post(
-        endpoint.chat_url, json=body, headers=headers, stream=True, catch_response=True,
+        endpoint.chat_url, json=body, headers=headers, stream=workload.stream, catch_response=True,
         name=endpoint.name, timeout=workload.request_timeout_s,
     ) as response:
         status = response.status_code or 0
         if status != 200:
             error: str | None = _http_error(response)
+        elif not workload.stream:
+            result = _read_answer(response)
+            error = result.error
         else:
             chunks = response.iter_content(chunk_size=None)
             try:

@@ -113,6 +113,8 @@ class Workload(_Input):
     request_timeout_s: float = Field(60.0, gt=0, le=600)
     seed: int = 0
     """Seeds lengths, prompts and arrival times: the same seed sends the same traffic."""
+    stream: bool = True
+    """Streaming answers (TTFT and inter-token gaps measured) or whole JSON answers (end-to-end only)."""
     ignore_eos: bool = False
     """Adds `ignore_eos: true` to each request (a vLLM / TensorRT-LLM extension) so that answers have the
     drawn length."""

@@ -13,6 +13,7 @@ from blueprints.components.inference_routing import routed_base_url, routed_mode
 from blueprints.components.network import egress_mode
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.mocks import ACCOUNT_ID
+from blueprints.gateway.capacity import gateway_sizing
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
 from blueprints.presets import load_spec
@@ -146,7 +147,8 @@ def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceG
     assert secret_refs == {"LITELLM_MASTER_KEY": "litellm-master-key", "DATABASE_URL": "litellm-database-url",
                            "REDIS_PASSWORD": "valkey-auth"}
     hpa = gateway_objects(graph, "HorizontalPodAutoscaler")[0]["spec"]
-    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (spec.gateway.replicas, spec.gateway.hpa_max_replicas)
+    sizing = gateway_sizing(spec)
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (sizing.replicas, sizing.max_replicas)
     assert gateway_objects(graph, "PodDisruptionBudget")
 
 

@@ -139,3 +139,16 @@ def test_hook_reads_the_ceiling_variable_the_deployment_sets() -> None:
                  if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
     assert constants["CEILING_ENV"] == generator.CEILING_ENV
     assert generator.proxy_environment(load_spec("regulated-industry", "prod"))[generator.CEILING_ENV] == "2048"
+
+
+# LiteLLM 1.81.16 hands every request to each `success_callback` entry that is not one of its internal loggers on a
+# thread pool, besides the async path (litellm/litellm_core_utils/litellm_logging.py,
+# Logging.handle_sync_success_callbacks_for_async_calls / _should_run_sync_callbacks_for_async_calls), and builds
+# one logger per list it is named in. `callbacks` entries are async CustomLoggers, called once per event.
+@pytest.mark.parametrize("preset", ["startup-mvp", "saas", "enterprise-assistant", "internal-ai",
+                                    "regulated-industry"])
+def test_event_sinks_are_async_callbacks_off_the_request_thread(preset: str) -> None:
+    settings = config_of(preset)["litellm_settings"]
+    assert "success_callback" not in settings and "failure_callback" not in settings
+    traced = load_spec(preset, "prod").observability.tracing
+    assert ("otel" in settings["callbacks"]) == traced

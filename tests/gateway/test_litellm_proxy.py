@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,8 +33,9 @@ from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
 from tests.support.litellm_proxy import (
     LITELLM,
     MASTER_KEY,
+    REDIS,
     START_TIMEOUT_S,
-    free_port,
+    redis_server,
     start_proxy,
     stop,
     wait_for,
@@ -45,7 +44,6 @@ from tests.support.litellm_proxy import (
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = shutil.which("redis-server")
 TOKEN_DELAY_S = 0.03
 LIMITED_RPM = 3
 PRIMARY_OPTIONS = ["--name", "primary", "--token-delay", str(TOKEN_DELAY_S)]
@@ -61,6 +59,7 @@ class Stack:
     secondary: FakeOpenAIBackend
     startup_s: float
     max_tokens: int
+    log: Path
 
     def restart_primary(self, *options: str) -> None:
         port = self.primary.base_url.removesuffix("/v1").rsplit(":", 1)[1]
@@ -72,21 +71,8 @@ class Stack:
 def redis_port() -> Iterator[int]:
     if REDIS is None:
         pytest.skip("redis-server not installed (Debian package redis-server)")
-    port = free_port()
-    process = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                stop(process)
-                raise
-            time.sleep(0.05)
-    yield port
-    stop(process)
+    with redis_server() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +92,7 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
         started = time.monotonic()
         process, url = start_proxy(directory, "config.yaml", spec, redis_port)
-        stack = Stack(url, primary, secondary, 0.0, spec.gateway.max_tokens)
+        stack = Stack(url, primary, secondary, 0.0, spec.gateway.max_tokens, directory / "litellm.log")
         try:
             wait_for(f"{stack.url}/health/liveliness", START_TIMEOUT_S, process)
             stack.startup_s = time.monotonic() - started
@@ -134,6 +120,15 @@ def chat(model: str, text: str | None = None, **extra: object) -> dict:
 
 def test_startup_is_measured(stack: Stack) -> None:
     assert 0 < stack.startup_s < START_TIMEOUT_S
+
+
+def test_answered_requests_write_no_log_lines(stack: Stack) -> None:
+    """Logging is off the request path: the proxy logs warnings and errors only (as the pod runs it), not a line
+    per request (access log, routing decision, "200 OK")."""
+    for _ in range(3):
+        assert post(stack, chat("reg-small"))[0] == 200
+    levels = [json.loads(line).get("level") for line in stack.log.read_text().splitlines() if line.startswith("{")]
+    assert not {"INFO", "DEBUG"} & set(levels)
 
 
 def test_requests_without_a_valid_key_never_reach_a_backend(stack: Stack) -> None:

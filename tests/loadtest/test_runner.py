@@ -137,3 +137,16 @@ def test_direct_target_needs_its_own_name() -> None:
     config = _config("http://127.0.0.1:9/v1", FixedConcurrency(users=1))
     with pytest.raises(BlueprintError, match="other than 'target'"):
         measure_added_latency(config, config.target)
+
+
+def test_non_streaming_requests_are_timed_end_to_end() -> None:
+    with FakeOpenAIBackend(first_token_delay_s=FIRST_TOKEN_S, token_delay_s=TOKEN_S) as backend:
+        report = run_loadtest(_config(backend.base_url, FixedConcurrency(users=2), max_requests=6, stream=False))
+        received = backend.requests
+    summary = report.summary
+    assert (summary.requests, summary.failed) == (6, 0)
+    assert "stream" not in received[0].body
+    assert summary.output_tokens.p50 == TOKENS, "counted from the answer's usage"
+    assert summary.ttft_ms.p50 is None, "a whole answer has no first token of its own"
+    expected_e2e = FIRST_TOKEN_S + (TOKENS - 1) * TOKEN_S
+    assert expected_e2e <= summary.e2e_ms.p50 / 1000 < expected_e2e + 2 * SLACK_S  # type: ignore[operator]

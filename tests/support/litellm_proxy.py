@@ -4,8 +4,12 @@ the way the gateway's pod runs it: the spec's proxy environment, the master key,
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -17,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LITELLM = Path(os.environ.get("LITELLM_BIN", ROOT / ".venv-litellm" / "bin" / "litellm"))
 MASTER_KEY = "sk-test-master-key"
 START_TIMEOUT_S = 60.0
+REDIS = shutil.which("redis-server")
+"""Debian's `redis-server`; None when it is not installed."""
+REDIS_START_S = 10.0
 
 
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
@@ -41,16 +48,41 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def start_proxy(directory: Path, config: str, spec: PlatformSpec, redis_port: int) -> tuple[subprocess.Popen, str]:
+@contextmanager
+def redis_server() -> Iterator[int]:
+    """A throwaway `redis-server` on 127.0.0.1 (no persistence); yields its port. Needs REDIS (not None)."""
+    assert REDIS is not None, "redis-server is not installed (Debian package redis-server)"
+    port = free_port()
+    process = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + REDIS_START_S
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield port
+    finally:
+        stop(process)
+
+
+def start_proxy(directory: Path, config: str, spec: PlatformSpec, redis_port: int, *,
+                cpus: str | None = None, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """Launch the proxy on `directory/config` (hooks beside it); returns the process and its base URL. Output goes
-    to `directory/litellm.log`. The caller waits for it (`wait_for`) and stops it (`stop`)."""
+    to `directory/litellm.log`. `cpus`: a `taskset` CPU list to pin it to; `extra_env`: overrides of its
+    environment. The caller waits for it (`wait_for`) and stops it (`stop`)."""
     port = free_port()
     env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
            "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-           "LITELLM_LOG": "ERROR", "NO_PROXY": "127.0.0.1,localhost"}
+           "NO_PROXY": "127.0.0.1,localhost", **(extra_env or {})}
     env.pop("DATABASE_URL", None)
+    pin = ["taskset", "-c", cpus] if cpus else []
     with (directory / "litellm.log").open("w") as log:
-        process = subprocess.Popen([str(LITELLM), "--config", str(directory / config), "--host", "127.0.0.1",
+        process = subprocess.Popen([*pin, str(LITELLM), "--config", str(directory / config), "--host", "127.0.0.1",
                                     "--port", str(port)], cwd=directory, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
     return process, f"http://127.0.0.1:{port}"
