@@ -115,15 +115,22 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
         inventory={region: {comp: dict(types) for comp, types in comps.items()} for region, comps in inventory.items()},
         costs=costs,
         gpu_fleet=fleet,
-        warnings=price_warnings(fleet, as_of),
+        warnings=price_warnings(spec, fleet, as_of),
     )
 
 
-def price_warnings(fleet: list[GpuFleetLine], as_of: date) -> list[str]:
-    warnings = [f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is priced at "
-                f"{line.price_region}" for line in fleet if line.price_region != line.region]
+def price_warnings(spec: PlatformSpec, fleet: list[GpuFleetLine], as_of: date) -> list[str]:
+    """Regions the price snapshot has no EC2 prices for (their instances are priced at us-east-1), GPU types a
+    priced region lacks, and a stale snapshot."""
+    unpriced = [region for region in spec.regions if region != FALLBACK_REGION
+                and not (region in SNAPSHOT.regions and SNAPSHOT.regions[region].prices)]
+    warnings = [f"no EC2 prices for {region} in the price snapshot (`make prices` fetches them): its instances are "
+                f"priced at {FALLBACK_REGION}" for region in unpriced]
+    warnings += sorted({f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is "
+                        f"priced at {line.price_region}" for line in fleet
+                        if line.price_region != line.region and line.region not in unpriced})
     stale = staleness_warning(as_of)
-    return sorted(set(warnings)) + ([stale] if stale else [])
+    return warnings + ([stale] if stale else [])
 
 
 def gpu_fleet(spec: PlatformSpec) -> list[GpuFleetLine]:

@@ -20,6 +20,8 @@ import pytest
 
 from blueprints.catalog.instances import INSTANCES
 from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, load_snapshot, staleness_warning
+from blueprints.plan import build_plan
+from blueprints.presets import load_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +89,18 @@ def test_stale_snapshot_warns_after_90_days():
     assert staleness_warning(date(2026, 10, 18), snapshot) is None  # 90 days
     warning = staleness_warning(date(2026, 10, 19), snapshot)
     assert warning is not None and "91 days old" in warning and "make prices" in warning
+
+
+def test_plan_warns_for_regions_priced_at_us_east_1(graph_of):
+    """regulated-industry prod runs in eu-central-1 and eu-west-1, which the shipped snapshot has no prices for."""
+    if any(SNAPSHOT.regions[region].prices for region in ("eu-central-1", "eu-west-1")):
+        pytest.skip("the snapshot has EU prices now")
+    plan = build_plan(load_spec("regulated-industry", "prod"), graph_of("regulated-industry", "prod"),
+                      date(2026, 8, 1))
+    assert plan.warnings == [
+        "no EC2 prices for eu-central-1 in the price snapshot (`make prices` fetches them): its instances are priced "
+        "at us-east-1",
+        "no EC2 prices for eu-west-1 in the price snapshot (`make prices` fetches them): its instances are priced "
+        "at us-east-1"]
+    assert {line.price_region for line in plan.gpu_fleet} == {"us-east-1"}
+    assert plan.summary["prices_as_of"] == "2026-07-20"
