@@ -106,6 +106,8 @@ def cost_section(plan: Plan, markdown: bool) -> list[str]:
             lines.append(f"| {region} | {kind} | {item} | {total:,.2f} | {detail} | {group[0].source} |")
         else:
             lines.append(f"  {region:<13} {kind:<6} {item:<40} {total:>12,.2f}  {detail}")
+    if markdown:
+        lines.append("")  # ends the table
     for line in plan.gpu_fleet:
         lines.append(f"  GPU {line.model} @ {line.region}: {line.min_replicas}-{line.max_replicas} pods on whole "
                      f"{line.instance_type} nodes ({line.price_region} prices), {line.floor_usd_per_month:,.2f} warm "
