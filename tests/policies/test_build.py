@@ -47,9 +47,14 @@ def _verdicts(analyzer: Analyzer, resources: list[tuple[str, str, dict]]) -> lis
 
 @pytest.fixture(scope="module")
 def preset_resources(graph_of) -> list[tuple[str, str, dict]]:
-    """The preset's custom resources with JSON-safe inputs (assets such as Lambda archives become their repr)."""
-    return [(r.type, r.name, json.loads(json.dumps(r.inputs, default=repr)))
-            for r in graph_of(PRESET, ENV).resources if r.custom]
+    """The preset's custom resources with JSON-safe inputs (assets such as Lambda archives become their repr), plus
+    one pod every pack objects to (the preset itself may pass a pack: the verdicts must still show)."""
+    resources = [(r.type, r.name, json.loads(json.dumps(r.inputs, default=repr)))
+                 for r in graph_of(PRESET, ENV).resources if r.custom]
+    return [*resources, ("kubernetes:core/v1:Pod", "debug", {
+        "metadata": {"name": "debug", "namespace": "apps"},
+        "spec": {"containers": [{"name": "shell", "image": "busybox:latest", "securityContext": {"privileged": True}}]},
+    })]
 
 
 @pytest.mark.parametrize("pack", list(PACKS))
