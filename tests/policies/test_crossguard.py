@@ -9,7 +9,9 @@ def test_policies_carry_metadata_into_crossguard() -> None:
     assert isinstance(policy, StackValidationPolicy)
     assert policy.enforcement_level is EnforcementLevel.MANDATORY
     assert policy.severity is Severity.HIGH
-    assert "HIPAA:164.312(a)(2)(iv)" in policy.tags and "PCI DSS:3.5.1" in policy.tags
+    assert "HIPAA:164.312(a)(2)(iv)" in policy.tags and "NIST 800-53:SC-28" in policy.tags
+    assert "PCI DSS:3.5.1" not in policy.tags  # storage encryption does not render PAN unreadable (PCI DSS 3.5.1.2)
+    assert policy.framework.name == ", ".join(sorted(registry()["s3-bucket-kms-cmk"].meta.controls))
     assert "kms_master_key_id" in policy.remediation_steps
 
 
