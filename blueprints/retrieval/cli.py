@@ -44,7 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     query.add_argument("--index", required=True)
     query.add_argument("--k", type=int, default=5)
     query.add_argument("--no-hybrid", action="store_true", help="dense search only (no BM25 fusion)")
-    query.add_argument("--no-rerank", action="store_true")
+    query.add_argument("--rerank", action="store_true",
+                       help="rerank candidates by their best sentence (offline model; off: it did not beat fusion "
+                            "on the project's test corpus, see bench/rag_quality.py)")
     query.add_argument("--tenant")
     query.add_argument("--acl-group", action="append", dest="acl_groups", help="caller's group (repeatable)")
     query.add_argument("--source-prefix")
@@ -111,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
             result = Retriever(store, embedder, SentenceReranker(embedder)).retrieve(Query(
                 args.text, args.index, args.k,
                 Filters(args.tenant, args.acl_groups, args.source_prefix),
-                hybrid=not args.no_hybrid, rerank=not args.no_rerank, token_budget=args.token_budget))
+                hybrid=not args.no_hybrid, rerank=args.rerank, token_budget=args.token_budget))
             lines = [f"{hit.score:.4f}  {hit.chunk_id}  {hit.text[:100]}" for hit in result.hits]
             _print(result.as_json(), args.format, "\n".join(lines) or "no match")
         elif args.action in ("activate", "rollback"):

@@ -16,6 +16,7 @@ import numpy as np
 from blueprints.retrieval.chunking import SENTENCE_END
 from blueprints.retrieval.embedders import Embedder
 from blueprints.retrieval.errors import RetrievalError
+from blueprints.retrieval.lexical import fuse
 from blueprints.retrieval.store import Hit
 
 
@@ -49,7 +50,7 @@ class SentenceReranker:
             best = float(np.max(sentence_scores[offset:offset + len(group)]))
             offset += len(group)
             scores.append((1 - self._weight) * float(chunk_scores[position]) + self._weight * best)
-        return _rescored(hits, scores, k)
+        return fuse(hits, _rescored(hits, scores, len(hits)))[:k]
 
 
 class HttpReranker:
