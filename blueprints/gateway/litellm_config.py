@@ -174,7 +174,8 @@ def _version_entries(spec: PlatformSpec, models: list[ModelSpec],
                      endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
     """While a model has a candidate, each of its running versions is also its own model group,
     `<model>@<version>` with its pinned prompt, whatever its traffic weight: the evaluation gate (`eval gate`)
-    scores stable and candidate through the gateway with them. Not retried: a failure belongs to that version."""
+    scores stable and candidate through the gateway with them. Not retried: a failure belongs to that version.
+    Limited like the model's own deployments: the same servers answer."""
     entries = []
     for model in models:
         if model.hosting != "self-hosted" or not versions_of(model).candidate:
@@ -185,7 +186,7 @@ def _version_entries(spec: PlatformSpec, models: list[ModelSpec],
             entries.append({
                 "model_name": version_model(model.name, plan.version),
                 "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
-                                   **deployment_timeouts(spec, model), "num_retries": 0},
+                                   **model_limits(spec, model), **deployment_timeouts(spec, model), "num_retries": 0},
                 "model_info": {"hosting": model.hosting, "version": plan.version, **prompts.get(plan.version, {})},
             })
     return entries
