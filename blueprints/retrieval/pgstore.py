@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -218,6 +219,12 @@ class PgVectorStore:
                          "version = :v", n=index, v=version)
         return {row[0]: (row[1], row[2]) for row in rows}
 
+    def modified_times(self, index: str, version: int) -> dict[str, datetime]:
+        """document id -> modification time of the source object the version was built from."""
+        rows = self._run("SELECT document_id, modified_at FROM rag_document WHERE index_name = :n AND version = :v",
+                         n=index, v=version)
+        return {row[0]: row[1] for row in rows}
+
     def known_embeddings(self, index: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Embeddings already stored for chunk texts of these hashes (in any version): not embedded again."""
         if not hashes:
@@ -293,16 +300,23 @@ class PgVectorStore:
 
 
 def store_at(url: str) -> PgVectorStore:
-    """A store at postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]."""
+    """A store at postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require], or on a Unix socket with
+    `?host=/socket/directory` (libpq's convention, as the embedded server's URI has it)."""
     from urllib.parse import parse_qs, unquote, urlparse
 
     parsed = urlparse(url)
-    if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname or not parsed.username:
+    query = parse_qs(parsed.query)
+    socket_dir = query.get("host", [""])[0]
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.hostname or socket_dir) \
+            or not parsed.username:
         raise RetrievalError(f"database URL {parsed._replace(netloc=parsed.hostname or '').geturl()!r}: expected "
                              "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
-    tls = parse_qs(parsed.query).get("sslmode", ["disable"])[0] != "disable"
-    where = f"{parsed.hostname}:{parsed.port or 5432}"
+    port = parsed.port or 5432
+    where = f"{parsed.hostname}:{port}" if parsed.hostname else f"{socket_dir}/.s.PGSQL.{port}"
+    address: dict[str, Any] = {"host": parsed.hostname, "port": port} if parsed.hostname else \
+        {"unix_sock": f"{socket_dir}/.s.PGSQL.{port}"}
+    tls = query.get("sslmode", ["disable"])[0] != "disable"
     return PgVectorStore(lambda: pg8000.native.Connection(
-        unquote(parsed.username or ""), host=parsed.hostname, port=parsed.port or 5432,
-        database=parsed.path.lstrip("/") or "postgres", password=unquote(parsed.password or "") or None,
-        ssl_context=True if tls else None, timeout=30), where)
+        unquote(parsed.username or ""), database=parsed.path.lstrip("/") or "postgres",
+        password=unquote(parsed.password or "") or None, ssl_context=True if tls else None, timeout=30, **address),
+        where)
