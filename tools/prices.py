@@ -102,7 +102,12 @@ def refresh(regions: Iterable[str], fetch: Fetch = fetch_json, out: Path = SNAPS
 
 def main() -> int:
     regions = preset_regions()
-    snapshot = refresh(regions)
+    try:
+        snapshot = refresh(regions)
+    except OSError as error:  # urllib's URLError and timeouts: no network, or the Price List unreachable
+        print(f"error: cannot read the AWS Price List ({REGION_INDEX}): {error}; the snapshot is unchanged",
+              file=sys.stderr)
+        return 1
     for region, data in snapshot["regions"].items():
         print(f"{region}: {len(data['prices'])} instance types, {data['as_of'] or data['source']}")
     return 0
