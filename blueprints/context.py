@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from blueprints.components.cluster import Cluster
 from blueprints.components.keys import KeyRing
 from blueprints.components.network import Network
+from blueprints.components.small_network import SmallNetwork
 from blueprints.naming import Namer
 
 
@@ -26,8 +27,9 @@ class RegionContext:
     aws_provider: aws.Provider
     account_id: pulumi.Output[str]
     keys: KeyRing
-    network: Network
-    cluster: Cluster
+    network: Network | SmallNetwork
+    cluster: Cluster | None
+    """None on runtime `fargate` (no cluster: only AWS resources, through `aws_opts`)."""
     image_transforms: tuple[pulumi.ResourceTransformation, ...] = ()
     """Applied to every Kubernetes object of the workload components (private VPCs pull through ECR)."""
 
@@ -40,6 +42,8 @@ class RegionContext:
 
     def k8s_opts(self, parent: pulumi.Resource, **extra) -> pulumi.ResourceOptions:
         """For components holding both AWS and Kubernetes resources: children inherit both providers."""
+        if self.cluster is None:
+            raise ValueError("runtime 'fargate' has no cluster: Kubernetes resources cannot be created")
         return pulumi.ResourceOptions(
             parent=parent, providers={"aws": self.aws_provider, "kubernetes": self.cluster.provider},
             transformations=list(self.image_transforms), **extra

@@ -13,16 +13,18 @@ from blueprints.components.cluster import Cluster, volume_driver_role_name
 from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
 from blueprints.components.evaluation import EvaluationGate
 from blueprints.components.gateway import Gateway
+from blueprints.components.gateway_fargate import GatewayFargate
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
 from blueprints.components.karpenter import Karpenter, controller_role_name
-from blueprints.components.keys import DataClass, KeyRing
+from blueprints.components.keys import DATA_CLASSES, DataClass, KeyRing
 from blueprints.components.network import Network, egress_mode, endpoint_services
 from blueprints.components.observability import Observability
 from blueprints.components.prompts import PromptTemplates
 from blueprints.components.retrieval import Retrieval
 from blueprints.components.secrets import Secrets
 from blueprints.components.serving import ModelServing
+from blueprints.components.small_network import SmallNetwork
 from blueprints.context import RegionContext
 from blueprints.conventions import region_cidr
 from blueprints.gateway.edge import BATCH
@@ -40,6 +42,14 @@ def default_tags(spec: PlatformSpec) -> dict[str, str]:
         "cost-center": spec.cost_center,
         "managed-by": "pulumi",
     }
+
+
+BUDGET_TAGS = ("blueprints:preset", "blueprints:environment")
+"""The tags the budget filters on (components/budgets.py): all a platform without a cluster activates for cost
+allocation (owner and cost-center stay on every resource, reported once activated in the account)."""
+FARGATE_DATA_CLASSES: tuple[DataClass, ...] = ("logs", "secrets")
+"""What a platform without a cluster encrypts: its logs and its secrets (two keys, known by their description rather
+than aliases: a platform this small keeps to 40 resources)."""
 
 
 def volume_creators(spec: PlatformSpec, namer: Namer) -> dict[DataClass, list[str]]:
@@ -64,10 +74,15 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.region = region
         self.account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
 
+        fargate = spec.runtime == "fargate"
         self.keys = KeyRing(namer("keys"), namer, self.account_id, enabled=spec.secrets.customer_managed_keys,
                             trail=index == 0 and spec.audit.cloudtrail,
                             volume_creators=volume_creators(spec, namer),
+                            data_classes=FARGATE_DATA_CLASSES if fargate else DATA_CLASSES, aliases=not fargate,
                             opts=aws_opts)
+        if fargate:
+            self._without_cluster(spec, namer, provider, index, aws_opts)
+            return
         cluster_name = namer("eks")
         self.network = Network(
             namer("network"), spec.network, namer,
@@ -121,6 +136,18 @@ class RegionalPlatform(pulumi.ComponentResource):
                            gateway_key=self.gateway.master_key_secret)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
+    def _without_cluster(self, spec: PlatformSpec, namer: Namer, provider: aws.Provider, index: int,
+                         aws_opts: pulumi.ResourceOptions) -> None:
+        """Runtime `fargate`: a small VPC, the budget and the gateway on Fargate; no cluster, no workloads on it."""
+        self.network = SmallNetwork(namer("network"), spec.network, namer, cidr=region_cidr(spec.network.cidr, index),
+                                     opts=aws_opts)
+        ctx = RegionContext(namer, provider, self.account_id, self.keys, self.network, None)
+        tags = {key: value for key, value in default_tags(spec).items() if key in BUDGET_TAGS}
+        cost = CostControls(namer("cost"), spec, ctx, tags, opts=ctx.aws_opts(self))
+        self.gateway = GatewayFargate(namer("gateway"), spec, ctx, cost.alert_topic_arn, opts=ctx.aws_opts(self))
+        self.cluster = self.serving = self.retrieval = self.batch = None
+        self.register_outputs({"vpc_id": self.network.vpc_id})
+
     def _pull_through(self, spec: PlatformSpec, namer: Namer,
                       opts: pulumi.ResourceOptions) -> tuple[pulumi.ResourceTransformation, ...]:
         """A VPC without internet pulls public images through ECR pull-through cache rules (one per upstream of
@@ -133,6 +160,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         registry = pulumi.Output.concat(self.account_id, ".dkr.ecr.", namer.region, ".amazonaws.com")
         return (pull_through_transformation(registry, upstreams),)
 
+
 class Platform(pulumi.ComponentResource):
     """All regions of one platform; the first region is primary."""
 
@@ -143,7 +171,7 @@ class Platform(pulumi.ComponentResource):
             RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self))
             for index, region in enumerate(spec.regions)
         ]
-        replicate_artifacts([regional.serving.artifacts for regional in self.regions])
+        replicate_artifacts([regional.serving.artifacts for regional in self.regions if regional.serving])
         self.global_routing = GlobalRouting(
             f"{spec.name}-{spec.environment}-dns", spec, {r.region: r.network.vpc_id for r in self.regions},
             {r.region: r.gateway.edge for r in self.regions}, default_tags(spec),
@@ -156,7 +184,8 @@ class Platform(pulumi.ComponentResource):
         pulumi.export("preset", self.spec.preset)
         pulumi.export("environment", self.spec.environment)
         pulumi.export("regions", {
-            regional.region: {"cluster_name": regional.cluster.cluster_name, "vpc_id": regional.network.vpc_id,
+            regional.region: {**({"cluster_name": regional.cluster.cluster_name} if regional.cluster else {}),
+                              "vpc_id": regional.network.vpc_id,
                               "gateway_url": regional.gateway.endpoint,
                               **({"retrieval": regional.retrieval.connection} if regional.retrieval else {})}
             for regional in self.regions

@@ -32,6 +32,8 @@ ComplianceLevel = Literal["basic", "standard", "regulated"]
 Framework = Literal["soc2", "hipaa", "gdpr", "pci-dss", "iso27001", "eu-ai-act", "nist-800-53"]
 CapacityType = Literal["on-demand", "spot", "reserved"]
 ControlPlaneLog = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+Runtime = Literal["eks", "fargate"]
+"""Where the gateway runs: on the EKS cluster (with everything else), or on ECS Fargate with no cluster at all."""
 DnsLabel = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")]
 TAG_VALUE_RULE = "1-256 letters, digits, spaces and _ . : / = + - @"
 PINNABLE_IMAGES = ("litellm", "otel-collector-contrib")
@@ -903,6 +905,10 @@ class PlatformSpec(Section):
     """First region is primary."""
     residency: ResidencySpec = ResidencySpec()
     deletion_protection: bool = False
+    runtime: Runtime = "eks"
+    """`eks`: the whole platform on an EKS cluster. `fargate`: hosted models only, the gateway on ECS Fargate behind
+    the ALB, no cluster, no GPU (components/gateway_fargate.py); `cluster` is then unused. Growing into self-hosted
+    models is `runtime: eks` (README, Presets)."""
     network: NetworkSpec = NetworkSpec()
     cluster: ClusterSpec = ClusterSpec()
     serving: ServingSpec = ServingSpec()
@@ -977,6 +983,40 @@ class PlatformSpec(Section):
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformSpec:
         problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems()]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _runtime_rules(self) -> PlatformSpec:
+        """Without a cluster there is nowhere to run models, in-cluster services or a second region's routing."""
+        if self.runtime == "eks":
+            return self
+        needs_cluster = "needs the EKS cluster, which runtime 'fargate' does not create"
+        problems = [f"serving.models[{index}].hosting: 'self-hosted' model {model.name!r} {needs_cluster} "
+                    "(allowed: bedrock; or runtime: eks)"
+                    for index, model in enumerate(self.serving.models) if model.hosting == "self-hosted"]
+        problems += [f"{path}: true {needs_cluster} (allowed: false; or runtime: eks)"
+                     for path, on in (("retrieval.enabled", self.retrieval.enabled),
+                                      ("batch.enabled", self.batch.enabled), ("cache.enabled", self.cache.enabled),
+                                      ("observability.tracing", self.observability.tracing),
+                                      ("audit.cloudtrail", self.audit.cloudtrail)) if on]
+        if self.prompts.templates:
+            problems.append(f"prompts.templates: {len(self.prompts.templates)} templates with runtime 'fargate', which "
+                            "publishes none to Parameter Store (allowed: []; or runtime: eks)")
+        if self.gateway.cpu != 1:
+            problems.append(f"gateway.cpu: {self.gateway.cpu} with runtime 'fargate' (allowed: 1; a task runs one "
+                            "LiteLLM worker and the gateway scales by gateway.replicas)")
+        if not (2048 <= self.gateway.memory_mib <= 8192 and self.gateway.memory_mib % 1024 == 0):
+            # Fargate's sizes for 1 vCPU (Amazon ECS Developer Guide, fargate-tasks-services.html).
+            problems.append(f"gateway.memory_mib: {self.gateway.memory_mib} is no Fargate size for 1 vCPU "
+                            "(allowed: 2048 to 8192 in steps of 1024)")
+        if len(self.regions) > 1:
+            problems.append(f"regions: {len(self.regions)} regions with runtime 'fargate' (allowed: one region; "
+                            "or runtime: eks for global routing)")
+        if self.is_private:
+            problems.append("gateway.internet_facing: false with runtime 'fargate' (allowed: true; a private "
+                            "platform needs runtime: eks)")
         if problems:
             raise ValueError("\n".join(problems))
         return self

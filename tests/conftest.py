@@ -9,10 +9,13 @@ import pytest
 
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
-from blueprints.presets import ENVIRONMENTS, preset_names
+from blueprints.presets import ENVIRONMENTS, load_spec, preset_names
 
 PRESETS = preset_names()
 PRESET_ENVS = [(preset, env) for preset in PRESETS for env in ENVIRONMENTS]
+EKS_PRESETS = [preset for preset in PRESETS if load_spec(preset, "prod").runtime == "eks"]
+"""Presets with a cluster (startup-mvp runs its gateway on Fargate: tests/components/test_gateway_fargate.py)."""
+EKS_PRESET_ENVS = [(preset, env) for preset, env in PRESET_ENVS if preset in EKS_PRESETS]
 
 _cache: dict[tuple[str, str], ResourceGraph] = {}
 

@@ -29,11 +29,17 @@ class GatewayEdge(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, backends: Sequence[Backend], *,
                  certificate_arn: pulumi.Input[str], web_acl_arn: pulumi.Input[str] | None,
-                 logs_bucket: pulumi.Input[str], alert_topic_arn: pulumi.Input[str], opts: pulumi.ResourceOptions):
+                 logs_bucket: pulumi.Input[str] | None, alert_topic_arn: pulumi.Input[str],
+                 target_security_group_id: pulumi.Input[str], opts: pulumi.ResourceOptions,
+                 redirect_http: bool = True):
+        """`target_security_group_id`: the group of the backends' targets (the cluster's nodes, or Fargate tasks),
+        which admits the ALB on their ports. `logs_bucket`: None writes no access logs.
+        `redirect_http`: False opens no port 80 at all (API clients call https:// only)."""
         super().__init__("blueprints:gateway:GatewayEdge", name, None, opts)
         namer, gateway = ctx.namer, spec.gateway
         child = pulumi.ResourceOptions(parent=self)
-        security_group = self._security_groups(spec, ctx, backends)
+        security_group = self._security_groups(spec, ctx, backends, target_security_group_id,
+                                               (HTTPS, HTTP) if redirect_http else (HTTPS,))
 
         balancer = aws.lb.LoadBalancer(
             namer("alb"), name=namer.short("alb"), load_balancer_type="application",
@@ -41,7 +47,7 @@ class GatewayEdge(pulumi.ComponentResource):
             subnets=ctx.network.public_subnet_ids if gateway.internet_facing else ctx.network.private_subnet_ids,
             drop_invalid_header_fields=True, idle_timeout=int(gateway.request_timeout_s),
             enable_deletion_protection=spec.deletion_protection,
-            access_logs={"bucket": logs_bucket, "prefix": "gateway", "enabled": True},
+            access_logs={"bucket": logs_bucket, "prefix": "gateway", "enabled": True} if logs_bucket else None,
             tags={"Name": namer("alb")}, opts=child,
         )
         groups = {backend.name: aws.lb.TargetGroup(
@@ -60,11 +66,12 @@ class GatewayEdge(pulumi.ComponentResource):
             ssl_policy=gateway.ssl_policy, certificate_arn=certificate_arn,
             default_actions=[{"type": "forward", "target_group_arn": groups[default.name].arn}], opts=child,
         )
-        aws.lb.Listener(
-            namer("alb", "http"), load_balancer_arn=balancer.arn, port=HTTP, protocol="HTTP",
-            default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": str(HTTPS),
-                                                               "status_code": "HTTP_301"}}], opts=child,
-        )
+        if redirect_http:
+            aws.lb.Listener(
+                namer("alb", "http"), load_balancer_arn=balancer.arn, port=HTTP, protocol="HTTP",
+                default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": str(HTTPS),
+                                                                   "status_code": "HTTP_301"}}], opts=child,
+            )
         for priority, backend in enumerate((b for b in backends if b.paths), start=10):
             aws.lb.ListenerRule(
                 namer("alb", "rule", backend.name), listener_arn=https.arn, priority=priority,
@@ -94,16 +101,16 @@ class GatewayEdge(pulumi.ComponentResource):
         self.target_group_arns = {name: group.arn for name, group in groups.items()}
         self.register_outputs({"dns_name": balancer.dns_name, "target_group_arns": self.target_group_arns})
 
-    def _security_groups(self, spec: PlatformSpec, ctx: RegionContext,
-                         backends: Sequence[Backend]) -> aws.ec2.SecurityGroup:
-        """The ALB's group admits clients on 443/80 and reaches only the backends' pod ports; the cluster's group
-        (every node: pods use their node's group) admits the ALB on exactly those ports."""
+    def _security_groups(self, spec: PlatformSpec, ctx: RegionContext, backends: Sequence[Backend],
+                         targets: pulumi.Input[str], client_ports: Sequence[int]) -> aws.ec2.SecurityGroup:
+        """The ALB's group admits clients on 443/80 and reaches only the backends' ports; the targets' group (the
+        cluster's: pods use their node's group; or the Fargate tasks') admits the ALB on exactly those ports."""
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(namer("alb"), name=namer("alb"), vpc_id=ctx.network.vpc_id,
                                       description=f"{namer.prefix} gateway load balancer",
                                       tags={"Name": namer("alb")}, opts=child)
         for cidr in inbound_cidrs(spec):
-            for port in (HTTPS, HTTP):
+            for port in client_ports:
                 aws.vpc.SecurityGroupIngressRule(
                     namer("alb", "in", str(port), cidr.replace("/", "_")), security_group_id=group.id,
                     cidr_ipv4=cidr, ip_protocol="tcp", from_port=port, to_port=port,
@@ -111,10 +118,10 @@ class GatewayEdge(pulumi.ComponentResource):
         for port in sorted({backend.target_port for backend in backends}):
             aws.vpc.SecurityGroupEgressRule(
                 namer("alb", "out", str(port)), security_group_id=group.id,
-                referenced_security_group_id=ctx.cluster.security_group_id, ip_protocol="tcp", from_port=port,
+                referenced_security_group_id=targets, ip_protocol="tcp", from_port=port,
                 to_port=port, description="gateway pods", opts=child)
             aws.vpc.SecurityGroupIngressRule(
-                namer("cluster", "from-alb", str(port)), security_group_id=ctx.cluster.security_group_id,
+                namer("cluster", "from-alb", str(port)), security_group_id=targets,
                 referenced_security_group_id=group.id, ip_protocol="tcp", from_port=port, to_port=port,
                 description="gateway load balancer", opts=child)
         return group

@@ -72,6 +72,65 @@ def waf_rules(spec: PlatformSpec, namer_prefix: str) -> list[dict[str, Any]]:
     return rules
 
 
+def gateway_certificate(spec: PlatformSpec, ctx: RegionContext, parent: pulumi.Resource) -> pulumi.Input[str]:
+    """The ALB's ACM certificate (DNS validation through `gateway.hosted_zone_id` when given), or the spec's own."""
+    gateway, namer = spec.gateway, ctx.namer
+    if gateway.certificate_arn:
+        return gateway.certificate_arn
+    child = pulumi.ResourceOptions(parent=parent)
+    names = certificate_names(spec)
+    certificate = aws.acm.Certificate(
+        namer("gateway-cert"), domain_name=names[0], subject_alternative_names=names[1:] or None,
+        validation_method="DNS", key_algorithm="EC_prime256v1",
+        options={"certificate_transparency_logging_preference": "ENABLED"},
+        opts=pulumi.ResourceOptions(parent=parent, replace_on_changes=["domainName", "subjectAlternativeNames"]),
+    )
+    if not gateway.hosted_zone_id:
+        return certificate.arn
+    # One record validates both names: ACM asks the same CNAME for `x` and `*.x`.
+    option = certificate.domain_validation_options.apply(lambda options: options[0] if options else None)
+    record = aws.route53.Record(
+        namer("gateway-cert-validation"), zone_id=gateway.hosted_zone_id, allow_overwrite=True, ttl=300,
+        name=option.apply(lambda o: o.resource_record_name if o else gateway.domain_name),
+        type=option.apply(lambda o: o.resource_record_type if o else "CNAME"),
+        records=[option.apply(lambda o: o.resource_record_value if o else "")], opts=child,
+    )
+    validation = aws.acm.CertificateValidation(namer("gateway-cert"), certificate_arn=certificate.arn,
+                                               validation_record_fqdns=[record.fqdn], opts=child)
+    return validation.certificate_arn
+
+
+def web_acl(spec: PlatformSpec, ctx: RegionContext, parent: pulumi.Resource,
+            request_log: bool = True) -> pulumi.Output[str]:
+    """The gateway's WAF web ACL (waf_rules), with its request log unless `request_log` is false (the WAF's metrics
+    and sampled requests remain); returns its ARN."""
+    namer, child = ctx.namer, pulumi.ResourceOptions(parent=parent)
+    acl = aws.wafv2.WebAcl(
+        namer("gateway-waf"), name=namer("gateway-waf"), scope="REGIONAL", default_action={"allow": {}},
+        rules=waf_rules(spec, namer.prefix),
+        visibility_config={"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
+                           "metric_name": namer("gateway-waf")},
+        opts=child,
+    )
+    if not request_log:
+        return acl.arn
+    # WAF logs go only to log groups whose name starts with aws-waf-logs-.
+    logs = aws.cloudwatch.LogGroup(namer("gateway-waf-logs"), name=f"aws-waf-logs-{namer('gateway')}",
+                                   retention_in_days=spec.observability.log_retention_days,
+                                   kms_key_id=ctx.keys.arn("logs"), opts=child)
+    aws.wafv2.WebAclLoggingConfiguration(namer("gateway-waf"), resource_arn=acl.arn,
+                                         log_destination_configs=[logs.arn], opts=child)
+    return acl.arn
+
+
+def bedrock_statements(spec: PlatformSpec, ctx: RegionContext) -> list[dict[str, Any]]:
+    """IAM statements invoking exactly the configured Bedrock models from this region (gateway/bedrock.py)."""
+    region, account = ctx.region, ctx.account_id
+    grants = invoke_grants(spec, region, lambda profile_id: account.apply(
+        lambda account_id: inference_profile_arn(region, account_id, profile_id)))
+    return [allow(INVOKE_ACTIONS, grant.resources, grant.sid, **grant.condition) for grant in grants]
+
+
 class Gateway(pulumi.ComponentResource):
     """`endpoint`: this region's URL (the client name itself with one region); `edge`: the load balancer;
     `cache`: the Valkey group (None when not needed)."""
@@ -90,7 +149,7 @@ class Gateway(pulumi.ComponentResource):
         self.edge = GatewayEdge(
             namer("edge"), spec, ctx, list(backends(spec).values()), certificate_arn=self._certificate(),
             web_acl_arn=self._web_acl() if spec.gateway.waf else None, logs_bucket=logs_bucket,
-            alert_topic_arn=alert_topic_arn,
+            alert_topic_arn=alert_topic_arn, target_security_group_id=ctx.cluster.security_group_id,
             # ELB checks that it may write the log bucket when access logs are turned on.
             opts=pulumi.ResourceOptions(parent=self, depends_on=log_delivery),
         )
@@ -148,47 +207,10 @@ class Gateway(pulumi.ComponentResource):
         )
 
     def _certificate(self) -> pulumi.Input[str]:
-        gateway, namer = self._spec.gateway, self._ctx.namer
-        if gateway.certificate_arn:
-            return gateway.certificate_arn
-        child = pulumi.ResourceOptions(parent=self)
-        names = certificate_names(self._spec)
-        certificate = aws.acm.Certificate(
-            namer("gateway-cert"), domain_name=names[0], subject_alternative_names=names[1:] or None,
-            validation_method="DNS", key_algorithm="EC_prime256v1",
-            options={"certificate_transparency_logging_preference": "ENABLED"},
-            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["domainName", "subjectAlternativeNames"]),
-        )
-        if not gateway.hosted_zone_id:
-            return certificate.arn
-        # One record validates both names: ACM asks the same CNAME for `x` and `*.x`.
-        option = certificate.domain_validation_options.apply(lambda options: options[0] if options else None)
-        record = aws.route53.Record(
-            namer("gateway-cert-validation"), zone_id=gateway.hosted_zone_id, allow_overwrite=True, ttl=300,
-            name=option.apply(lambda o: o.resource_record_name if o else gateway.domain_name),
-            type=option.apply(lambda o: o.resource_record_type if o else "CNAME"),
-            records=[option.apply(lambda o: o.resource_record_value if o else "")], opts=child,
-        )
-        validation = aws.acm.CertificateValidation(namer("gateway-cert"), certificate_arn=certificate.arn,
-                                                   validation_record_fqdns=[record.fqdn], opts=child)
-        return validation.certificate_arn
+        return gateway_certificate(self._spec, self._ctx, self)
 
     def _web_acl(self) -> pulumi.Output[str]:
-        namer, child = self._ctx.namer, pulumi.ResourceOptions(parent=self)
-        acl = aws.wafv2.WebAcl(
-            namer("gateway-waf"), name=namer("gateway-waf"), scope="REGIONAL", default_action={"allow": {}},
-            rules=waf_rules(self._spec, namer.prefix),
-            visibility_config={"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
-                               "metric_name": namer("gateway-waf")},
-            opts=child,
-        )
-        # WAF logs go only to log groups whose name starts with aws-waf-logs-.
-        logs = aws.cloudwatch.LogGroup(namer("gateway-waf-logs"), name=f"aws-waf-logs-{namer('gateway')}",
-                                       retention_in_days=self._spec.observability.log_retention_days,
-                                       kms_key_id=self._ctx.keys.arn("logs"), opts=child)
-        aws.wafv2.WebAclLoggingConfiguration(namer("gateway-waf"), resource_arn=acl.arn,
-                                             log_destination_configs=[logs.arn], opts=child)
-        return acl.arn
+        return web_acl(self._spec, self._ctx, self)
 
     def _access_log_bucket(self) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
         """ALB access logs. ALB log delivery supports only SSE-S3, so this bucket (and its own access-log
@@ -221,10 +243,7 @@ class Gateway(pulumi.ComponentResource):
 
     def _identity(self, audit: Audit) -> PodIdentity:
         """The proxy's role: write its audit records, and invoke exactly the configured Bedrock models."""
-        region, account = self._ctx.region, self._ctx.account_id
-        grants = invoke_grants(self._spec, region, lambda profile_id: account.apply(
-            lambda account_id: inference_profile_arn(region, account_id, profile_id)))
-        bedrock = [allow(INVOKE_ACTIONS, grant.resources, grant.sid, **grant.condition) for grant in grants]
+        bedrock = bedrock_statements(self._spec, self._ctx)
         return PodIdentity(
             self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
             service_account=NAME, statements=[*bedrock, *audit.gateway_writer()],

@@ -30,11 +30,14 @@ class KeyRing(pulumi.ComponentResource):
     """One CMK per data class in one region. `arn(data_class)` is what other components encrypt with."""
 
     def __init__(self, name: str, namer: Namer, account_id: pulumi.Input[str], *, enabled: bool, trail: bool,
-                 volume_creators: Mapping[DataClass, Sequence[str]], opts: pulumi.ResourceOptions):
+                 volume_creators: Mapping[DataClass, Sequence[str]], opts: pulumi.ResourceOptions,
+                 data_classes: Sequence[DataClass] = DATA_CLASSES, aliases: bool = True):
         """`enabled`: false (secrets.customer_managed_keys) creates no key, and `arn()` is None: each service then
         uses its AWS-managed key. `trail`: this region's audit key encrypts the (multi-region) CloudTrail trail.
         `volume_creators`: per data class, names of the roles that create EBS volumes encrypted with its key through
-        EC2 (Karpenter's CreateFleet, the EBS CSI driver), besides EC2 Auto Scaling for the cluster key."""
+        EC2 (Karpenter's CreateFleet, the EBS CSI driver), besides EC2 Auto Scaling for the cluster key.
+        `data_classes`: the classes that get a key (a platform without a cluster encrypts only logs and secrets);
+        `aliases`: an `alias/<prefix>-<class>` name for each key."""
         super().__init__("blueprints:security:KeyRing", name, None, opts)
         self._keys: dict[DataClass, aws.kms.Key] = {}
         if not enabled:
@@ -44,7 +47,7 @@ class KeyRing(pulumi.ComponentResource):
                                                node_groups=data_class == "cluster") for data_class in DATA_CLASSES}
         users["logs"] += logs_statements(account_id, namer.region)
         users["audit"] += trail_statements(account_id) if trail else []
-        for data_class in DATA_CLASSES:
+        for data_class in data_classes:
             key = aws.kms.Key(
                 namer("kms", data_class),
                 description=f"{namer.prefix} {data_class} encryption",
@@ -53,12 +56,13 @@ class KeyRing(pulumi.ComponentResource):
                 policy=key_policy(account_id, users[data_class]),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            aws.kms.Alias(
-                namer("kms", data_class),
-                name=f"alias/{namer.prefix}-{data_class}",
-                target_key_id=key.key_id,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            if aliases:
+                aws.kms.Alias(
+                    namer("kms", data_class),
+                    name=f"alias/{namer.prefix}-{data_class}",
+                    target_key_id=key.key_id,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
             self._keys[data_class] = key
         self.register_outputs({f"{c}_key_arn": k.arn for c, k in self._keys.items()})
 

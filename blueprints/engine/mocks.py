@@ -94,6 +94,9 @@ class EchoMocks(Mocks):
             },
             "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
             "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+            # A stand-in: the real value is generated in AWS at deploy time and written write-only.
+            "aws:secretsmanager/getRandomPassword:getRandomPassword": {
+                "randomPassword": "offline-plan-placeholder", "id": region},
             "aws:elb/getServiceAccount:getServiceAccount": {
                 "arn": f"arn:aws:iam::{ELB_ACCOUNTS[region]}:root", "id": ELB_ACCOUNTS[region]},
         }

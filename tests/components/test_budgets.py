@@ -72,6 +72,7 @@ def test_anomaly_monitor_alerts_an_encrypted_topic_and_default_tags_are_activate
 
 
 def test_no_budget_resource_without_a_budget():
-    graph = build_graph("startup-mvp", "dev", overrides={"budget": {"monthly_usd": None}})
+    # startup-mvp turns anomaly detection off (its budget's forecast alert covers it); here it is on.
+    graph = build_graph("startup-mvp", "dev", overrides={"budget": {"monthly_usd": None, "anomaly_detection": True}})
     assert not of_type(graph, "aws:budgets/budget:Budget")
     assert of_type(graph, "aws:costexplorer/anomalyMonitor:AnomalyMonitor")

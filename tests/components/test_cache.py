@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from blueprints.engine.graph import ResourceGraph
+from blueprints.engine.program import build_graph
 
 
 def groups(graph: ResourceGraph) -> list:
@@ -43,4 +44,5 @@ def test_only_the_cluster_reaches_valkey_on_intra_subnets(graph_of) -> None:
 
 
 def test_shared_state_needs_valkey_even_without_the_cache(graph_of) -> None:
-    assert groups(graph_of("startup-mvp", "prod"))
+    # startup-mvp on EKS: hosted models only, no cache, but several gateway replicas (on Fargate they keep their own).
+    assert groups(build_graph("startup-mvp", "prod", overrides={"runtime": "eks"}))

@@ -13,20 +13,31 @@ from blueprints.components.inference_routing import routed_base_url, routed_mode
 from blueprints.components.network import egress_mode
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.mocks import ACCOUNT_ID
+from blueprints.engine.program import build_graph
 from blueprints.gateway.capacity import gateway_sizing
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
 from blueprints.presets import load_spec
 from blueprints.render import kubernetes_object
+from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
 from tests.support.schemas import validate_manifest
 
 REGION = {"regulated-industry": "eu-central-1", "startup-mvp": "us-east-1"}
+OVERRIDES = {"regulated-industry": {}, "startup-mvp": {"runtime": "eks"}}
+"""startup-mvp runs its gateway on Fargate (tests/components/test_gateway_fargate.py); here it is the hosted-only,
+internet-facing platform on EKS, beside the private, self-hosted regulated one."""
 
 
 @pytest.fixture(scope="module", params=["regulated-industry", "startup-mvp"])
 def graph(request: pytest.FixtureRequest, graph_of) -> ResourceGraph:
-    return graph_of(request.param, "prod")
+    if not OVERRIDES[request.param]:
+        return graph_of(request.param, "prod")
+    return build_graph(request.param, "prod", overrides=OVERRIDES[request.param])
+
+
+def spec_of(preset: str) -> PlatformSpec:
+    return load_spec(preset, "prod", OVERRIDES[preset])
 
 
 def gateway_objects(graph: ResourceGraph, kind: str) -> list[dict]:
@@ -59,7 +70,7 @@ def test_alb_is_https_with_waf_access_logs_and_hardened_attributes(graph: Resour
     assert balancer["internal"] is (preset == "regulated-industry")
     assert balancer["dropInvalidHeaderFields"] is True and balancer["loadBalancerType"] == "application"
     assert balancer["accessLogs"]["enabled"] is True and "-alb-logs-" in balancer["accessLogs"]["bucket"]
-    assert balancer["enableDeletionProtection"] is load_spec(preset, "prod").deletion_protection
+    assert balancer["enableDeletionProtection"] is spec_of(preset).deletion_protection
     listeners = {r.inputs["port"]: r.inputs for r in graph.of_type("aws:lb/listener:Listener") if r.region == region}
     assert listeners[443]["protocol"] == "HTTPS"
     assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -132,7 +143,7 @@ def test_log_buckets_follow_the_bucket_rules(graph: ResourceGraph) -> None:
 
 
 def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceGraph) -> None:
-    spec = load_spec(preset_of(graph), "prod")
+    spec = spec_of(preset_of(graph))
     deployment = gateway_objects(graph, "Deployment")[0]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     ref = IMAGES["litellm"].ref
@@ -154,7 +165,7 @@ def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceG
 
 def test_config_map_is_the_generated_config(graph: ResourceGraph) -> None:
     preset = preset_of(graph)
-    spec = load_spec(preset, "prod")
+    spec = spec_of(preset)
     config_map = next(m for m in gateway_objects(graph, "ConfigMap")
                       if m["metadata"].get("annotations", {}).get(ARTIFACT_ANNOTATION) == "litellm-config")
     assert config_map["metadata"]["labels"]["app.kubernetes.io/name"] == "litellm"
@@ -212,8 +223,6 @@ def test_load_balancer_controller_only_registers_targets_of_the_platform(graph: 
 
 
 def test_a_single_region_with_a_hosted_zone_gets_its_client_name_as_an_alias_of_the_alb() -> None:
-    from blueprints.engine.program import build_graph
-
     graph = build_graph("startup-mvp", "dev", overrides={"gateway": {"hosted_zone_id": "Z0123456789ABC"}})
     [balancer] = graph.of_type("aws:lb/loadBalancer:LoadBalancer")
     records = [r.inputs for r in graph.of_type("aws:route53/record:Record")]

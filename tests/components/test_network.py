@@ -10,13 +10,13 @@ import pytest
 from blueprints.cli import main
 from blueprints.commands.check import check_graph
 from blueprints.presets import load_spec
-from tests.conftest import PRESET_ENVS
+from tests.conftest import EKS_PRESET_ENVS
 
 EKS = "aws:eks/cluster:Cluster"
 PUBLIC_ENDPOINT_POLICIES = {"eks-public-endpoint-restricted", "eks-private-endpoint"}
 
 
-@pytest.mark.parametrize(("preset", "env"), PRESET_ENVS)
+@pytest.mark.parametrize(("preset", "env"), EKS_PRESET_ENVS)
 def test_rendered_endpoint_config_follows_the_spec(graph_of, preset: str, env: str) -> None:
     spec = load_spec(preset, env)
     clusters = graph_of(preset, env).of_type(EKS)
@@ -33,7 +33,7 @@ def test_rendered_endpoint_config_follows_the_spec(graph_of, preset: str, env: s
             assert all(ipaddress.ip_network(cidr).prefixlen > 0 for cidr in vpc["publicAccessCidrs"])
 
 
-@pytest.mark.parametrize("preset", ["startup-mvp", "saas", "enterprise-assistant"])
+@pytest.mark.parametrize("preset", ["saas", "enterprise-assistant"])
 def test_baseline_pack_finds_no_open_cluster_endpoint(graph_of, preset: str) -> None:
     """The baseline pack's own EKS checks (the consumer reviewers run) pass on the public presets' clusters."""
     found = [f"{violation.policy}: {violation.message}" for result in check_graph(graph_of(preset, "prod"),

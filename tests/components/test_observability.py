@@ -12,8 +12,9 @@ from blueprints.errors import BlueprintError
 from blueprints.observability import dcgm
 from blueprints.observability.rules import rule_files
 from blueprints.observability.tracing import GENAI_CONTENT
-from blueprints.presets import load_spec, preset_names
+from blueprints.presets import load_spec
 from blueprints.render import artifacts
+from tests.conftest import EKS_PRESETS
 from tests.observability.promtool import run
 from tests.support.schemas import validate_manifest
 
@@ -33,7 +34,7 @@ def manifest(record: ResourceRecord) -> dict:
     return {key: record.inputs[key] for key in keys if key in record.inputs}
 
 
-@pytest.mark.parametrize("preset", preset_names())
+@pytest.mark.parametrize("preset", EKS_PRESETS)
 def test_monitoring_objects_validate_against_the_upstream_schemas(graph_of, preset):
     graph = graph_of(preset, "prod")
     objects = [manifest(r) for r in graph.resources if r.type in (

@@ -59,7 +59,7 @@ def test_a_rollback_renders_exactly_what_ran_before(graphs: dict[str, ResourceGr
 
 
 def test_presets_without_templates_have_no_prompt_config_map() -> None:
-    graph = build_graph("startup-mvp", "dev")
+    graph = build_graph("saas", "dev")
     assert [r for r in graph.resources if r.type == "blueprints:prompts:PromptTemplates"]
     assert not [r for r in graph.resources if r.type in ("aws:ssm/parameter:Parameter",)
                 or (r.type == "kubernetes:core/v1:ConfigMap" and r.inputs["metadata"]["name"] == "prompt-templates")]

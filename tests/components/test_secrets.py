@@ -41,7 +41,7 @@ def test_every_preset_runs_the_pinned_operator_with_a_store_per_region(graph_of:
     assert all(r.inputs["values"]["replicaCount"] == 2 for r in releases)
     stores = graph.of_type("kubernetes:external-secrets.io/v1:ClusterSecretStore")
     assert sorted(s.inputs["spec"]["provider"]["aws"]["region"] for s in stores) == ["eu-central-1", "eu-west-1"]
-    assert graph_of("startup-mvp", "dev").of_type("kubernetes:external-secrets.io/v1:ClusterSecretStore")
+    assert graph_of("saas", "dev").of_type("kubernetes:external-secrets.io/v1:ClusterSecretStore")
 
 
 def test_controller_reads_exactly_the_synced_secrets_and_decrypts_through_a_grant(qdrant_graph: ResourceGraph

@@ -28,9 +28,11 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 
 def _gateway_policy(graph: ResourceGraph, region: str) -> PolicyDocument:
+    """The gateway's pod-identity role policy on EKS, or its Fargate task role's inline policy (runtime fargate)."""
     suffix = f"-{AWS_REGIONS[region]}-gateway"
-    found = [document for document in policy_documents(graph) if document.type == "aws:iam/rolePolicy:RolePolicy"
-             and document.resource.endswith(suffix)]
+    found = [document for document in policy_documents(graph)
+             if (document.type == "aws:iam/rolePolicy:RolePolicy" and document.resource.endswith(suffix))
+             or (document.kind == "identity" and document.resource.endswith(f"{suffix}-task"))]
     assert len(found) == 1, [document.resource for document in found]
     return found[0]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blueprints.presets import deep_merge, load_spec, preset_document
-from tests.conftest import PRESET_ENVS, PRESETS
+from tests.conftest import EKS_PRESETS, PRESET_ENVS
 
 
 def types(graph, token):
@@ -16,7 +16,8 @@ def types(graph, token):
 def test_every_preset_and_environment_builds(graph_of, preset, env):
     graph = graph_of(preset, env)
     spec = load_spec(preset, env)
-    assert types(graph, "aws:eks/cluster:Cluster"), "every platform has a cluster"
+    # Every platform has a cluster but startup-mvp's, whose gateway runs on Fargate (test_gateway_fargate.py).
+    assert bool(types(graph, "aws:eks/cluster:Cluster")) is (spec.runtime == "eks")
     assert len(types(graph, "aws:ec2/vpc:Vpc")) == len(spec.regions)
     assert {r.region for r in graph.resources if r.custom} == set(spec.regions)
     for cluster in types(graph, "aws:eks/cluster:Cluster"):
@@ -24,7 +25,7 @@ def test_every_preset_and_environment_builds(graph_of, preset, env):
         assert set(cluster.inputs["enabledClusterLogTypes"]) >= {"api", "audit", "authenticator"}
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", EKS_PRESETS)
 def test_prod_spans_three_azs_with_nat_per_az_and_protection(graph_of, preset):
     graph, spec = graph_of(preset, "prod"), load_spec(preset, "prod")
     assert spec.network.availability_zones >= 2
@@ -40,7 +41,7 @@ def test_prod_spans_three_azs_with_nat_per_az_and_protection(graph_of, preset):
         assert group.inputs["scalingConfig"]["minSize"] >= 2
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", EKS_PRESETS)
 def test_dev_is_cheap_spot_single_nat_and_scales_to_zero(graph_of, preset):
     graph, spec = graph_of(preset, "dev"), load_spec(preset, "dev")
     assert len(types(graph, "aws:ec2/natGateway:NatGateway")) == (0 if spec.is_private else len(spec.regions))
@@ -54,6 +55,8 @@ def test_dev_is_cheap_spot_single_nat_and_scales_to_zero(graph_of, preset):
 def test_startup_mvp_has_no_gpu_pool(graph_of):
     for env in ("dev", "prod"):
         graph = graph_of("startup-mvp", env)
+        assert not types(graph, "aws:eks/cluster:Cluster")
+        assert len(types(graph, "aws:ec2/natGateway:NatGateway")) == 1
         assert not types(graph, "kubernetes:karpenter.sh/v1:NodePool")
         assert not types(graph, "aws:sqs/queue:Queue")
 
@@ -140,3 +143,50 @@ def test_environment_layers_apply_in_order():
     assert document["regions"] == ["us-east-1", "us-west-2"], "the preset's own prod block wins over its body"
     assert document["network"]["nat_gateways"] == "per-az", "the prod overlay applies"
     assert preset_document("saas", "dev")["regions"] == ["us-east-1"]
+
+
+STARTUP_MVP_PROD_INVENTORY = {
+    # (type, count) of startup-mvp prod, with why each is there. Before runtime fargate: 195 resources, $948/month
+    # fixed (EKS control plane and system nodes, three NAT gateways, Valkey, External Secrets, Prometheus, ...).
+    "pulumi:providers:aws": 1,  # the region's provider, default tags
+    "aws:kms/key:Key": 3,  # logs and secrets keys (KeyRing, no aliases), the alert topic's own key
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/subnet:Subnet": 4,  # public (ALB, NAT) and private (tasks) in two AZs (the ALB needs two)
+    "aws:ec2/routeTable:RouteTable": 1,  # public: to the internet gateway
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 2,
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": 1,  # the main table, private subnets: to the NAT gateway
+    "aws:ec2/eip:Eip": 1,
+    "aws:ec2/natGateway:NatGateway": 1,  # one, for the tasks' way out (they have no public address)
+    "aws:ec2/securityGroup:SecurityGroup": 2,  # ALB, tasks
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,  # clients on 443; the ALB into the tasks
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,  # the ALB to the tasks' port only
+    "aws:acm/certificate:Certificate": 1,
+    "aws:lb/loadBalancer:LoadBalancer": 1,
+    "aws:lb/targetGroup:TargetGroup": 1,
+    "aws:lb/listener:Listener": 1,  # HTTPS only: no port 80 at all
+    "aws:wafv2/webAcl:WebAcl": 1,
+    "aws:wafv2/webAclAssociation:WebAclAssociation": 1,
+    "aws:cloudwatch/logGroup:LogGroup": 1,  # the gateway tasks' (KMS, retention); the WAF keeps metrics only
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 1,  # no healthy gateway target
+    "aws:ecs/cluster:Cluster": 1,
+    "aws:ecs/taskDefinition:TaskDefinition": 1,
+    "aws:ecs/service:Service": 1,
+    "aws:iam/role:Role": 1,  # the tasks' (logs, master key, Bedrock)
+    "aws:secretsmanager/secret:Secret": 1,  # the gateway's master key
+    "aws:secretsmanager/secretVersion:SecretVersion": 1,  # its value, generated in AWS, written write-only
+    "aws:sns/topic:Topic": 1,  # budget and alarm notifications
+    "aws:sns/topicPolicy:TopicPolicy": 1,
+    "aws:budgets/budget:Budget": 1,
+    "aws:costexplorer/costAllocationTag:CostAllocationTag": 2,  # the tags the budget filters on
+}
+
+
+def test_startup_mvp_prod_is_the_smallest_slice(graph_of):
+    """Issue 19 s5: no EKS, one NAT, at most 40 resources; each type is listed above with its reason."""
+    graph = graph_of("startup-mvp", "prod")
+    counts: dict[str, int] = {}
+    for resource in (r for r in graph.resources if r.custom):
+        counts[resource.type] = counts.get(resource.type, 0) + 1
+    assert counts == STARTUP_MVP_PROD_INVENTORY
+    assert sum(counts.values()) <= 40

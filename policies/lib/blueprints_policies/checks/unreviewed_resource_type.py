@@ -29,6 +29,7 @@ REVIEWED: dict[str, str] = {
     "aws:ec2/internetGateway:InternetGateway": NETWORK_PLUMBING,
     "aws:ec2/natGateway:NatGateway": "outbound-only translation; admits no inbound connection",
     "aws:ec2/route:Route": NETWORK_PLUMBING,
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": NETWORK_PLUMBING,
     "aws:ec2/routeTable:RouteTable": NETWORK_PLUMBING,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": NETWORK_PLUMBING,
     "aws:ec2/subnet:Subnet": NETWORK_PLUMBING,
