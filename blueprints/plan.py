@@ -184,12 +184,13 @@ def mermaid(graph: ResourceGraph) -> str:
 
 
 # How requests and dependencies flow between components, for the diagram (only edges whose ends exist are drawn).
-_ENTRY_POINTS = ("Gateway", "Cluster")
+_ENTRY_POINTS = ("Gateway", "GatewayFargate", "Cluster")
 _EDGES = (
     ("Gateway", "ResponseCache"), ("Gateway", "ModelServing"), ("Gateway", "Retrieval"),
     ("ModelServing", "ModelArtifacts"), ("Cluster", "Network"), ("Karpenter", "Cluster"),
     ("ModelServing", "Karpenter"), ("Observability", "ModelServing"), ("Observability", "Gateway"),
     ("BatchTier", "Gateway"), ("Gateway", "Audit"), ("Retrieval", "Secrets"), ("Gateway", "Secrets"),
+    ("GatewayFargate", "SmallNetwork"),
 )
 
 
