@@ -542,7 +542,8 @@ class RetrievalSpec(Section):
     embedding_dimension: int = Field(1024, ge=8)
     """The vector index is created with this dimension; it must be one the model produces."""
     index_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "documents"
-    """Table (pgvector), index (OpenSearch) or collection (Qdrant) holding the chunks."""
+    """pgvector: the index alias the retrieval service reads by default (versions in the `rag_*` tables);
+    OpenSearch: the index; Qdrant: the collection holding the chunks."""
     multi_az: bool = False
     """Aurora: a reader instance in a second AZ; OpenSearch: standby replicas; Qdrant: 3 replicas; embedding
     server: 2 replicas with a PodDisruptionBudget. The prod overlay turns it on."""

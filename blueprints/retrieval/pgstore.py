@@ -157,7 +157,10 @@ class PgVectorStore:
         return [row[0] for row in self._run("SELECT name FROM rag_index ORDER BY name")]
 
     def create_index(self, index: str, dimension: int) -> None:
-        self.ensure_schema(dimension)
+        """Register `index` (creating the tables first on an empty database: the deployed ones come from the
+        schema Job, and the ingestion role may not run DDL)."""
+        if not self._has_tables():
+            self.ensure_schema(dimension)
         self._run("INSERT INTO rag_index (name) VALUES (:n) ON CONFLICT DO NOTHING", n=index)
 
     def new_version(self, index: str, base: int | None) -> int:

@@ -18,12 +18,17 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from blueprints.retrieval.ingest import Settings, SourceObject, ingest
 from blueprints.retrieval.manifests import PGPASS_FILE, SECRET_FILE, schema_job
+from blueprints.retrieval.pgstore import CHUNK_TABLE, PgVectorStore
 from blueprints.retrieval.schema import READER_ROLE, WRITER_ROLE, pgvector_schema
+from blueprints.retrieval.store import Filters
 from blueprints.spec import RetrievalSpec
 from tests.support.net import free_port
 
@@ -103,50 +108,78 @@ def _apply(connection: pg8000.Connection, sql: str) -> None:
     connection.run("COMMIT")
 
 
-def _unit(dimension: int, hot: int) -> str:
-    return "[" + ",".join("1" if index == hot else "0" for index in range(dimension)) + "]"
+def _unit(dimension: int, hot: int) -> np.ndarray:
+    return np.eye(dimension, dtype=np.float32)[hot]
+
+
+class UnitEmbedder:
+    """Text "<n>" -> the n-th unit vector: exact nearest neighbours without a model."""
+
+    dimension = 256
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([_unit(self.dimension, int(text.split()[-1].rstrip("."))) for text in texts])
+
+
+def _store(postgres: int, database: pg8000.Connection, role: str) -> PgVectorStore:
+    name = database.run("SELECT current_database()")[0][0]
+
+    def connect() -> pg8000.Connection:
+        connection = _connect(postgres, name)
+        connection.run(f"SET ROLE {role}")
+        return connection
+
+    return PgVectorStore(connect, f"test database {name} as {role}")
 
 
 @pytest.mark.integration
-def test_schema_stores_and_searches_vectors_of_the_spec_dimension(database: pg8000.Connection) -> None:
+def test_the_runtime_ingests_as_the_writer_and_searches_as_the_reader(postgres: int,
+                                                                     database: pg8000.Connection) -> None:
+    """The deployed schema, applied twice (the Job may run again), holds what the retrieval runtime writes as the
+    `ingestion` role and searches as `retrieval_reader` (through the HNSW index), and the reader cannot write."""
     spec = RetrievalSpec(enabled=True, embedding_model="titan-embed-text-v2", embedding_dimension=256)
     _apply(database, pgvector_schema(spec))
-    _apply(database, pgvector_schema(spec))  # idempotent: the Job may run again
-    for index, hot in enumerate((0, 1, 2)):
-        database.run("INSERT INTO documents (document_key, chunk_index, content, embedding) "
-                     "VALUES (:key, :chunk, :content, CAST(:embedding AS vector))",
-                     key="handbook.pdf", chunk=index, content=f"chunk {index}", embedding=_unit(256, hot))
+    _apply(database, pgvector_schema(spec))
+    writer = _store(postgres, database, WRITER_ROLE)
+    objects = [SourceObject(f"doc{n}.txt", f"s3://docs/doc{n}.txt", datetime.now(UTC), f"chunk {n}.".encode(), {})
+               for n in (0, 1, 2)]
+    report = ingest(writer, UnitEmbedder(), spec.index_name, objects, Settings())
+    assert (report.version, report.active) == (1, 1)
+    reader = _store(postgres, database, READER_ROLE)
+    [hit] = reader.search(spec.index_name, 1, _unit(256, 1), 1, Filters())
+    assert (hit.document_id, hit.source, hit.score) == ("doc1.txt", "s3://docs/doc1.txt", pytest.approx(1.0))
     database.run("SET enable_seqscan = off")
     plan = "\n".join(row[0] for row in database.run(
-        "EXPLAIN SELECT id FROM documents ORDER BY embedding <=> CAST(:q AS vector) LIMIT 2", q=_unit(256, 1)))
-    assert "documents_embedding_hnsw" in plan
-    nearest = database.run("SELECT content FROM documents ORDER BY embedding <=> CAST(:q AS vector) LIMIT 1",
-                           q=_unit(256, 1))
-    assert nearest == [["chunk 1"]]
-    column = database.run("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                          "WHERE attrelid = 'documents'::regclass AND attname = 'embedding'")
-    assert column == [["vector(256)"]]
-    grants = database.run("SELECT grantee, privilege_type FROM information_schema.role_table_grants "
-                          "WHERE table_name = 'documents' AND grantee IN (:r, :w)", r=READER_ROLE, w=WRITER_ROLE)
-    assert {tuple(row) for row in grants} >= {(READER_ROLE, "SELECT"), (WRITER_ROLE, "INSERT"),
-                                             (WRITER_ROLE, "DELETE")}
-    assert (READER_ROLE, "INSERT") not in {tuple(row) for row in grants}
+        f"EXPLAIN SELECT id FROM {CHUNK_TABLE} ORDER BY embedding <=> CAST(:q AS vector) LIMIT 2",
+        q="[" + ",".join(["0"] * 255 + ["1"]) + "]"))
+    assert f"{CHUNK_TABLE}_embedding_hnsw" in plan
+    with pytest.raises(pg8000.DatabaseError, match="permission denied for table rag_document"):
+        reader.delete_document(spec.index_name, 1, "doc1.txt")
+    with pytest.raises(pg8000.DatabaseError, match="permission denied for table rag_index"):
+        reader._run("UPDATE rag_index SET active = NULL")
+    for store in (reader, writer):
+        store.close()
 
 
 @pytest.mark.integration
 def test_a_vector_of_the_wrong_dimension_is_refused(database: pg8000.Connection) -> None:
     _apply(database, pgvector_schema(RetrievalSpec(enabled=True)))
+    database.run("INSERT INTO rag_index (name) VALUES ('a')")
+    database.run("INSERT INTO rag_version (index_name, version) VALUES ('a', 1)")
+    database.run("INSERT INTO rag_document (index_name, version, document_id, source, content_hash, modified_at) "
+                 "VALUES ('a', 1, 'd', 's', 'h', now())")
     with pytest.raises(pg8000.DatabaseError, match="expected 1024 dimensions, not 768"):
-        database.run("INSERT INTO documents (document_key, chunk_index, content, embedding) "
-                     "VALUES ('a', 0, 'x', CAST(:e AS vector))", e=_unit(768, 0))
+        database.run(f"INSERT INTO {CHUNK_TABLE} (index_name, version, document_id, chunk_index, source, content, "
+                     "content_hash, embedding) VALUES ('a', 1, 'd', 0, 's', 'x', 'h', CAST(:e AS vector))",
+                     e="[" + ",".join(["0"] * 768) + "]")
 
 
 @pytest.mark.integration
 def test_reapplying_with_another_dimension_fails_naming_both(database: pg8000.Connection) -> None:
     _apply(database, pgvector_schema(RetrievalSpec(enabled=True, embedding_dimension=1024)))
     other = RetrievalSpec(enabled=True, embedding_model="titan-embed-text-v2", embedding_dimension=512)
-    with pytest.raises(pg8000.DatabaseError, match=r"stores embedding vector\(1024\), but "
-                                                   r"retrieval.embedding_dimension is 512"):
+    with pytest.raises(pg8000.DatabaseError, match=r"rag_chunk stores embedding vector\(1024\), but the embedding "
+                                                   r"model gives vector\(512\)"):
         _apply(database, pgvector_schema(other))
 
 
@@ -190,7 +223,7 @@ def test_the_schema_job_applies_the_schema_with_the_rds_secret_it_fetched(postgr
     psql_binary = shutil.which("psql") or str(_bin_dirs_with_pgvector()[0] / "psql")
     applied = subprocess.run([psql_binary, *command[1:]], env=env, capture_output=True, text=True, timeout=60)
     assert applied.returncode == 0, applied.stderr
-    assert database.run("SELECT count(*) FROM pg_tables WHERE tablename = 'documents'") == [[1]]
+    assert database.run("SELECT count(*) FROM pg_tables WHERE tablename = 'rag_chunk'") == [[1]]
     Path(local[PGPASS_FILE]).write_text(f"*:*:*:{user}:wrong\n")
     refused = subprocess.run([psql_binary, *command[1:]], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "password authentication failed" in refused.stderr

@@ -13,7 +13,7 @@ def test_every_store_uses_the_spec_dimension_and_index_name() -> None:
     spec = RetrievalSpec(enabled=True, embedding_model="titan-embed-text-v2", embedding_dimension=512,
                          index_name="handbook")
     sql = pgvector_schema(spec)
-    assert "CREATE TABLE IF NOT EXISTS handbook (" in sql
+    assert "CREATE TABLE IF NOT EXISTS rag_chunk (" in sql
     assert "embedding vector(512) NOT NULL" in sql
     assert "USING hnsw (embedding vector_cosine_ops)" in sql
     mapping = opensearch_index(spec)["mappings"]["properties"]["embedding"]
