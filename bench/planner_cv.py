@@ -29,8 +29,9 @@ TITLE = "Planner error on unseen model sizes and GPU generations (leave-one-grou
 
 ANCHORS = Path(__file__).resolve().parents[1] / "tests" / "catalog" / "anchors"
 SOURCES = ("trtllm-throughput.csv", "trtllm-throughput-v0.20.csv")
-MAX_EVALUATIONS = 400
-"""Nelder-Mead budget per fit (objective evaluations): bounds the benchmark's time."""
+ROUNDS, EVALUATIONS_PER_ROUND = 4, 250
+"""Nelder-Mead restarts (each from the best point so far, with a fresh simplex) and objective evaluations
+per round: a fit's budget, which bounds the benchmark's time."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _with(values: np.ndarray) -> Calibration:
 
 def _nelder_mead(function: Callable[[np.ndarray], float], start: np.ndarray, budget: int) -> np.ndarray:
     """Minimise `function` from `start` (standard coefficients: reflect 1, expand 2, contract 1/2, shrink 1/2)."""
-    simplex = [start] + [start + np.eye(len(start))[i] * 0.1 for i in range(len(start))]
+    simplex = [start] + [start + np.eye(len(start))[i] * 0.3 for i in range(len(start))]
     values = [function(point) for point in simplex]
     evaluations = len(simplex)
     while evaluations < budget:
@@ -123,9 +124,12 @@ def _nelder_mead(function: Callable[[np.ndarray], float], start: np.ndarray, bud
 
 
 def fit(rows: Sequence[Row]) -> Calibration:
-    """The fitted constants that best reproduce `rows`, starting from the shipped ones."""
-    start = np.log([getattr(CALIBRATION, name) for name in FITTED])
-    return _with(_nelder_mead(lambda values: _loss(rows, _with(values)), start, MAX_EVALUATIONS))
+    """The fitted constants that best reproduce `rows`, starting from the geometric middle of each one's range
+    (not from the shipped constants, which have seen every row)."""
+    start = np.array([(math.log(low) + math.log(high)) / 2 for low, high in FITTED.values()])
+    for _ in range(ROUNDS):
+        start = _nelder_mead(lambda values: _loss(rows, _with(values)), start, EVALUATIONS_PER_ROUND)
+    return _with(start)
 
 
 GROUPINGS: dict[str, Callable[[Row], str]] = {

@@ -150,7 +150,7 @@ class Engine:
         link = self.gpu.interconnect_gb_s / 2 * 1e9 * cal.allreduce_bandwidth_efficiency
         message = tokens * self.model.hidden_size * 2
         steps = 2 * (self.tp - 1)
-        one = steps * cal.allreduce_step_latency_us[self.gpu.interconnect] / 1e6
+        one = (cal.allreduce_call_us + steps * cal.allreduce_step_latency_us[self.gpu.interconnect]) / 1e6
         one += steps / self.tp * message / link
         return 2 * self.model.layers * one
 

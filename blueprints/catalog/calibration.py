@@ -33,6 +33,8 @@ class Calibration(BaseModel, frozen=True):
     """Fraction of the remaining free GPU memory given to the KV cache (trtllm-bench runs use 0.90-0.95)."""
     allreduce_step_latency_us: dict[str, float]
     """Latency of one step of a ring all-reduce (one hop between GPUs), per interconnect kind."""
+    allreduce_call_us: float
+    """Fixed cost of one all-reduce call beside its hops: the kernel's launch and the GPUs' synchronisation."""
     allreduce_bandwidth_efficiency: float
     """Achieved / peak one-direction link bandwidth of an all-reduce (NCCL bus bandwidth vs. link peak)."""
     source: str
@@ -44,6 +46,7 @@ FITTED: dict[str, tuple[float, float]] = {
     "layer_overhead_us": (1.0, 100.0),
     "request_overhead_us": (0.1, 50.0),
     "roofline_sharpness": (1.0, 4.0),
+    "allreduce_call_us": (1.0, 50.0),
 }
 """The constants fitted to published throughput rows (bench/planner_cv.py refits them per held-out group), each
 kept within its physical range (an efficiency never exceeds 1); every other field is measured or cited."""
@@ -116,16 +119,17 @@ CALIBRATION = Calibration(
         "nvfp4": _measured_ceiling("fp8"),
         "int4_awq": _measured_ceiling("bf16"),
     },
-    gemm_efficiency=0.738,
+    gemm_efficiency=0.799,
     bandwidth_efficiency=round(H100_MEASUREMENT.copy_gb_s / 3350, 2),
     attention_efficiency=round(H200_MEASUREMENT.prefill_attention_tflops[4096] / _DENSE_PEAK_TFLOPS["bf16"], 2),
-    step_overhead_ms=0.294,
-    layer_overhead_us=24.6,
-    request_overhead_us=4.04,
-    roofline_sharpness=1.935,
+    step_overhead_ms=0.059,
+    layer_overhead_us=9.54,
+    request_overhead_us=7.65,
+    roofline_sharpness=1.17,
     reserved_gib=3.5,
     kv_cache_fraction=0.9,
     allreduce_step_latency_us={"nvlink": 2.0, "pcie": 6.0},
+    allreduce_call_us=28.8,
     allreduce_bandwidth_efficiency=0.7,
     source=(
         "gemm_ceiling, bandwidth_efficiency and attention_efficiency: measured (H100_MEASUREMENT, H200_MEASUREMENT: "
@@ -134,7 +138,8 @@ CALIBRATION = Calibration(
         "reserved_gib: CUDA context (~0.5 GiB) + activation, CUDA-graph and sampler buffers, with the usable "
         "memory nvidia-smi shows (81559 of 81920 MiB on H100). kv_cache_fraction: trtllm-bench's default "
         "kv_cache_free_gpu_mem_fraction. All-reduce: ring cost model; NVLink hop ~2 us and NCCL bus bandwidth "
-        "~0.7 of one link direction, PCIe hop ~6 us (NCCL tests' usual figures, not fitted). "
+        "~0.7 of one link direction, PCIe hop ~6 us (NCCL tests' usual figures, not fitted); allreduce_call_us, "
+        "the fixed cost of each call, is fitted. "
         "FITTED (within their ranges) 2026-12-04 by bench/planner_cv.py's fit to all 247 dense-model rows of "
         "NVIDIA's perf-overview, v1.0 and v0.20 (tests/catalog/anchors/trtllm-throughput*.csv: 8B/70B/405B, "
         "H100/H200/B200, FP8/NVFP4, TP 1-8, each run's finite request count), minimising median + mean/2 + max/2 "
