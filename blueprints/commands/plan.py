@@ -12,6 +12,7 @@ from blueprints.commands import _contracts
 from blueprints.commands._target import add_target_arguments, resolve_target
 from blueprints.commands.check import check_graph, default_packs
 from blueprints.engine import program
+from blueprints.engine.timing import Phases
 from blueprints.errors import BlueprintError
 from blueprints.plan import CostDelta, Plan, build_plan, compare, mermaid
 from blueprints.presets import ENVIRONMENTS, load_spec
@@ -23,6 +24,8 @@ HELP = "show, offline, every resource a preset would create per region, its mont
 def configure(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument("--format", choices=("text", "md", "json"), default="text")
+    parser.add_argument("--timings", action="store_true",
+                        help="also print the wall and CPU time of each phase to stderr (`timing: ...` lines)")
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"),
                         help="per-line cost deltas of two targets, each PRESET, PRESET:ENV or ENV (ENV: of --preset; "
                              "a bare PRESET: in --env)")
@@ -31,29 +34,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.compare:
         return run_compare(args)
+    phases = Phases()
     target = resolve_target(args)
-    spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
+    with phases("spec"):
+        spec = load_spec(target.preset, target.environment, target.overrides, target.regions)
     print(f"planning {target.preset} ({target.environment}) in {', '.join(spec.regions)} under mocks...",
           file=sys.stderr)
-    graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
+    with phases("graph"):
+        graph = program.build_graph(target.preset, target.environment, target.regions, target.overrides)
     today = datetime.now(UTC).date()
-    plan = build_plan(spec, graph, as_of=today)
-    diagram = mermaid(graph)
-    policy = policy_summary(graph, default_packs(spec.compliance.level))
-    contracts = _contracts.summary(_contracts.evaluate(graph, spec, target.environment, today))
-    if args.format == "json":
-        print(json.dumps({**plan.model_dump(), "diagram": diagram, "policy": policy, "contracts": contracts},
-                         indent=2, default=str))
-    else:
-        print(render_text(plan, diagram, markdown=args.format == "md"))
-        print(f"\n{'## ' if args.format == 'md' else ''}Policy summary (`python -m blueprints check` for details)")
-        for pack, counts in policy.items():
-            print(f"  {pack}: " + ", ".join(f"{count} {level}" for level, count in counts.items()))
-        print(f"\n{'## ' if args.format == 'md' else ''}Contract summary "
-              "(`python -m blueprints check --contracts` for details)")
-        for check, failures in contracts.items():
-            print(f"  {check}: {f'{failures} failure(s)' if failures else 'pass'}")
+    with phases("cost"):
+        plan = build_plan(spec, graph, as_of=today)
+    with phases("diagram"):
+        diagram = mermaid(graph)
+    with phases("policies"):
+        policy = policy_summary(graph, default_packs(spec.compliance.level))
+    with phases("contracts"):
+        contracts = _contracts.summary(_contracts.evaluate(graph, spec, target.environment, today))
+    with phases("output"):
+        print(render_output(args.format, plan, diagram, policy, contracts))
+    if args.timings:
+        phases.report(sys.stderr)
     return 0
+
+
+def render_output(fmt: str, plan: Plan, diagram: str, policy: dict[str, dict[str, int]],
+                  contracts: dict[str, int]) -> str:
+    if fmt == "json":
+        return json.dumps({**plan.model_dump(), "diagram": diagram, "policy": policy, "contracts": contracts},
+                          indent=2, default=str)
+    heading = "## " if fmt == "md" else ""
+    lines = [render_text(plan, diagram, markdown=fmt == "md"),
+             f"\n{heading}Policy summary (`python -m blueprints check` for details)"]
+    lines += [f"  {pack}: " + ", ".join(f"{count} {level}" for level, count in counts.items())
+              for pack, counts in policy.items()]
+    lines.append(f"\n{heading}Contract summary (`python -m blueprints check --contracts` for details)")
+    lines += [f"  {check}: {f'{failures} failure(s)' if failures else 'pass'}" for check, failures in contracts.items()]
+    return "\n".join(lines)
 
 
 def policy_summary(graph, packs: list[str]) -> dict[str, dict[str, int]]:

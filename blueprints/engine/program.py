@@ -14,6 +14,7 @@ from pulumi.runtime.sync_await import _sync_await
 from blueprints import program
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.mocks import EchoMocks, RecordingMonitor
+from blueprints.engine.stack_trace import fast_stack_traces
 from blueprints.presets import load_spec
 
 REGIONAL_TYPE = "blueprints:platform:RegionalPlatform"
@@ -46,7 +47,8 @@ def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str)
         outputs = getattr(root, "outputs", {})
         exported.update(await pulumi.Output.from_input(dict(outputs)).future() or {})
 
-    _sync_await(run_pulumi_func(run))
+    with fast_stack_traces():
+        _sync_await(run_pulumi_func(run))
     # Registration order depends on thread scheduling: sort so every run of the same program reads the same.
     records = sorted((ResourceRecord(region=None, **r) for r in monitor.registrations), key=lambda r: r.urn)
     return ResourceGraph(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from blueprints.engine.program import build_graph
 
 
@@ -41,9 +39,7 @@ def test_programs_run_back_to_back_in_one_process():
     assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
 
 
-def test_regulated_prod_in_two_regions_plans_in_a_few_seconds():
-    started = time.perf_counter()
-    graph = build_graph("regulated-industry", "prod")
-    elapsed = time.perf_counter() - started
+def test_regulated_prod_plans_both_regions(graph_of):
+    # How long this takes is a figure of `make bench` (bench/plan_time.py), not a test.
+    graph = graph_of("regulated-industry", "prod")
     assert {r.region for r in graph.resources if r.custom} == {"eu-central-1", "eu-west-1"}
-    assert elapsed < 10, f"took {elapsed:.1f}s"

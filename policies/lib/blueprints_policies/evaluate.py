@@ -165,21 +165,30 @@ def evaluate_pack(graph: GraphLike, pack: Pack, pack_config: Mapping[str, Any] |
         except Exception as error:
             reporter(policy, level, default_urn)(f"{crossguard.CANNOT_EVALUATE}: {type(error).__name__}: {error}")
 
+    # A resource policy passes every type outside its `applies_to` without looking (crossguard.resource_policy):
+    # choose the policies once per resource type instead of calling each one on every resource.
+    per_type: dict[str, list[tuple[RegisteredPolicy, str, dict, Any]]] = {}
     for record in stack.records:
+        if record.type not in per_type:
+            per_type[record.type] = [(policy, level, config, cg) for policy, level, config, cg in built
+                                     if isinstance(cg, ResourceValidationPolicy)
+                                     and record.type in policy.meta.applies_to]
+        applicable = per_type[record.type]
+        if not applicable:
+            continue
         props: Mapping[str, Any] = dict(record.inputs)
         provider = stack.providers[record.urn]
         opts = stack.options(record)
-        for policy, level, config, cg in built:
-            if level == "remediate" and isinstance(cg, ResourceValidationPolicy):
+        for policy, level, config, cg in applicable:
+            if level == "remediate":
                 args = ResourceValidationArgs(record.type, props, record.urn, record.name, opts, provider, config)
                 new_props = cg.remediate(args)
                 if new_props:
                     props = new_props
                     result.remediations.append(Remediation(pack.name, policy.meta.id, record.urn))
-        for policy, level, config, cg in built:
-            if isinstance(cg, ResourceValidationPolicy):
-                args = ResourceValidationArgs(record.type, props, record.urn, record.name, opts, provider, config)
-                run(policy, level, lambda report, cg=cg, args=args: cg.validate(args, report), record.urn)
+        for policy, level, config, cg in applicable:
+            args = ResourceValidationArgs(record.type, props, record.urn, record.name, opts, provider, config)
+            run(policy, level, lambda report, cg=cg, args=args: cg.validate(args, report), record.urn)
 
     resources = [stack.outputs[r.urn] for r in stack.records]
     for policy, level, config, cg in built:
