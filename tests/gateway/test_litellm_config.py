@@ -89,9 +89,11 @@ def test_router_circuit_breaking_and_fallbacks_from_the_spec() -> None:
 
 
 def test_shared_state_in_redis_only_with_more_than_one_process() -> None:
-    single = config_of("startup-mvp", "dev", gateway={"cpu": 1, "replicas": 1, "max_replicas": 1})
+    single = config_of("startup-mvp", "dev", runtime="eks", gateway={"cpu": 1, "replicas": 1, "max_replicas": 1})
     assert "redis_host" not in single["router_settings"]
-    assert config_of("startup-mvp", "dev")["router_settings"]["redis_host"] == "os.environ/REDIS_HOST"
+    assert config_of("startup-mvp", "dev", runtime="eks")["router_settings"]["redis_host"] == "os.environ/REDIS_HOST"
+    # runtime fargate has no Valkey: each task keeps its own limits and cooldowns (one worker per task).
+    assert "redis_host" not in config_of("startup-mvp", "prod")["router_settings"]
 
 
 def test_exact_cache_or_semantic_cache() -> None:
