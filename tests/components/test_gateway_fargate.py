@@ -14,14 +14,16 @@ from urllib.request import Request, urlopen
 import boto3
 import botocore.session
 import pytest
+import yaml
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
 from blueprints.cli import main
+from blueprints.commands.check import check_graph
 from blueprints.contracts.parliament_lint import parliament_problems
 from blueprints.engine.graph import ResourceGraph
 from blueprints.errors import SpecError
-from blueprints.gateway.fargate import FILES_DIR, container_definition
+from blueprints.gateway.fargate import CONFIG_ENV_LABEL, FILES_DIR, container_definition
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV
 from blueprints.gateway.manifests import PORT
 from blueprints.presets import load_spec
@@ -128,3 +130,24 @@ def test_litellm_starts_from_the_task_start_script(tmp_path: Path) -> None:
     finally:
         stop(process)
     assert {model.name for model in spec.serving.models} <= served
+
+
+def _mandatory(graph: ResourceGraph, pack: str) -> list[str]:
+    return [f"{violation.policy}: {violation.urn}" for result in check_graph(graph, [pack])
+            for violation in result.violations if violation.level == "mandatory"]
+
+
+def test_the_baseline_pack_reads_the_gateway_config_in_the_task_definition(graph_of) -> None:
+    """The gateway policies judge the Fargate task's config.yaml: clean as planned; an inline master key fails."""
+    graph = graph_of("startup-mvp", "prod")
+    assert _mandatory(graph, "baseline") == []
+    broken = graph.model_copy(deep=True)
+    task = next(r for r in broken.resources if r.type == TASK_DEFINITION)
+    containers = json.loads(task.inputs["containerDefinitions"])
+    environment = {e["name"]: e for e in containers[0]["environment"]}
+    variable = containers[0]["dockerLabels"][CONFIG_ENV_LABEL]
+    config = yaml.safe_load(environment[variable]["value"])
+    config["general_settings"]["master_key"] = "sk-inline-key"
+    environment[variable]["value"] = yaml.safe_dump(config)
+    task.inputs["containerDefinitions"] = json.dumps(containers)
+    assert _mandatory(broken, "baseline") == [f"gateway-auth: {task.urn}"]
