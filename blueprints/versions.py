@@ -200,6 +200,10 @@ EVAL_RUNNER_TAG = "3.12.12-1"
 """Our eval-runner image (the release gate's Job), built from images/eval-runner on PYTHON_IMAGE; bump the suffix
 whenever images/eval-runner or the runtime modules of blueprints/evaluation change."""
 
+RETRIEVAL_SERVICE_TAG = "3.12.12-1"
+"""Our retrieval-service image, built from images/retrieval-service on PYTHON_IMAGE; bump the suffix whenever
+images/retrieval-service or the runtime modules of blueprints/retrieval change."""
+
 SERVING_IMAGE_TAGS: dict[str, str] = {
     # Our serving images in each region's ECR (immutable tags), built from images/<name>/ on top of the NGC image
     # above whose tag they start with. Bump the suffix whenever images/ changes.

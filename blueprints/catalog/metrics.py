@@ -416,4 +416,26 @@ KUBE_STATE_METRICS = Exporter(
     ),
 )
 
-EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, DCGM_EXPORTER, KEDA, KARPENTER, KUBE_STATE_METRICS)
+# ---- retrieval service (ours) ------------------------------------------------------------------------------------
+# blueprints/retrieval/metrics.py of this repository (the image's runtime modules): its own text exposition, names
+# and labels tested against what the service writes (tests/retrieval/test_observability.py).
+RAG_STAGE_SECONDS = "blueprints_rag_stage_seconds"
+"""Histogram, label `stage`: embedding, search, rerank, assembly."""
+RAG_QUERIES = "blueprints_rag_queries_total"
+RAG_FRESHNESS = "blueprints_rag_index_freshness_seconds"
+RAG_STAGE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+RETRIEVAL_SERVICE = Exporter(
+    name="retrieval-service",
+    version="1",
+    source="this repository, blueprints/retrieval/metrics.py",
+    scrape=Scrape("PodMonitor"),
+    metrics=(
+        Metric(RAG_STAGE_SECONDS, "histogram", _labels("stage")),
+        Metric(RAG_QUERIES, "counter", _labels("outcome")),
+        Metric(RAG_FRESHNESS, "gauge", _labels("index")),
+    ),
+)
+
+EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, DCGM_EXPORTER, KEDA, KARPENTER, KUBE_STATE_METRICS,
+                                   RETRIEVAL_SERVICE)

@@ -27,7 +27,7 @@ from blueprints.components.keys import key_policy
 from blueprints.observability.dashboards import dashboards
 from blueprints.observability.monitors import NAMESPACE, pod_monitor, prometheus_rule, scrape_targets
 from blueprints.observability.rules import rule_files
-from blueprints.observability.series import KSM_NODE_LABEL_KEYS
+from blueprints.observability.series import KSM_NODE_LABEL_KEYS, retrieval_service
 from blueprints.observability.tracing import collector_config
 from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
@@ -257,7 +257,8 @@ class Observability(pulumi.ComponentResource):
         after_release = pulumi.ResourceOptions(parent=self, depends_on=[release])
 
         manifests: list[dict[str, Any]] = [pod_monitor(target) for target in
-                                           scrape_targets(bool(spec.self_hosted_models), bool(spec.cluster.gpu_pools))]
+                                           scrape_targets(bool(spec.self_hosted_models), bool(spec.cluster.gpu_pools),
+                                                          retrieval_service(spec))]
         if spec.observability.stack == "kube-prometheus":
             manifests += [prometheus_rule(file.removesuffix(".rules.yaml"), content) for file, content in files.items()]
         for manifest in manifests:

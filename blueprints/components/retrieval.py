@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.components.buckets import deny_insecure_transport, private_bucket
 from blueprints.components.embeddings import Embeddings
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, Statement, allow
+from blueprints.components.images import runtime_image
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.retrieval import schema
@@ -25,16 +27,20 @@ from blueprints.retrieval.manifests import (
     BOOTSTRAP_SERVICE_ACCOUNT,
     CONTAINER_SECURITY,
     RESTRICTED,
+    SERVICE,
+    SERVICE_PORT,
     artifact_config_map,
     bootstrap_network_policy,
     content_hash,
     labels,
     namespace,
     network_policies,
+    retrieval_service_egress,
+    retrieval_service_objects,
     schema_job,
 )
 from blueprints.spec import PlatformSpec
-from blueprints.versions import AURORA_POSTGRESQL_VERSION
+from blueprints.versions import AURORA_POSTGRESQL_VERSION, RETRIEVAL_SERVICE_TAG
 
 if TYPE_CHECKING:
     from blueprints.context import RegionContext
@@ -64,7 +70,8 @@ class Retrieval(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         ns = apply_manifest(self._namer("retrieval-ns"), namespace(NAMESPACE, SYNC_LABEL), child)
         self._in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        open_ports = {"embeddings": [8080], **({"qdrant": QDRANT_PORTS} if retrieval.vector_store == "qdrant" else {})}
+        open_ports = {"embeddings": [8080], **({"qdrant": QDRANT_PORTS} if retrieval.vector_store == "qdrant" else {}),
+                      **({SERVICE: [SERVICE_PORT]} if retrieval.vector_store == "pgvector" else {})}
         for policy in network_policies(NAMESPACE, open_ports):
             apply_manifest(self._namer("netpol", policy["metadata"]["name"]), policy, self._in_ns)
         apply_manifest(self._namer("ingestion-sa"), {
@@ -87,6 +94,8 @@ class Retrieval(pulumi.ComponentResource):
             "ingestion_service_account": INGESTION_SERVICE_ACCOUNT,
             **store[retrieval.vector_store](),
         }
+        if retrieval.vector_store == "pgvector":  # the service's store interface has pgvector only so far
+            self.connection["retrieval_service_url"] = self._retrieval_service()
         self.register_outputs(self.connection)
 
     # Vector stores: each returns its part of `connection` and creates the ingestion identity -------------
@@ -275,6 +284,38 @@ class Retrieval(pulumi.ComponentResource):
             user=MASTER_USER,
         ), pulumi.ResourceOptions(parent=self, depends_on=[
             *instances, account, identity, config_map, *filter(None, [grant])]))
+
+    def _retrieval_service(self) -> str:
+        """The retrieval service (images/retrieval-service): reads the active index version as the reader role
+        through IAM authentication, embeds queries with the preset's embedding model, lists the documents bucket
+        for the freshness gauge."""
+        namer, ctx, spec, retrieval = self._namer, self._ctx, self._spec, self._spec.retrieval
+        model = EMBEDDING_MODELS[retrieval.embedding_model]
+        _, image = runtime_image(SERVICE, RETRIEVAL_SERVICE_TAG, spec, ctx, self)
+        env: dict[str, Any] = {
+            "RAG_INDEX": retrieval.index_name, "RAG_DB_HOST": self.connection["reader_endpoint"],
+            "RAG_DB_PORT": str(POSTGRES_PORT), "RAG_DB_NAME": DATABASE, "RAG_DB_USER": schema.READER_ROLE,
+            "AWS_REGION": ctx.region, "RAG_EMBEDDING_DIMENSION": str(retrieval.embedding_dimension),
+            "RAG_DOCUMENTS_BUCKET": self.documents_bucket.bucket,
+        }
+        statements = [*self.reader_statements,
+                      allow(["s3:ListBucket"], [self.documents_bucket.arn], "ListDocumentsForFreshness")]
+        if retrieval.embedding_hosting == "bedrock":
+            env["RAG_BEDROCK_EMBEDDING_MODEL_ID"] = model.bedrock_model_id
+            statements.append(allow(["bedrock:InvokeModel"], [
+                f"arn:aws:bedrock:{ctx.region}::foundation-model/{model.bedrock_model_id}"], "EmbedQueries"))
+        else:
+            env |= {"RAG_EMBEDDINGS_URL": f"http://embeddings.{NAMESPACE}.svc.cluster.local",
+                    "RAG_EMBEDDINGS_MODEL": model.hf_repo}
+        replicas = 2 if retrieval.multi_az else 1
+        for manifest in retrieval_service_objects(NAMESPACE, image, env, replicas=replicas,
+                                                  max_replicas=max(4, replicas * 4)):
+            apply_manifest(namer(SERVICE, manifest["kind"].lower()), manifest, self._in_ns)
+        apply_manifest(namer("netpol", f"{SERVICE}-egress"), retrieval_service_egress(
+            NAMESPACE, ctx.network.vpc_cidr, POSTGRES_PORT), self._in_ns)
+        PodIdentity(namer(SERVICE), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
+                    service_account=SERVICE, statements=statements, opts=pulumi.ResourceOptions(parent=self))
+        return f"http://{SERVICE}.{NAMESPACE}.svc.cluster.local"
 
     # Shared pieces -----------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models import dashboard as model
 
 from blueprints.catalog import metrics as m
 from blueprints.observability.rules import SLI_RECORD
-from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL
+from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL, retrieval_service
 from blueprints.spec import PlatformSpec
 
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -171,6 +171,16 @@ def cost() -> dict[str, Any]:
     ])
 
 
+def retrieval() -> dict[str, Any]:
+    return _dashboard("llm-retrieval", "LLM platform retrieval", [
+        _series("Stage latency p95", "s", (_quantile(m.RAG_STAGE_SECONDS, "", "stage"), "{{stage}}")),
+        _series("Queries per second", "reqps",
+                (f"sum by (outcome) (rate({m.RAG_QUERIES}[{RATE}]))", "{{outcome}}")),
+        _series("Index freshness (age of the newest unindexed document)", "s",
+                (f"max by (index) ({m.RAG_FRESHNESS})", "{{index}}")),
+    ])
+
+
 def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard JSON model, for what this platform runs."""
     boards = {"gateway.json": gateway(), "cost.json": cost()}
@@ -178,6 +188,8 @@ def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
         boards["serving.json"] = serving(spec.serving.engine)
     if spec.cluster.gpu_pools:
         boards["gpu-fleet.json"] = gpu_fleet()
+    if retrieval_service(spec):
+        boards["retrieval.json"] = retrieval()
     return dict(sorted(boards.items()))
 
 

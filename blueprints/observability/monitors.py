@@ -26,6 +26,8 @@ LITELLM = ScrapeTarget("litellm", "gateway", {"app.kubernetes.io/name": "litellm
 """LiteLLM's `callbacks: ["prometheus"]` endpoint (the gateway must not require a key for it)."""
 KARPENTER = ScrapeTarget("karpenter", "karpenter", {"app.kubernetes.io/name": "karpenter"}, 8080, "/metrics")
 KEDA = ScrapeTarget("keda-operator", "keda", {"app.kubernetes.io/name": "keda-operator"}, 8080, "/metrics")
+RETRIEVAL = ScrapeTarget("retrieval-service", "retrieval", {"app.kubernetes.io/name": "retrieval-service"}, 8080,
+                         "/metrics")
 
 
 def pod_monitor(target: ScrapeTarget) -> dict[str, Any]:
@@ -41,9 +43,11 @@ def pod_monitor(target: ScrapeTarget) -> dict[str, Any]:
     }
 
 
-def scrape_targets(self_hosted: bool, gpu_pools: bool) -> list[ScrapeTarget]:
-    """The gateway always; KEDA with self-hosted models (it scales them); Karpenter with GPU pools."""
-    return [LITELLM, *([KEDA] if self_hosted else []), *([KARPENTER] if gpu_pools else [])]
+def scrape_targets(self_hosted: bool, gpu_pools: bool, retrieval: bool = False) -> list[ScrapeTarget]:
+    """The gateway always; KEDA with self-hosted models (it scales them); Karpenter with GPU pools; the retrieval
+    service where it runs."""
+    return [LITELLM, *([KEDA] if self_hosted else []), *([KARPENTER] if gpu_pools else []),
+            *([RETRIEVAL] if retrieval else [])]
 
 
 def prometheus_rule(name: str, rules: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from blueprints.observability.series import (
     MODEL_LABEL,
     SERVED_MODEL_LABEL,
     ksm_node_label,
+    retrieval_service,
 )
 from blueprints.spec import PlatformSpec
 
@@ -381,6 +382,40 @@ def _cost_group(spec: PlatformSpec) -> dict[str, Any]:
     return {"name": "cost", "rules": rules}
 
 
+RAG_STAGE_P95_SECONDS = 0.5
+"""A retrieval stage slower than this at the 95th percentile eats most of a chat turn's time-to-first-token."""
+RAG_STALE_SECONDS = 3600
+"""Documents waiting longer than an hour to be searchable: ingestion is stuck or falling behind."""
+
+
+def _retrieval_group() -> dict[str, Any]:
+    stage_p95 = (f"histogram_quantile(0.95, sum by (stage, le) (rate({m.RAG_STAGE_SECONDS}_bucket[10m])))")
+    unavailable = (f'sum(rate({m.RAG_QUERIES}{{outcome="unavailable"}}[10m])) / sum(rate({m.RAG_QUERIES}[10m]))')
+    return {"name": "retrieval", "rules": [
+        _alert(
+            "RetrievalStageSlow", f"{stage_p95} > {number(RAG_STAGE_P95_SECONDS)}", "warning",
+            "Retrieval stage {{ $labels.stage }} p95 is {{ $value | humanizeDuration }}",
+            f"The 95th percentile of the {{{{ $labels.stage }}}} stage has stayed above {RAG_STAGE_P95_SECONDS} s "
+            "for 10 minutes: embedding endpoint, vector store (HNSW search, filters) or reranker is slow.",
+            for_="10m",
+        ),
+        _alert(
+            "RetrievalUnavailable", f"{unavailable} > 0.05", "critical",
+            "{{ $value | humanizePercentage }} of retrieval queries fail on the store or embedding endpoint",
+            "More than 5% of queries have failed with 5xx for 5 minutes: the vector store or the embedding "
+            "endpoint is unreachable.",
+            for_="5m",
+        ),
+        _alert(
+            "RetrievalIndexStale", f"{m.RAG_FRESHNESS} > {RAG_STALE_SECONDS}", "warning",
+            "Index {{ $labels.index }}: documents unindexed for {{ $value | humanizeDuration }}",
+            f"The newest document not yet in the active version is older than {RAG_STALE_SECONDS // 60} minutes: "
+            "run or fix ingestion, then check `rag status`.",
+            for_="15m",
+        ),
+    ]}
+
+
 def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
     files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
@@ -392,6 +427,8 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     fallback = _fallback_group(spec)
     if fallback:
         files["gateway.rules.yaml"] = {"groups": [fallback]}
+    if retrieval_service(spec):
+        files["retrieval.rules.yaml"] = {"groups": [_retrieval_group()]}
     files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
     return files
 

@@ -72,7 +72,14 @@ def exporters(spec: PlatformSpec | None = None) -> tuple[catalog.Exporter, ...]:
         return catalog.EXPORTERS
     servers = {MODEL_SERVERS[spec.serving.engine]} if spec.self_hosted_models else set()
     absent = (set(MODEL_SERVERS.values()) - servers) | (set() if spec.cluster.gpu_pools else {catalog.DCGM_EXPORTER})
+    if not retrieval_service(spec):
+        absent.add(catalog.RETRIEVAL_SERVICE)
     return tuple(exporter for exporter in catalog.EXPORTERS if exporter not in absent)
+
+
+def retrieval_service(spec: PlatformSpec) -> bool:
+    """The retrieval service runs where retrieval is enabled on pgvector (blueprints.components.retrieval)."""
+    return spec.retrieval.enabled and spec.retrieval.vector_store == "pgvector"
 
 
 def exported_series(spec: PlatformSpec | None = None) -> dict[str, Labels]:

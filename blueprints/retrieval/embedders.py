@@ -70,3 +70,44 @@ class HttpEmbedder:
             raise RetrievalError(f"embedding model {self._model} returned {matrix.shape[1]} dimensions, the index "
                                  f"stores {self.dimension}", 502)
         return _normalise(matrix)
+
+
+class BedrockEmbedder:
+    """Amazon Bedrock InvokeModel with the pod's own identity: Titan text embeddings (one text a call, `dimensions`,
+    normalised) or Cohere embed v3 (up to 96 texts a call, `input_type` search_document / search_query)."""
+
+    COHERE_BATCH = 96
+
+    def __init__(self, model_id: str, dimension: int, region: str | None = None):
+        import boto3
+
+        self.dimension, self._model_id = dimension, model_id
+        self._client = boto3.client("bedrock-runtime", region_name=region)
+
+    def _invoke(self, body: dict) -> dict:
+        import json
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self._client.invoke_model(modelId=self._model_id, body=json.dumps(body),
+                                                 contentType="application/json", accept="application/json")
+        except (BotoCoreError, ClientError) as error:
+            raise RetrievalError(f"Bedrock {self._model_id}: {error}", 502) from None
+        return json.loads(response["body"].read())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        if self._model_id.startswith("cohere."):
+            for start in range(0, len(texts), self.COHERE_BATCH):
+                rows += self._invoke({"texts": list(texts[start:start + self.COHERE_BATCH]),
+                                      "input_type": "search_document"})["embeddings"]
+        else:
+            dims = {"dimensions": self.dimension, "normalize": True} if "v2" in self._model_id else {}
+            rows = [self._invoke({"inputText": text, **dims})["embedding"] for text in texts]
+        matrix = np.array(rows, dtype=np.float32).reshape(len(rows), -1) if rows else \
+            np.zeros((0, self.dimension), dtype=np.float32)
+        if matrix.shape[1] != self.dimension:
+            raise RetrievalError(f"Bedrock {self._model_id} returned {matrix.shape[1]} dimensions, the index stores "
+                                 f"{self.dimension}", 502)
+        return _normalise(matrix)

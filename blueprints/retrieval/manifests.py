@@ -236,3 +236,85 @@ def schema_job(name: str, ns: str, config_map: str, *, master_secret_arn: Any, r
             },
         },
     }
+
+
+SERVICE = "retrieval-service"
+SERVICE_PORT = 8080
+
+
+def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, replicas: int,
+                              max_replicas: int) -> list[dict[str, Any]]:
+    """ServiceAccount (its pod identity may connect as the reader role), Deployment, Service, CPU-based
+    HorizontalPodAutoscaler and, when replicated, a PodDisruptionBudget of the retrieval service."""
+    selector = {"app.kubernetes.io/name": SERVICE}
+    meta = {"name": SERVICE, "namespace": ns, "labels": labels(SERVICE, "retrieval")}
+    http = {"httpGet": {"path": "/healthz", "port": "http"}}
+    container = {
+        "name": "api",
+        "image": image,
+        "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
+        "ports": [{"name": "http", "containerPort": SERVICE_PORT}],
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 10},
+        "livenessProbe": {**http, "periodSeconds": 20, "failureThreshold": 3},
+        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    objects: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False, "metadata": meta},
+        {
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": selector},
+                "template": {
+                    "metadata": {"labels": labels(SERVICE, "retrieval")},
+                    "spec": {
+                        "serviceAccountName": SERVICE,
+                        # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
+                        "automountServiceAccountToken": False,
+                        "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID,
+                                            "runAsGroup": UNPRIVILEGED_UID},
+                        "nodeSelector": SYSTEM_NODE_LABEL,
+                        "topologySpreadConstraints": [{
+                            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector},
+                        }],
+                        "containers": [container],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                    },
+                },
+            },
+        },
+        {"apiVersion": "v1", "kind": "Service", "metadata": meta,
+         "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
+        {
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta,
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": SERVICE},
+                "minReplicas": replicas, "maxReplicas": max_replicas,
+                "metrics": [{"type": "Resource", "resource": {
+                    "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+            },
+        },
+    ]
+    if replicas > 1:
+        objects.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta,
+                        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector}}})
+    return objects
+
+
+def retrieval_service_egress(ns: str, vpc_cidr: Any, postgres_port: int | None) -> dict[str, Any]:
+    """Egress of the retrieval service: DNS, the pod identity agent, HTTPS (Bedrock, S3, STS), the embedding
+    server in its namespace and, with pgvector, PostgreSQL inside the VPC."""
+    egress = [DNS_EGRESS, POD_IDENTITY_EGRESS, HTTPS_EGRESS,
+              {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "embeddings"}}}],
+               "ports": [{"protocol": "TCP", "port": EMBEDDINGS_PORT}]}]
+    if postgres_port is not None:
+        egress.append({"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]})
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": f"{SERVICE}-egress", "namespace": ns, "labels": labels(SERVICE, "network")},
+        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": SERVICE}}, "policyTypes": ["Egress"],
+                 "egress": egress},
+    }

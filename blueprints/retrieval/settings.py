@@ -5,7 +5,10 @@
     RAG_DB_HOST, RAG_DB_PORT, RAG_DB_NAME, RAG_DB_USER, AWS_REGION
                               a fresh `rds-db:connect` token per connection, TLS required
     RAG_EMBEDDINGS_URL, RAG_EMBEDDINGS_MODEL, RAG_EMBEDDING_DIMENSION, RAG_EMBEDDINGS_API_KEY
-                              an OpenAI-compatible embeddings endpoint (unset: the offline wordllama model)
+                              an OpenAI-compatible embeddings endpoint (the self-hosted embedding server), or
+    RAG_BEDROCK_EMBEDDING_MODEL_ID
+                              a Bedrock embedding model called with the pod's identity
+                              (neither: the offline wordllama model)
     RAG_RERANK_URL, RAG_RERANK_MODEL
                               a Cohere-compatible rerank endpoint (unset: no rerank stage)
     RAG_DOCUMENTS_BUCKET, RAG_FRESHNESS_INTERVAL_S
@@ -25,7 +28,7 @@ from datetime import UTC, datetime
 
 import pg8000.native
 
-from blueprints.retrieval.embedders import Embedder, HttpEmbedder, LocalEmbedder
+from blueprints.retrieval.embedders import BedrockEmbedder, Embedder, HttpEmbedder, LocalEmbedder
 from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.metrics import Registry
 from blueprints.retrieval.parsing import kind_of
@@ -48,6 +51,7 @@ class Settings:
     embeddings_model: str = "embeddings"
     embedding_dimension: int = 256
     embeddings_api_key: str | None = None
+    bedrock_model_id: str | None = None
     rerank_url: str | None = None
     rerank_model: str = "rerank"
     documents_bucket: str | None = None
@@ -66,7 +70,8 @@ class Settings:
             embeddings_url=env.get("RAG_EMBEDDINGS_URL"), embeddings_model=env.get("RAG_EMBEDDINGS_MODEL",
                                                                                    "embeddings"),
             embedding_dimension=int(env.get("RAG_EMBEDDING_DIMENSION", "256")),
-            embeddings_api_key=env.get("RAG_EMBEDDINGS_API_KEY"), rerank_url=env.get("RAG_RERANK_URL"),
+            embeddings_api_key=env.get("RAG_EMBEDDINGS_API_KEY"),
+            bedrock_model_id=env.get("RAG_BEDROCK_EMBEDDING_MODEL_ID"), rerank_url=env.get("RAG_RERANK_URL"),
             rerank_model=env.get("RAG_RERANK_MODEL", "rerank"), documents_bucket=env.get("RAG_DOCUMENTS_BUCKET"),
             freshness_interval_s=float(env.get("RAG_FRESHNESS_INTERVAL_S", "60")),
             port=int(env.get("RAG_PORT", "8080")))
@@ -91,6 +96,8 @@ class Settings:
         if self.embeddings_url:
             return HttpEmbedder(self.embeddings_url, self.embeddings_model, self.embedding_dimension,
                                 self.embeddings_api_key)
+        if self.bedrock_model_id:
+            return BedrockEmbedder(self.bedrock_model_id, self.embedding_dimension, self.region)
         return LocalEmbedder()
 
     def reranker(self, embedder: Embedder) -> Reranker | None:

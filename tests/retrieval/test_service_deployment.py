@@ -1,0 +1,77 @@
+"""The retrieval service in the presets that enable retrieval: image repository, Deployment, Service, HPA,
+PodDisruptionBudget, NetworkPolicies and a pod identity that connects as the reader role; every object strictly
+valid, and the Deployment's environment read by the service's own settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from blueprints.engine.graph import ResourceGraph
+from blueprints.retrieval.embedders import BedrockEmbedder, HttpEmbedder
+from blueprints.retrieval.manifests import SERVICE, SERVICE_PORT
+from blueprints.retrieval.schema import READER_ROLE
+from blueprints.retrieval.settings import Settings
+from tests.retrieval.test_manifests import _problems
+
+GraphOf = Callable[[str, str], ResourceGraph]
+
+
+def _objects(graph: ResourceGraph) -> dict[str, dict[str, Any]]:
+    """The service's objects by kind (its egress NetworkPolicy; the ingress one is the namespace's)."""
+    found = {}
+    for record in graph.resources:
+        if record.type.startswith("kubernetes:") and record.inputs.get("metadata", {}).get("name", "") in (
+                SERVICE, f"{SERVICE}-egress"):
+            found[record.inputs["kind"]] = {key: value for key, value in record.inputs.items()
+                                            if not key.startswith("__")}
+    return found
+
+
+def _policy(graph: ResourceGraph) -> list[dict[str, Any]]:
+    [record] = [r for r in graph.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.endswith(SERVICE)]
+    return json.loads(record.inputs["policy"])["Statement"]
+
+
+@pytest.mark.parametrize(("preset", "env"), [("enterprise-assistant", "prod"), ("internal-ai", "dev")])
+def test_the_service_is_deployed_valid_and_scoped(graph_of: GraphOf, preset: str, env: str) -> None:
+    graph = graph_of(preset, env)
+    objects = _objects(graph)
+    prod = env == "prod"
+    assert set(objects) == {"ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler", "NetworkPolicy",
+                            *(["PodDisruptionBudget"] if prod else [])}
+    for manifest in objects.values():
+        assert _problems(manifest) == [], manifest["kind"]
+    deployment, hpa = objects["Deployment"], objects["HorizontalPodAutoscaler"]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": SERVICE}
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == ((2, 8) if prod else (1, 4))
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["image"].endswith(f"/{SERVICE}:" + container["image"].rsplit(":", 1)[1])
+    assert pod["serviceAccountName"] == SERVICE and pod["securityContext"]["runAsNonRoot"] is True
+    environment = {item["name"]: item["value"] for item in container["env"]}
+    settings = Settings.from_environment(environment)
+    assert (settings.db_user, settings.db_name, settings.index) == (READER_ROLE, "rag", "documents")
+    assert settings.db_host == graph.stack_outputs["regions"]["us-east-1"]["retrieval"]["reader_endpoint"]
+    embedder = settings.embedder()
+    assert isinstance(embedder, BedrockEmbedder if preset == "enterprise-assistant" else HttpEmbedder)
+    assert embedder.dimension == 1024
+    ingress = [r.inputs for r in graph.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+               if r.inputs["metadata"]["name"] == f"{SERVICE}-from-cluster"]
+    assert ingress and ingress[0]["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": SERVICE_PORT}]
+    egress = objects["NetworkPolicy"]["spec"]["egress"]
+    assert {"protocol": "TCP", "port": 5432} in [port for rule in egress for port in rule["ports"]]
+
+    statements = _policy(graph)
+    actions = {action for statement in statements for action in statement["Action"]}
+    assert actions == {"rds-db:connect", "s3:ListBucket", *(["bedrock:InvokeModel"] if preset ==
+                                                             "enterprise-assistant" else [])}
+    [connect] = [s for s in statements if s["Action"] == ["rds-db:connect"]]
+    assert connect["Resource"][0].endswith(f"/{READER_ROLE}")
+    association = [r.inputs for r in graph.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                   if r.inputs["serviceAccount"] == SERVICE]
+    assert association and association[0]["namespace"] == "retrieval"
+    assert [r for r in graph.of_type("aws:ecr/repository:Repository") if r.inputs["name"].endswith(f"/{SERVICE}")]
