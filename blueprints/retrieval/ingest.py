@@ -65,7 +65,7 @@ class Report:
         return dict(self.__dict__)
 
 
-def _check_metadata(key: str, metadata: Any) -> dict[str, Any]:
+def check_metadata(key: str, metadata: Any) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise RetrievalError(f"{key}{METADATA_SUFFIX}: metadata must be a JSON object")
     groups = metadata.get("acl_groups")
@@ -95,7 +95,7 @@ def directory_objects(root: Path) -> tuple[list[SourceObject], list[str]]:
             raise RetrievalError(f"{sidecar}: not JSON ({error})") from None
         stat = path.stat()
         objects.append(SourceObject(key, key, datetime.fromtimestamp(stat.st_mtime, UTC), path.read_bytes(),
-                                    _check_metadata(key, metadata)))
+                                    check_metadata(key, metadata)))
     return objects, skipped
 
 
@@ -123,7 +123,9 @@ def freshness_seconds(documents: Iterable[Document], indexed: dict[str, tuple[st
 
 
 def ingest(store: VectorStore, embedder: Embedder, index: str, objects: list[SourceObject], settings: Settings,
-           skipped: list[str] | None = None) -> Report:
+           skipped: list[str] | None = None, unchanged: frozenset[str] = frozenset()) -> Report:
+    """Build a new version from `objects`; `unchanged` names documents the caller knows are as indexed (not
+    downloaded again: they stay, and do not count as deleted)."""
     started = time.monotonic()
     documents = prepare(objects, settings)
     store.create_index(index, embedder.dimension)
@@ -132,11 +134,11 @@ def ingest(store: VectorStore, embedder: Embedder, index: str, objects: list[Sou
         raise RetrievalError(f"index {index!r} stores {state.dimension}-dimensional embeddings, the embedding "
                              f"model gives {embedder.dimension}")
     indexed = store.documents(index, state.active) if state.active is not None else {}
-    current = {d.document_id for d in documents}
+    current = {d.document_id for d in documents} | (unchanged & set(indexed))
     report = Report(index, None, state.active, skipped=list(skipped or []))
     changed = [d for d in documents if indexed.get(d.document_id, ("",))[0] != d.content_hash]
     removed = sorted(set(indexed) - current)
-    report.unchanged = len(documents) - len(changed)
+    report.unchanged = len(documents) - len(changed) + len(unchanged & set(indexed))
     if not changed and not removed and state.active is not None:
         report.seconds = time.monotonic() - started
         return report

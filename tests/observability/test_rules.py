@@ -61,7 +61,8 @@ def test_alert_families_follow_the_spec(regulated):
     assert {"ModelTTFTBudgetBurn", "ModelTPOTBudgetBurn", "ModelAvailabilityBudgetBurn", "ModelErrorBudgetBurn",
             "ModelKVCacheSaturated", "ModelQueueGrowing", "GPUXidError", "GPUTemperatureHigh", "GPUMemoryErrors",
             "KarpenterProvisioningFailures", "KarpenterNodePoolGPULimitNear", "KEDAScalerErrors",
-            "GatewayFallbackRateHigh", "PlatformCostAboveBudget"} == alert_names(regulated)
+            "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "RetrievalStageSlow", "RetrievalUnavailable",
+            "RetrievalIndexStale"} == alert_names(regulated)
     # Bedrock only: no GPUs, no trtllm, and no TPOT SLI (LiteLLM has no per-request TPOT histogram).
     assert alert_names(mvp) == {"ModelTTFTBudgetBurn", "ModelAvailabilityBudgetBurn", "ModelErrorBudgetBurn",
                                 "GatewayFallbackRateHigh", "PlatformCostAboveBudget"}
