@@ -140,7 +140,7 @@ class FakeOpenAIBackend:
         token_delay_s: float = 0.0,
         failure: Failure = "none",
         api_key: str | None = None,
-        answer: Callable[[dict[str, Any]], str] | None = None,
+        answer: Callable[[dict[str, Any]], str | list[str]] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -154,8 +154,9 @@ class FakeOpenAIBackend:
         self.api_key = api_key
         """When set, completion and model requests without `Authorization: Bearer <api_key>` get 401."""
         self.answer = answer
-        """When set, the reply text is `answer(request body)` (streamed word by word) instead of `<name><i>` tokens,
-        whatever `max_tokens` asks: for tests that score what a model says (PII in answers, evaluations)."""
+        """When set, the reply text is `answer(request body)` (a string is streamed word by word, a list as exactly
+        those chunks) instead of `<name><i>` tokens, whatever `max_tokens` asks: for tests that score what a model
+        says (PII in answers, evaluations)."""
         self.host = host
         self.port = port
         self._lock = threading.Lock()
@@ -226,6 +227,13 @@ class FakeOpenAIBackend:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+
+
+def _tokens(answer: str | list[str]) -> list[str]:
+    """A scripted answer's stream chunks: a list as given, a string word by word."""
+    if isinstance(answer, list):
+        return answer or [""]
+    return [word for word in re.split(r"(?<= )", answer) if word] or [""]
 
 
 def _handler_for(backend: FakeOpenAIBackend) -> type[BaseHTTPRequestHandler]:
@@ -308,8 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
         count = max(1, min(int(requested), MAX_TOKENS_CEILING))
         stream_options = body.get("stream_options") or {}
         answer = self.backend.answer
-        tokens = ([word for word in re.split(r"(?<= )", answer(body)) if word] or [""]) if answer else [
-            f"{self.backend.name}{i} " for i in range(count)]
+        tokens = _tokens(answer(body)) if answer else [f"{self.backend.name}{i} " for i in range(count)]
         return _Reply(
             chat=chat,
             model=str(body.get("model") or self.backend.models[0]),

@@ -25,6 +25,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from blueprints.catalog.pii import STREAM_HOLDBACK_CHARS
 from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
 from blueprints.gateway.manifests import HOOKS_SOURCE
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, measure_added_latency
@@ -139,10 +140,9 @@ def test_requests_without_a_valid_key_never_reach_a_backend(stack: Stack) -> Non
     assert stack.primary.request_count + stack.secondary.request_count == before
 
 
-def test_streaming_arrives_token_by_token(stack: Stack) -> None:
-    tokens = 10
-    body = json.dumps(chat("reg-small", max_tokens=tokens, stream=True)).encode()
-    request = Request(f"{stack.url}/v1/chat/completions", body,
+def stream(stack: Stack, body: dict) -> tuple[list[str], list[float]]:
+    """The non-empty content deltas of a streamed answer and when each arrived."""
+    request = Request(f"{stack.url}/v1/chat/completions", json.dumps({**body, "stream": True}).encode(),
                       {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
     arrivals, pieces = [], []
     with urlopen(request, timeout=30) as response:
@@ -152,10 +152,23 @@ def test_streaming_arrives_token_by_token(stack: Stack) -> None:
                 if delta:
                     arrivals.append(time.monotonic())
                     pieces.append(delta)
-    assert len(pieces) == tokens
-    assert "".join(pieces).startswith("secondary0 secondary1 ")
-    # Relayed as produced: the chunks are spread over the backend's generation time, not sent in one burst.
-    assert arrivals[-1] - arrivals[0] >= (tokens - 1) * TOKEN_DELAY_S * 0.5
+    return pieces, arrivals
+
+
+def test_streaming_arrives_token_by_token_behind_the_masking_holdback(stack: Stack) -> None:
+    """Regulated answers are masked while they stream (content filter, post_call): each token the model sends
+    releases the text more than STREAM_HOLDBACK_CHARS behind the answer's end, the final chunk the rest. Nothing
+    is lost, and what is released is spread over the generation time, not sent in one burst at the end."""
+    tokens = 16
+    produced = [f"secondary{i} " for i in range(tokens)]
+    pieces, arrivals = stream(stack, chat("reg-small", max_tokens=tokens))
+    assert "".join(pieces) == "".join(produced)
+    token_ends = [len("".join(produced[:count])) for count in range(1, tokens + 1)]
+    releasing = [end for end in token_ends if end > STREAM_HOLDBACK_CHARS]
+    released = [len("".join(pieces[:count])) for count in range(1, len(pieces))]
+    # Exactly the holdback: every piece but the last ends STREAM_HOLDBACK_CHARS before the token that released it.
+    assert released == [end - STREAM_HOLDBACK_CHARS for end in releasing]
+    assert arrivals[-2] - arrivals[0] >= (len(releasing) - 1) * TOKEN_DELAY_S * 0.5
 
 
 def test_identical_repeated_request_is_served_from_the_cache(stack: Stack) -> None:
@@ -248,3 +261,20 @@ def test_pii_in_a_response_is_masked_before_it_reaches_the_client(stack: Stack) 
     answer = body["choices"][0]["message"]["content"]
     assert "jane.doe@example.com" not in answer and "123-45-6789" not in answer
     assert answer.startswith("Write to ") and answer.endswith("today.")
+
+
+def test_pii_split_across_stream_chunks_is_masked(stack: Stack) -> None:
+    """A value the model streams in several chunks (shorter than the holdback) is still masked: the streamed answer
+    is the non-streamed masked answer, and no chunk carries a piece of the value."""
+    chunks = ["Write to jane.d", "oe@exam", "ple.com about SSN 123-", "45-67", "89 today, then call back."]
+    stack.secondary.answer = lambda body: chunks
+    try:
+        status, _, body = post(stack, chat("reg-small", f"who handles claims? {uuid.uuid4()}"))
+        pieces, _ = stream(stack, chat("reg-small", f"who handles claims? {uuid.uuid4()}"))
+    finally:
+        stack.secondary.answer = None
+    assert status == 200, body
+    masked = body["choices"][0]["message"]["content"]
+    assert "".join(pieces) == masked
+    assert masked.startswith("Write to ") and masked.endswith(" today, then call back.")
+    assert not any(secret in masked for secret in ("jane.d", "oe@exam", "ple.com", "123-", "45-67", "6789"))
