@@ -1,5 +1,12 @@
+import gc
 import sys
 
 from blueprints.cli import main
 
-sys.exit(main())
+code = main()
+# The process ends here: spare the interpreter's final garbage collections over every module and object it holds
+# (about 2 s of CPU after a plan); buffered output is flushed first.
+sys.stdout.flush()
+sys.stderr.flush()
+gc.freeze()
+sys.exit(code)
