@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from blueprints.commands import _contracts
 from blueprints.commands._target import add_target_arguments, resolve_target
 from blueprints.commands.check import check_graph, default_packs
-from blueprints.engine import program
+from blueprints.engine import collector, program
 from blueprints.engine.timing import Phases
 from blueprints.errors import BlueprintError
 from blueprints.plan import CostDelta, Plan, build_plan, compare, mermaid
@@ -34,6 +34,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.compare:
         return run_compare(args)
+    with collector.paused():  # bounded work; the garbage of one plan is a few MB
+        return plan_target(args)
+
+
+def plan_target(args: argparse.Namespace) -> int:
     phases = Phases()
     target = resolve_target(args)
     with phases("spec"):

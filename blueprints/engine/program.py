@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -14,6 +12,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from blueprints import program
+from blueprints.engine import collector
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.mocks import EchoMocks, RecordingMonitor
 from blueprints.engine.stack_trace import fast_stack_traces
@@ -49,7 +48,7 @@ def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str)
         outputs = getattr(root, "outputs", {})
         exported.update(await pulumi.Output.from_input(dict(outputs)).future() or {})
 
-    with fast_stack_traces(), _collector_paused():
+    with fast_stack_traces(), collector.paused():
         _sync_await(run_pulumi_func(run))
     # Registration order depends on thread scheduling: sort so every run of the same program reads the same.
     records = sorted((ResourceRecord(region=None, **r) for r in monitor.registrations), key=lambda r: r.urn)
@@ -57,20 +56,6 @@ def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str)
         project=program.PROJECT, stack=stack, resources=_with_regions(records, mocks.provider_regions),
         stack_outputs=exported, stack_config=config,
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the program runs: its ~1000 registrations each keep adding long-lived
-    objects, so the collector's full passes over the growing heap cost more than a fifth of the run, while the cycles
-    they would free amount to a few MB (they are collected after the run)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _with_regions(records: list[ResourceRecord], provider_regions: dict[str, str]) -> list[ResourceRecord]:
