@@ -1,0 +1,1 @@
+"""Guardrails that run inside the gateway: PII masking of answers."""

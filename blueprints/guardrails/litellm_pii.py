@@ -1,0 +1,95 @@
+"""A LiteLLM guardrail that masks PII in answers, whole or streamed, with checksum-validated recognizers (`pii.py`).
+
+Runs inside the LiteLLM image (LiteLLM and the standard library only), loaded from beside the proxy config with
+`pii.py` next to it:
+
+    guardrails:
+      - guardrail_name: pii-response-masking
+        litellm_params: {guardrail: litellm_pii.ResponsePIIMasking, mode: post_call, default_on: true,
+                         entities: [EMAIL, CARD, IBAN, ...]}
+
+LiteLLM 1.81.16 calls a post_call guardrail's own `async_post_call_success_hook` (whole answers) and
+`async_post_call_streaming_iterator_hook` (streams) when the class defines them (proxy/utils.py,
+ProxyLogging.post_call_success_hook and async_post_call_streaming_iterator_hook). Each decision goes to the
+request's guardrail information (the audit record) as counts per entity, never the values.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from litellm.integrations.custom_guardrail import CustomGuardrail
+
+
+def _sibling(name: str) -> ModuleType:
+    """`pii.py` beside this file: LiteLLM loads guardrails by file path, not as part of a package."""
+    qualified = f"blueprints_guardrails_{name}"
+    if qualified not in sys.modules:
+        spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
+        if spec is None or spec.loader is None:
+            raise ImportError(f"{name}.py must sit beside {__file__}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module  # dataclasses resolve their module through sys.modules
+        spec.loader.exec_module(module)
+    return sys.modules[qualified]
+
+
+pii = _sibling("pii")
+
+
+class ResponsePIIMasking(CustomGuardrail):
+    def __init__(self, entities: list[str] | None = None, **kwargs: Any) -> None:
+        unknown = sorted(set(entities or ()) - set(pii.ENTITIES))
+        if unknown:
+            raise ValueError(f"guardrail entities: unknown {unknown}; known: {list(pii.ENTITIES)}")
+        self.entities: tuple[str, ...] = tuple(entities or pii.ENTITIES)
+        super().__init__(**kwargs)
+
+    async def async_post_call_success_hook(self, data: dict, user_api_key_dict: Any, response: Any) -> Any:
+        started = time.time()
+        counts: Counter[str] = Counter()
+        for choice in getattr(response, "choices", None) or ():
+            message = getattr(choice, "message", None)
+            if message is not None and isinstance(message.content, str):
+                masked = pii.mask_text(message.content, self.entities)
+                message.content = masked.text
+                counts += masked.counts
+        self._record(data, counts, started)
+        return response
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: dict,
+    ) -> AsyncGenerator[Any, None]:
+        """One masker per choice; a chunk carries what its masker releases (empty while held), the chunk with
+        `finish_reason` the rest. A stream that breaks off releases nothing more."""
+        started = time.time()
+        maskers: dict[int, Any] = {}
+        async for chunk in response:
+            for choice in getattr(chunk, "choices", None) or ():
+                masker = maskers.setdefault(choice.index, pii.StreamMasker(self.entities))
+                delta = getattr(choice, "delta", None)
+                if delta is None:
+                    continue
+                released = masker.feed(delta.content) if isinstance(delta.content, str) else ""
+                if choice.finish_reason:
+                    released += masker.finish()
+                if isinstance(delta.content, str) or released:
+                    delta.content = released
+            yield chunk
+        self._record(request_data, sum((masker.counts for masker in maskers.values()), Counter()), started)
+
+    def _record(self, data: dict, counts: Counter[str], started: float) -> None:
+        """The decision, for the audit record: masked or not, and how many values of each entity."""
+        ended = time.time()
+        self.add_standard_logging_guardrail_information_to_request_data(
+            guardrail_json_response={"action": "masked" if counts else "passed", "entities": dict(counts)},
+            request_data=data, guardrail_status="success",
+            start_time=started, end_time=ended, duration=ended - started, masked_entity_count=dict(counts),
+            guardrail_provider="blueprints-pii", event_type=self.event_hook)

@@ -1,0 +1,134 @@
+"""The response PII guardrail (blueprints/guardrails/litellm_pii.py) run by the real, pinned LiteLLM proxy (1.81.16,
+`.venv-litellm`) in front of a fake model server on 127.0.0.1 whose answers carry PII: whole answers and streams,
+values split across stream chunks, and what the audit record gets (counts per entity, never the values)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import pytest
+import yaml
+
+from blueprints.guardrails import pii
+from blueprints.presets import load_spec
+from tests.fakes.openai_backend import FakeOpenAIBackend
+from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
+
+pytestmark = pytest.mark.integration
+
+ANSWER = ("Write to jane.doe@example.com or call +49 30 1234567. Card 4111 1111 1111 1111 is blocked; order "
+          "1234567812345678 ships. Refund to DE89 3704 0044 0532 0130 00, NINO AB 12 34 56 C, Steuer-ID 86095742719.")
+VALUES = ("jane.doe@example.com", "+49 30 1234567", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00",
+          "AB 12 34 56 C", "86095742719")
+MASKED = ("Write to [EMAIL] or call [PHONE]. Card [CARD] is blocked; order 1234567812345678 ships. Refund to [IBAN], "
+          "NINO [UK_NINO], Steuer-ID [DE_STEUER_ID].")
+AUDIT_PROBE = '''
+import json, os
+from litellm.integrations.custom_logger import CustomLogger
+
+class Probe(CustomLogger):
+    """Appends each request's guardrail information, as the audit logger gets it, to $AUDIT_PROBE."""
+    async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
+        record = (kwargs.get("standard_logging_object") or {}).get("guardrail_information")
+        with open(os.environ["AUDIT_PROBE"], "a") as out:
+            out.write(json.dumps(record, default=str) + "\\n")
+
+probe = Probe()
+'''
+
+
+@dataclass
+class Gateway:
+    url: str
+    backend: FakeOpenAIBackend
+    audit: Path
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    if not LITELLM.exists():
+        pytest.skip(f"LiteLLM proxy not installed at {LITELLM} (pip install 'litellm[proxy]==1.81.16' there)")
+    directory = tmp_path_factory.mktemp("guardrails")
+    # The guardrail file imports LiteLLM: it is copied, not imported here (LiteLLM has its own virtualenv).
+    for name in ("pii.py", "litellm_pii.py"):
+        shutil.copy(Path(pii.__file__).with_name(name), directory / name)
+    (directory / "audit_probe.py").write_text(AUDIT_PROBE)
+    with FakeOpenAIBackend(name="guarded") as backend:
+        config = {
+            "model_list": [{"model_name": "guarded", "litellm_params": {
+                "model": "openai/guarded", "api_base": backend.base_url, "api_key": "none"}}],
+            "guardrails": [{"guardrail_name": "pii-response-masking", "litellm_params": {
+                "guardrail": "litellm_pii.ResponsePIIMasking", "mode": "post_call", "default_on": True}}],
+            "litellm_settings": {"callbacks": ["audit_probe.probe"]},
+            "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
+        }
+        (directory / "config.yaml").write_text(yaml.safe_dump(config))
+        audit = directory / "audit.jsonl"
+        spec = load_spec("regulated-industry", "dev", overrides={"observability": {"tracing": False}})
+        process, url = start_proxy(directory, "config.yaml", spec, 0, extra_env={"AUDIT_PROBE": str(audit)})
+        try:
+            wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
+            yield Gateway(url, backend, audit)
+        finally:
+            stop(process)
+
+
+def ask(gateway: Gateway, answer: str | list[str], *, stream: bool) -> str:
+    gateway.backend.answer = lambda body: answer
+    body = {"model": "guarded", "messages": [{"role": "user", "content": f"status? {uuid.uuid4()}"}],
+            "stream": stream}
+    request = Request(f"{gateway.url}/v1/chat/completions", json.dumps(body).encode(),
+                      {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
+    try:
+        with urlopen(request, timeout=30) as response:
+            if not stream:
+                return json.load(response)["choices"][0]["message"]["content"]
+            text = ""
+            for line in response:
+                if line.startswith(b"data: {"):
+                    text += json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+            return text
+    finally:
+        gateway.backend.answer = None
+
+
+def audit_records(gateway: Gateway, count: int, timeout_s: float = 10.0) -> list[dict]:
+    """The first `count` audit records (success logging runs after the response: bounded wait)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        lines = gateway.audit.read_text().splitlines() if gateway.audit.exists() else []
+        if len(lines) >= count:
+            return [json.loads(line) for line in lines[:count]]
+        time.sleep(0.05)
+    raise AssertionError(f"{count} audit records expected, got {len(lines)}")
+
+
+def test_pii_in_whole_and_streamed_answers_is_masked_and_ids_stay(gateway: Gateway) -> None:
+    assert ask(gateway, ANSWER, stream=False) == MASKED
+    assert ask(gateway, ANSWER, stream=True) == MASKED
+
+
+def test_values_split_across_stream_chunks_are_masked(gateway: Gateway) -> None:
+    """Every value is cut inside itself: three characters per chunk."""
+    chunks = [ANSWER[start:start + 3] for start in range(0, len(ANSWER), 3)]
+    assert ask(gateway, chunks, stream=True) == MASKED
+
+
+def test_the_audit_record_counts_decisions_without_the_values(gateway: Gateway) -> None:
+    first = len(gateway.audit.read_text().splitlines()) if gateway.audit.exists() else 0
+    ask(gateway, ANSWER, stream=False)
+    ask(gateway, "Nothing personal here.", stream=False)
+    masked, passed = audit_records(gateway, first + 2)[first:]
+    expected = {"EMAIL": 1, "PHONE": 1, "CARD": 1, "IBAN": 1, "UK_NINO": 1, "DE_STEUER_ID": 1}
+    [record] = [entry for entry in masked if entry["guardrail_name"] == "pii-response-masking"]
+    assert record["masked_entity_count"] == expected
+    assert not any(value in json.dumps(masked) for value in VALUES)
+    [record] = [entry for entry in passed if entry["guardrail_name"] == "pii-response-masking"]
+    assert record["guardrail_response"] == {"action": "passed", "entities": {}}
