@@ -26,16 +26,18 @@ from blueprints.retrieval.manifests import (
     BOOTSTRAP_NAMESPACE,
     BOOTSTRAP_SERVICE_ACCOUNT,
     CONTAINER_SECURITY,
+    INGESTION,
     RESTRICTED,
     SERVICE,
     SERVICE_PORT,
     artifact_config_map,
     bootstrap_network_policy,
     content_hash,
+    egress_policy,
+    ingestion_cronjob,
     labels,
     namespace,
     network_policies,
-    retrieval_service_egress,
     retrieval_service_objects,
     schema_job,
 )
@@ -170,7 +172,7 @@ class Retrieval(pulumi.ComponentResource):
         self.reader_statements = [allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.READER_ROLE)],
                                         "ConnectAsReader")]
         self._ingestion([allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.WRITER_ROLE)],
-                               "ConnectAsIngestion")])
+                               "ConnectAsIngestion"), *self._embedding_statements()])
         return {
             "endpoint": cluster.endpoint, "reader_endpoint": cluster.reader_endpoint, "port": POSTGRES_PORT,
             "database": DATABASE, "reader_db_user": schema.READER_ROLE, "writer_db_user": schema.WRITER_ROLE,
@@ -285,6 +287,14 @@ class Retrieval(pulumi.ComponentResource):
         ), pulumi.ResourceOptions(parent=self, depends_on=[
             *instances, account, identity, config_map, *filter(None, [grant])]))
 
+    def _embedding_statements(self) -> list[Statement]:
+        """InvokeModel on the Bedrock embedding model, for workloads that embed with their own identity."""
+        model = EMBEDDING_MODELS[self._spec.retrieval.embedding_model]
+        if self._spec.retrieval.embedding_hosting != "bedrock":
+            return []
+        return [allow(["bedrock:InvokeModel"], [
+            f"arn:aws:bedrock:{self._ctx.region}::foundation-model/{model.bedrock_model_id}"], "EmbedTexts")]
+
     def _retrieval_service(self) -> str:
         """The retrieval service (images/retrieval-service): reads the active index version as the reader role
         through IAM authentication, embeds queries with the preset's embedding model, lists the documents bucket
@@ -298,12 +308,10 @@ class Retrieval(pulumi.ComponentResource):
             "AWS_REGION": ctx.region, "RAG_EMBEDDING_DIMENSION": str(retrieval.embedding_dimension),
             "RAG_DOCUMENTS_BUCKET": self.documents_bucket.bucket,
         }
-        statements = [*self.reader_statements,
+        statements = [*self.reader_statements, *self._embedding_statements(),
                       allow(["s3:ListBucket"], [self.documents_bucket.arn], "ListDocumentsForFreshness")]
         if retrieval.embedding_hosting == "bedrock":
             env["RAG_BEDROCK_EMBEDDING_MODEL_ID"] = model.bedrock_model_id
-            statements.append(allow(["bedrock:InvokeModel"], [
-                f"arn:aws:bedrock:{ctx.region}::foundation-model/{model.bedrock_model_id}"], "EmbedQueries"))
         else:
             env |= {"RAG_EMBEDDINGS_URL": f"http://embeddings.{NAMESPACE}.svc.cluster.local",
                     "RAG_EMBEDDINGS_MODEL": model.hf_repo}
@@ -311,10 +319,14 @@ class Retrieval(pulumi.ComponentResource):
         for manifest in retrieval_service_objects(NAMESPACE, image, env, replicas=replicas,
                                                   max_replicas=max(4, replicas * 4)):
             apply_manifest(namer(SERVICE, manifest["kind"].lower()), manifest, self._in_ns)
-        apply_manifest(namer("netpol", f"{SERVICE}-egress"), retrieval_service_egress(
-            NAMESPACE, ctx.network.vpc_cidr, POSTGRES_PORT), self._in_ns)
         PodIdentity(namer(SERVICE), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
                     service_account=SERVICE, statements=statements, opts=pulumi.ResourceOptions(parent=self))
+        ingestion_env = {**env, "RAG_DB_HOST": self.connection["endpoint"], "RAG_DB_USER": schema.WRITER_ROLE}
+        apply_manifest(namer(INGESTION, "cronjob"), ingestion_cronjob(NAMESPACE, image, ingestion_env,
+                                                                      INGESTION_SERVICE_ACCOUNT), self._in_ns)
+        for app in (SERVICE, INGESTION):
+            apply_manifest(namer("netpol", f"{app}-egress"), egress_policy(
+                NAMESPACE, app, ctx.network.vpc_cidr, POSTGRES_PORT), self._in_ns)
         return f"http://{SERVICE}.{NAMESPACE}.svc.cluster.local"
 
     # Shared pieces -----------------------------------------------------------------------------------------

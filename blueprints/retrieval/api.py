@@ -67,13 +67,16 @@ class Citation(BaseModel):
     chunk_id: str
     source: str
     score: float
+    instructions_removed: int = Field(description="instruction-like sentences removed from the passage "
+                                      "(prompt-injection defence)")
 
 
 class RetrieveResponse(BaseModel):
     index: str
     version: int
     chunks: list[Chunk]
-    context: str = Field(description="numbered passages `[n] source` within the token budget")
+    context: str = Field(description="a notice that documents are data, then passages `<document n=... "
+                         "source=...>` within the token budget")
     context_tokens: int
     citations: list[Citation]
     seconds: dict[str, float]

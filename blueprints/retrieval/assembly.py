@@ -1,5 +1,6 @@
 """Context assembly: the best chunks, in rank order, as numbered passages within a token budget, with the
-citation of each passage (what the application shows as sources)."""
+citation of each passage (what the application shows as sources). Passages are delimited and stripped of
+instruction-like text (prompt-injection defences, blueprints/guardrails/injection.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blueprints.guardrails.injection import CONTEXT_NOTICE, delimit, strip_instructions
 from blueprints.retrieval.store import Hit
 
 
@@ -25,17 +27,21 @@ class Context:
 
 
 def assemble(hits: Sequence[Hit], budget: int, tokens: Callable[[str], int] = count_tokens) -> Context:
-    """Passages `[n] source` + text, whole chunks only, skipping a chunk that would overflow `budget` tokens."""
-    parts: list[str] = []
+    """CONTEXT_NOTICE, then passages `<document n="1" source="...">` + text without instruction-like sentences,
+    whole chunks only, skipping a chunk that would overflow `budget` tokens. Each citation counts the instructions
+    removed from its passage (`instructions_removed`). No passage fits: empty context."""
+    parts: list[str] = [CONTEXT_NOTICE]
     citations: list[dict[str, Any]] = []
     used = 0
     for hit in hits:
-        passage = f"[{len(parts) + 1}] {hit.source}\n{hit.text}"
+        sanitized = strip_instructions(hit.text)
+        passage = delimit(len(parts), hit.source, sanitized.text)
         cost = tokens("\n\n".join([*parts, passage]))
         if cost > budget:
             continue
         used = cost
         parts.append(passage)
-        citations.append({"n": len(parts), "document_id": hit.document_id, "chunk_id": hit.chunk_id,
-                          "source": hit.source, "score": round(hit.score, 6)})
-    return Context("\n\n".join(parts), used, citations)
+        citations.append({"n": len(citations) + 1, "document_id": hit.document_id, "chunk_id": hit.chunk_id,
+                          "source": hit.source, "score": round(hit.score, 6),
+                          "instructions_removed": sanitized.removed})
+    return Context("\n\n".join(parts), used, citations) if citations else Context("", 0, [])

@@ -37,6 +37,7 @@ class SourceObject:
     modified_at: datetime
     data: bytes
     metadata: dict[str, Any]
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def prepare(objects: Iterable[SourceObject], settings: Settings) -> list[Documen
         digest.update(json.dumps([item.metadata, settings.chunk_size, settings.chunk_overlap],
                                  sort_keys=True).encode())
         documents.append(Document(item.key, item.source, digest.hexdigest(), item.modified_at, item.metadata,
-                                  [c.text for c in chunks], [c.content_hash for c in chunks]))
+                                  [c.text for c in chunks], [c.content_hash for c in chunks], item.tag))
     return documents
 
 

@@ -304,8 +304,53 @@ def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, repli
     return objects
 
 
-def retrieval_service_egress(ns: str, vpc_cidr: Any, postgres_port: int | None) -> dict[str, Any]:
-    """Egress of the retrieval service: DNS, the pod identity agent, HTTPS (Bedrock, S3, STS), the embedding
+INGESTION = "rag-ingestion"
+INGESTION_SCHEDULE = "*/15 * * * *"
+"""Every 15 minutes: a run with nothing new lists the bucket and stops, so the freshness alert (1 hour) has margin."""
+
+
+def ingestion_cronjob(ns: str, image: Any, env: dict[str, Any], service_account: str) -> dict[str, Any]:
+    """The ingestion worker as a CronJob (one run at a time) under the `ingestion` service account's identity."""
+    return {
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": INGESTION, "namespace": ns, "labels": labels(INGESTION, "ingestion")},
+        "spec": {
+            "schedule": INGESTION_SCHEDULE,
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {"spec": {
+                "backoffLimit": 2,
+                "activeDeadlineSeconds": 3600,
+                "template": {
+                    "metadata": {"labels": labels(INGESTION, "ingestion")},
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "serviceAccountName": service_account,
+                        "automountServiceAccountToken": False,
+                        "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID,
+                                            "runAsGroup": UNPRIVILEGED_UID},
+                        "nodeSelector": SYSTEM_NODE_LABEL,
+                        "containers": [{
+                            "name": "ingest",
+                            "image": image,
+                            "command": ["python", "-m", "blueprints.retrieval.worker"],
+                            "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
+                            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"},
+                                          "limits": {"cpu": "2", "memory": "2Gi"}},
+                            "securityContext": CONTAINER_SECURITY,
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                        }],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+                    },
+                },
+            }},
+        },
+    }
+
+
+def egress_policy(ns: str, app: str, vpc_cidr: Any, postgres_port: int | None) -> dict[str, Any]:
+    """Egress of a retrieval workload: DNS, the pod identity agent, HTTPS (Bedrock, S3, STS), the embedding
     server in its namespace and, with pgvector, PostgreSQL inside the VPC."""
     egress = [DNS_EGRESS, POD_IDENTITY_EGRESS, HTTPS_EGRESS,
               {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "embeddings"}}}],
@@ -314,7 +359,7 @@ def retrieval_service_egress(ns: str, vpc_cidr: Any, postgres_port: int | None) 
         egress.append({"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]})
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": f"{SERVICE}-egress", "namespace": ns, "labels": labels(SERVICE, "network")},
-        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": SERVICE}}, "policyTypes": ["Egress"],
+        "metadata": {"name": f"{app}-egress", "namespace": ns, "labels": labels(app, "network")},
+        "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": app}}, "policyTypes": ["Egress"],
                  "egress": egress},
     }

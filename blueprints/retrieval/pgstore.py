@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS rag_document (
     source text NOT NULL,
     content_hash text NOT NULL,
     modified_at timestamptz NOT NULL,
+    source_tag text NOT NULL DEFAULT '',
     indexed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (index_name, version, document_id),
     FOREIGN KEY (index_name, version) REFERENCES rag_version ON DELETE CASCADE
@@ -172,8 +173,9 @@ class PgVectorStore:
             self._run("INSERT INTO rag_version (index_name, version) VALUES (:n, :v)", n=index, v=version)
             if base is not None:
                 self._run("INSERT INTO rag_document (index_name, version, document_id, source, content_hash, "
-                          "modified_at, indexed_at) SELECT index_name, :v, document_id, source, content_hash, "
-                          "modified_at, indexed_at FROM rag_document WHERE index_name = :n AND version = :b",
+                          "modified_at, source_tag, indexed_at) SELECT index_name, :v, document_id, source, "
+                          "content_hash, modified_at, source_tag, indexed_at FROM rag_document "
+                          "WHERE index_name = :n AND version = :b",
                           n=index, v=version, b=base)
                 self._run(f"INSERT INTO {CHUNK_TABLE} (index_name, version, document_id, chunk_index, source, "
                           "content, content_hash, metadata, embedding) SELECT index_name, :v, document_id, "
@@ -228,6 +230,12 @@ class PgVectorStore:
                          n=index, v=version)
         return {row[0]: row[1] for row in rows}
 
+    def source_tags(self, index: str, version: int) -> dict[str, str]:
+        """document id -> the source's own version tag (S3: the ETags of the object and its metadata sidecar)."""
+        rows = self._run("SELECT document_id, source_tag FROM rag_document WHERE index_name = :n AND version = :v",
+                         n=index, v=version)
+        return {row[0]: row[1] for row in rows}
+
     def known_embeddings(self, index: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Embeddings already stored for chunk texts of these hashes (in any version): not embedded again."""
         if not hashes:
@@ -241,8 +249,9 @@ class PgVectorStore:
         with self._transaction():
             self._delete(index, version, document.document_id)
             self._run("INSERT INTO rag_document (index_name, version, document_id, source, content_hash, "
-                      "modified_at) VALUES (:n, :v, :d, :s, :h, :m)", n=index, v=version,
-                      d=document.document_id, s=document.source, h=document.content_hash, m=document.modified_at)
+                      "modified_at, source_tag) VALUES (:n, :v, :d, :s, :h, :m, :t)", n=index, v=version,
+                      d=document.document_id, s=document.source, h=document.content_hash, m=document.modified_at,
+                      t=document.source_tag)
             metadata = json.dumps(document.metadata)
             for position, (text, digest, row) in enumerate(zip(document.chunks, document.chunk_hashes, embeddings,
                                                                strict=True)):

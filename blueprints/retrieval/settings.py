@@ -2,8 +2,9 @@
 
     RAG_INDEX                 default index alias
     RAG_DATABASE_URL          postgresql://... (local runs, tests), or else IAM authentication:
-    RAG_DB_HOST, RAG_DB_PORT, RAG_DB_NAME, RAG_DB_USER, AWS_REGION
-                              a fresh `rds-db:connect` token per connection, TLS required
+    RAG_DB_HOST, RAG_DB_PORT, RAG_DB_NAME, RAG_DB_USER, AWS_REGION, RAG_DB_CA_FILE
+                              a fresh `rds-db:connect` token per connection, TLS verified against the CA
+                              bundle file (the RDS global bundle; unset: the system's trust store)
     RAG_EMBEDDINGS_URL, RAG_EMBEDDINGS_MODEL, RAG_EMBEDDING_DIMENSION, RAG_EMBEDDINGS_API_KEY
                               an OpenAI-compatible embeddings endpoint (the self-hosted embedding server), or
     RAG_BEDROCK_EMBEDDING_MODEL_ID
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -47,6 +49,7 @@ class Settings:
     db_name: str = "rag"
     db_user: str = "retrieval_reader"
     region: str | None = None
+    db_ca_file: str | None = None
     embeddings_url: str | None = None
     embeddings_model: str = "embeddings"
     embedding_dimension: int = 256
@@ -67,6 +70,7 @@ class Settings:
             index=env["RAG_INDEX"], database_url=env.get("RAG_DATABASE_URL"), db_host=env.get("RAG_DB_HOST"),
             db_port=int(env.get("RAG_DB_PORT", "5432")), db_name=env.get("RAG_DB_NAME", "rag"),
             db_user=env.get("RAG_DB_USER", "retrieval_reader"), region=env.get("AWS_REGION"),
+            db_ca_file=env.get("RAG_DB_CA_FILE"),
             embeddings_url=env.get("RAG_EMBEDDINGS_URL"), embeddings_model=env.get("RAG_EMBEDDINGS_MODEL",
                                                                                    "embeddings"),
             embedding_dimension=int(env.get("RAG_EMBEDDING_DIMENSION", "256")),
@@ -84,11 +88,12 @@ class Settings:
         import boto3
 
         rds = boto3.client("rds", region_name=self.region)
+        tls = ssl.create_default_context(cafile=self.db_ca_file)
 
         def connect() -> pg8000.native.Connection:
             token = rds.generate_db_auth_token(self.db_host, self.db_port, self.db_user, self.region)
             return pg8000.native.Connection(self.db_user, host=self.db_host, port=self.db_port,
-                                            database=self.db_name, password=token, ssl_context=True, timeout=10)
+                                            database=self.db_name, password=token, ssl_context=tls, timeout=10)
 
         return PgVectorStore(connect, f"{self.db_host}:{self.db_port}")
 

@@ -26,6 +26,8 @@ class Document:
     metadata: dict[str, Any]
     chunks: Sequence[str]
     chunk_hashes: Sequence[str]
+    source_tag: str = ""
+    """The source's own version tag (S3 ETags), so a poller can skip unchanged objects without reading them."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class VectorStore(Protocol):
     def documents(self, index: str, version: int) -> dict[str, tuple[str, str]]: ...
 
     def modified_times(self, index: str, version: int) -> dict[str, datetime]: ...
+
+    def source_tags(self, index: str, version: int) -> dict[str, str]: ...
 
     def known_embeddings(self, index: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
 

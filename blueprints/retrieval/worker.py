@@ -1,5 +1,5 @@
 """Ingestion from the documents bucket, run by the `rag-ingestion` CronJob: list the bucket, download only objects
-that are new or modified since the active version was built (plus their `<key>.meta.json` metadata), and build
+whose ETag (or their `<key>.meta.json` sidecar's) differs from the one the active version was built from, and build
 the next index version (deletes propagate). Same RAG_* environment as the service (blueprints.retrieval.settings),
 connecting as the `ingestion` role.
 
@@ -22,9 +22,10 @@ from blueprints.retrieval.settings import Settings as ServiceSettings
 log = logging.getLogger(__name__)
 
 
-def _listing(s3: Any, bucket: str) -> dict[str, datetime]:
+def _listing(s3: Any, bucket: str) -> dict[str, tuple[datetime, str]]:
+    """key -> (LastModified, ETag) of every object."""
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return {item["Key"]: item["LastModified"] for page in pages for item in page.get("Contents", [])}
+    return {item["Key"]: (item["LastModified"], item["ETag"]) for page in pages for item in page.get("Contents", [])}
 
 
 def _read(s3: Any, bucket: str, key: str, limit: int) -> bytes:
@@ -53,7 +54,7 @@ def run_once(settings: ServiceSettings, s3: Any, ingest_settings: Settings | Non
         embedder = settings.embedder()
         store.create_index(settings.index, embedder.dimension)
         state = store.state(settings.index)
-        indexed: Mapping[str, datetime] = store.modified_times(settings.index, state.active) \
+        indexed: Mapping[str, str] = store.source_tags(settings.index, state.active) \
             if state.active is not None else {}
         objects, unchanged, skipped = [], set(), []
         for key, modified in sorted(listing.items()):
@@ -63,13 +64,14 @@ def run_once(settings: ServiceSettings, s3: Any, ingest_settings: Settings | Non
                 skipped.append(key)
                 continue
             sidecar = listing.get(key + METADATA_SUFFIX)
-            newest = max(modified, sidecar) if sidecar else modified
-            if key in indexed and newest <= indexed[key]:
+            tag = modified[1] + (f"+{sidecar[1]}" if sidecar else "")
+            if indexed.get(key) == tag:
                 unchanged.add(key)
                 continue
             metadata = _metadata(s3, bucket, key) if sidecar else {}
+            newest = max(modified[0], sidecar[0]) if sidecar else modified[0]
             objects.append(SourceObject(key, f"s3://{bucket}/{key}", newest,
-                                        _read(s3, bucket, key, ingest_settings.max_document_bytes), metadata))
+                                        _read(s3, bucket, key, ingest_settings.max_document_bytes), metadata, tag))
         return ingest(store, embedder, settings.index, objects, ingest_settings, skipped, frozenset(unchanged))
     finally:
         store.close()

@@ -154,7 +154,8 @@ def test_ingestion_identity_reads_documents_and_writes_only_as_the_ingestion_use
     assert (association["namespace"], association["serviceAccount"]) == ("retrieval", "ingestion")
     statements = json.loads(one(graph, "aws:iam/rolePolicy:RolePolicy", "ingestion").inputs["policy"])["Statement"]
     actions = {action for statement in statements for action in statement["Action"]}
-    assert actions == {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "rds-db:connect"}
+    # InvokeModel: the ingestion CronJob embeds with the preset's Bedrock model (blueprints.retrieval.worker).
+    assert actions == {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "rds-db:connect", "bedrock:InvokeModel"}
     [connect] = [s for s in statements if s["Action"] == ["rds-db:connect"]]
     assert connect["Resource"][0].endswith("/ingestion")
     grant = one(graph, "aws:kms/grant:Grant", "ingestion-data").inputs

@@ -54,8 +54,9 @@ def test_retrieve_filters_by_tenant_and_acl_and_cites_its_passages(client: TestC
     body = response.json()
     assert [chunk["document_id"] for chunk in body["chunks"]] == ["acme/gpu.txt"]
     assert body["citations"] == [{"n": 1, "document_id": "acme/gpu.txt", "chunk_id": "acme/gpu.txt#0",
-                                  "source": "acme/gpu.txt", "score": body["chunks"][0]["score"]}]
-    assert body["context"].startswith("[1] acme/gpu.txt\n") and 0 < body["context_tokens"] <= 200
+                                  "source": "acme/gpu.txt", "score": body["chunks"][0]["score"],
+                                  "instructions_removed": 0}]
+    assert '<document n="1" source="acme/gpu.txt">\n' in body["context"] and 0 < body["context_tokens"] <= 200
     hidden = client.post("/v1/retrieve", json={"query": "who adds GPU nodes", "filters": {
         "tenant": "acme", "acl_groups": ["finance"]}}).json()
     assert hidden["chunks"] == []

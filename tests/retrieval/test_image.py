@@ -36,7 +36,7 @@ def test_the_service_imports_from_the_copied_files_alone(tmp_path: Path) -> None
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(ROOT / source, destination)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import blueprints.retrieval.api, "
-             "blueprints.retrieval.ingest; "
+             "blueprints.retrieval.worker; "
              "print([n for n, m in sys.modules.items() if n.startswith('blueprints') and "
              "not (getattr(m, '__file__', None) or sys.argv[1]).startswith(sys.argv[1])])")
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True,

@@ -12,7 +12,7 @@ import pytest
 
 from blueprints.engine.graph import ResourceGraph
 from blueprints.retrieval.embedders import BedrockEmbedder, HttpEmbedder
-from blueprints.retrieval.manifests import SERVICE, SERVICE_PORT
+from blueprints.retrieval.manifests import INGESTION, SERVICE, SERVICE_PORT
 from blueprints.retrieval.schema import READER_ROLE
 from blueprints.retrieval.settings import Settings
 from tests.retrieval.test_manifests import _problems
@@ -25,10 +25,18 @@ def _objects(graph: ResourceGraph) -> dict[str, dict[str, Any]]:
     found = {}
     for record in graph.resources:
         if record.type.startswith("kubernetes:") and record.inputs.get("metadata", {}).get("name", "") in (
-                SERVICE, f"{SERVICE}-egress"):
+                SERVICE, f"{SERVICE}-egress", INGESTION) and record.inputs["metadata"]["namespace"] == "retrieval":
             found[record.inputs["kind"]] = {key: value for key, value in record.inputs.items()
                                             if not key.startswith("__")}
     return found
+
+
+def test_a_podmonitor_scrapes_the_service(graph_of: GraphOf) -> None:
+    [monitor] = [r.inputs for r in graph_of("enterprise-assistant", "prod").resources
+                 if r.inputs.get("kind") == "PodMonitor" and r.inputs["metadata"]["name"] == SERVICE]
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["retrieval"]}
+    assert monitor["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": SERVICE}}
+    assert monitor["spec"]["podMetricsEndpoints"][0]["portNumber"] == SERVICE_PORT
 
 
 def _policy(graph: ResourceGraph) -> list[dict[str, Any]]:
@@ -42,7 +50,7 @@ def test_the_service_is_deployed_valid_and_scoped(graph_of: GraphOf, preset: str
     objects = _objects(graph)
     prod = env == "prod"
     assert set(objects) == {"ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler", "NetworkPolicy",
-                            *(["PodDisruptionBudget"] if prod else [])}
+                            "CronJob", *(["PodDisruptionBudget"] if prod else [])}
     for manifest in objects.values():
         assert _problems(manifest) == [], manifest["kind"]
     deployment, hpa = objects["Deployment"], objects["HorizontalPodAutoscaler"]
@@ -59,6 +67,14 @@ def test_the_service_is_deployed_valid_and_scoped(graph_of: GraphOf, preset: str
     embedder = settings.embedder()
     assert isinstance(embedder, BedrockEmbedder if preset == "enterprise-assistant" else HttpEmbedder)
     assert embedder.dimension == 1024
+    job = objects["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [worker] = job["containers"]
+    assert (job["serviceAccountName"], worker["image"], worker["command"][-1]) == (
+        "ingestion", container["image"], "blueprints.retrieval.worker")
+    ingestion = Settings.from_environment({item["name"]: item["value"] for item in worker["env"]})
+    outputs = graph.stack_outputs["regions"]["us-east-1"]["retrieval"]
+    assert (ingestion.db_user, ingestion.db_host, ingestion.documents_bucket) == (
+        "ingestion", outputs["endpoint"], outputs["documents_bucket"])
     ingress = [r.inputs for r in graph.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
                if r.inputs["metadata"]["name"] == f"{SERVICE}-from-cluster"]
     assert ingress and ingress[0]["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": SERVICE_PORT}]
