@@ -1,6 +1,7 @@
-"""The response PII guardrail (blueprints/guardrails/litellm_pii.py) run by the real, pinned LiteLLM proxy (1.81.16,
-`.venv-litellm`) in front of a fake model server on 127.0.0.1 whose answers carry PII: whole answers and streams,
-values split across stream chunks, and what the audit record gets (counts per entity, never the values)."""
+"""The gateway's guardrails run by the real, pinned LiteLLM proxy (1.81.16, `.venv-litellm`) in front of a fake model
+server on 127.0.0.1: response PII masking (blueprints/guardrails/litellm_pii.py) of answers that carry PII, whole and
+streamed, values split across stream chunks, and what the audit record gets (counts per entity, never the values);
+structured-output validation (litellm_schema.py) with its one retry and its error."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
@@ -34,11 +36,12 @@ import json, os
 from litellm.integrations.custom_logger import CustomLogger
 
 class Probe(CustomLogger):
-    """Appends each request's guardrail information, as the audit logger gets it, to $AUDIT_PROBE."""
+    """Appends each request's prompt and guardrail information, as the audit logger gets them, to $AUDIT_PROBE."""
     async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
         record = (kwargs.get("standard_logging_object") or {}).get("guardrail_information")
+        prompt = (kwargs.get("messages") or [{}])[-1].get("content")
         with open(os.environ["AUDIT_PROBE"], "a") as out:
-            out.write(json.dumps(record, default=str) + "\\n")
+            out.write(json.dumps({"prompt": prompt, "guardrails": record}, default=str) + "\\n")
 
 probe = Probe()
 '''
@@ -57,14 +60,16 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         pytest.skip(f"LiteLLM proxy not installed at {LITELLM} (pip install 'litellm[proxy]==1.81.16' there)")
     directory = tmp_path_factory.mktemp("guardrails")
     # The guardrail file imports LiteLLM: it is copied, not imported here (LiteLLM has its own virtualenv).
-    for name in ("pii.py", "litellm_pii.py"):
+    for name in ("pii.py", "litellm_pii.py", "litellm_schema.py"):
         shutil.copy(Path(pii.__file__).with_name(name), directory / name)
     (directory / "audit_probe.py").write_text(AUDIT_PROBE)
     with FakeOpenAIBackend(name="guarded") as backend:
         config = {
             "model_list": [{"model_name": "guarded", "litellm_params": {
                 "model": "openai/guarded", "api_base": backend.base_url, "api_key": "none"}}],
-            "guardrails": [{"guardrail_name": "pii-response-masking", "litellm_params": {
+            "guardrails": [{"guardrail_name": "structured-output", "litellm_params": {
+                "guardrail": "litellm_schema.StructuredOutputValidation", "mode": "post_call", "default_on": True}},
+                {"guardrail_name": "pii-response-masking", "litellm_params": {
                 "guardrail": "litellm_pii.ResponsePIIMasking", "mode": "post_call", "default_on": True}}],
             "litellm_settings": {"callbacks": ["audit_probe.probe"]},
             "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
@@ -80,9 +85,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             stop(process)
 
 
-def ask(gateway: Gateway, answer: str | list[str], *, stream: bool) -> str:
+def ask(gateway: Gateway, answer: str | list[str], *, stream: bool, prompt: str | None = None) -> str:
     gateway.backend.answer = lambda body: answer
-    body = {"model": "guarded", "messages": [{"role": "user", "content": f"status? {uuid.uuid4()}"}],
+    body = {"model": "guarded", "messages": [{"role": "user", "content": prompt or f"status? {uuid.uuid4()}"}],
             "stream": stream}
     request = Request(f"{gateway.url}/v1/chat/completions", json.dumps(body).encode(),
                       {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
@@ -99,15 +104,18 @@ def ask(gateway: Gateway, answer: str | list[str], *, stream: bool) -> str:
         gateway.backend.answer = None
 
 
-def audit_records(gateway: Gateway, count: int, timeout_s: float = 10.0) -> list[dict]:
-    """The first `count` audit records (success logging runs after the response: bounded wait)."""
+def audit_record(gateway: Gateway, prompt: str, timeout_s: float = 10.0) -> list[dict]:
+    """The guardrail information of the request with `prompt` (success logging runs after the response: bounded
+    wait)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         lines = gateway.audit.read_text().splitlines() if gateway.audit.exists() else []
-        if len(lines) >= count:
-            return [json.loads(line) for line in lines[:count]]
+        records = [json.loads(line) for line in lines]
+        for record in records:
+            if record["prompt"] == prompt:
+                return record["guardrails"]
         time.sleep(0.05)
-    raise AssertionError(f"{count} audit records expected, got {len(lines)}")
+    raise AssertionError(f"no audit record of {prompt!r}")
 
 
 def test_pii_in_whole_and_streamed_answers_is_masked_and_ids_stay(gateway: Gateway) -> None:
@@ -122,13 +130,60 @@ def test_values_split_across_stream_chunks_are_masked(gateway: Gateway) -> None:
 
 
 def test_the_audit_record_counts_decisions_without_the_values(gateway: Gateway) -> None:
-    first = len(gateway.audit.read_text().splitlines()) if gateway.audit.exists() else 0
-    ask(gateway, ANSWER, stream=False)
-    ask(gateway, "Nothing personal here.", stream=False)
-    masked, passed = audit_records(gateway, first + 2)[first:]
+    prompts = [f"audit {uuid.uuid4()}", f"audit {uuid.uuid4()}"]
+    ask(gateway, ANSWER, stream=False, prompt=prompts[0])
+    ask(gateway, "Nothing personal here.", stream=False, prompt=prompts[1])
+    masked, passed = (audit_record(gateway, prompt) for prompt in prompts)
     expected = {"EMAIL": 1, "PHONE": 1, "CARD": 1, "IBAN": 1, "UK_NINO": 1, "DE_STEUER_ID": 1}
     [record] = [entry for entry in masked if entry["guardrail_name"] == "pii-response-masking"]
     assert record["masked_entity_count"] == expected
     assert not any(value in json.dumps(masked) for value in VALUES)
     [record] = [entry for entry in passed if entry["guardrail_name"] == "pii-response-masking"]
     assert record["guardrail_response"] == {"action": "passed", "entities": {}}
+
+
+SCHEMA = {"type": "object", "properties": {"ticket": {"type": "integer"}, "priority": {"enum": ["low", "high"]}},
+          "required": ["ticket", "priority"], "additionalProperties": False}
+
+
+def ask_structured(gateway: Gateway, answers: list[str]) -> tuple[int, dict]:
+    """A json_schema request the backend answers with `answers` in turn (the last one repeated)."""
+    served = iter(answers)
+    gateway.backend.answer = lambda body: next(served, answers[-1])
+    body = {"model": "guarded", "messages": [{"role": "user", "content": f"file it {uuid.uuid4()}"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "ticket", "schema": SCHEMA}}}
+    request = Request(f"{gateway.url}/v1/chat/completions", json.dumps(body).encode(),
+                      {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
+    try:
+        with urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+    finally:
+        gateway.backend.answer = None
+
+
+def test_a_structured_answer_that_misses_the_schema_is_retried_once_with_the_reason(gateway: Gateway) -> None:
+    before = gateway.backend.request_count
+    status, body = ask_structured(gateway, ['{"ticket": "42", "priority": "urgent"}',
+                                            '{"ticket": 42, "priority": "high"}'])
+    assert status == 200, body
+    assert json.loads(body["choices"][0]["message"]["content"]) == {"ticket": 42, "priority": "high"}
+    assert gateway.backend.request_count == before + 2
+    feedback = gateway.backend.requests[-1].body["messages"][-1]["content"]
+    assert feedback.startswith("Your answer does not match the required JSON schema (at ")
+
+
+def test_a_second_miss_is_a_clear_error_and_no_third_call(gateway: Gateway) -> None:
+    before = gateway.backend.request_count
+    status, body = ask_structured(gateway, ["Sure! Ticket 42, high priority."])
+    assert status == 502, body
+    assert "does not match the response_format JSON schema after 1 retry: not JSON" in body["error"]["message"]
+    assert gateway.backend.request_count == before + 2
+
+
+def test_a_valid_structured_answer_passes_untouched(gateway: Gateway) -> None:
+    before = gateway.backend.request_count
+    status, body = ask_structured(gateway, ['{"ticket": 7, "priority": "low"}'])
+    assert (status, body["choices"][0]["message"]["content"]) == (200, '{"ticket": 7, "priority": "low"}')
+    assert gateway.backend.request_count == before + 1
