@@ -10,38 +10,25 @@ Runs inside the LiteLLM image (LiteLLM and the standard library only), loaded fr
 
 LiteLLM 1.81.16 calls a post_call guardrail's own `async_post_call_success_hook` (whole answers) and
 `async_post_call_streaming_iterator_hook` (streams) when the class defines them (proxy/utils.py,
-ProxyLogging.post_call_success_hook and async_post_call_streaming_iterator_hook). Each decision goes to the
-request's guardrail information (the audit record) as counts per entity, never the values.
+ProxyLogging.post_call_success_hook and async_post_call_streaming_iterator_hook). Each decision is recorded by
+litellm_decisions.py (audit record with counts per entity, never the values; guardrail metrics).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 from collections import Counter
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
 
-
-def _sibling(name: str) -> ModuleType:
-    """`pii.py` beside this file: LiteLLM loads guardrails by file path, not as part of a package."""
-    qualified = f"blueprints_guardrails_{name}"
-    if qualified not in sys.modules:
-        spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
-        if spec is None or spec.loader is None:
-            raise ImportError(f"{name}.py must sit beside {__file__}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module  # dataclasses resolve their module through sys.modules
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
-
-
-pii = _sibling("pii")
+# LiteLLM loads a guardrail by file path, not as part of a package: its siblings are imported by name.
+sys.path.insert(0, str(Path(__file__).parent))
+import pii
+from litellm_decisions import record_decision
 
 
 class ResponsePIIMasking(CustomGuardrail):
@@ -86,10 +73,6 @@ class ResponsePIIMasking(CustomGuardrail):
         self._record(request_data, sum((masker.counts for masker in maskers.values()), Counter()), started)
 
     def _record(self, data: dict, counts: Counter[str], started: float) -> None:
-        """The decision, for the audit record: masked or not, and how many values of each entity."""
-        ended = time.time()
-        self.add_standard_logging_guardrail_information_to_request_data(
-            guardrail_json_response={"action": "masked" if counts else "passed", "entities": dict(counts)},
-            request_data=data, guardrail_status="success",
-            start_time=started, end_time=ended, duration=ended - started, masked_entity_count=dict(counts),
-            guardrail_provider="blueprints-pii", event_type=self.event_hook)
+        """The decision: masked or passed, and how many values of each entity."""
+        record_decision(self, data, "masked" if counts else "passed", started, {"entities": dict(counts)},
+                        masked_entity_count=dict(counts))

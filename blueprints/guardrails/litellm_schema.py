@@ -11,12 +11,18 @@ masking guardrail, so that a retried answer is masked too (LiteLLM runs post_cal
 from __future__ import annotations
 
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 from fastapi import HTTPException
 from litellm.integrations.custom_guardrail import CustomGuardrail
+
+# LiteLLM loads a guardrail by file path, not as part of a package: its siblings are imported by name.
+sys.path.insert(0, str(Path(__file__).parent))
+from litellm_decisions import record_decision
 
 RETRIES = 1
 
@@ -61,13 +67,8 @@ class StructuredOutputValidation(CustomGuardrail):
             attempts += 1
             response = await self._retry(data, _content(response), problem)
             problem = schema_problem(_content(response), schema)
-        outcome = "valid" if problem is None else "invalid"
-        ended = time.time()
-        self.add_standard_logging_guardrail_information_to_request_data(
-            guardrail_json_response={"action": outcome, "retries": attempts, "problem": problem},
-            request_data=data, guardrail_status="success" if problem is None else "guardrail_intervened",
-            start_time=started, end_time=ended, duration=ended - started,
-            guardrail_provider="blueprints-schema", event_type=self.event_hook)
+        decision = "invalid" if problem is not None else "retried" if attempts else "valid"
+        record_decision(self, data, decision, started, {"retries": attempts, "problem": problem})
         if problem is not None:
             raise HTTPException(status_code=502, detail={"error": (
                 f"structured output: the model's answer does not match the response_format JSON schema after "

@@ -6,6 +6,7 @@ structured-output validation (litellm_schema.py) with its one retry and its erro
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 import uuid
@@ -18,6 +19,7 @@ from urllib.request import Request, urlopen
 import pytest
 import yaml
 
+from blueprints.catalog.metrics import LITELLM as LITELLM_EXPORTER
 from blueprints.guardrails import pii
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeOpenAIBackend
@@ -60,7 +62,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         pytest.skip(f"LiteLLM proxy not installed at {LITELLM} (pip install 'litellm[proxy]==1.81.16' there)")
     directory = tmp_path_factory.mktemp("guardrails")
     # The guardrail file imports LiteLLM: it is copied, not imported here (LiteLLM has its own virtualenv).
-    for name in ("pii.py", "litellm_pii.py", "litellm_schema.py"):
+    for name in ("pii.py", "litellm_decisions.py", "litellm_pii.py", "litellm_schema.py"):
         shutil.copy(Path(pii.__file__).with_name(name), directory / name)
     (directory / "audit_probe.py").write_text(AUDIT_PROBE)
     with FakeOpenAIBackend(name="guarded") as backend:
@@ -71,7 +73,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
                 "guardrail": "litellm_schema.StructuredOutputValidation", "mode": "post_call", "default_on": True}},
                 {"guardrail_name": "pii-response-masking", "litellm_params": {
                 "guardrail": "litellm_pii.ResponsePIIMasking", "mode": "post_call", "default_on": True}}],
-            "litellm_settings": {"callbacks": ["audit_probe.probe"]},
+            "litellm_settings": {"callbacks": ["audit_probe.probe", "prometheus"]},
             "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
         }
         (directory / "config.yaml").write_text(yaml.safe_dump(config))
@@ -187,3 +189,31 @@ def test_a_valid_structured_answer_passes_untouched(gateway: Gateway) -> None:
     status, body = ask_structured(gateway, ['{"ticket": 7, "priority": "low"}'])
     assert (status, body["choices"][0]["message"]["content"]) == (200, '{"ticket": 7, "priority": "low"}')
     assert gateway.backend.request_count == before + 1
+
+
+def guardrail_decisions(gateway: Gateway) -> dict[tuple[str, str], float]:
+    """(guardrail, decision) -> count of post_call decisions, from the proxy's /metrics."""
+    request = Request(f"{gateway.url}/metrics", headers={"Authorization": f"Bearer {MASTER_KEY}"})
+    with urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    decisions = {}
+    for labels, value in re.findall(r"^litellm_guardrail_requests_total\{([^}]*)\} (\S+)$", text, re.MULTILINE):
+        label = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if label["hook_type"] == "post_call":
+            decisions[label["guardrail_name"], label["status"]] = float(value)
+    return decisions
+
+
+def test_every_decision_is_counted_under_the_catalog_metric(gateway: Gateway) -> None:
+    [catalogued] = [metric for metric in LITELLM_EXPORTER.metrics if metric.name == "litellm_guardrail_requests_total"]
+    assert catalogued.labels == {"guardrail_name", "status", "hook_type"}
+    before = guardrail_decisions(gateway)
+    ask(gateway, ANSWER, stream=False)
+    ask(gateway, ANSWER, stream=True)
+    ask(gateway, "Nothing personal here.", stream=False)
+    ask_structured(gateway, ['{"ticket": "42"}', '{"ticket": 42, "priority": "high"}'])
+    after = guardrail_decisions(gateway)
+    grown = {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)}
+    # The structured answer (after its retry) goes through the masking guardrail too: it passes.
+    assert grown == {("pii-response-masking", "masked"): 2, ("pii-response-masking", "passed"): 2,
+                     ("structured-output", "retried"): 1}
