@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -223,12 +222,6 @@ class PgVectorStore:
         rows = self._run("SELECT document_id, content_hash, source FROM rag_document WHERE index_name = :n AND "
                          "version = :v", n=index, v=version)
         return {row[0]: (row[1], row[2]) for row in rows}
-
-    def modified_times(self, index: str, version: int) -> dict[str, datetime]:
-        """document id -> modification time of the source object the version was built from."""
-        rows = self._run("SELECT document_id, modified_at FROM rag_document WHERE index_name = :n AND version = :v",
-                         n=index, v=version)
-        return {row[0]: row[1] for row in rows}
 
     def source_tags(self, index: str, version: int) -> dict[str, str]:
         """document id -> the source's own version tag (S3: the ETags of the object and its metadata sidecar)."""

@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 
 import pg8000.native
 
+from blueprints.retrieval.bucket import documents, pending_age
 from blueprints.retrieval.embedders import BedrockEmbedder, Embedder, HttpEmbedder, LocalEmbedder
 from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.metrics import Registry
-from blueprints.retrieval.parsing import kind_of
 from blueprints.retrieval.pgstore import PgVectorStore, store_at
 from blueprints.retrieval.rerank import HttpReranker, Reranker
 
@@ -127,22 +127,14 @@ class Settings:
         return thread
 
     def bucket_freshness(self, now: datetime | None = None) -> float:
-        """Age of the newest object of the documents bucket that the active version does not hold as modified."""
+        """Age of the newest document of the documents bucket whose version the active index version lacks."""
         import boto3
 
-        pages = boto3.client("s3", region_name=self.region).get_paginator("list_objects_v2").paginate(
-            Bucket=self.documents_bucket)
-        objects = {item["Key"]: item["LastModified"] for page in pages for item in page.get("Contents", [])
-                   if kind_of(item["Key"])}
+        found, _ = documents(boto3.client("s3", region_name=self.region), self.documents_bucket)
         store = self.store()
         try:
-            indexed = store.modified_times(self.index, store.active_version(self.index))
+            indexed = store.source_tags(self.index, store.active_version(self.index))
         finally:
             store.close()
-        return pending_age(objects, indexed, now or datetime.now(UTC))
+        return pending_age(found, indexed, now or datetime.now(UTC))
 
-
-def pending_age(objects: Mapping[str, datetime], indexed: Mapping[str, datetime], now: datetime) -> float:
-    """Age of the newest object not indexed, or indexed from an older modification; 0 when there is none."""
-    pending = [modified for key, modified in objects.items() if key not in indexed or modified > indexed[key]]
-    return max(0.0, (now - max(pending)).total_seconds()) if pending else 0.0

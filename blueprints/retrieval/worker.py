@@ -11,21 +11,15 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from blueprints.retrieval.bucket import documents
 from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.ingest import METADATA_SUFFIX, Report, Settings, SourceObject, check_metadata, ingest
-from blueprints.retrieval.parsing import MAX_DOCUMENT_BYTES, kind_of
+from blueprints.retrieval.parsing import MAX_DOCUMENT_BYTES
 from blueprints.retrieval.settings import Settings as ServiceSettings
 
 log = logging.getLogger(__name__)
-
-
-def _listing(s3: Any, bucket: str) -> dict[str, tuple[datetime, str]]:
-    """key -> (LastModified, ETag) of every object."""
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return {item["Key"]: (item["LastModified"], item["ETag"]) for page in pages for item in page.get("Contents", [])}
 
 
 def _read(s3: Any, bucket: str, key: str, limit: int) -> bytes:
@@ -48,7 +42,6 @@ def run_once(settings: ServiceSettings, s3: Any, ingest_settings: Settings | Non
     bucket = settings.documents_bucket
     if not bucket:
         raise RetrievalError("RAG_DOCUMENTS_BUCKET is not set: the bucket to ingest")
-    listing = _listing(s3, bucket)
     store = settings.store()
     try:
         embedder = settings.embedder()
@@ -56,22 +49,16 @@ def run_once(settings: ServiceSettings, s3: Any, ingest_settings: Settings | Non
         state = store.state(settings.index)
         indexed: Mapping[str, str] = store.source_tags(settings.index, state.active) \
             if state.active is not None else {}
-        objects, unchanged, skipped = [], set(), []
-        for key, modified in sorted(listing.items()):
-            if key.endswith(METADATA_SUFFIX):
+        found, skipped = documents(s3, bucket)
+        objects, unchanged = [], set()
+        for document in found:
+            if indexed.get(document.key) == document.tag:
+                unchanged.add(document.key)
                 continue
-            if kind_of(key) is None:
-                skipped.append(key)
-                continue
-            sidecar = listing.get(key + METADATA_SUFFIX)
-            tag = modified[1] + (f"+{sidecar[1]}" if sidecar else "")
-            if indexed.get(key) == tag:
-                unchanged.add(key)
-                continue
-            metadata = _metadata(s3, bucket, key) if sidecar else {}
-            newest = max(modified[0], sidecar[0]) if sidecar else modified[0]
-            objects.append(SourceObject(key, f"s3://{bucket}/{key}", newest,
-                                        _read(s3, bucket, key, ingest_settings.max_document_bytes), metadata, tag))
+            metadata = _metadata(s3, bucket, document.key) if document.has_metadata else {}
+            objects.append(SourceObject(document.key, f"s3://{bucket}/{document.key}", document.modified_at,
+                                        _read(s3, bucket, document.key, ingest_settings.max_document_bytes),
+                                        metadata, document.tag))
         return ingest(store, embedder, settings.index, objects, ingest_settings, skipped, frozenset(unchanged))
     finally:
         store.close()

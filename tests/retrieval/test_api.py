@@ -13,12 +13,13 @@ from moto import mock_aws
 
 from blueprints.retrieval import local, metrics
 from blueprints.retrieval.api import create_app
+from blueprints.retrieval.bucket import BucketDocument, pending_age
 from blueprints.retrieval.embedders import LocalEmbedder
 from blueprints.retrieval.ingest import Settings as IngestSettings
 from blueprints.retrieval.ingest import directory_objects, ingest
 from blueprints.retrieval.metrics import Registry
 from blueprints.retrieval.pgstore import PgVectorStore
-from blueprints.retrieval.settings import Settings, pending_age
+from blueprints.retrieval.settings import Settings
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def test_errors_are_json_with_their_status(client: TestClient, database_url: str
 
 def test_freshness_compares_the_documents_bucket_with_the_active_version(database_url: str,
                                                                          store: PgVectorStore) -> None:
-    indexed = store.modified_times(INDEX, store.active_version(INDEX))
+    indexed = store.source_tags(INDEX, store.active_version(INDEX))
     now = datetime.now(UTC)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
@@ -104,5 +105,5 @@ def test_freshness_compares_the_documents_bucket_with_the_active_version(databas
     registry = Registry()
     registry.set_freshness(INDEX, age)
     assert f'{metrics.FRESHNESS}{{index="{INDEX}"}} {age!r}' in registry.exposition()
-    older = {key: modified - timedelta(hours=1) for key, modified in indexed.items()}
-    assert pending_age(older, indexed, now) == 0.0
+    same = [BucketDocument(key, now - timedelta(hours=1), tag, False) for key, tag in indexed.items()]
+    assert pending_age(same, indexed, now) == 0.0
