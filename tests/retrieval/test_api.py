@@ -40,7 +40,7 @@ def database_url(rag_home: Path, tmp_path_factory: pytest.TempPathFactory) -> st
         ingest(store, LocalEmbedder(), INDEX, objects, IngestSettings())
     finally:
         store.close()
-    return local._server(None).get_uri()
+    return local.database_url()
 
 
 @pytest.fixture

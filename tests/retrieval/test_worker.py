@@ -45,7 +45,7 @@ def s3(rag_home: Path) -> Iterator[CountingS3]:
 
 
 def test_the_worker_ingests_the_bucket_incrementally(s3: CountingS3, store: PgVectorStore) -> None:
-    settings = Settings(index="bucket", database_url=local._server(None).get_uri(), documents_bucket=BUCKET)
+    settings = Settings(index="bucket", database_url=local.database_url(), documents_bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="guides/scaling.md", Body=b"# Scaling\n\nKEDA scales model servers on queues.")
     s3.put_object(Bucket=BUCKET, Key="guides/scaling.md.meta.json", Body=b'{"tenant": "acme"}')
     s3.put_object(Bucket=BUCKET, Key="faq.txt", Body=b"Budgets are enforced per virtual key.")
