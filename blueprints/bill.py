@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from blueprints.catalog import aws_prices as p
-from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import HOURS_PER_MONTH
 from blueprints.catalog.models import MODELS, weight_bytes
+from blueprints.catalog.providers import priced_model
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.spec import PlatformSpec
 
@@ -44,7 +44,8 @@ class RegionalTraffic:
 
     gateway_requests: float
     gateway_bytes: float
-    hosted: dict[str, tuple[float, int, int]]
+    hosted: dict[tuple[str, str], tuple[float, int, int]]
+    """(hosting, catalog name) -> (requests a month, input tokens, output tokens per request)."""
     """Hosted catalog model -> (requests reaching it, input tokens, output tokens per request)."""
     hosted_bytes: float
     self_hosted_bytes: float
@@ -54,7 +55,7 @@ def regional_traffic(spec: PlatformSpec) -> RegionalTraffic:
     usage = spec.usage
     share = usage.mean_load_of_peak * SECONDS_PER_MONTH / len(spec.regions)
     miss = 1 - usage.cache_hit_rate if spec.cache.enabled else 1.0
-    hosted: dict[str, tuple[float, int, int]] = {}
+    hosted: dict[tuple[str, str], tuple[float, int, int]] = {}
     gateway_requests = gateway_bytes = hosted_bytes = self_bytes = 0.0
     for model in spec.serving.models:
         requests = model.traffic.requests_per_second * share
@@ -64,8 +65,9 @@ def regional_traffic(spec: PlatformSpec) -> RegionalTraffic:
         if model.hosting == "self-hosted":
             self_bytes += requests * miss * size
         else:
-            previous = hosted.get(model.model, (0.0, 0, 0))[0]
-            hosted[model.model] = (previous + requests * miss, model.traffic.input_tokens, model.traffic.output_tokens)
+            key = (model.hosting, model.model)
+            previous = hosted.get(key, (0.0, 0, 0))[0]
+            hosted[key] = (previous + requests * miss, model.traffic.input_tokens, model.traffic.output_tokens)
             hosted_bytes += requests * miss * size
     return RegionalTraffic(gateway_requests, gateway_bytes, hosted, hosted_bytes, self_bytes)
 
@@ -93,10 +95,12 @@ def _usage(region: str, item: str, usd: float, detail: str, *prices: p.UnitPrice
 
 
 def _hosted_tokens(region: str, traffic: RegionalTraffic) -> Iterator[CostLine]:
-    for name, (requests, isl, osl) in sorted(traffic.hosted.items()):
-        model = HOSTED_MODELS[name]
+    for (hosting, name), (requests, isl, osl) in sorted(traffic.hosted.items()):
+        model = priced_model(hosting, name)
+        where = "" if hosting == "bedrock" else f" ({hosting})"
         yield CostLine(
-            region=region, item=f"hosted tokens {name}", usd_per_month=round(requests * model.usd_for(isl, osl), 2),
+            region=region, item=f"hosted tokens {name}{where}",
+            usd_per_month=round(requests * model.usd_for(isl, osl), 2),
             kind="usage", source=f"${model.usd_per_1m_input}/1M input, ${model.usd_per_1m_output}/1M output tokens: "
                                  f"{model.source}",
             detail=f"{requests:,.0f} requests x ({isl} in + {osl} out) tokens")

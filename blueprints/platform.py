@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_aws as aws
 
@@ -63,9 +65,12 @@ def volume_creators(spec: PlatformSpec, namer: Namer) -> dict[DataClass, list[st
 class RegionalPlatform(pulumi.ComponentResource):
     """Everything that lives in one region: network, keys, cluster, node pools and the workloads on them."""
 
-    def __init__(self, spec: PlatformSpec, region: str, index: int, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, spec: PlatformSpec, region: str, index: int, opts: pulumi.ResourceOptions | None = None,
+                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
         namer = Namer(spec.name, spec.environment, region)
         super().__init__("blueprints:platform:RegionalPlatform", namer.prefix, None, opts)
+        self.provider_keys = dict(provider_keys or {})
+        """Credential environment variable -> the person-supplied key of a hosted provider (gateway/providers.py)."""
         provider = aws.Provider(
             namer("aws"), region=region, default_tags={"tags": default_tags(spec)},
             opts=pulumi.ResourceOptions(parent=self),
@@ -124,7 +129,8 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.serving = ModelServing(namer("serving"), spec, ctx, opts=ctx.k8s_opts(self),
                                     metrics_query_url=self.observability.metrics_query_url)
         self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, self.audit,
-                               alert_topic_arn=self.observability.alert_topic_arn, opts=ctx.k8s_opts(self))
+                               alert_topic_arn=self.observability.alert_topic_arn, opts=ctx.k8s_opts(self),
+                               provider_keys=self.provider_keys)
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
         self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway,
                                 target_group_arn=self.gateway.edge.target_group_arns[BATCH],
@@ -144,7 +150,8 @@ class RegionalPlatform(pulumi.ComponentResource):
         ctx = RegionContext(namer, provider, self.account_id, self.keys, self.network, None)
         tags = {key: value for key, value in default_tags(spec).items() if key in BUDGET_TAGS}
         cost = CostControls(namer("cost"), spec, ctx, tags, opts=ctx.aws_opts(self))
-        self.gateway = GatewayFargate(namer("gateway"), spec, ctx, cost.alert_topic_arn, opts=ctx.aws_opts(self))
+        self.gateway = GatewayFargate(namer("gateway"), spec, ctx, cost.alert_topic_arn, opts=ctx.aws_opts(self),
+                                      provider_keys=self.provider_keys)
         self.cluster = self.serving = self.retrieval = self.batch = None
         self.register_outputs({"vpc_id": self.network.vpc_id})
 
@@ -164,11 +171,13 @@ class RegionalPlatform(pulumi.ComponentResource):
 class Platform(pulumi.ComponentResource):
     """All regions of one platform; the first region is primary."""
 
-    def __init__(self, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None,
+                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
         super().__init__("blueprints:platform:Platform", f"{spec.name}-{spec.environment}", None, opts)
         self.spec = spec
         self.regions = [
-            RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self))
+            RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self),
+                             provider_keys=provider_keys)
             for index, region in enumerate(spec.regions)
         ]
         replicate_artifacts([regional.serving.artifacts for regional in self.regions if regional.serving])

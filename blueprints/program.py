@@ -8,6 +8,8 @@ from __future__ import annotations
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
+from blueprints.errors import BlueprintError
+from blueprints.gateway.providers import provider_credentials
 from blueprints.platform import Platform
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
@@ -28,7 +30,22 @@ def spec_from_config() -> PlatformSpec:
     )
 
 
+def provider_keys(spec: PlatformSpec) -> dict[str, pulumi.Output[str]]:
+    """The key of every hosted provider the spec uses, from stack config as a Pulumi secret (never plain)."""
+    config, keys = pulumi.Config(PROJECT), {}
+    for env, facts in provider_credentials(spec).items():
+        value = config.get_secret(facts.config_key)
+        if value is None:
+            raise BlueprintError(
+                f"stack {pulumi.get_stack()}: config {PROJECT}:{facts.config_key} is missing: serving.models use "
+                f"hosting {facts.provider!r} (set {facts.credential}: pulumi config set --secret "
+                f"{PROJECT}:{facts.config_key} <value>)")
+        keys[env] = value
+    return keys
+
+
 def main() -> Platform:
-    platform = Platform(spec_from_config())
+    spec = spec_from_config()
+    platform = Platform(spec, provider_keys=provider_keys(spec))
     platform.export()
     return platform

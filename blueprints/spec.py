@@ -25,6 +25,7 @@ from blueprints.catalog.instances import INSTANCES, instances_for
 from blueprints.catalog.models import MODELS
 from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
+from blueprints.catalog.providers import GLOBAL, PROVIDER_FACTS, PROVIDER_MODELS, PROVIDERS
 from blueprints.versions import EKS_VERSIONS, IMAGES, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
@@ -75,6 +76,8 @@ class ResidencySpec(Section):
     boundary: str | None = None
     """A label for reviewers, e.g. "EU" or "US"."""
     allowed_regions: list[str] | None = None
+    """AWS regions, and the regions of hosted providers other than Bedrock written `<provider>:<region>`
+    (azure:swedencentral, vertex:europe-west4; openai:global, anthropic:global for their global APIs)."""
 
 
 _ALLOWLIST_DOMAIN = re.compile(r"^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -313,14 +316,42 @@ class AutoscalingSpec(Section):
     """Quiet time before scaling in (and to zero); GPU pods take minutes to come back."""
 
 
+class ProviderEndpointSpec(Section):
+    """Where the gateway reaches a model of a hosted provider other than Bedrock (blueprints/catalog/providers.py).
+
+    - openai, anthropic: nothing required; `api_base` replaces the provider's public address (a proxy, a test).
+    - azure: `api_base` (https://<resource>.openai.azure.com), `api_version` and `location` (the resource's Azure
+      region, where a Standard deployment processes prompts); `deployment` defaults to the model's catalog name.
+    - vertex: `project` and `location` (a Vertex AI location such as europe-west4)."""
+
+    api_base: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+")] | None = None
+    api_version: str | None = None
+    deployment: str | None = None
+    project: str | None = None
+    location: str | None = None
+
+
+_PROVIDER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # hosting: (required fields, allowed fields) of `provider`
+    "openai": ((), ("api_base",)),
+    "anthropic": ((), ("api_base",)),
+    "azure": (("api_base", "api_version", "location"), ("api_base", "api_version", "deployment", "location")),
+    "vertex": (("project", "location"), ("api_base", "project", "location")),
+}
+
+Hosting = Literal["self-hosted", "bedrock", "openai", "anthropic", "azure", "vertex"]
+
+
 class ModelSpec(Section):
-    """A model the gateway serves: self-hosted on a GPU pool, or hosted on Amazon Bedrock."""
+    """A model the gateway serves: self-hosted on a GPU pool, or hosted (Amazon Bedrock, OpenAI, Anthropic, Azure
+    OpenAI, Google Vertex AI)."""
 
     name: DnsLabel
     """The name clients ask for (`model` in the OpenAI API)."""
-    hosting: Literal["self-hosted", "bedrock"] = "self-hosted"
+    hosting: Hosting = "self-hosted"
     model: str
-    """Self-hosted: architecture key of the model catalog. Bedrock: key of the hosted-model catalog."""
+    """Self-hosted: architecture key of the model catalog. Bedrock: key of the hosted-model catalog. Other
+    providers: key of that provider's catalog (blueprints/catalog/providers.py)."""
     checkpoint: str | None = None
     """Self-hosted: the quantized checkpoint in the artifacts bucket, e.g. nvidia/Llama-3.1-8B-Instruct-FP8."""
     precision: Precision = "fp8"
@@ -339,9 +370,39 @@ class ModelSpec(Section):
     autoscaling: AutoscalingSpec = AutoscalingSpec()
     prefix_caching: bool = True
     """Self-hosted: reuse KV-cache blocks of shared prompt prefixes (system prompts, RAG context)."""
+    provider: ProviderEndpointSpec = ProviderEndpointSpec()
+    """Hosted providers other than Bedrock only: where the gateway reaches the model."""
+
+    @property
+    def provider_region(self) -> str:
+        """Where a provider other than Bedrock processes prompts: its `location`, else `global`."""
+        return self.provider.location or GLOBAL
+
+    def _provider_fields(self) -> ModelSpec:
+        if self.model not in PROVIDER_MODELS[self.hosting]:
+            raise ValueError(f"model: unknown {self.hosting} model {self.model!r} "
+                             f"(allowed: {', '.join(PROVIDER_MODELS[self.hosting])})")
+        if self.gpu_pool is not None:
+            raise ValueError(f"gpu_pool: a {self.hosting} model runs on no GPU pool; remove gpu_pool")
+        required, allowed = _PROVIDER_FIELDS[self.hosting]
+        given = self.provider.model_dump(exclude_none=True)
+        for field in required:
+            if field not in given:
+                raise ValueError(f"provider.{field}: required for hosting {self.hosting!r} "
+                                 f"(required: {', '.join(required)})")
+        for field in given:
+            if field not in allowed:
+                raise ValueError(f"provider.{field}: not used by hosting {self.hosting!r} "
+                                 f"(allowed: {', '.join(allowed)})")
+        regions = PROVIDER_FACTS[self.hosting].regions  # type: ignore[index]
+        if regions is not None and self.provider_region not in regions:
+            raise ValueError(f"provider.location: {self.provider_region!r} (allowed: {', '.join(regions)})")
+        return self
 
     @model_validator(mode="after")
     def _hosting_fields(self) -> ModelSpec:
+        if self.hosting in PROVIDERS:
+            return self._provider_fields()
         if self.hosting == "bedrock":
             if self.model not in HOSTED_MODELS:
                 raise ValueError(f"model: unknown hosted model {self.model!r} (allowed: {', '.join(HOSTED_MODELS)})")
@@ -1086,6 +1147,20 @@ class PlatformSpec(Section):
                         f"{', '.join(invocable_models(region, allowed, hosted.kind))})"]
         return []
 
+    def _provider_problems(self, where: str, model: ModelSpec) -> list[str]:
+        """Prompts may leave for a provider only where hosted models are allowed and, under a residency allowlist,
+        only to a provider region on it, written `<provider>:<region>` (e.g. azure:swedencentral)."""
+        if not self.compliance.allow_hosted_models:
+            return [f"{where}.hosting: {model.hosting!r} is not allowed because compliance.allow_hosted_models is "
+                    "false (prompts may not leave the account); allowed: self-hosted"]
+        allowed = self.residency.allowed_regions
+        entry = f"{model.hosting}:{model.provider_region}"
+        if allowed is None or entry in allowed:
+            return []
+        on_list = [item for item in allowed if ":" in item]
+        return [f"{where}.provider.location: {entry!r} is outside residency.allowed_regions (allowed providers: "
+                f"{', '.join(on_list) or 'none; add <provider>:<region> to residency.allowed_regions'})"]
+
     def _serving_problems(self) -> list[str]:
         problems: list[str] = []
         pools = {pool.name: pool for pool in self.cluster.gpu_pools}
@@ -1094,6 +1169,9 @@ class PlatformSpec(Section):
             where = f"serving.models[{index}]"
             if model.name in names[:index]:
                 problems.append(f"{where}.name: {model.name!r} is used by more than one model")
+            if model.hosting in PROVIDERS:
+                problems.extend(self._provider_problems(where, model))
+                continue
             if model.hosting == "bedrock":
                 if not self.compliance.allow_hosted_models:
                     problems.append(
@@ -1226,11 +1304,19 @@ class PlatformSpec(Section):
     def chat_models(self) -> list[ModelSpec]:
         """Models that answer chat completions: every self-hosted model and the hosted chat models."""
         return [model for model in self.serving.models
-                if model.hosting == "self-hosted" or HOSTED_MODELS[model.model].kind == "chat"]
+                if model.hosting in ("self-hosted", *PROVIDERS) or HOSTED_MODELS[model.model].kind == "chat"]
 
     @property
     def hosted_models(self) -> list[ModelSpec]:
+        """Models on Amazon Bedrock (the other providers: `provider_models`)."""
         return [model for model in self.serving.models if model.hosting == "bedrock"]
+
+    @property
+    def provider_models(self) -> list[ModelSpec]:
+        """Models of hosted providers other than Bedrock the gateway serves (none where prompts may not leave)."""
+        if not self.compliance.allow_hosted_models:
+            return []
+        return [model for model in self.serving.models if model.hosting in PROVIDERS]
 
     @property
     def is_private(self) -> bool:

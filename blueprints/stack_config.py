@@ -13,13 +13,16 @@ from typing import Any
 
 import yaml
 
+from blueprints.catalog.providers import PROVIDER_FACTS
 from blueprints.errors import BlueprintError, shorten
 from blueprints.presets import ENVIRONMENTS
 
 PROJECT = "llm-platform"
 # Keys of the `llm-platform:` namespace: what the program reads (blueprints/program.py) plus `residency`, which the
 # policy packs read from stack config (policies/lib/blueprints_policies/context.py).
-STACK_KEYS = ("preset", "environment", "regions", "overrides", "residency")
+STACK_KEYS = ("preset", "environment", "regions", "overrides", "residency",
+              *(facts.config_key for facts in PROVIDER_FACTS.values()))
+"""...and the hosted providers' keys (secrets: `pulumi config set --secret`; blueprints/catalog/providers.py)."""
 # Top-level keys of a stack file: pulumi's ProjectStack (sdk/go/common/workspace/project.go, pulumi v3).
 FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 

@@ -10,6 +10,7 @@ token comes from ResponseCache; all reach the pods through External Secrets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -34,11 +35,13 @@ from blueprints.gateway.manifests import (
     MASTER_KEY_SECRET,
     NAME,
     NAMESPACE,
+    PROVIDER_KEYS_SECRET,
     REDIS_PASSWORD_KEY,
     REDIS_SECRET,
     gateway_manifests,
     namespace,
 )
+from blueprints.gateway.providers import provider_credentials
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -137,7 +140,7 @@ class Gateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  serving: ModelServing, audit: Audit, alert_topic_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions):
+                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
         super().__init__("blueprints:gateway:Gateway", name, None, opts)
         self._spec, self._ctx = spec, ctx
         namer, region = ctx.namer, ctx.region
@@ -172,6 +175,14 @@ class Gateway(pulumi.ComponentResource):
         if self.cache is not None:
             credentials.append(secrets.sync(NAMESPACE, self.cache.token_secret, {REDIS_PASSWORD_KEY: None},
                                             REDIS_SECRET, opts=in_ns))
+        provider_envs = list(provider_credentials(spec))
+        if provider_envs:
+            # Keys a person supplies (`pulumi config set --secret`), written write-only as one JSON secret.
+            provider_secret = secrets.secret(
+                PROVIDER_KEYS_SECRET, "Hosted providers' API keys (JSON, one key per credential variable)",
+                value=pulumi.Output.json_dumps({env: (provider_keys or {})[env] for env in provider_envs}))
+            credentials.append(secrets.sync(NAMESPACE, provider_secret, {env: env for env in provider_envs},
+                                            PROVIDER_KEYS_SECRET, opts=in_ns))
         identity = self._identity(audit)
         workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, identity])
         for manifest in gateway_manifests(

@@ -12,11 +12,15 @@ hosted models only.
   (components/small_network.py). The WAF keeps metrics and sampled requests; the task logs are the request log.
 - Master key: a Secrets Manager secret (`secrets` key) whose value Secrets Manager's GetRandomPassword generates
   and Pulumi writes write-only: it is in no state, config or plan. Rotate it by writing a new value and forcing
-  a new deployment of the service.
+  a new deployment of the service. The secret is JSON: the master key under LITELLM_MASTER_KEY and beside it the
+  key of every hosted provider the spec uses (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...; a person supplies them with
+  `pulumi config set --secret`), written in the same write-only version: one secret, one version, so providers
+  add no resources (startup-mvp stays at 40). ECS hands each JSON key to the task as its own variable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -27,7 +31,9 @@ from blueprints.components.gateway import bedrock_statements, gateway_certificat
 from blueprints.components.iam import allow, policy_document, service_trust
 from blueprints.gateway.edge import GATEWAY, backends
 from blueprints.gateway.fargate import container_definition, task_size
+from blueprints.gateway.litellm_config import MASTER_KEY_ENV
 from blueprints.gateway.manifests import MASTER_KEY_SECRET, NAME, PORT
+from blueprints.gateway.providers import provider_credentials
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -38,11 +44,18 @@ HEALTH_CHECK_GRACE_S = 60
 """LiteLLM answers its liveness path within seconds of starting; the ALB's checks count only after this."""
 
 
+def json_key(secret_arn: pulumi.Input[str], key: str) -> pulumi.Output[str]:
+    """ECS `valueFrom` for one key of a JSON secret: `<arn>:<json-key>:<version-stage>:<version-id>`, the last two
+    empty for the current version (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+    secrets-envvar-secrets-manager.html)."""
+    return pulumi.Output.concat(secret_arn, f":{key}::")
+
+
 class GatewayFargate(pulumi.ComponentResource):
     """`endpoint`: the client URL; `edge`: the load balancer."""
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, alert_topic_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions):
+                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
         super().__init__("blueprints:gateway:GatewayFargate", name, None, opts)
         namer, region, child = ctx.namer, ctx.region, pulumi.ResourceOptions(parent=self)
         tasks = aws.ec2.SecurityGroup(
@@ -59,7 +72,8 @@ class GatewayFargate(pulumi.ComponentResource):
 
         master_key = aws.secretsmanager.Secret(
             namer(MASTER_KEY_SECRET), name=f"{namer.prefix}/{MASTER_KEY_SECRET}",
-            description="LiteLLM master (admin) key", kms_key_id=ctx.keys.arn("secrets"),
+            description="LiteLLM master (admin) key and hosted providers' keys (JSON)",
+            kms_key_id=ctx.keys.arn("secrets"),
             recovery_window_in_days=30 if spec.deletion_protection else 7, opts=child)
         generated = aws.secretsmanager.get_random_password_output(
             password_length=MASTER_KEY_LENGTH, exclude_punctuation=True, include_space=False,
@@ -67,7 +81,9 @@ class GatewayFargate(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             namer(MASTER_KEY_SECRET), secret_id=master_key.id, secret_string_wo_version=1,
             # LiteLLM takes master keys that start with sk-.
-            secret_string_wo=pulumi.Output.secret(pulumi.Output.concat("sk-", generated.random_password)),
+            secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps({
+                MASTER_KEY_ENV: pulumi.Output.concat("sk-", generated.random_password),
+                **{env: (provider_keys or {})[env] for env in provider_credentials(spec)}})),
             opts=child)
 
         logs = aws.cloudwatch.LogGroup(
@@ -91,7 +107,8 @@ class GatewayFargate(pulumi.ComponentResource):
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             volumes=[{"name": "tmp"}],
             container_definitions=pulumi.Output.json_dumps([container_definition(
-                spec, region, log_group=logs.name, master_key_arn=master_key.arn)]),
+                spec, region, log_group=logs.name, master_key_arn=json_key(master_key.arn, MASTER_KEY_ENV),
+                provider_key_refs={env: json_key(master_key.arn, env) for env in provider_credentials(spec)})]),
             opts=child)
         aws.ecs.Service(
             namer("gateway"), name=NAME, cluster=cluster.arn, task_definition=definition.arn,

@@ -12,6 +12,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from blueprints import program
+from blueprints.catalog.providers import PROVIDER_FACTS
 from blueprints.engine import collector
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.mocks import EchoMocks, RecordingMonitor
@@ -19,13 +20,18 @@ from blueprints.engine.stack_trace import fast_stack_traces
 from blueprints.presets import load_spec
 
 REGIONAL_TYPE = "blueprints:platform:RegionalPlatform"
+OFFLINE_CREDENTIAL = "offline-plan-mock-credential"
+SECRET_KEYS = {facts.config_key for facts in PROVIDER_FACTS.values()}
 
 
 def stack_config(
     preset: str, environment: str, regions: list[str] | None = None, overrides: dict[str, Any] | None = None
 ) -> dict[str, str]:
     """The stack config `pulumi config set` would produce, keyed the way the engine passes it to programs."""
-    config = {f"{program.PROJECT}:preset": preset, f"{program.PROJECT}:environment": environment}
+    config = {f"{program.PROJECT}:preset": preset, f"{program.PROJECT}:environment": environment,
+              # Mock values of the keys a person supplies with `pulumi config set --secret`: the program requires
+              # them; under mocks they reach no cloud, and the graph records them as secrets.
+              **{f"{program.PROJECT}:{facts.config_key}": OFFLINE_CREDENTIAL for facts in PROVIDER_FACTS.values()}}
     if regions:
         config[f"{program.PROJECT}:regions"] = json.dumps(regions)
     if overrides:
@@ -36,7 +42,7 @@ def stack_config(
 def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str) -> ResourceGraph:
     """Run `main` as `pulumi up` would, with every provider mocked; no cloud, no Pulumi CLI."""
     settings.reset_options(project=program.PROJECT, stack=stack, preview=False)
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, [key for key in config if key.split(":", 1)[-1] in SECRET_KEYS])
     mocks = EchoMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=program.PROJECT, stack=stack, preview=False, monitor=monitor)

@@ -12,6 +12,7 @@ shell (BerriAI/litellm Dockerfile at v1.81.16-stable). Credentials come from Sec
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV, proxy_environment
@@ -41,10 +42,12 @@ def start_script(names: list[str]) -> str:
     return " && ".join([f"mkdir -p {FILES_DIR}", *writes, run])
 
 
-def container_definition(spec: PlatformSpec, region: str, *, log_group: Any,
-                         master_key_arn: Any) -> dict[str, Any]:
+def container_definition(spec: PlatformSpec, region: str, *, log_group: Any, master_key_arn: Any,
+                         provider_key_refs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The gateway container: LiteLLM as non-root with a read-only root file system (only /tmp writable), its
-    logs to `log_group` (CloudWatch, KMS, retention), its master key from Secrets Manager."""
+    logs to `log_group` (CloudWatch, KMS, retention), its master key from Secrets Manager. `provider_key_refs`:
+    credential environment variable of each hosted provider (gateway/providers.py) -> its `valueFrom`, a secret
+    ARN or `<secret ARN>:<JSON key>::` (ECS reads one key of a JSON secret)."""
     files = gateway_files(spec, region)
     environment = {**proxy_environment(spec), "AWS_REGION": region, "HOME": "/tmp",
                    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -59,7 +62,8 @@ def container_definition(spec: PlatformSpec, region: str, *, log_group: Any,
         "command": [start_script(list(files))],
         "portMappings": [{"containerPort": PORT, "protocol": "tcp", "name": "http"}],
         "environment": [{"name": key, "value": value} for key, value in environment.items()],
-        "secrets": [{"name": MASTER_KEY_ENV, "valueFrom": master_key_arn}],
+        "secrets": [{"name": MASTER_KEY_ENV, "valueFrom": master_key_arn},
+                    *({"name": env, "valueFrom": ref} for env, ref in (provider_key_refs or {}).items())],
         "user": f"{RUN_AS}:{RUN_AS}",
         "readonlyRootFilesystem": True,
         "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],

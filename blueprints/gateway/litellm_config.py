@@ -16,10 +16,12 @@ import yaml
 
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
+from blueprints.catalog.providers import priced_model
 from blueprints.evaluation import version_model
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.gateway.capacity import gateway_sizing
+from blueprints.gateway.providers import provider_info, provider_params
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
@@ -89,7 +91,7 @@ def _size_key(model: ModelSpec) -> tuple[int, float]:
     """Self-hosted before hosted (already paid for, prompts stay in the account); then parameters or price."""
     if model.hosting == "self-hosted":
         return (0, MODELS[model.model].params_b)
-    return (1, HOSTED_MODELS[model.model].usd_per_1m_output)
+    return (1, priced_model(model.hosting, model.model).usd_per_1m_output)
 
 
 def tier_models(spec: PlatformSpec) -> tuple[str, str]:
@@ -152,10 +154,13 @@ def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints:
     prompts = litellm_prompt_settings(spec).get("model_info", {}).get(model.name, {})
     failure = deployment_timeouts(spec, model)
     if model.hosting != "self-hosted":
-        params = {"model": litellm_model(HOSTED_MODELS[model.model], region), "aws_region_name": region}
+        bedrock = model.hosting == "bedrock"
+        params = ({"model": litellm_model(HOSTED_MODELS[model.model], region), "aws_region_name": region}
+                  if bedrock else provider_params(model))
         failure["num_retries"] = 0 if has_fallback else spec.gateway.num_retries
         return [{"model_name": model.name, "litellm_params": {**params, **limits, **failure},
-                 "model_info": {"hosting": model.hosting, **prompts.get(model.model, {})}}]
+                 "model_info": {"hosting": model.hosting, **({} if bedrock else provider_info(model)),
+                                **prompts.get(model.model, {})}}]
     if model.name in endpoints:
         routes = [(primary_version(model), endpoints[model.name], 100)]
     else:

@@ -26,6 +26,7 @@ from blueprints.gateway.litellm_config import (
     proxy_environment,
     render_config,
 )
+from blueprints.gateway.providers import provider_credentials
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
@@ -45,6 +46,8 @@ DATABASE_SECRET = "litellm-database-url"
 """Kubernetes Secrets synced by External Secrets. The database URL is optional: LiteLLM runs with the master key
 only until the database's owner writes it (virtual keys and spend tracking need it)."""
 REDIS_SECRET = "valkey-auth"
+PROVIDER_KEYS_SECRET = "provider-keys"
+"""Keys of hosted providers other than Bedrock (one JSON Secrets Manager secret, a key per credential variable)."""
 REDIS_PASSWORD_KEY = "auth-token"
 RUN_AS = 10001
 HOOKS_SOURCE = Path(__file__).with_name(f"{HOOKS_MODULE}.py")
@@ -101,7 +104,8 @@ def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: An
             {"name": AUDIT_BUCKET_ENV, "value": audit_bucket},
             {"name": "LITELLM_LOCAL_MODEL_COST_MAP", "value": "True"},
             _secret_env(MASTER_KEY_ENV, MASTER_KEY_SECRET, MASTER_KEY_ENV),
-            _secret_env(DATABASE_URL_ENV, DATABASE_SECRET, DATABASE_URL_ENV, optional=True)]
+            _secret_env(DATABASE_URL_ENV, DATABASE_SECRET, DATABASE_URL_ENV, optional=True),
+            *(_secret_env(env, PROVIDER_KEYS_SECRET, env) for env in provider_credentials(spec))]
     if needs_redis(spec):
         env += [{"name": REDIS_ENV["host"], "value": redis_host}, {"name": REDIS_ENV["port"], "value": redis_port},
                 _secret_env(REDIS_ENV["password"], REDIS_SECRET, REDIS_PASSWORD_KEY),

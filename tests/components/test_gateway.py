@@ -17,6 +17,7 @@ from blueprints.engine.program import build_graph
 from blueprints.gateway.capacity import gateway_sizing
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import ARTIFACT_ANNOTATION, CONFIG_KEY
+from blueprints.gateway.providers import provider_credentials
 from blueprints.presets import load_spec
 from blueprints.render import kubernetes_object
 from blueprints.spec import PlatformSpec
@@ -156,7 +157,8 @@ def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceG
     assert container["resources"]["limits"]["cpu"] == str(spec.gateway.cpu)
     secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}
     assert secret_refs == {"LITELLM_MASTER_KEY": "litellm-master-key", "DATABASE_URL": "litellm-database-url",
-                           "REDIS_PASSWORD": "valkey-auth"}
+                           "REDIS_PASSWORD": "valkey-auth",
+                           **{env: "provider-keys" for env in provider_credentials(spec)}}
     hpa = gateway_objects(graph, "HorizontalPodAutoscaler")[0]["spec"]
     sizing = gateway_sizing(spec)
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (sizing.replicas, sizing.max_replicas)

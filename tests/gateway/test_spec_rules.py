@@ -21,7 +21,7 @@ CASES = [
     ("first-token timeout above request timeout", "startup-mvp", {"gateway": {"stream_timeout_s": 900}},
      "overrides.gateway.stream_timeout_s: 900 exceeds gateway.request_timeout_s (allowed: <= 600)"),
     ("limit for an unknown model", "startup-mvp", {"gateway": {"model_limits": {"nope": {"rpm": 3}}}},
-     "overrides.gateway.model_limits: unknown model 'nope' (allowed: chat, chat-smart)"),
+     "overrides.gateway.model_limits: unknown model 'nope' (allowed: chat, chat-smart, chat-anthropic)"),
     ("masking nothing", "startup-mvp", {"gateway": {"pii_masking": True, "pii_patterns": []}},
      "overrides.gateway.pii_patterns: empty while gateway.pii_masking is on "
      "(allowed: names from email, us_phone, us_ssn, us_ssn_no_dash, ...)"),
@@ -33,7 +33,8 @@ CASES = [
      "preset enterprise-assistant: gateway.inference_routing: the endpoint picker reads the gauges of "
      "serving.engine trtllm-serve only (got true with engine 'triton'; allowed: false)"),
     ("tiered routing with one chat model", "startup-mvp",
-     {"serving": {"models": [{}, {"model": "titan-embed-text-v2"}]},
+     {"serving": {"models": [{}, {"model": "titan-embed-text-v2"},
+                             {"hosting": "bedrock", "model": "titan-embed-text-v1"}]},
       "gateway": {"tiered_routing": True, "fallbacks": {}}},
      "overrides.gateway.tiered_routing: needs at least two chat models (got 1: chat)"),
     ("same model for both tiers", "saas", {"gateway": {"tiers": {"small": "chat-large", "large": "chat-large"}}},

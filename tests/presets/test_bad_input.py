@@ -55,7 +55,7 @@ CASES = [
     ("unknown hosted model", "startup-mvp", "prod", {"serving": {"models": [{"model": "claude-99"}]}}, None,
      "overrides.serving.models[0].model: unknown hosted model 'claude-99' (allowed: "),
     ("fallback to unknown model", "startup-mvp", "prod", {"gateway": {"fallbacks": {"chat": ["gpt-4"]}}}, None,
-     "overrides.gateway.fallbacks: unknown model 'gpt-4' (allowed: chat, chat-smart)"),
+     "overrides.gateway.fallbacks: unknown model 'gpt-4' (allowed: chat, chat-anthropic, chat-smart)"),
     ("too many AZs", "startup-mvp", "prod", {"network": {"availability_zones": 5}}, None,
      "overrides.network.availability_zones: Input should be less than or equal to 3 (got 5)"),
     ("public CIDR", "startup-mvp", "prod", {"network": {"cidr": "8.8.0.0/16"}}, None,
