@@ -1,9 +1,14 @@
+import json
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from blueprints.catalog.embeddings import EMBEDDING_MODELS
 from blueprints.catalog.hosted import HOSTED_MODELS, hosted_named
+from blueprints.catalog.providers import PROVIDER_FACTS, PROVIDER_MODELS, priced_model, provider_model
 from blueprints.errors import BlueprintError
 
 
@@ -64,3 +69,34 @@ def test_every_bedrock_embedding_of_retrieval_is_a_hosted_model():
     bedrock = {name: model.bedrock_model_id for name, model in EMBEDDING_MODELS.items() if model.hosting == "bedrock"}
     assert bedrock and {name: HOSTED_MODELS[name].bedrock_model_id for name in bedrock if name in HOSTED_MODELS} \
         == bedrock
+
+
+LITELLM_PYTHON = Path(__file__).resolve().parents[2] / ".venv-litellm" / "bin" / "python"
+COST_MAP_KEY = {"openai": "{id}", "anthropic": "{id}", "azure": "azure/{id}", "vertex": "{id}"}
+"""How LiteLLM 1.81.16's cost map (litellm.model_cost) names each provider's model."""
+
+
+@pytest.mark.skipif(not LITELLM_PYTHON.exists(), reason="LiteLLM venv missing: make litellm-venv")
+def test_provider_prices_are_the_pinned_litellm_cost_map() -> None:
+    """Every provider model's list price per 1M tokens equals what the pinned LiteLLM bills it at (its cost map,
+    itself taken from the providers' pricing pages), and each entry names its pricing page and date."""
+    keys = {f"{provider}/{name}": COST_MAP_KEY[provider].format(id=model.model_id)
+            for provider, models in PROVIDER_MODELS.items() for name, model in models.items()}
+    script = ("import json, sys, litellm\nkeys = json.load(sys.stdin)\nprint(json.dumps({k: [litellm.model_cost[v]"
+              "['input_cost_per_token'] * 1e6, litellm.model_cost[v]['output_cost_per_token'] * 1e6] "
+              "for k, v in keys.items()}))")
+    result = subprocess.run([str(LITELLM_PYTHON), "-c", script], input=json.dumps(keys), capture_output=True,
+                            text=True, timeout=120, check=True,
+                            env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    upstream = json.loads(result.stdout.strip().splitlines()[-1])
+    for provider, models in PROVIDER_MODELS.items():
+        for name, model in models.items():
+            assert [model.usd_per_1m_input, model.usd_per_1m_output] == pytest.approx(upstream[f"{provider}/{name}"])
+            assert PROVIDER_FACTS[provider].pricing_page in model.source and "1.81.16" in model.source
+
+
+def test_priced_model_finds_bedrock_and_provider_entries() -> None:
+    assert priced_model("bedrock", "claude-sonnet-4") is HOSTED_MODELS["claude-sonnet-4"]
+    assert priced_model("anthropic", "claude-sonnet-4").usd_for(1_000_000, 1_000_000) == pytest.approx(18.0)
+    with pytest.raises(BlueprintError, match=r"^vertex model: unknown name \(got 'gpt-4.1'"):
+        provider_model("vertex", "gpt-4.1")
