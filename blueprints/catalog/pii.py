@@ -19,12 +19,3 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
     "email", "us_phone", "us_ssn", "credit_card", "iban", "eu_iban_enhanced", "eu_passport_generic",
     "ipv4", "aws_access_key", "aws_secret_key", "generic_api_key",
 )
-
-STREAM_HOLDBACK_CHARS = 50
-"""How far a masked stream runs behind the model, in characters of masked text. LiteLLM 1.81.16's content filter
-(`litellm/proxy/guardrails/guardrail_hooks/litellm_content_filter/content_filter.py`,
-`ContentFilterGuardrail.async_post_call_streaming_iterator_hook`, `buffer_size = 50`, not configurable) re-masks
-the whole answer so far at every chunk and releases only what lies more than this far behind its end (chunks in
-between go out with empty content); the chunk with `finish_reason` releases the rest. So a value split across
-chunks is masked as long as it is shorter than this; a stream cut before its end never releases the held text
-(the client gets the error event); an answer shorter than this arrives in one piece at the end."""

@@ -18,9 +18,11 @@ from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
 from blueprints.catalog.providers import priced_model
 from blueprints.evaluation import version_model
+from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.gateway.capacity import gateway_sizing
+from blueprints.gateway.guardrails import response_guardrails
 from blueprints.gateway.providers import provider_info, provider_params
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
@@ -280,16 +282,16 @@ def _cache_params(spec: PlatformSpec) -> dict[str, Any]:
 
 
 def _guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
+    """Prompts masked by LiteLLM's content filter (pre_call); answers (regulated) by the gateway's own guardrails
+    (gateway/guardrails.py): in post_call the content filter holds the last 50 characters of every stream back
+    (LiteLLM 1.81.16 content_filter.py, async_post_call_streaming_iterator_hook, `buffer_size = 50`)."""
     patterns = [{"pattern_type": "prebuilt", "pattern_name": name, "action": "MASK"}
                 for name in spec.gateway.pii_patterns]
-    # Regulated stacks mask responses too: a model can repeat or produce PII (LiteLLM 1.81.16 content filter, event
-    # hook post_call: ContentFilterGuardrail.apply_guardrail with input_type "response").
-    modes = ["pre_call", "post_call"] if spec.compliance.level == "regulated" else "pre_call"
     return [{
         "guardrail_name": PII_GUARDRAIL,
-        "litellm_params": {"guardrail": "litellm_content_filter", "mode": modes,
+        "litellm_params": {"guardrail": "litellm_content_filter", "mode": "pre_call",
                            "default_on": True, "patterns": patterns},
-    }]
+    }, *response_guardrails(spec)]
 
 
 def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -337,7 +339,8 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     # On runtime `fargate` there is no audit bucket: the task's JSON logs (CloudWatch) are the request record.
     audit = audit_logging_settings(spec) if spec.runtime == "eks" else {"callbacks": []}
     settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks"),
-                             *litellm_prompt_settings(spec).get("callbacks", [])]
+                             *litellm_prompt_settings(spec).get("callbacks", []),
+                             *litellm_ab_settings(spec).get("callbacks", [])]
     settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops

@@ -14,8 +14,10 @@ from typing import Any
 
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.conventions import PART_OF
+from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
+from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import (
     DATABASE_URL_ENV,
     HOOKS_MODULE,
@@ -76,13 +78,15 @@ def namespace(sync_label: dict[str, str]) -> dict[str, Any]:
 
 
 def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> dict[str, Any]:
-    """The generated LiteLLM config and the callback module it loads, as one `litellm-config` artifact."""
+    """The generated LiteLLM config and the callback and guardrail modules it loads, as one `litellm-config`
+    artifact."""
     return {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": _meta(f"{NAME}-config", annotations={ARTIFACT_ANNOTATION: ARTIFACT_KIND}),
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
-                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(),
-                 **litellm_prompt_settings(spec).get("files", {})},
+                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(), **guardrail_files(spec),
+                 **litellm_prompt_settings(spec).get("files", {}),
+                 **litellm_ab_settings(spec).get("files", {})},
     }
 
 

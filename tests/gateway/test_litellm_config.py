@@ -109,11 +109,15 @@ def test_exact_cache_or_semantic_cache() -> None:
 
 
 def test_pii_masking_with_the_builtin_guardrail_only_where_asked() -> None:
-    guardrail = config_of("regulated-industry")["guardrails"][0]["litellm_params"]
+    guardrails = config_of("regulated-industry")["guardrails"]
+    guardrail = guardrails[0]["litellm_params"]
     assert guardrail["guardrail"] == "litellm_content_filter"
-    assert guardrail["mode"] == "pre_call"  # post_call would buffer streams into one chunk
+    assert guardrail["mode"] == "pre_call"  # post_call holds 50 characters of streams back (LiteLLM buffer_size)
     assert {p["pattern_name"] for p in guardrail["patterns"]} >= {"email", "credit_card", "iban"}
     assert {p["action"] for p in guardrail["patterns"]} == {"MASK"}
+    # Answers: structured outputs validated first, then masked (post_call guardrails run in config order).
+    assert [(g["litellm_params"]["guardrail"], g["litellm_params"]["mode"]) for g in guardrails[1:]] == [
+        ("litellm_schema.StructuredOutputValidation", "post_call"), ("litellm_pii.ResponsePIIMasking", "post_call")]
     assert "guardrails" not in config_of("saas")
 
 

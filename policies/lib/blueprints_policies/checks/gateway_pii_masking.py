@@ -5,6 +5,8 @@ them: pre_call, post_call, during_call; litellm/types/guardrails.py `LitellmPara
 the client asking); the built-in `litellm_content_filter` masks with patterns whose `action` is MASK
 (litellm_content_filter/content_filter.py); `presidio` masks responses with `apply_to_output: true`, while
 `output_parse_pii` puts the original values back into responses (presidio.py async_post_call_success_hook).
+The platform's own `litellm_pii.ResponsePIIMasking` (blueprints/guardrails/litellm_pii.py, loaded from beside the
+config) masks responses in mode post_call.
 """
 
 from collections.abc import Iterator, Mapping
@@ -15,6 +17,7 @@ from ..model import StackContext
 from ..props import items
 
 SIDES = {"pre_call": "prompts (mode pre_call)", "post_call": "responses (mode post_call)"}
+RESPONSE_PII_GUARDRAIL = "litellm_pii.ResponsePIIMasking"
 
 
 def _sides(params: Mapping[str, Any]) -> set[str]:
@@ -28,6 +31,8 @@ def _sides(params: Mapping[str, Any]) -> set[str]:
         return modes & set(SIDES) if masks else set()
     if kind == "presidio":
         return ({"pre_call"} & modes) | ({"post_call"} if params.get("apply_to_output") is True else set())
+    if kind == RESPONSE_PII_GUARDRAIL:
+        return {"post_call"} & modes
     return set()
 
 
@@ -40,7 +45,8 @@ def check(type_: str, props: Mapping[str, Any], ctx: StackContext) -> Iterator[s
     for side, what in SIDES.items():
         if side not in covered:
             yield (f"config.yaml guardrails: no default_on PII-masking guardrail covers {what}: use "
-                   "litellm_content_filter with MASK patterns, or presidio (apply_to_output for responses)")
+                   "litellm_content_filter with MASK patterns, presidio (apply_to_output for responses) or "
+                   f"{RESPONSE_PII_GUARDRAIL} (responses)")
     for params in guardrails:
         if params.get("guardrail") == "presidio" and params.get("output_parse_pii") is True:
             yield "config.yaml guardrails: presidio output_parse_pii puts the masked values back into responses"
