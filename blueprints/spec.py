@@ -451,6 +451,61 @@ class TieredRoutingSpec(Section):
     """None = computed: the largest chat model by the same order."""
 
 
+class SegmentRuleSpec(Section):
+    """Sends one segment of callers to a variant, whatever the user split says. Exactly one of `team`, `key`,
+    `header` is set; the first matching rule of an experiment wins."""
+
+    variant: DnsLabel
+    team: str | None = Field(None, min_length=1)
+    """The caller's team (LiteLLM team alias or id)."""
+    key: str | None = Field(None, min_length=1)
+    """The caller's virtual key alias."""
+    header: str | None = Field(None, pattern=r"^[A-Za-z0-9-]+=.+$")
+    """`Name=value`: a request header (name case-insensitive) with exactly this value."""
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> SegmentRuleSpec:
+        chosen = [name for name in ("team", "key", "header") if getattr(self, name) is not None]
+        if len(chosen) != 1:
+            raise ValueError(f"a segment rule selects by exactly one of team, key, header (got "
+                             f"{', '.join(chosen) or 'none'})")
+        return self
+
+
+class ExperimentSpec(Section):
+    """An A/B test between running versions of one self-hosted model: requests for `model` go to the variant of
+    their segment (rules first, then a stable hash of the user id split by `split`), so a user stays on one
+    variant; every request, metric and log line carries it (README, "A/B by user segment")."""
+
+    name: DnsLabel
+    model: DnsLabel
+    variants: dict[DnsLabel, str]
+    """Variant label -> the model version it serves (stable or candidate of `model`)."""
+    split: dict[DnsLabel, int]
+    """Variant label -> percent of users (by user id hash) it receives; the percents sum to 100."""
+    rules: list[SegmentRuleSpec] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExperimentSpec:
+        if len(self.variants) < 2:
+            raise ValueError(f"variants: an experiment compares at least two variants (got {len(self.variants)})")
+        if len(set(self.variants.values())) != len(self.variants):
+            raise ValueError(f"variants: {self.variants} names a model version twice (allowed: one variant per "
+                             "version)")
+        known = ", ".join(self.variants)
+        for label, weight in self.split.items():
+            if label not in self.variants:
+                raise ValueError(f"split.{label}: unknown variant (allowed: {known})")
+            if not 0 <= weight <= 100:
+                raise ValueError(f"split.{label}: {weight} is not a percent (allowed: 0-100)")
+        if sum(self.split.values()) != 100:
+            raise ValueError(f"split: the percents {self.split} sum to {sum(self.split.values())} (allowed: 100)")
+        for index, rule in enumerate(self.rules):
+            if rule.variant not in self.variants:
+                raise ValueError(f"rules[{index}].variant: unknown variant {rule.variant!r} (allowed: {known})")
+        return self
+
+
 class GatewaySpec(Section):
     """LiteLLM behind an ALB with TLS and WAF."""
 
@@ -518,6 +573,8 @@ class GatewaySpec(Section):
     inference_routing: bool = False
     """Route to self-hosted models with more than one replica through the Gateway API Inference Extension
     (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
+    experiments: list[ExperimentSpec] = []
+    """A/B tests by user segment; none by default."""
 
     @field_validator("pii_patterns")
     @classmethod
@@ -1025,7 +1082,7 @@ class PlatformSpec(Section):
     @model_validator(mode="after")
     def _lifecycle_rules(self) -> PlatformSpec:
         """Prompt pins and schedules name models that exist, versions that run, replicas that fit."""
-        problems = [*_prompt_problems(self), *_schedule_problems(self)]
+        problems = [*_prompt_problems(self), *_schedule_problems(self), *_experiment_problems(self)]
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -1339,6 +1396,37 @@ def running_versions(model: ModelSpec) -> list[str]:
     if model.versions is None:
         return [model.model]
     return [model.versions.stable, *([model.versions.candidate] if model.versions.candidate else [])]
+
+
+def _experiment_problems(spec: PlatformSpec) -> list[str]:
+    """Each experiment's variants are running versions of a self-hosted model, one experiment per model, and the
+    candidate's share of users fits the capacity its rollout plans for it (a canary is sized for its weight)."""
+    models = {model.name: model for model in spec.serving.models if model.versions is not None}
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, experiment in enumerate(spec.gateway.experiments):
+        where = f"gateway.experiments[{index}]"
+        model = models.get(experiment.model)
+        if model is None or model.versions is None:
+            problems.append(f"{where}.model: {experiment.model!r} is not a self-hosted model (allowed: "
+                            f"{', '.join(models) or 'none'})")
+            continue
+        if experiment.model in seen:
+            problems.append(f"{where}.model: {experiment.model!r} already has an experiment (allowed: one per model)")
+        seen.add(experiment.model)
+        running = running_versions(model)
+        problems += [f"{where}.variants.{label}: {version!r} is not a running version of {model.name} (allowed: "
+                     f"{', '.join(running)})"
+                     for label, version in experiment.variants.items() if version not in running]
+        versions = model.versions
+        if versions.candidate and versions.strategy == "canary":
+            share = sum(experiment.split.get(label, 0) for label, version in experiment.variants.items()
+                        if version == versions.candidate)
+            if share > versions.candidate_weight:
+                problems.append(f"{where}.split: {share}% of users on candidate {versions.candidate} exceeds the "
+                                f"capacity planned for it (serving.models.{model.name}.versions.candidate_weight "
+                                f"{versions.candidate_weight}; allowed: at most that, or raise candidate_weight)")
+    return problems
 
 
 def _prompt_problems(spec: PlatformSpec) -> list[str]:

@@ -1,0 +1,56 @@
+"""`ab report`'s statistics against published worked examples, and its bad-input lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from blueprints.cli import main
+from blueprints.experiments.report import mean_difference, mean_interval, rate_difference, wilson
+
+
+def test_wilson_interval_matches_newcombe_1998() -> None:
+    # Newcombe, "Two-sided confidence intervals for the single proportion" (Stat Med 1998;17:857-872), Table II,
+    # example 81/263, method 3 (score): 0.2553 to 0.3662.
+    estimate = wilson(81, 263, 0.05)
+    assert (round(estimate.lower, 4), round(estimate.upper, 4)) == (0.2553, 0.3662)
+
+
+def test_rate_difference_matches_newcombe_1998() -> None:
+    # Newcombe, "Interval estimation for the difference between independent proportions" (Stat Med 1998;17:873-890),
+    # Table II, example 56/70 - 48/80, method 10 (hybrid score): 0.0524 to 0.3339.
+    difference = rate_difference(wilson(56, 70, 0.05), wilson(48, 80, 0.05))
+    assert round(difference.value, 4) == 0.2
+    assert (round(difference.lower, 4), round(difference.upper, 4)) == (0.0524, 0.3339)
+
+
+def test_bootstrap_intervals_cover_the_mean_and_separate_shifted_samples() -> None:
+    values = [0.1 * (i % 10) for i in range(200)]  # mean 0.45, standard error ~0.02
+    estimate = mean_interval(values, 0.05)
+    assert estimate.lower < 0.45 < estimate.upper and estimate.upper - estimate.lower < 0.12
+    shifted = mean_difference([v + 0.2 for v in values], values, 0.05)
+    assert 0.1 < shifted.lower < 0.2 < shifted.upper < 0.3
+    assert mean_interval(values, 0.05) == estimate, "a fixed seed: the same inputs give the same report"
+
+
+def record(variant: str, index: int) -> dict:
+    return {"id": f"r-{variant}-{index}", "startTime": 0.0, "endTime": 0.5, "response_cost": 0.001,
+            "status": "success", "request_tags": [f"ab:exp:{variant}"]}
+
+
+@pytest.mark.parametrize(("records", "extra", "message"), [
+    ([{"id": "x", "request_tags": []}], [], "--requests: no request of any experiment"),
+    ([record("control", 1)], [], "has requests of 1 variant(s) only"),
+    ([record("control", 1), record("b", 2)], ["--baseline", "zzz"], "--baseline: unknown variant 'zzz'"),
+    ([record("control", 1), record("b", 2)], ["--eval", "nope"], "--eval: 'nope' (allowed: VARIANT=RESULT.json)"),
+    ([record("control", 1), record("b", 2)], ["--alpha", "2"], "--alpha: 2.0 (allowed: between 0 and 1"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], records: list[dict],
+                                          extra: list[str], message: str) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in records))
+    assert main(["ab", "report", "--requests", str(path), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
