@@ -314,6 +314,13 @@ METAS: tuple[PolicyMeta, ...] = (
     _meta("residency-allowlist", "Everything stays inside the residency allowlist", "critical", "stack",
           (t.AWS_PROVIDER,), "Personal data must not be stored or processed outside the agreed regions.",
           "Move the provider/resource to an allowed region, or amend stack config 'residency'.", RESIDENCY),
+    _meta("gateway-provider-residency", "The gateway sends prompts only to providers and regions on the residency "
+          "allowlist", "critical", "resource", t.K8S_CONFIGMAP + t.ECS_TASK_DEFINITION,
+          "A hosted model provider processes every prompt it receives: a provider or region outside the agreed ones "
+          "is a transfer of personal data out of the residency boundary.",
+          "Use a provider region on the allowlist (Bedrock in an allowed AWS region, Azure OpenAI / Vertex AI in an "
+          "allowed location), or add `<provider>:<region>` to residency.allowed_regions once it is agreed.",
+          RESIDENCY),
     _meta("stack-context-valid", "Stack config is present and suppressions are current", "high", "stack",
           (t.STACK,),
           "Prod-only checks depend on stack config `environment`; without it they would silently pass, so a missing "
