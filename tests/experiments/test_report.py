@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from blueprints.cli import main
+from blueprints.evaluation.results import CaseResult, EvalResult, RunInfo, summarize, write
 from blueprints.experiments.report import mean_difference, mean_interval, rate_difference, wilson
 
 
@@ -54,3 +55,27 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["ab", "report", "--requests", str(path), *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def eval_result(path: Path, passed: int, cases: int = 40) -> Path:
+    """An `eval run` result file (blueprints-eval/1) of `cases` cases, the first `passed` of them passing."""
+    runs = [CaseResult(id=f"case-{i}", repeat=0, passed=i < passed) for i in range(cases)]
+    write(path, EvalResult(run=RunInfo(golden="starter", golden_version="1", model="m", endpoint="http://x", repeats=1),
+                           started="2026-12-04T00:00:00Z", finished="2026-12-04T00:01:00Z", results=tuple(runs),
+                           summary=summarize(runs)))
+    return path
+
+
+def test_eval_scores_of_each_variant_come_from_its_eval_run(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(record(v, i)) + "\n" for v in ("control", "b") for i in range(5)))
+    control, treatment = eval_result(tmp_path / "a.json", 36), eval_result(tmp_path / "b.json", 20)
+    assert main(["ab", "report", "--requests", str(path), "--eval", f"control={control}", "--eval",
+                 f"b={treatment}", "--format", "json"]) == 0
+    rows = {row["variant"]: row for row in json.loads(capsys.readouterr().out)["variants"]}
+    assert rows["control"]["metrics"]["eval_pass_rate"]["value"] == pytest.approx(0.9)
+    assert rows["b"]["metrics"]["eval_pass_rate"]["value"] == pytest.approx(0.5)
+    assert rows["b"]["differences"]["eval_pass_rate"]["upper"] < 0
+    assert main(["ab", "report", "--requests", str(path), "--eval", f"ghost={control}"]) == 2
+    assert "--eval: unknown variant 'ghost' (allowed: b, control)" in capsys.readouterr().err
