@@ -233,3 +233,16 @@ def test_ab_report_compares_the_variants_from_the_gateways_records_and_feedback(
     for row in (control, treatment):
         latency = row["metrics"]["latency_s"]
         assert 0 < latency["lower"] <= latency["value"] <= latency["upper"] < TIMEOUT_S
+
+
+def test_a_streamed_answer_carries_the_variant_too(gateway: Gateway) -> None:
+    body = {"model": "corp-small", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4,
+            "user": "stream-user", "stream": True}
+    request = Request(f"{gateway.url}/v1/chat/completions", data=json.dumps(body).encode(), method="POST",
+                      headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json",
+                               "X-Segment": "beta"})
+    with urlopen(request, timeout=TIMEOUT_S) as response:
+        assert response.headers[VARIANT_HEADER] == "prompt-v2/treatment"
+        events = [line for line in response.read().decode().splitlines() if line.startswith("data: {")]
+    text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or "" for line in events)
+    assert text.startswith(CANDIDATE)

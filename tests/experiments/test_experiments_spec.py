@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 
 import pytest
 
@@ -61,3 +62,14 @@ def test_the_hook_reads_the_same_file_header_and_tag() -> None:
                  if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
     assert (constants["CONFIG_FILE_NAME"], constants["VARIANT_HEADER"], constants["TAG_PREFIX"]) == (
         gateway.CONFIG_FILE, gateway.VARIANT_HEADER, gateway.TAG_PREFIX)
+
+
+def test_the_hook_needs_nothing_beside_it_but_litellm_and_its_experiments() -> None:
+    """LiteLLM loads `litellm_ab.segment_routing` from litellm_ab.py beside config.yaml (proxy/types_utils/utils.py
+    get_instance_fn in 1.81.16); the image has LiteLLM and the standard library, nothing of this package."""
+    tree = ast.parse(gateway.HOOK_FILE.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    assert imported - set(sys.stdlib_module_names) == {"litellm"}
