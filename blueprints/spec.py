@@ -1177,6 +1177,12 @@ class PlatformSpec(Section):
                 "secrets.external_secrets: false leaves the retrieval data plane without its credentials "
                 "(Qdrant and the gateway read them through External Secrets); allowed: true"
             )
+        gated = [model.name for model in self.self_hosted_models if model.versions and model.versions.candidate]
+        if self.evaluation.enabled and gated and not self.secrets.external_secrets:
+            problems.append(
+                f"secrets.external_secrets: false leaves the evaluation gate of {gated[0]!r} without the gateway key "
+                "(its Job reads it through External Secrets); allowed: true, or evaluation.enabled: false"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -76,3 +76,15 @@ def test_no_candidate_no_job() -> None:
     stable_only = load_spec("internal-ai", "prod", overrides={"serving": {"models": [
         {}, {"versions": {"stable": "2026-11-01", "candidate": None, "candidate_weight": 0}}]}})
     assert gates(stable_only) == []
+
+
+def test_a_gate_without_external_secrets_is_refused_naming_the_path() -> None:
+    from blueprints.errors import SpecError
+
+    with pytest.raises(SpecError) as error:
+        load_spec("internal-ai", "prod", overrides={"secrets": {"external_secrets": False},
+                                                    "retrieval": {"enabled": False}})
+    assert ("overrides.secrets.external_secrets: false leaves the evaluation gate of 'corp-small' without the "
+            "gateway key") in str(error.value)
+    with pytest.raises(SpecError, match=r"evaluation\.golden\.nope: not a self-hosted model"):
+        load_spec("internal-ai", "prod", overrides={"evaluation": {"golden": {"nope": "x"}}})
