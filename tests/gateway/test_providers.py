@@ -13,7 +13,9 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from blueprints.errors import SpecError
+from blueprints import program
+from blueprints.engine.program import build_graph, run_under_mocks, stack_config
+from blueprints.errors import BlueprintError, SpecError
 from blueprints.gateway.fargate import container_definition, gateway_files
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import PROVIDER_KEYS_SECRET, environment
@@ -214,3 +216,35 @@ def test_bedrock_failure_falls_back_to_anthropic(proxy: Proxy) -> None:
     assert json.loads(body)["choices"][0]["message"]["content"].startswith("anthropic0")
     assert len(proxy.anthropic.requests) == before + 1
 
+
+
+def test_fargate_writes_the_keys_write_only_and_hands_each_json_key_to_the_task(graph_of) -> None:
+    graph = graph_of("startup-mvp", "prod")
+    versions = [r for r in graph.resources if r.type == "aws:secretsmanager/secretVersion:SecretVersion"]
+    assert [v.inputs["secretStringWo"] for v in versions] == ["[secret]"]
+    assert all("secretString" not in v.inputs for v in versions)
+    task = next(r for r in graph.resources if r.type == "aws:ecs/taskDefinition:TaskDefinition")
+    refs = {s["name"]: s["valueFrom"] for s in json.loads(task.inputs["containerDefinitions"])[0]["secrets"]}
+    secret = next(r for r in graph.resources if r.type == "aws:secretsmanager/secret:Secret")
+    assert refs == {name: f"{secret.outputs['arn']}:{name}::" for name in ("LITELLM_MASTER_KEY", "ANTHROPIC_API_KEY")}
+
+
+def test_a_missing_key_stops_the_program_in_one_line() -> None:
+    config = stack_config("startup-mvp", "prod")
+    config.pop("llm-platform:anthropicApiKey")
+    with pytest.raises(BlueprintError) as error:
+        run_under_mocks(program.main, config, "startup-mvp-prod")
+    assert str(error.value) == (
+        "stack startup-mvp-prod: config llm-platform:anthropicApiKey is missing: serving.models use hosting "
+        "'anthropic' (set an Anthropic API key: pulumi config set --secret llm-platform:anthropicApiKey <value>)")
+
+
+def test_eks_syncs_the_keys_through_external_secrets() -> None:
+    graph = build_graph("saas", "dev", overrides={"serving": {"models": [{}, {}, OPENAI]}})
+    objects = [r.inputs for r in graph.resources if r.type.startswith("kubernetes:")]
+    synced = [o for o in objects if o.get("kind") == "ExternalSecret" and o["metadata"]["name"] == PROVIDER_KEYS_SECRET]
+    assert [[d["secretKey"] for d in o["spec"]["data"]] for o in synced] == [["OPENAI_API_KEY"]]
+    assert all(d["remoteRef"]["property"] == d["secretKey"] for d in synced[0]["spec"]["data"])
+    versions = [r for r in graph.resources if r.type == "aws:secretsmanager/secretVersion:SecretVersion"
+                and PROVIDER_KEYS_SECRET in r.name]
+    assert [v.inputs["secretStringWo"] for v in versions] == ["[secret]"]
