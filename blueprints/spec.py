@@ -1158,9 +1158,6 @@ class PlatformSpec(Section):
             if name not in self_hosted:
                 raise ValueError(f"evaluation.golden.{name}: not a self-hosted model of serving.models (allowed: "
                                  f"{', '.join(self_hosted) or 'none'})")
-        if self.evaluation.enabled and not self.secrets.external_secrets:
-            raise ValueError("evaluation.enabled: the eval Job reads the gateway key through External Secrets, "
-                             "which secrets.external_secrets: false turns off; allowed: false")
         return self
 
     @model_validator(mode="after")
