@@ -17,6 +17,14 @@ RUNTIME_FILES = ("pii.py", "litellm_decisions.py", "litellm_pii.py", "litellm_sc
 """What the guardrails import from beside them (their siblings, by name)."""
 STRUCTURED_OUTPUT_GUARDRAIL = "structured-output"
 RESPONSE_PII_GUARDRAIL = "pii-response-masking"
+CONTENT_SAFETY_GUARDRAIL = "content-safety"
+CONTENT_SAFETY_CATEGORIES = (
+    "harmful_violence", "harmful_self_harm", "harmful_child_safety", "harmful_illegal_weapons",
+    "prompt_injection_jailbreak", "prompt_injection_system_prompt", "prompt_injection_data_exfiltration",
+)
+"""Keyword and phrase rules LiteLLM 1.81.16's content filter ships (litellm_content_filter/categories/<name>.yaml):
+a self-hosted guard that runs offline, for presets whose prompts may not leave the account (no hosted classifier
+such as Bedrock Guardrails). Blocks at severity medium and above."""
 
 
 def response_guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
@@ -28,6 +36,17 @@ def response_guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
         {"guardrail_name": RESPONSE_PII_GUARDRAIL, "litellm_params": {
             "guardrail": "litellm_pii.ResponsePIIMasking", "mode": "post_call", "default_on": True}},
     ]
+
+
+def content_guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
+    """Private presets (no hosted models): prompts with harmful content or jailbreak / prompt-extraction attempts
+    are refused (403, "Content blocked: <category>") before they reach a model."""
+    if spec.compliance.allow_hosted_models:
+        return []
+    categories = [{"category": name, "enabled": True, "action": "BLOCK", "severity_threshold": "medium"}
+                  for name in CONTENT_SAFETY_CATEGORIES]
+    return [{"guardrail_name": CONTENT_SAFETY_GUARDRAIL, "litellm_params": {
+        "guardrail": "litellm_content_filter", "mode": "pre_call", "default_on": True, "categories": categories}}]
 
 
 def guardrail_files(spec: PlatformSpec) -> dict[str, str]:

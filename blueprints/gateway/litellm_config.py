@@ -22,7 +22,7 @@ from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.gateway.capacity import gateway_sizing
-from blueprints.gateway.guardrails import response_guardrails
+from blueprints.gateway.guardrails import content_guardrails, response_guardrails
 from blueprints.gateway.providers import provider_info, provider_params
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
 from blueprints.observability.tracing import OTLP_HTTP_PORT
@@ -359,8 +359,9 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
         "litellm_settings": settings,
         "general_settings": {"master_key": env_ref(MASTER_KEY_ENV), "database_url": env_ref(DATABASE_URL_ENV)},
     }
-    if gateway.pii_masking:
-        config["guardrails"] = _guardrails(spec)
+    guardrails = [*(_guardrails(spec) if gateway.pii_masking else []), *content_guardrails(spec)]
+    if guardrails:
+        config["guardrails"] = guardrails
     return config
 
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from blueprints.gateway import litellm_config as generator
+from blueprints.gateway.guardrails import CONTENT_SAFETY_CATEGORIES, CONTENT_SAFETY_GUARDRAIL
 from blueprints.gateway.litellm_config import litellm_config, model_limits, render_config, tier_models
 from blueprints.presets import load_spec
 
@@ -116,9 +117,24 @@ def test_pii_masking_with_the_builtin_guardrail_only_where_asked() -> None:
     assert {p["pattern_name"] for p in guardrail["patterns"]} >= {"email", "credit_card", "iban"}
     assert {p["action"] for p in guardrail["patterns"]} == {"MASK"}
     # Answers: structured outputs validated first, then masked (post_call guardrails run in config order).
-    assert [(g["litellm_params"]["guardrail"], g["litellm_params"]["mode"]) for g in guardrails[1:]] == [
+    assert [(g["litellm_params"]["guardrail"], g["litellm_params"]["mode"]) for g in guardrails[1:3]] == [
         ("litellm_schema.StructuredOutputValidation", "post_call"), ("litellm_pii.ResponsePIIMasking", "post_call")]
     assert "guardrails" not in config_of("saas")
+
+
+@pytest.mark.parametrize("preset", ["internal-ai", "regulated-industry", "saas", "startup-mvp"])
+def test_private_presets_refuse_harmful_prompts_with_the_builtin_rules(preset: str) -> None:
+    """No hosted models, so no hosted classifier: LiteLLM's content-filter categories block before a model."""
+    spec = load_spec(preset, "prod")
+    guards = [g["litellm_params"] for g in litellm_config(spec, spec.regions[0]).get("guardrails", [])
+              if g["guardrail_name"] == CONTENT_SAFETY_GUARDRAIL]
+    if spec.compliance.allow_hosted_models:
+        assert guards == []
+        return
+    [guard] = guards
+    assert (guard["guardrail"], guard["mode"], guard["default_on"]) == ("litellm_content_filter", "pre_call", True)
+    assert {c["category"] for c in guard["categories"]} == set(CONTENT_SAFETY_CATEGORIES)
+    assert {c["action"] for c in guard["categories"]} == {"BLOCK"}
 
 
 def test_secrets_only_by_environment_reference() -> None:
