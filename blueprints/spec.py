@@ -1213,13 +1213,29 @@ class PlatformSpec(Section):
         if not self.compliance.allow_hosted_models:
             return [f"{where}.hosting: {model.hosting!r} is not allowed because compliance.allow_hosted_models is "
                     "false (prompts may not leave the account); allowed: self-hosted"]
+        problems = self._provider_egress_problems(where, model)
         allowed = self.residency.allowed_regions
         entry = f"{model.hosting}:{model.provider_region}"
         if allowed is None or entry in allowed:
-            return []
+            return problems
         on_list = [item for item in allowed if ":" in item]
-        return [f"{where}.provider.location: {entry!r} is outside residency.allowed_regions (allowed providers: "
-                f"{', '.join(on_list) or 'none; add <provider>:<region> to residency.allowed_regions'})"]
+        return [*problems, f"{where}.provider.location: {entry!r} is outside residency.allowed_regions (allowed "
+                f"providers: {', '.join(on_list) or 'none; add <provider>:<region> to residency.allowed_regions'})"]
+
+    def _provider_egress_problems(self, where: str, model: ModelSpec) -> list[str]:
+        """A private platform reaches the internet only through network.egress_allowlist: the provider's hosts
+        must be on it (a leading dot admits subdomains)."""
+        if not self.is_private:
+            return []
+        api_base = model.provider.api_base
+        hosts = ((api_base.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0],) if api_base else
+                 PROVIDER_FACTS[model.hosting].hosts_for(model.provider.location))  # type: ignore[index]
+        allowlist = self.network.egress_allowlist
+        missing = [host for host in hosts
+                   if not any(host == domain or (domain.startswith(".") and host.endswith(domain))
+                              for domain in allowlist)]
+        return [f"{where}.hosting: {model.hosting!r} needs {', '.join(missing)} in network.egress_allowlist on a "
+                f"private platform (allowed now: {', '.join(allowlist) or 'none'})"] if missing else []
 
     def _serving_problems(self) -> list[str]:
         problems: list[str] = []

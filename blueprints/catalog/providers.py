@@ -46,6 +46,15 @@ class ProviderFacts(BaseModel, frozen=True):
     """Regions the provider may process prompts in as this config selects them; None: any of the provider's own
     region names (checked by the provider when the gateway calls it)."""
     pricing_page: str
+    hosts: tuple[str, ...] = ()
+    """Internet hosts the gateway calls when no `api_base` replaces them ({location}: the model's location):
+    LiteLLM 1.81.16's default addresses (openai: api.openai.com; anthropic: api.anthropic.com, litellm/main.py;
+    vertex_ai: {location}-aiplatform.googleapis.com, llms/vertex_ai/common_utils.py get_vertex_base_url, plus the
+    `token_uri` of Google service-account keys, oauth2.googleapis.com, where the key is exchanged for a token).
+    Azure has none: its `api_base` is required."""
+
+    def hosts_for(self, location: str | None) -> tuple[str, ...]:
+        return tuple(host.format(location=location) for host in self.hosts)
 
 
 PROVIDER_FACTS: dict[Provider, ProviderFacts] = {
@@ -53,10 +62,11 @@ PROVIDER_FACTS: dict[Provider, ProviderFacts] = {
     for facts in (
         ProviderFacts(provider="openai", litellm_prefix="openai", credential_env="OPENAI_API_KEY",
                       credential="an OpenAI API key", config_key="openaiApiKey", regions=(GLOBAL,),
-                      pricing_page="https://platform.openai.com/docs/pricing"),
+                      pricing_page="https://platform.openai.com/docs/pricing", hosts=("api.openai.com",)),
         ProviderFacts(provider="anthropic", litellm_prefix="anthropic", credential_env="ANTHROPIC_API_KEY",
                       credential="an Anthropic API key", config_key="anthropicApiKey", regions=(GLOBAL,),
-                      pricing_page="https://docs.anthropic.com/en/docs/about-claude/pricing"),
+                      pricing_page="https://docs.anthropic.com/en/docs/about-claude/pricing",
+                      hosts=("api.anthropic.com",)),
         ProviderFacts(provider="azure", litellm_prefix="azure", credential_env="AZURE_API_KEY",
                       credential="the Azure OpenAI resource's key", config_key="azureApiKey", regions=None,
                       pricing_page="https://azure.microsoft.com/en-us/pricing/details/cognitive-services/"
@@ -64,7 +74,8 @@ PROVIDER_FACTS: dict[Provider, ProviderFacts] = {
         ProviderFacts(provider="vertex", litellm_prefix="vertex_ai", credential_env="VERTEX_CREDENTIALS",
                       credential="a Google service-account key (JSON) with roles/aiplatform.user",
                       config_key="vertexCredentials", regions=None,
-                      pricing_page="https://cloud.google.com/vertex-ai/generative-ai/pricing"),
+                      pricing_page="https://cloud.google.com/vertex-ai/generative-ai/pricing",
+                      hosts=("{location}-aiplatform.googleapis.com", "oauth2.googleapis.com")),
     )
 }
 

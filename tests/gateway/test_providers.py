@@ -248,3 +248,22 @@ def test_eks_syncs_the_keys_through_external_secrets() -> None:
     versions = [r for r in graph.resources if r.type == "aws:secretsmanager/secretVersion:SecretVersion"
                 and PROVIDER_KEYS_SECRET in r.name]
     assert [v.inputs["secretStringWo"] for v in versions] == ["[secret]"]
+
+
+def test_a_private_platform_needs_the_provider_hosts_on_its_egress_allowlist() -> None:
+    """regulated-industry has no route to the internet but its egress allowlist (Network Firewall): a provider is
+    reachable only through it. Hosts as LiteLLM 1.81.16 calls them (catalog/providers.py ProviderFacts.hosts)."""
+    residency = ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "anthropic:global", "vertex:europe-west4"]
+    base = {"residency": {"allowed_regions": residency}, "compliance": {"allow_hosted_models": True}}
+    anthropic = {"name": "chat-anthropic", "hosting": "anthropic", "model": "claude-sonnet-4"}
+    with pytest.raises(SpecError) as error:
+        load_spec("regulated-industry", "prod", overrides={**base, "serving": {"models": [{}, {}, anthropic]}})
+    assert str(error.value) == ("overrides.serving.models[2].hosting: 'anthropic' needs api.anthropic.com in "
+                                "network.egress_allowlist on a private platform (allowed now: none)")
+    with pytest.raises(SpecError, match=r"'vertex' needs europe-west4-aiplatform\.googleapis\.com, "
+                                        r"oauth2\.googleapis\.com in network\.egress_allowlist"):
+        load_spec("regulated-industry", "prod", overrides={**base, "serving": {"models": [{}, {}, VERTEX]}})
+    spec = load_spec("regulated-industry", "prod", overrides={
+        **base, "serving": {"models": [{}, {}, anthropic, VERTEX]},
+        "network": {"egress_allowlist": ["api.anthropic.com", ".googleapis.com"]}})
+    assert [m.hosting for m in spec.provider_models] == ["anthropic", "vertex"]
