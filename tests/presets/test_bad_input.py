@@ -63,8 +63,8 @@ CASES = [
     ("unknown NAT mode", "startup-mvp", "prod", {"network": {"nat_gateways": "none"}}, None,
      "overrides.network.nat_gateways: Input should be 'single' or 'per-az' (got 'none')"),
     ("unknown framework", "startup-mvp", "prod", {"compliance": {"frameworks": ["fedramp"]}}, None,
-     "overrides.compliance.frameworks[0]: Input should be 'soc2', 'hipaa', 'gdpr', 'pci-dss', 'iso27001' or "
-     "'eu-ai-act' (got 'fedramp')"),
+     "overrides.compliance.frameworks[0]: Input should be 'soc2', 'hipaa', 'gdpr', 'pci-dss', 'iso27001', "
+     "'eu-ai-act' or 'nist-800-53' (got 'fedramp')"),
     ("environment in overrides", "startup-mvp", "prod", {"environment": "prod"}, None,
      "overrides.environment: set environment in stack config, not in overrides"),
     ("self-hosted model without pool", "startup-mvp", "prod",
