@@ -45,10 +45,12 @@ class RegionalTraffic:
     gateway_requests: float
     gateway_bytes: float
     hosted: dict[tuple[str, str], tuple[float, int, int]]
-    """(hosting, catalog name) -> (requests a month, input tokens, output tokens per request)."""
-    """Hosted catalog model -> (requests reaching it, input tokens, output tokens per request)."""
+    """(hosting, catalog name) -> (requests reaching it a month, input tokens, output tokens per request)."""
     hosted_bytes: float
+    """To and from Bedrock."""
     self_hosted_bytes: float
+    provider_bytes: float = 0.0
+    """To and from the other hosted providers (over the internet: through NAT, never a VPC endpoint)."""
 
 
 def regional_traffic(spec: PlatformSpec) -> RegionalTraffic:
@@ -56,7 +58,7 @@ def regional_traffic(spec: PlatformSpec) -> RegionalTraffic:
     share = usage.mean_load_of_peak * SECONDS_PER_MONTH / len(spec.regions)
     miss = 1 - usage.cache_hit_rate if spec.cache.enabled else 1.0
     hosted: dict[tuple[str, str], tuple[float, int, int]] = {}
-    gateway_requests = gateway_bytes = hosted_bytes = self_bytes = 0.0
+    gateway_requests = gateway_bytes = hosted_bytes = self_bytes = provider_bytes = 0.0
     for model in spec.serving.models:
         requests = model.traffic.requests_per_second * share
         size = (model.traffic.input_tokens + model.traffic.output_tokens) * usage.bytes_per_token
@@ -68,8 +70,11 @@ def regional_traffic(spec: PlatformSpec) -> RegionalTraffic:
             key = (model.hosting, model.model)
             previous = hosted.get(key, (0.0, 0, 0))[0]
             hosted[key] = (previous + requests * miss, model.traffic.input_tokens, model.traffic.output_tokens)
-            hosted_bytes += requests * miss * size
-    return RegionalTraffic(gateway_requests, gateway_bytes, hosted, hosted_bytes, self_bytes)
+            if model.hosting == "bedrock":
+                hosted_bytes += requests * miss * size
+            else:
+                provider_bytes += requests * miss * size
+    return RegionalTraffic(gateway_requests, gateway_bytes, hosted, hosted_bytes, self_bytes, provider_bytes)
 
 
 def usage_lines(spec: PlatformSpec, graph: ResourceGraph) -> list[CostLine]:
@@ -112,16 +117,20 @@ def _has_endpoint(records: list[ResourceRecord], service: str) -> bool:
 
 
 def _egress_processing(region: str, records: list[ResourceRecord], traffic: RegionalTraffic) -> Iterator[CostLine]:
-    """Hosted-model calls leave the VPC through the bedrock-runtime interface endpoint when there is one, else
-    through the NAT gateways (a region without either sends them from public subnets: no processing charge)."""
-    volume = traffic.hosted_bytes / GB
+    """Bedrock calls leave the VPC through the bedrock-runtime interface endpoint when there is one, else through
+    the NAT gateways, like every call to another hosted provider (a region without NAT sends them from public
+    subnets: no processing charge)."""
+    through_nat = traffic.provider_bytes / GB
     if _has_endpoint(records, "bedrock-runtime"):
+        volume = traffic.hosted_bytes / GB
         yield _usage(region, "interface endpoint data processed", volume * p.ENDPOINT_DATA_PROCESSED.usd,
                      f"{volume:,.1f} GB of hosted-model calls through the bedrock-runtime endpoint",
                      p.ENDPOINT_DATA_PROCESSED)
-    elif any(r.type == "aws:ec2/natGateway:NatGateway" for r in records):
-        yield _usage(region, "NAT gateway data processed", volume * p.NAT_DATA_PROCESSED.usd,
-                     f"{volume:,.1f} GB of hosted-model calls through NAT", p.NAT_DATA_PROCESSED)
+    else:
+        through_nat += traffic.hosted_bytes / GB
+    if any(r.type == "aws:ec2/natGateway:NatGateway" for r in records):
+        yield _usage(region, "NAT gateway data processed", through_nat * p.NAT_DATA_PROCESSED.usd,
+                     f"{through_nat:,.1f} GB of hosted-model calls through NAT", p.NAT_DATA_PROCESSED)
 
 
 def _load_balancer_units(region: str, records: list[ResourceRecord], traffic: RegionalTraffic

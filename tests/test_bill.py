@@ -127,6 +127,22 @@ def test_hosted_calls_through_a_bedrock_runtime_endpoint_are_priced_there_not_at
     assert "NAT gateway data processed" not in through_endpoint
 
 
+def test_calls_to_other_providers_go_through_nat_even_beside_a_bedrock_endpoint():
+    """saas dev plus an Anthropic model at 1 request/s of 1000 + 250 tokens: 0.9 x 1 x 0.3 x 2,628,000 x 1250 x 4 B
+    = 3.5478 GB leave through NAT at $0.045/GB = $0.16; Bedrock's bytes stay on the endpoint ($0.77 as above)."""
+    spec = load_spec("saas", "dev", overrides={"serving": {"models": [{}, {}, {
+        "name": "chat-anthropic", "hosting": "anthropic", "model": "claude-sonnet-4",
+        "traffic": {"requests_per_second": 1, "input_tokens": 1000, "output_tokens": 250}}]}})
+    nat = _record("aws:ec2/natGateway:NatGateway", "nat", {})
+    endpoint = _record("aws:ec2/vpcEndpoint:VpcEndpoint", "bedrock",
+                       {"serviceName": "com.amazonaws.us-east-1.bedrock-runtime", "vpcEndpointType": "Interface"})
+    lines = {line.item: line.usd_per_month for line in usage_lines(spec, _graph(nat, endpoint))}
+    assert lines["NAT gateway data processed"] == pytest.approx(0.16, abs=0.01)
+    assert lines["interface endpoint data processed"] == pytest.approx(0.77, abs=0.01)
+    assert lines["hosted tokens claude-sonnet-4 (anthropic)"] == pytest.approx(
+        0.9 * 0.3 * 2_628_000 * (1000 * 3 + 250 * 15) / 1e6, abs=0.01)
+
+
 def test_kms_requests_beyond_the_free_tier():
     """One ExternalSecret of one key refreshed every minute: 2,628,000 / 60 = 43,800 reads a month. Secrets Manager
     43,800 x $0.05 / 10,000 = $0.22; KMS (43,800 - 20,000 free) x $0.03 / 10,000 = $0.07."""
