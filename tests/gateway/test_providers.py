@@ -22,12 +22,14 @@ from blueprints.gateway.manifests import PROVIDER_KEYS_SECRET, environment
 from blueprints.gateway.providers import provider_params
 from blueprints.presets import load_spec
 from tests.fakes.anthropic_backend import MESSAGES_PATH, FakeAnthropicBackend
+from tests.fakes.azure_openai_backend import FakeAzureOpenAI
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
 
 LITELLM_PYTHON = LITELLM.parent / "python"
 ANTHROPIC_KEY = "sk-ant-test-key"
 OPENAI_KEY = "sk-openai-test-key"
+AZURE_KEY = "azure-test-key"
 AZURE = {"hosting": "azure", "model": "gpt-4.1-mini", "name": "chat-azure",
          "provider": {"api_base": "https://example-resource.openai.azure.com", "api_version": "2024-10-21",
                       "location": "swedencentral", "deployment": "gpt41mini"}}
@@ -144,27 +146,30 @@ class Proxy:
     url: str
     anthropic: FakeAnthropicBackend
     openai: FakeOpenAIBackend
+    azure: FakeAzureOpenAI
 
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     if not LITELLM.exists():
         pytest.skip("LiteLLM venv missing: make litellm-venv")
-    with FakeAnthropicBackend() as anthropic, FakeOpenAIBackend() as openai:
+    with FakeAnthropicBackend() as anthropic, FakeOpenAIBackend() as openai, FakeAzureOpenAI() as azure:
         spec = load_spec("startup-mvp", "prod", overrides={"serving": {"models": [
             {}, {}, {"provider": {"api_base": anthropic.base_url}},
-            {**OPENAI, "provider": {"api_base": openai.base_url}}]}})
+            {**OPENAI, "provider": {"api_base": openai.base_url}},
+            {**AZURE, "provider": {**AZURE["provider"], "api_base": azure.base_url}}]}})
         directory = tmp_path_factory.mktemp("providers")
         for name, content in gateway_files(spec, spec.regions[0]).items():
             (directory / name).write_text(content)
         # Bedrock is unreachable (a closed port), so its models fail over; no AWS account is touched.
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, extra_env={
-            "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "OPENAI_API_KEY": OPENAI_KEY, "AWS_ACCESS_KEY_ID": "testing",
+            "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "OPENAI_API_KEY": OPENAI_KEY, "AZURE_API_KEY": AZURE_KEY,
+            "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_BEDROCK_RUNTIME_ENDPOINT": "http://127.0.0.1:9"})
         try:
             wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
-            yield Proxy(url, anthropic, openai)
+            yield Proxy(url, anthropic, openai, azure)
         finally:
             stop(process)
 
@@ -206,6 +211,16 @@ def test_openai_entry_reaches_the_chat_completions_api_with_its_key(proxy: Proxy
     request = proxy.openai.requests[-1]
     assert request.path == "/v1/chat/completions" and request.body["model"] == "gpt-4.1-mini"
     assert request.headers.get("Authorization", request.headers.get("authorization")) == f"Bearer {OPENAI_KEY}"
+
+
+@pytest.mark.integration
+def test_azure_entry_reaches_its_deployment_with_api_version_and_key(proxy: Proxy) -> None:
+    status, body = _chat(proxy, "chat-azure")
+    assert status == 200
+    assert json.loads(body)["choices"][0]["message"]["content"] == "azure0 azure1 azure2 "
+    request = proxy.azure.requests[-1]
+    assert (request.deployment, request.api_version) == ("gpt41mini", "2024-10-21")
+    assert request.headers["api-key"] == AZURE_KEY
 
 
 @pytest.mark.integration

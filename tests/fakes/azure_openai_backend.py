@@ -1,0 +1,101 @@
+"""A local fake of an Azure OpenAI resource for tests (standard library only): `POST
+/openai/deployments/<deployment>/chat/completions?api-version=<version>`, authenticated by the `api-key` header,
+answered with one chat.completion JSON body (the Azure OpenAI REST reference's shape, which is OpenAI's). LiteLLM's
+`azure/` provider calls this path on `api_base` through the OpenAI SDK's AzureOpenAI client.
+
+    with FakeAzureOpenAI() as azure:
+        api_base = azure.base_url                  # http://127.0.0.1:<free port>
+        assert azure.requests[0].deployment == "gpt41mini"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+CHAT_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
+DEFAULT_MAX_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    deployment: str
+    api_version: str | None
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class FakeAzureOpenAI:
+    """The fake resource on 127.0.0.1 (a free port), in a thread of this process; answers `max_tokens` tokens
+    `"azure<i> "` (default 16)."""
+
+    def __init__(self) -> None:
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        backend = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                url = urlsplit(self.path)
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+                match = CHAT_PATH.match(url.path)
+                if match is None:
+                    self._json(HTTPStatus.NOT_FOUND, {"error": {"code": "404", "message": f"no route {url.path}"}})
+                    return
+                with backend._lock:
+                    backend._requests.append(RecordedRequest(
+                        match["deployment"], (parse_qs(url.query).get("api-version") or [None])[0],
+                        {k.lower(): v for k, v in self.headers.items()}, body))
+                count = int(body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_TOKENS)
+                self._json(HTTPStatus.OK, {
+                    "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
+                    "model": body.get("model", match["deployment"]),
+                    "choices": [{"index": 0, "finish_reason": "length", "message": {
+                        "role": "assistant", "content": "".join(f"azure{i} " for i in range(count))}}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": count, "total_tokens": 1 + count}})
+
+            def _json(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
