@@ -148,6 +148,7 @@ PINNED = {
         "residency-declared": ("mandatory", "high"),
         "kms-customer-managed-keys": ("mandatory", "high"),
         "residency-allowlist": ("mandatory", "critical"),
+        "gateway-provider-residency": ("mandatory", "critical"),
         "k8s-run-as-non-root": ("mandatory", "high"),
         "k8s-no-privileged": ("mandatory", "critical"),
         "k8s-capabilities-restricted": ("mandatory", "high"),
