@@ -19,6 +19,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.catalog.providers import priced_model
 from blueprints.evaluation import version_model
 from blueprints.experiments.gateway import litellm_ab_settings
+from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
 from blueprints.gateway.capacity import gateway_sizing
@@ -340,7 +341,8 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     audit = audit_logging_settings(spec) if spec.runtime == "eks" else {"callbacks": []}
     settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks"),
                              *litellm_prompt_settings(spec).get("callbacks", []),
-                             *litellm_ab_settings(spec).get("callbacks", [])]
+                             *litellm_ab_settings(spec).get("callbacks", []),
+                             *litellm_quality_settings()["callbacks"]]
     settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops

@@ -15,6 +15,7 @@ from typing import Any
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.conventions import PART_OF
 from blueprints.experiments.gateway import litellm_ab_settings
+from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.guardrails import guardrail_files
@@ -86,7 +87,7 @@ def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> di
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
                  f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(), **guardrail_files(spec),
                  **litellm_prompt_settings(spec).get("files", {}),
-                 **litellm_ab_settings(spec).get("files", {})},
+                 **litellm_ab_settings(spec).get("files", {}), **litellm_quality_settings()["files"]},
     }
 
 

@@ -22,6 +22,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import (
     HOOKS_MODULE,
@@ -163,7 +164,7 @@ def gateway(redis: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
         directory = tmp_path_factory.mktemp("failover")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        for name, source in guardrail_files(spec).items():
+        for name, source in {**guardrail_files(spec), **litellm_quality_settings()["files"]}.items():
             (directory / name).write_text(source)
         process, url = start_proxy(directory, "config.yaml", spec, redis)
         gateway = Gateway(url, backends, killable,

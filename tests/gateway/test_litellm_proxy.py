@@ -25,6 +25,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
 from blueprints.gateway.manifests import HOOKS_SOURCE
@@ -91,7 +92,7 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         directory = tmp_path_factory.mktemp("litellm")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        for name, source in guardrail_files(spec).items():
+        for name, source in {**guardrail_files(spec), **litellm_quality_settings()["files"]}.items():
             (directory / name).write_text(source)
         started = time.monotonic()
         process, url = start_proxy(directory, "config.yaml", spec, redis_port)

@@ -1,0 +1,81 @@
+"""The gateway's quality callback (blueprints/feedback/litellm_quality.py) on the real, pinned LiteLLM proxy: every
+answer's id is attributed in Redis to the model group that answered, and refusals, output tokens and JSON validity
+appear on the proxy's own /metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from prometheus_client.parser import text_string_to_metric_families
+
+from blueprints.feedback.gateway import ANSWER_KEY_PREFIX, ANSWER_TTL_S
+from tests.feedback.gateway import Gateway, ask, gateway, metrics
+from tests.support.litellm_proxy import LITELLM, REDIS
+
+pytestmark = pytest.mark.integration
+WAIT_S = 10.0
+"""LiteLLM runs success callbacks after answering: bounded wait for them."""
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    if not LITELLM.exists() or REDIS is None:
+        pytest.skip("needs the pinned LiteLLM proxy (.venv-litellm) and redis-server")
+    with gateway(tmp_path_factory.mktemp("gateway")) as running:
+        yield running
+
+
+def eventually(probe: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + WAIT_S
+    while (found := probe()) is None:
+        assert time.monotonic() < deadline, "not recorded in time"
+        time.sleep(0.05)
+    return found
+
+
+def samples(proxy: Gateway) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(metrics(proxy)) for sample in family.samples}
+
+
+def value(found: dict, name: str, **labels: str) -> float:
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_every_answer_is_attributed_in_redis_for_the_feedback_ttl(proxy: Gateway, stream: bool) -> None:
+    answer_id = ask(proxy, "hello", stream=stream)
+    client = redis.Redis(port=proxy.redis_port)
+    entry = eventually(lambda: client.get(f"{ANSWER_KEY_PREFIX}{answer_id}"))
+    attribution = json.loads(entry)
+    assert attribution == {"model_group": proxy.model, "version": proxy.version, "variant": ""}
+    assert 0 < client.ttl(f"{ANSWER_KEY_PREFIX}{answer_id}") <= ANSWER_TTL_S
+
+
+def test_refusals_output_tokens_and_json_validity_are_on_the_proxys_metrics(proxy: Gateway) -> None:
+    before = samples(proxy)
+    client = redis.Redis(port=proxy.redis_port)
+    ids = [ask(proxy, "refuse"), ask(proxy, "json", json_format=True), ask(proxy, "broken", json_format=True),
+           ask(proxy, "broken"), ask(proxy, "plain"), ask(proxy, "refuse", stream=True),
+           ask(proxy, "json", stream=True, json_format=True)]
+    entries = [json.loads(eventually(lambda i=i: client.get(f"{ANSWER_KEY_PREFIX}{i}"))) for i in ids]
+    assert {(entry["model_group"], entry["version"]) for entry in entries} == {(proxy.model, proxy.version)}
+    group, version = proxy.model, proxy.version
+    after = samples(proxy)  # counted before answering, tokens before the attribution is stored
+
+    def delta(name: str, **labels: str) -> float:
+        labels = {"model_group": group, "version": version, **labels}
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("blueprints_answers_total") == len(ids)
+    assert delta("blueprints_answer_refusals_total") == 2
+    assert delta("blueprints_json_answers_total", valid="true") == 2
+    # "broken" asked without a JSON response_format is not a JSON answer
+    assert delta("blueprints_json_answers_total", valid="false") == 1
+    assert delta("blueprints_answer_output_tokens_count") == len(ids)
+    assert delta("blueprints_answer_output_tokens_sum") > 0
