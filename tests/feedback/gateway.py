@@ -7,7 +7,8 @@ feature) that accepts the master key and USER_KEY, and refuses every other key a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from tests.support.litellm_proxy import MASTER_KEY, START_TIMEOUT_S, redis_serve
 
 USER_KEY = "sk-feedback-user"
 TIMEOUT_S = 30
+WAIT_S = 10.0
+"""LiteLLM runs success callbacks after answering: bounded wait for them."""
 REFUSAL = "I'm sorry, but I can't help with that."
 VALID_JSON = '{"city": "Paris"}'
 BROKEN_JSON = '{"city": '
@@ -94,3 +97,12 @@ def metrics(gateway: Gateway) -> str:
     request = Request(f"{gateway.url}/metrics", headers={"Authorization": f"Bearer {MASTER_KEY}"})
     with urlopen(request, timeout=TIMEOUT_S) as response:
         return response.read().decode()
+
+
+def eventually(probe: Callable[[], Any]) -> Any:
+    """`probe()` once it is not None (bounded wait)."""
+    deadline = time.monotonic() + WAIT_S
+    while (found := probe()) is None:
+        assert time.monotonic() < deadline, "not recorded in time"
+        time.sleep(0.05)
+    return found

@@ -5,37 +5,15 @@ appear on the proxy's own /metrics."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from blueprints.feedback.gateway import ANSWER_KEY_PREFIX, ANSWER_TTL_S
-from tests.feedback.gateway import Gateway, ask, gateway, metrics
-from tests.support.litellm_proxy import LITELLM, REDIS
+from tests.feedback.gateway import Gateway, ask, eventually, metrics
 
 pytestmark = pytest.mark.integration
-WAIT_S = 10.0
-"""LiteLLM runs success callbacks after answering: bounded wait for them."""
-
-
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    if not LITELLM.exists() or REDIS is None:
-        pytest.skip("needs the pinned LiteLLM proxy (.venv-litellm) and redis-server")
-    with gateway(tmp_path_factory.mktemp("gateway")) as running:
-        yield running
-
-
-def eventually(probe: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while (found := probe()) is None:
-        assert time.monotonic() < deadline, "not recorded in time"
-        time.sleep(0.05)
-    return found
 
 
 def samples(proxy: Gateway) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
