@@ -331,6 +331,7 @@ def _engine(
     precision: Precision,
     gpu_memory_gib: float,
     calibration: Calibration = CALIBRATION,
+    kv_cache_fraction: float | None = None,
 ) -> Engine:
     return Engine(
         model=model,
@@ -338,7 +339,7 @@ def _engine(
         tp=tp,
         precision=precision,
         gpu_memory_gib=gpu_memory_gib,
-        kv_cache_fraction=calibration.kv_cache_fraction,
+        kv_cache_fraction=calibration.kv_cache_fraction if kv_cache_fraction is None else kv_cache_fraction,
         calibration=calibration,
     )
 
@@ -359,7 +360,7 @@ def max_throughput(
     batch (they start together and finish together) and the last wave holds the rest; a run with fewer requests
     than fit at once is one wave of all of them."""
     _validate(model, gpu, tp, precision, isl, osl)
-    engine = _engine(model, gpu, tp, precision, gpu.memory_gib, calibration)
+    engine = _engine(model, gpu, tp, precision, gpu.memory_gib, calibration, calibration.bench_kv_cache_fraction)
     _fit(engine, isl + osl)
     limits = {
         "kv-cache": engine.requests_in_cache(isl + osl),
