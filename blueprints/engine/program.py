@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -39,8 +40,20 @@ def stack_config(
     return config
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's runtime uses the thread's current event loop; asyncio.run() elsewhere in the process (an async
+    HTTP client, the eval runner) ends by unsetting it, and a closed one cannot run anything."""
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str) -> ResourceGraph:
     """Run `main` as `pulumi up` would, with every provider mocked; no cloud, no Pulumi CLI."""
+    _ensure_event_loop()
     settings.reset_options(project=program.PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(config, [key for key in config if key.split(":", 1)[-1] in SECRET_KEYS])
     mocks = EchoMocks()

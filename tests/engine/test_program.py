@@ -43,3 +43,12 @@ def test_regulated_prod_plans_both_regions(graph_of):
     # How long this takes is a figure of `make bench` (bench/plan_time.py), not a test.
     graph = graph_of("regulated-industry", "prod")
     assert {r.region for r in graph.resources if r.custom} == {"eu-central-1", "eu-west-1"}
+
+
+def test_a_graph_builds_after_asyncio_run_left_no_current_event_loop():
+    """asyncio.run() (the eval runner, an async HTTP client) ends by unsetting the thread's event loop; Pulumi's
+    runtime asks for the current one, so the next in-process plan failed with "There is no current event loop"."""
+    import asyncio
+
+    asyncio.run(asyncio.sleep(0))
+    assert build_graph("startup-mvp", "dev").resources
