@@ -35,6 +35,18 @@ $(LITELLM_VENV)/.installed:
 	$(LITELLM_VENV)/bin/python -m pip install --quiet $(LITELLM_PACKAGES)
 	touch $@
 
+# LiteLLM's database mode in tests: prisma-client-py (LiteLLM 1.81.16's schema needs 0.15.0) generated offline against
+# tests/support/prisma_engine, a test-only stand-in for Prisma's native query engine (not on any registry; it runs
+# Prisma 5.17.0's own engine compiled to WebAssembly from npm, lockfile pinned). Production images carry the real one.
+PRISMA_ENGINE := $(abspath tests/support/prisma_engine/engine.js)
+$(LITELLM_VENV)/.db-mode: $(LITELLM_VENV)/.installed tests/support/prisma_engine/package-lock.json
+	cd tests/support/prisma_engine && npm ci --ignore-scripts --no-audit --no-fund --silent
+	$(LITELLM_VENV)/bin/python -m pip install --quiet prisma==0.15.0 nodeenv==1.9.1 tomlkit==0.13.2
+	cd $$($(LITELLM_VENV)/bin/python -c 'import litellm.proxy, os; print(os.path.dirname(litellm.proxy.__file__))') && \
+	  PATH=$(abspath $(LITELLM_VENV))/bin:$$PATH PRISMA_QUERY_ENGINE_BINARY=$(PRISMA_ENGINE) \
+	  PRISMA_SCHEMA_ENGINE_BINARY=$(PRISMA_ENGINE) prisma generate >/dev/null
+	touch $@
+
 $(CHECKOV_VENV)/.installed:
 	$(BASE_PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -71,7 +83,7 @@ vendor: $(VENV)/.installed  ## fetch and verify the pinned upstream artifacts th
 prices: $(VENV)/.installed  ## refresh blueprints/catalog/regional_prices.json (EC2 prices per region, with source and date)
 	$(PY) tools/prices.py
 
-test: lint $(LITELLM_VENV)/.installed $(CHECKOV_VENV)/.installed system-deps vendor  ## lint, then the whole suite (unit, presets, policies, integration against real servers)
+test: lint $(LITELLM_VENV)/.installed $(LITELLM_VENV)/.db-mode $(CHECKOV_VENV)/.installed system-deps vendor  ## lint, then the whole suite (unit, presets, policies, integration against real servers)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 packs: $(VENV)/.installed  ## self-contained policy packs for `pulumi policy publish` into dist/policy-packs/<pack>/

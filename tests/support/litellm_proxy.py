@@ -1,5 +1,6 @@
 """Start the pinned LiteLLM proxy (its own virtualenv, .venv-litellm) on 127.0.0.1 from a rendered config folder,
-the way the gateway's pod runs it: the spec's proxy environment, the master key, a local Redis and no database."""
+the way the gateway's pod runs it: the spec's proxy environment, the master key, a local Redis and, unless
+`database_url` is given, no database."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ START_TIMEOUT_S = 60.0
 REDIS = shutil.which("redis-server")
 """Debian's `redis-server`; None when it is not installed."""
 REDIS_START_S = 10.0
+PRISMA_ENGINE = ROOT / "tests" / "support" / "prisma_engine" / "engine.js"
+"""The test stand-in for Prisma's query engine that `make .venv-litellm/.db-mode` generates LiteLLM's client with."""
 
 
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
@@ -71,15 +74,21 @@ def redis_server() -> Iterator[int]:
 
 
 def start_proxy(directory: Path, config: str, spec: PlatformSpec, redis_port: int, *,
-                cpus: str | None = None, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+                cpus: str | None = None, extra_env: dict[str, str] | None = None,
+                database_url: str | None = None) -> tuple[subprocess.Popen, str]:
     """Launch the proxy on `directory/config` (hooks beside it); returns the process and its base URL. Output goes
     to `directory/litellm.log`. `cpus`: a `taskset` CPU list to pin it to; `extra_env`: overrides of its
-    environment. The caller waits for it (`wait_for`) and stops it (`stop`)."""
+    environment; `database_url`: LiteLLM's DB mode on that Postgres (schema already migrated, see litellm_db.py)
+    through PRISMA_ENGINE. The caller waits for it (`wait_for`) and stops it (`stop`)."""
     port = free_port()
     env = {**os.environ, **proxy_environment(spec), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
            "LITELLM_MASTER_KEY": MASTER_KEY, "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
            "NO_PROXY": "127.0.0.1,localhost", **(extra_env or {})}
     env.pop("DATABASE_URL", None)
+    if database_url is not None:
+        env.update(DATABASE_URL=database_url, DISABLE_SCHEMA_UPDATE="true",
+                   PRISMA_QUERY_ENGINE_BINARY=str(PRISMA_ENGINE), PRISMA_SCHEMA_ENGINE_BINARY=str(PRISMA_ENGINE),
+                   PATH=f"{LITELLM.parent}:{env.get('PATH', '')}")
     pin = ["taskset", "-c", cpus] if cpus else []
     with (directory / "litellm.log").open("w") as log:
         process = subprocess.Popen([*pin, str(LITELLM), "--config", str(directory / config), "--host", "127.0.0.1",
