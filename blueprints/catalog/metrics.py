@@ -437,5 +437,27 @@ RETRIEVAL_SERVICE = Exporter(
     ),
 )
 
-EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, DCGM_EXPORTER, KEDA, KARPENTER, KUBE_STATE_METRICS,
-                                   RETRIEVAL_SERVICE)
+# ---- the gateway's quality callback (ours) ----------------------------------------------------------------------
+# blueprints/feedback/litellm_quality.py of this repository, on the LiteLLM proxy's own /metrics (scraped with the
+# gateway's series); names and labels tested against what the real proxy exposes (tests/feedback/).
+QUALITY_ANSWERS = "blueprints_answers_total"
+QUALITY_REFUSALS = "blueprints_answer_refusals_total"
+QUALITY_OUTPUT_TOKENS = "blueprints_answer_output_tokens"
+QUALITY_JSON_ANSWERS = "blueprints_json_answers_total"
+"""Label `valid`: "true" / "false", answers to a JSON response_format request."""
+_QUALITY = _labels("model_group", "version")
+
+GATEWAY_QUALITY = Exporter(
+    name="gateway-quality",
+    version="1",
+    source="this repository, blueprints/feedback/litellm_quality.py",
+    scrape=Scrape("PodMonitor"),
+    metrics=(
+        *_metrics("counter", _QUALITY, QUALITY_ANSWERS, QUALITY_REFUSALS),
+        Metric(QUALITY_OUTPUT_TOKENS, "histogram", _QUALITY),
+        Metric(QUALITY_JSON_ANSWERS, "counter", _QUALITY | {"valid"}),
+    ),
+)
+
+EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, GATEWAY_QUALITY, DCGM_EXPORTER, KEDA, KARPENTER,
+                                   KUBE_STATE_METRICS, RETRIEVAL_SERVICE)

@@ -171,6 +171,24 @@ def cost() -> dict[str, Any]:
     ])
 
 
+def quality() -> dict[str, Any]:
+    """Online answer quality per model version (the gateway's quality callback, feedback/litellm_quality.py)."""
+    by = "model_group, version"
+    legend = "{{model_group}} {{version}}"
+    return _dashboard("llm-quality", "LLM answer quality", [
+        _series("Answers per second", "reqps", (f"sum by ({by}) (rate({m.QUALITY_ANSWERS}[{RATE}]))", legend)),
+        _series("Refusal rate", "percentunit",
+                (f"sum by ({by}) (rate({m.QUALITY_REFUSALS}[{RATE}])) / sum by ({by}) "
+                 f"(rate({m.QUALITY_ANSWERS}[{RATE}]))", legend)),
+        _series("JSON validity (answers to a JSON response_format)", "percentunit",
+                (f'sum by ({by}) (rate({m.QUALITY_JSON_ANSWERS}{{valid="true"}}[{RATE}])) / sum by ({by}) '
+                 f"(rate({m.QUALITY_JSON_ANSWERS}[{RATE}]))", legend)),
+        _series("Output tokens per answer (p50, p95)", "short",
+                (_quantile(m.QUALITY_OUTPUT_TOKENS, "", by, 0.5), f"p50 {legend}"),
+                (_quantile(m.QUALITY_OUTPUT_TOKENS, "", by), f"p95 {legend}")),
+    ])
+
+
 def retrieval() -> dict[str, Any]:
     return _dashboard("llm-retrieval", "LLM platform retrieval", [
         _series("Stage latency p95", "s", (_quantile(m.RAG_STAGE_SECONDS, "", "stage"), "{{stage}}")),
@@ -183,7 +201,7 @@ def retrieval() -> dict[str, Any]:
 
 def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard JSON model, for what this platform runs."""
-    boards = {"gateway.json": gateway(), "cost.json": cost()}
+    boards = {"gateway.json": gateway(), "cost.json": cost(), "quality.json": quality()}
     if spec.self_hosted_models:
         boards["serving.json"] = serving(spec.serving.engine)
     if spec.cluster.gpu_pools:

@@ -416,6 +416,48 @@ def _retrieval_group() -> dict[str, Any]:
     ]}
 
 
+REFUSAL_RATE_FLOOR = 0.05
+"""A refusal rate below this is not alerted on, however much it rose (a few refusals are normal)."""
+REFUSAL_RISE = 2.0
+"""The last hour's refusal rate at least this multiple of the previous day's: a version or prompt change."""
+JSON_VALIDITY_MIN = 0.95
+QUALITY_MIN_ANSWERS = 50
+"""Answers (or JSON answers) a model version needs in the window before its rates are judged."""
+
+
+def _quality_group() -> dict[str, Any]:
+    by = "sum by (model_group, version)"
+
+    def ratio(bad: str, total: str, window: str, offset: str = "") -> str:
+        return f"({by} (increase({bad}[{window}]{offset})) / {by} (increase({total}[{window}]{offset})))"
+
+    volume = f"{by} (increase({m.QUALITY_ANSWERS}[1h])) >= {QUALITY_MIN_ANSWERS}"
+    recent, before = (ratio(m.QUALITY_REFUSALS, m.QUALITY_ANSWERS, "1h"),
+                      ratio(m.QUALITY_REFUSALS, m.QUALITY_ANSWERS, "1d", " offset 1h"))
+    json_answers = f"{by} (increase({m.QUALITY_JSON_ANSWERS}[30m])) >= {QUALITY_MIN_ANSWERS}"
+    validity = ratio(f'{m.QUALITY_JSON_ANSWERS}{{valid="true"}}', m.QUALITY_JSON_ANSWERS, "30m")
+    return {"name": "quality", "rules": [
+        _alert(
+            "AnswerRefusalRateRising",
+            # `unless`: a version without a previous day (new, or its series absent) is judged on the floor alone.
+            f"({recent} > {number(REFUSAL_RATE_FLOOR)} and {volume}) unless {recent} <= {number(REFUSAL_RISE)} "
+            f"* {before}",
+            "warning", "{{ $labels.model_group }} {{ $labels.version }} refuses {{ $value | humanizePercentage }}",
+            f"Over the last hour more than {number(REFUSAL_RATE_FLOOR * 100)}% of this version's answers read as a "
+            f"refusal, {number(REFUSAL_RISE)}x the previous day's rate: a new model version, prompt template or "
+            "guardrail refuses ordinary requests.",
+            for_="15m",
+        ),
+        _alert(
+            "JsonAnswerValidityLow", f"{validity} < {number(JSON_VALIDITY_MIN)} and {json_answers}", "warning",
+            "{{ $labels.model_group }} {{ $labels.version }}: {{ $value | humanizePercentage }} of JSON answers parse",
+            f"Fewer than {number(JSON_VALIDITY_MIN * 100)}% of the answers to a JSON response_format request parsed "
+            "as JSON over 30 minutes: clients expecting structured output are failing.",
+            for_="15m",
+        ),
+    ]}
+
+
 def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
     files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
@@ -429,6 +471,7 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
         files["gateway.rules.yaml"] = {"groups": [fallback]}
     if retrieval_service(spec):
         files["retrieval.rules.yaml"] = {"groups": [_retrieval_group()]}
+    files["quality.rules.yaml"] = {"groups": [_quality_group()]}
     files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
     return files
 

@@ -24,8 +24,8 @@ from tests.support.litellm_proxy import MASTER_KEY, START_TIMEOUT_S, redis_serve
 
 USER_KEY = "sk-feedback-user"
 TIMEOUT_S = 30
-WAIT_S = 10.0
-"""LiteLLM runs success callbacks after answering: bounded wait for them."""
+WAIT_S = 30.0
+"""LiteLLM runs success callbacks after answering: bounded wait for them (generous: the test machine is shared)."""
 REFUSAL = "I'm sorry, but I can't help with that."
 VALID_JSON = '{"city": "Paris"}'
 BROKEN_JSON = '{"city": '

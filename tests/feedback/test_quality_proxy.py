@@ -10,6 +10,7 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from blueprints.catalog import metrics as m
 from blueprints.feedback.gateway import ANSWER_KEY_PREFIX, ANSWER_TTL_S
 from tests.feedback.gateway import Gateway, ask, eventually, metrics
 
@@ -57,3 +58,16 @@ def test_refusals_output_tokens_and_json_validity_are_on_the_proxys_metrics(prox
     assert delta("blueprints_json_answers_total", valid="false") == 1
     assert delta("blueprints_answer_output_tokens_count") == len(ids)
     assert delta("blueprints_answer_output_tokens_sum") > 0
+
+
+def test_the_metric_catalog_lists_what_the_proxy_exposes(proxy: Gateway) -> None:
+    ask(proxy, "json", json_format=True)
+    ask(proxy, "broken", json_format=True)
+    catalog = {sample: labels for metric in m.GATEWAY_QUALITY.metrics for sample, labels in metric.samples().items()}
+    exposed: dict[str, set[frozenset[str]]] = {}
+    for family in text_string_to_metric_families(metrics(proxy)):
+        for sample in family.samples:  # prometheus_client's `<counter>_created` timestamps are not series we read
+            if sample.name.startswith("blueprints_") and not sample.name.endswith("_created"):
+                exposed.setdefault(sample.name, set()).add(frozenset(sample.labels))
+    assert {name: {catalog.get(name)} for name in exposed} == exposed
+    assert set(exposed) == set(catalog)

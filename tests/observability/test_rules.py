@@ -62,10 +62,11 @@ def test_alert_families_follow_the_spec(regulated):
             "ModelKVCacheSaturated", "ModelQueueGrowing", "GPUXidError", "GPUTemperatureHigh", "GPUMemoryErrors",
             "KarpenterProvisioningFailures", "KarpenterNodePoolGPULimitNear", "KEDAScalerErrors",
             "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "RetrievalStageSlow", "RetrievalUnavailable",
-            "RetrievalIndexStale"} == alert_names(regulated)
+            "RetrievalIndexStale", "AnswerRefusalRateRising", "JsonAnswerValidityLow"} == alert_names(regulated)
     # Bedrock only: no GPUs, no trtllm, and no TPOT SLI (LiteLLM has no per-request TPOT histogram).
     assert alert_names(mvp) == {"ModelTTFTBudgetBurn", "ModelAvailabilityBudgetBurn", "ModelErrorBudgetBurn",
-                                "GatewayFallbackRateHigh", "PlatformCostAboveBudget"}
+                                "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "AnswerRefusalRateRising",
+                                "JsonAnswerValidityLow"}
     assert {(sli.model, sli.kind) for sli in slis(mvp)} == {
         (name, kind) for name in ("chat", "chat-smart") for kind in ("ttft", "availability", "errors")}
 
