@@ -1,5 +1,6 @@
-"""The gateway's own ConfigMap (internal-ai prod) on the real, pinned LiteLLM proxy with a real Redis, every model
-server rewritten to one fake backend whose answer depends on the question (shared by the feedback tests).
+"""The gateway's own ConfigMap (internal-ai prod, with test_ab_proxy's A/B experiment on corp-small) on the real,
+pinned LiteLLM proxy with a real Redis, every model server rewritten to one fake backend whose answer depends on
+the question (shared by the feedback tests).
 
 Without LiteLLM's database there are no virtual keys, so the proxy gets a `custom_auth` function (a LiteLLM config
 feature) that accepts the master key and USER_KEY, and refuses every other key as LiteLLM's key check would."""
@@ -19,6 +20,7 @@ import yaml
 
 from blueprints.gateway.manifests import CONFIG_KEY, config_map
 from blueprints.presets import load_spec
+from tests.experiments.test_ab_proxy import EXPERIMENT, experiment_overrides
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.support.litellm_proxy import MASTER_KEY, START_TIMEOUT_S, redis_server, start_proxy, stop, wait_for
 
@@ -58,7 +60,7 @@ class Gateway:
 
 @contextmanager
 def gateway(directory: Path) -> Iterator[Gateway]:
-    spec = load_spec("internal-ai", "prod")
+    spec = load_spec("internal-ai", "prod", experiment_overrides(EXPERIMENT, candidate_weight=30))
     data = config_map(spec, "us-east-1", {})["data"]
     for name, text in data.items():
         (directory / name).write_text(text)
@@ -80,12 +82,13 @@ def gateway(directory: Path) -> Iterator[Gateway]:
 
 
 def ask(gateway: Gateway, question: str, *, stream: bool = False, json_format: bool = False,
-        key: str = USER_KEY) -> str:
-    """The answer id of one chat request through the gateway."""
-    body = {"model": gateway.model, "messages": [{"role": "user", "content": question}], "max_tokens": 16,
+        key: str = USER_KEY, model: str | None = None, headers: dict[str, str] | None = None) -> str:
+    """The answer id of one chat request through the gateway (by default for `gateway.model`)."""
+    body = {"model": model or gateway.model, "messages": [{"role": "user", "content": question}], "max_tokens": 16,
             "stream": stream, **({"response_format": {"type": "json_object"}} if json_format else {})}
     request = Request(f"{gateway.url}/v1/chat/completions", data=json.dumps(body).encode(), method="POST",
-                      headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+                      headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json",
+                               **(headers or {})})
     with urlopen(request, timeout=TIMEOUT_S) as response:
         if not stream:
             return str(json.load(response)["id"])

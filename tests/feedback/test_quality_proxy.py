@@ -11,7 +11,9 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from blueprints.catalog import metrics as m
+from blueprints.evaluation import version_model
 from blueprints.feedback.gateway import ANSWER_KEY_PREFIX, ANSWER_TTL_S
+from tests.experiments.test_ab_proxy import EXPERIMENT
 from tests.feedback.gateway import Gateway, ask, eventually, metrics
 
 pytestmark = pytest.mark.integration
@@ -34,6 +36,15 @@ def test_every_answer_is_attributed_in_redis_for_the_feedback_ttl(proxy: Gateway
     attribution = json.loads(entry)
     assert attribution == {"model_group": proxy.model, "version": proxy.version, "variant": ""}
     assert 0 < client.ttl(f"{ANSWER_KEY_PREFIX}{answer_id}") <= ANSWER_TTL_S
+
+
+def test_an_ab_answer_is_attributed_to_its_variant_and_version(proxy: Gateway) -> None:
+    # test_ab_proxy's experiment: header X-Segment=beta -> variant treatment (the candidate version).
+    version = EXPERIMENT["variants"]["treatment"]
+    answer_id = ask(proxy, "hello", model=EXPERIMENT["model"], headers={"X-Segment": "beta"})
+    entry = eventually(lambda: redis.Redis(port=proxy.redis_port).get(f"{ANSWER_KEY_PREFIX}{answer_id}"))
+    assert json.loads(entry) == {"model_group": version_model(EXPERIMENT["model"], version), "version": version,
+                                 "variant": f"{EXPERIMENT['name']}/treatment"}
 
 
 def test_refusals_output_tokens_and_json_validity_are_on_the_proxys_metrics(proxy: Gateway) -> None:
