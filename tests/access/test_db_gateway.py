@@ -9,12 +9,14 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
 import yaml
 
+from blueprints.gateway import master_key_auth
 from blueprints.gateway.fargate import gateway_files
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeOpenAIBackend
@@ -29,6 +31,7 @@ SPEND_WAIT_S = 30.0
 class Gateway:
     url: str
     backend: FakeOpenAIBackend
+    master_key_file: Path
 
     def call(self, path: str, body: dict, key: str = MASTER_KEY) -> tuple[int, dict]:
         request = Request(f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
@@ -61,13 +64,19 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         for name, content in gateway_files(spec, spec.regions[0]).items():
             (directory / name).write_text(content)
         config = yaml.safe_load((directory / "config.yaml").read_text())
-        config["general_settings"]["proxy_batch_write_at"] = 1  # spend flushed each second instead of 10
+        config["general_settings"].update(proxy_batch_write_at=1,  # spend flushed each second instead of 10
+                                          custom_auth="master_key_auth.user_api_key_auth",
+                                          custom_auth_settings={"mode": "auto"})
         (directory / "config.yaml").write_text(yaml.safe_dump(config))
+        (directory / "master_key_auth.py").write_text(Path(master_key_auth.__file__).read_text())
+        key_file = directory / "master-key"
+        key_file.write_text(MASTER_KEY)
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
-                                   extra_env={"OPENAI_API_KEY": "sk-openai-test", "ANTHROPIC_API_KEY": "sk-ant-test"})
+                                   extra_env={"OPENAI_API_KEY": "sk-openai-test", "ANTHROPIC_API_KEY": "sk-ant-test",
+                                              master_key_auth.KEY_FILE_VARIABLE: str(key_file)})
         try:
             wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
-            yield Gateway(url, backend)
+            yield Gateway(url, backend, key_file)
         finally:
             stop(process)
 
@@ -113,3 +122,20 @@ def test_team_allowlist_budget_spend_and_revoke_on_a_real_database(gateway: Gate
     status, revoked = gateway.chat(key, "chat-openai")
     assert status == 401, revoked
     assert "blocked" in revoked["error"]["message"].lower()
+
+
+@pytest.mark.integration
+def test_master_key_rotation_takes_effect_without_restart(gateway: Gateway) -> None:
+    status, issued = gateway.call("/key/generate", {"models": ["chat-openai"]})
+    assert status == 200, issued
+    rotated = "sk-rotated-master-key"
+    gateway.master_key_file.write_text(rotated + "\n")  # what the kubelet does after External Secrets syncs
+    try:
+        status, refused = gateway.call("/key/generate", {})
+        assert status == 401 and "rotated" in refused["error"]["message"], refused
+        status, admin = gateway.call("/key/generate", {"models": ["chat-openai"]}, rotated)
+        assert status == 200, admin
+        assert gateway.chat(admin["key"], "chat-openai")[0] == 200
+        assert gateway.chat(issued["key"], "chat-openai")[0] == 200  # virtual keys are untouched
+    finally:
+        gateway.master_key_file.write_text(MASTER_KEY)
