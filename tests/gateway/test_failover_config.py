@@ -4,12 +4,14 @@ fall back to it. What the settings do is proven with the real proxy in test_fail
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from blueprints.errors import SpecError
+from blueprints.gateway.fargate import CONFIG_ENV_LABEL
 from blueprints.gateway.manifests import CONFIG_KEY
 from blueprints.presets import load_spec
 from blueprints.render import kubernetes_object
@@ -17,9 +19,17 @@ from tests.conftest import PRESETS
 
 
 def rendered_configs(graph) -> list[dict]:
-    """One config per region, as the gateway's ConfigMap carries it."""
+    """One config per region, as the gateway's ConfigMap carries it (EKS) or its ECS task's environment (Fargate:
+    the variable its Docker label names)."""
     maps = [kubernetes_object(r) for r in graph.resources if r.type == "kubernetes:core/v1:ConfigMap"]
-    return [yaml.safe_load(m["data"][CONFIG_KEY]) for m in maps if CONFIG_KEY in m.get("data", {})]
+    configs = [yaml.safe_load(m["data"][CONFIG_KEY]) for m in maps if CONFIG_KEY in m.get("data", {})]
+    for task in graph.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        for container in json.loads(task.inputs["containerDefinitions"]):
+            variable = container.get("dockerLabels", {}).get(CONFIG_ENV_LABEL)
+            if variable:
+                configs += [yaml.safe_load(item["value"]) for item in container["environment"]
+                            if item["name"] == variable]
+    return configs
 
 
 def where(entry: dict) -> str:

@@ -68,7 +68,8 @@ def test_alert_families_follow_the_spec(regulated):
                                 "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "AnswerRefusalRateRising",
                                 "JsonAnswerValidityLow"}
     assert {(sli.model, sli.kind) for sli in slis(mvp)} == {
-        (name, kind) for name in ("chat", "chat-smart") for kind in ("ttft", "availability", "errors")}
+        (name, kind) for name in ("chat", "chat-smart", "chat-anthropic")
+        for kind in ("ttft", "availability", "errors")}
 
 
 def test_latency_sli_interpolates_between_buckets_and_is_exact_on_a_bound():
