@@ -188,6 +188,7 @@ def test_header_team_and_key_rules_win_over_the_split(gateway: Gateway) -> None:
 
 
 def test_the_variant_is_on_the_request_record_and_the_metrics(gateway: Gateway) -> None:
+    assert ask(gateway, user="metrics-control", key="sk-research")[0] == STABLE  # both variants seen by /metrics
     ask(gateway, user="metrics-user", headers={"X-Segment": "beta"})
     records = recorded(gateway, lambda found: any(r["end_user"] == "metrics-user" for r in found))
     tagged = [record for record in records if f"{TAG_PREFIX}:prompt-v2:treatment" in record["request_tags"]]
