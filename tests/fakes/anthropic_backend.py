@@ -14,14 +14,14 @@ The answer to a request for N tokens (`max_tokens`, default 16) is N tokens `"an
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 MESSAGES_PATH = "/v1/messages"
 DEFAULT_MAX_TOKENS = 16
@@ -62,12 +62,10 @@ def _events(body: dict[str, Any], message_id: str) -> Iterator[tuple[str, dict[s
     yield "message_stop", {"type": "message_stop"}
 
 
-class FakeAnthropicBackend:
+class FakeAnthropicBackend(LocalServer[RecordedRequest]):
     """The fake server on 127.0.0.1 (a free port), in a thread of this process."""
 
     def __init__(self) -> None:
-        self._requests: list[RecordedRequest] = []
-        self._lock = threading.Lock()
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,9 +77,7 @@ class FakeAnthropicBackend:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                with backend._lock:
-                    backend._requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                             body))
+                backend.record(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if self.path != MESSAGES_PATH:
                     self._json(HTTPStatus.NOT_FOUND, {"type": "error", "error": {
                         "type": "not_found_error", "message": f"no route {self.path}"}})
@@ -115,26 +111,4 @@ class FakeAnthropicBackend:
                     self.wfile.flush()
                 self.close_connection = True
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(Handler)

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.local_server import LocalServer
 
 CHAT_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 DEFAULT_MAX_TOKENS = 16
@@ -34,13 +34,11 @@ class RecordedRequest:
     body: dict[str, Any]
 
 
-class FakeAzureOpenAI:
+class FakeAzureOpenAI(LocalServer[RecordedRequest]):
     """The fake resource on 127.0.0.1 (a free port), in a thread of this process; answers `max_tokens` tokens
     `"azure<i> "` (default 16)."""
 
     def __init__(self) -> None:
-        self._requests: list[RecordedRequest] = []
-        self._lock = threading.Lock()
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,10 +54,9 @@ class FakeAzureOpenAI:
                 if match is None:
                     self._json(HTTPStatus.NOT_FOUND, {"error": {"code": "404", "message": f"no route {url.path}"}})
                     return
-                with backend._lock:
-                    backend._requests.append(RecordedRequest(
-                        match["deployment"], (parse_qs(url.query).get("api-version") or [None])[0],
-                        {k.lower(): v for k, v in self.headers.items()}, body))
+                backend.record(RecordedRequest(
+                    match["deployment"], (parse_qs(url.query).get("api-version") or [None])[0],
+                    {k.lower(): v for k, v in self.headers.items()}, body))
                 count = int(body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_TOKENS)
                 self._json(HTTPStatus.OK, {
                     "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
@@ -76,26 +73,4 @@ class FakeAzureOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(Handler)

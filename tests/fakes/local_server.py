@@ -1,0 +1,44 @@
+"""What the small protocol fakes share: an HTTP server on a free 127.0.0.1 port in a thread of this process, the
+requests it recorded, and `with` to run it. A fake subclasses it with its request handler and record type."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+Recorded = TypeVar("Recorded")
+
+
+class LocalServer(Generic[Recorded]):
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def record(self, request: Recorded) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[Recorded]:
+        with self._lock:
+            return list(self._requests)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
