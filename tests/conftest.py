@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from moto.server import ThreadedMotoServer
 
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
 from blueprints.presets import ENVIRONMENTS, load_spec, preset_names
+from tests.support.net import free_port
 
 PRESETS = preset_names()
 PRESET_ENVS = [(preset, env) for preset in PRESETS for env in ENVIRONMENTS]
@@ -30,6 +33,19 @@ def graph_of() -> Callable[[str, str], ResourceGraph]:
         return _cache[(preset, env)]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (every AWS service the batch and feedback tiers call), once per session."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -4,7 +4,6 @@ OpenAI-compatible backend, and a backend that always drops the connection for a 
 from __future__ import annotations
 
 import io
-import logging
 import socket
 import uuid
 from collections.abc import Iterator
@@ -13,31 +12,17 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from blueprints.batch.queue import WorkQueue
 from blueprints.batch.settings import Settings
 from blueprints.batch.store import BatchStore
 from tests.fakes import openai_backend
 from tests.fakes.openai_backend import FakeOpenAIBackend
-from tests.support.net import free_port
 
 REGION = "us-east-1"
 POISON = b"POISON-PILL"
 """A request body containing this makes the poison-aware backend drop the connection, every time."""
 API_KEY = "sk-gateway-test"
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture
