@@ -6,7 +6,6 @@ time `rag rollback` takes to switch the alias. Runs on a temporary embedded Post
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -82,10 +81,7 @@ def score(rank: Callable[[str], list[str]]) -> Scores:
 
 
 def run() -> list[Figure]:
-    home = tempfile.mkdtemp(prefix="rag-bench-")
-    previous = os.environ.get(local.HOME_VARIABLE)
-    os.environ[local.HOME_VARIABLE] = home
-    try:
+    with local.temporary_home(Path(tempfile.mkdtemp(prefix="rag-bench-"))):
         store = local.open_store()
         try:
             load_corpus(store, INDEX, Path(tempfile.mkdtemp(prefix="rag-corpus-")))
@@ -105,9 +101,3 @@ def run() -> list[Figure]:
             return figures
         finally:
             store.close()
-    finally:
-        local.stop()
-        if previous is None:
-            del os.environ[local.HOME_VARIABLE]
-        else:
-            os.environ[local.HOME_VARIABLE] = previous

