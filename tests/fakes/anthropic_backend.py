@@ -18,10 +18,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import LocalServer, QuietHandler
 
 MESSAGES_PATH = "/v1/messages"
 DEFAULT_MAX_TOKENS = 16
@@ -68,12 +67,7 @@ class FakeAnthropicBackend(LocalServer[RecordedRequest]):
     def __init__(self) -> None:
         backend = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")

@@ -16,11 +16,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import LocalServer, QuietHandler
 
 CHAT_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 DEFAULT_MAX_TOKENS = 16
@@ -41,12 +40,7 @@ class FakeAzureOpenAI(LocalServer[RecordedRequest]):
     def __init__(self) -> None:
         backend = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 url = urlsplit(self.path)
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
