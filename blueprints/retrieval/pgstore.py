@@ -12,10 +12,8 @@ import numpy as np
 import pg8000.native
 
 from blueprints.retrieval.errors import RetrievalError
-from blueprints.retrieval.store import Document, Filters, Hit, IndexState
+from blueprints.retrieval.store import KEEP_VERSIONS, Document, Filters, Hit, IndexState
 
-KEEP_VERSIONS = 3
-"""Versions kept besides the active and previous one; older ones are dropped after an activation."""
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
 CHUNK_TABLE = "rag_chunk"

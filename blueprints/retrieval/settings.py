@@ -1,6 +1,9 @@
 """The retrieval service's configuration, from its environment (set by blueprints.retrieval.manifests):
 
     RAG_INDEX                 default index alias
+    RAG_QDRANT_URL, RAG_QDRANT_API_KEY
+                              the Qdrant store (`vector_store: qdrant`): http(s)://HOST:6333 and its API key;
+                              else pgvector:
     RAG_DATABASE_URL          postgresql://... (local runs, tests), or else IAM authentication:
     RAG_DB_HOST, RAG_DB_PORT, RAG_DB_NAME, RAG_DB_USER, AWS_REGION, RAG_DB_CA_FILE
                               a fresh `rds-db:connect` token per connection, TLS verified against the CA
@@ -36,6 +39,7 @@ from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.metrics import Registry
 from blueprints.retrieval.pgstore import PgVectorStore, store_at
 from blueprints.retrieval.rerank import HttpReranker, Reranker
+from blueprints.retrieval.store import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Settings:
     index: str
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
     database_url: str | None = None
     db_host: str | None = None
     db_port: int = 5432
@@ -67,7 +73,9 @@ class Settings:
         if "RAG_INDEX" not in env:
             raise RetrievalError("RAG_INDEX is not set: the index alias queries read by default")
         return cls(
-            index=env["RAG_INDEX"], database_url=env.get("RAG_DATABASE_URL"), db_host=env.get("RAG_DB_HOST"),
+            index=env["RAG_INDEX"], qdrant_url=env.get("RAG_QDRANT_URL"),
+            qdrant_api_key=env.get("RAG_QDRANT_API_KEY"), database_url=env.get("RAG_DATABASE_URL"),
+            db_host=env.get("RAG_DB_HOST"),
             db_port=int(env.get("RAG_DB_PORT", "5432")), db_name=env.get("RAG_DB_NAME", "rag"),
             db_user=env.get("RAG_DB_USER", "retrieval_reader"), region=env.get("AWS_REGION"),
             db_ca_file=env.get("RAG_DB_CA_FILE"),
@@ -80,7 +88,11 @@ class Settings:
             freshness_interval_s=float(env.get("RAG_FRESHNESS_INTERVAL_S", "60")),
             port=int(env.get("RAG_PORT", "8080")))
 
-    def store(self) -> PgVectorStore:
+    def store(self) -> VectorStore:
+        if self.qdrant_url:
+            from blueprints.retrieval.qdrantstore import qdrant_store_at
+
+            return qdrant_store_at(self.qdrant_url, self.qdrant_api_key)
         if self.database_url:
             return store_at(self.database_url)
         if not self.db_host:

@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+KEEP_VERSIONS = 3
+"""Versions kept besides the active and previous one; older ones are dropped after an activation."""
+
 
 @dataclass(frozen=True)
 class Document:
@@ -68,7 +71,10 @@ class IndexState:
 
 
 class VectorStore(Protocol):
-    """The interface the ingestion and the retrieval service use; `PgVectorStore` implements it."""
+    """The interface the ingestion and the retrieval service use; `PgVectorStore` (pgstore) and `QdrantStore`
+    (qdrantstore) implement it."""
+
+    def close(self) -> None: ...
 
     def names(self) -> list[str]: ...
 

@@ -1,5 +1,6 @@
-"""Ingestion and index versions on the real embedded PostgreSQL + pgvector (the local default) with the offline
-wordllama embeddings: incremental and idempotent re-ingestion, deletes, per-document transactions, the alias."""
+"""The store contract, on each backend (`any_store`: the real embedded PostgreSQL + pgvector of the local default,
+and Qdrant through qdrant-client's local mode) with the offline wordllama embeddings: incremental and idempotent
+re-ingestion, deletes, per-document writes, metadata filters, the alias (activate, rollback)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.ingest import Settings, directory_objects, freshness_seconds, ingest, prepare
 from blueprints.retrieval.pgstore import CHUNK_TABLE, PgVectorStore, store_at
 from blueprints.retrieval.pipeline import Query, Retriever
+from blueprints.retrieval.qdrantstore import QdrantStore, qdrant_store_at
 from blueprints.retrieval.rerank import SentenceReranker
-from blueprints.retrieval.store import Filters
+from blueprints.retrieval.store import Filters, VectorStore
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
@@ -47,7 +49,12 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _ingest(store: PgVectorStore, root: Path, index: str, embedder: LocalEmbedder | None = None):
+@pytest.fixture
+def store(any_store: VectorStore) -> VectorStore:
+    return any_store
+
+
+def _ingest(store: VectorStore, root: Path, index: str, embedder: LocalEmbedder | None = None):
     objects, skipped = directory_objects(root)
     return ingest(store, embedder or LocalEmbedder(), index, objects, SETTINGS, skipped)
 
@@ -56,11 +63,20 @@ def _index() -> str:
     return f"test-{next(_names)}"
 
 
-def _rows(store: PgVectorStore, index: str) -> int:
-    return store._run(f"SELECT count(*) FROM {CHUNK_TABLE} WHERE index_name = :n", n=index)[0][0]
+def _rows(store: VectorStore, index: str, kind: str = "chunk") -> int:
+    """Chunk (or document) records of `index` in every version, ready or not, read from the backend itself."""
+    if isinstance(store, PgVectorStore):
+        table = CHUNK_TABLE if kind == "chunk" else "rag_document"
+        return store._run(f"SELECT count(*) FROM {table} WHERE index_name = :n", n=index)[0][0]
+    assert isinstance(store, QdrantStore)
+    from qdrant_client import models
+
+    where = models.Filter(must=[models.FieldCondition(key="kind", match=models.MatchValue(value=kind))])
+    return sum(store._client.count(f"{index}-v{version}", count_filter=where).count
+               for version in store._versions(index))
 
 
-def test_reingestion_is_incremental_and_idempotent_and_deletes_propagate(store: PgVectorStore,
+def test_reingestion_is_incremental_and_idempotent_and_deletes_propagate(store: VectorStore,
                                                                          tmp_path: Path) -> None:
     index, root = _index(), _write(tmp_path / "docs", DOCS)
     (root / "logo.png").write_bytes(b"\x89PNG")
@@ -97,7 +113,7 @@ def test_reingestion_is_incremental_and_idempotent_and_deletes_propagate(store: 
     ("binary.txt", b"\x00\x01ELF", "binary.txt: binary content"),
     ("big.txt", b"x" * 3000, "big.txt: 3000 bytes, more than the 2000 allowed"),
 ])
-def test_a_bad_document_fails_the_run_and_leaves_the_index_as_it_was(store: PgVectorStore, tmp_path: Path,
+def test_a_bad_document_fails_the_run_and_leaves_the_index_as_it_was(store: VectorStore, tmp_path: Path,
                                                                      name: str, data: bytes, message: str) -> None:
     index, root = _index(), _write(tmp_path / "docs", DOCS)
     _ingest(store, root, index)
@@ -110,7 +126,7 @@ def test_a_bad_document_fails_the_run_and_leaves_the_index_as_it_was(store: PgVe
     assert (store.state(index), _rows(store, index)) == before
 
 
-def test_a_failure_while_writing_leaves_no_half_written_document_or_version(store: PgVectorStore,
+def test_a_failure_while_writing_leaves_no_half_written_document_or_version(store: VectorStore,
                                                                             tmp_path: Path) -> None:
     class BreaksOnSecondDocument(LocalEmbedder):
         calls = 0
@@ -126,12 +142,12 @@ def test_a_failure_while_writing_leaves_no_half_written_document_or_version(stor
         _ingest(store, root, index, BreaksOnSecondDocument())
     state = store.state(index)
     assert (state.active, state.versions, _rows(store, index)) == (None, [], 0)
-    assert store._run("SELECT count(*) FROM rag_document WHERE index_name = :n", n=index) == [[0]]
+    assert _rows(store, index, "document") == 0
     with pytest.raises(RetrievalError, match="has no active version"):
         store.active_version(index)
 
 
-def test_metadata_filters_restrict_dense_and_lexical_results(store: PgVectorStore, tmp_path: Path) -> None:
+def test_metadata_filters_restrict_dense_and_lexical_results(store: VectorStore, tmp_path: Path) -> None:
     index, root = _index(), _write(tmp_path / "docs", {})
     for tenant, groups in (("acme", ["finance"]), ("globex", ["finance"]), ("acme", ["ops"])):
         folder = root / f"{tenant}-{groups[0]}"
@@ -159,17 +175,24 @@ def test_bad_metadata_is_refused(tmp_path: Path) -> None:
         directory_objects(root)
 
 
-def test_unknown_index_and_unreachable_store_are_one_clear_error(store: PgVectorStore) -> None:
+def test_unknown_index_and_unreachable_store_are_one_clear_error(store: VectorStore) -> None:
     with pytest.raises(RetrievalError, match="unknown index 'nowhere'") as raised:
         store.state("nowhere")
     assert raised.value.status == 404
     port = free_port()
-    with pytest.raises(RetrievalError, match=f"vector store unreachable at 127.0.0.1:{port}") as raised:
-        store_at(f"postgresql://reader@127.0.0.1:{port}/rag")
+    with pytest.raises(RetrievalError, match=f"vector store unreachable at .*127.0.0.1:{port}") as raised:
+        if isinstance(store, PgVectorStore):
+            store_at(f"postgresql://reader@127.0.0.1:{port}/rag")
+        else:
+            remote = qdrant_store_at(f"http://127.0.0.1:{port}")
+            try:
+                remote.names()
+            finally:
+                remote.close()
     assert raised.value.status == 503
 
 
-def test_freshness_is_the_age_of_the_newest_object_not_yet_indexed(store: PgVectorStore, tmp_path: Path) -> None:
+def test_freshness_is_the_age_of_the_newest_object_not_yet_indexed(store: VectorStore, tmp_path: Path) -> None:
     import os
     from datetime import UTC, datetime, timedelta
 
@@ -186,7 +209,7 @@ def test_freshness_is_the_age_of_the_newest_object_not_yet_indexed(store: PgVect
     assert freshness_seconds(pending, indexed, now) == pytest.approx(600, abs=1)
 
 
-def test_rerank_orders_candidates_by_their_best_sentence(store: PgVectorStore, tmp_path: Path) -> None:
+def test_rerank_orders_candidates_by_their_best_sentence(store: VectorStore, tmp_path: Path) -> None:
     index, root = _index(), _write(tmp_path / "docs", DOCS)
     _ingest(store, root, index)
     embedder = LocalEmbedder()
