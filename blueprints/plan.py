@@ -86,6 +86,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
     usage = sum(line.usd_per_month for line in costs if line.kind == "usage")
     floor = fixed + usage + sum(line.floor_usd_per_month for line in fleet)
     peak = fixed + usage + sum(line.peak_usd_per_month for line in fleet)
+    budget = budget_verdict(round(peak, 2), spec)
     return Plan(
         preset=spec.preset,
         environment=spec.environment,
@@ -109,13 +110,13 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
             },
             "gateway": gateway_sizing(spec).line(),
             "budget_usd": spec.budget.monthly_usd,
-            "budget": budget_verdict(round(peak, 2), spec).message,
+            "budget": budget.message,
             "prices_as_of": SNAPSHOT.as_of.isoformat(),
         },
         inventory={region: {comp: dict(types) for comp, types in comps.items()} for region, comps in inventory.items()},
         costs=costs,
         gpu_fleet=fleet,
-        warnings=price_warnings(spec, fleet, as_of),
+        warnings=price_warnings(spec, fleet, as_of) + ([budget.over_budget_warning] if budget.status == "over" else []),
     )
 
 

@@ -30,6 +30,12 @@ class BudgetVerdict:
     percent_of_budget: float | None
     crossed_thresholds: tuple[int, ...]
     message: str
+    environment: str
+
+    @property
+    def over_budget_warning(self) -> str:
+        return (f"estimate ${self.estimate_usd:,.0f}/month exceeds the ${self.budget_usd:,.0f} {self.environment} "
+                "budget (budget.monthly_usd): raise the budget or lower the traffic in serving.models[*].traffic")
 
 
 def budget_verdict(monthly_estimate_usd: float, spec: PlatformSpec) -> BudgetVerdict:
@@ -37,7 +43,8 @@ def budget_verdict(monthly_estimate_usd: float, spec: PlatformSpec) -> BudgetVer
     budget = spec.budget.monthly_usd
     if budget is None:
         return BudgetVerdict("no-budget", monthly_estimate_usd, None, None, (),
-                             f"estimate ${monthly_estimate_usd:,.0f}/month; no budget set (budget.monthly_usd)")
+                             f"estimate ${monthly_estimate_usd:,.0f}/month; no budget set (budget.monthly_usd)",
+                             spec.environment)
     percent = 100 * monthly_estimate_usd / budget
     crossed = tuple(t for t in spec.budget.alert_thresholds_percent if percent >= t)
     status: Status = "over" if percent > 100 else "near" if crossed else "within"
@@ -45,7 +52,7 @@ def budget_verdict(monthly_estimate_usd: float, spec: PlatformSpec) -> BudgetVer
     return BudgetVerdict(
         status, monthly_estimate_usd, budget, percent, crossed,
         f"estimate ${monthly_estimate_usd:,.0f}/month is {percent:.0f}% of the ${budget:,.0f} "
-        f"{spec.environment} budget{detail}",
+        f"{spec.environment} budget{detail}", spec.environment,
     )
 
 

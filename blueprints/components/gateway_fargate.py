@@ -29,6 +29,7 @@ import pulumi_aws as aws
 from blueprints.components.edge import GatewayEdge
 from blueprints.components.gateway import bedrock_statements, gateway_certificate, web_acl
 from blueprints.components.iam import allow, policy_document, service_trust
+from blueprints.gateway.capacity import gateway_sizing
 from blueprints.gateway.edge import GATEWAY, backends
 from blueprints.gateway.fargate import container_definition, task_size
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV
@@ -112,7 +113,7 @@ class GatewayFargate(pulumi.ComponentResource):
             opts=child)
         aws.ecs.Service(
             namer("gateway"), name=NAME, cluster=cluster.arn, task_definition=definition.arn,
-            desired_count=spec.gateway.replicas, launch_type="FARGATE", propagate_tags="SERVICE",
+            desired_count=gateway_sizing(spec).replicas, launch_type="FARGATE", propagate_tags="SERVICE",
             network_configuration={"subnets": ctx.network.private_subnet_ids, "security_groups": [tasks.id],
                                    "assign_public_ip": False},
             load_balancers=[{"target_group_arn": self.edge.target_group_arns[GATEWAY], "container_name": NAME,

@@ -48,11 +48,16 @@ class GatewaySizing(BaseModel):
     replicas: int
     """HPA floor: the spec's `gateway.replicas` (availability), or more where the peak needs them."""
     max_replicas: int
-    """HPA ceiling: room for `gateway.limit_headroom` x the peak, the traffic the model limits admit."""
+    """HPA ceiling: room for `gateway.limit_headroom` x the peak, the traffic the model limits admit. On Fargate,
+    where the ECS service runs a fixed task count (no autoscaling target), the floor itself."""
+    autoscaled: bool
+    """True on EKS (the gateway's HPA); False on Fargate (components/gateway_fargate.py: `desired_count`)."""
     per_core: CoreThroughput
 
     def line(self) -> str:
-        return (f"gateway: {self.replicas}-{self.max_replicas} replicas x {self.cpu_per_replica} vCPU for a peak of "
+        count = (f"{self.replicas}-{self.max_replicas} replicas" if self.autoscaled
+                 else f"{self.replicas} Fargate tasks (fixed count, no autoscaling)")
+        return (f"gateway: {count} x {self.cpu_per_replica} vCPU for a peak of "
                 f"{self.peak_rps:g} req/s (cores needed at {HPA_CPU_UTILIZATION}% CPU: {self.cores_at_peak}; "
                 f"{self.per_core.rps_per_core:g} req/s per core measured {self.per_core.measured_on})")
 
@@ -65,8 +70,10 @@ def gateway_sizing(spec: PlatformSpec, per_core: CoreThroughput = MEASURED) -> G
     def replicas_for(rps: float) -> int:
         return math.ceil(rps / (usable * gateway.cpu))
 
+    replicas = max(gateway.replicas, replicas_for(peak))
+    autoscaled = spec.runtime == "eks"
     return GatewaySizing(
-        peak_rps=peak, cores_at_peak=math.ceil(peak / usable), cpu_per_replica=gateway.cpu,
-        replicas=max(gateway.replicas, replicas_for(peak)),
-        max_replicas=max(gateway.hpa_max_replicas, replicas_for(peak * gateway.limit_headroom)),
-        per_core=per_core)
+        peak_rps=peak, cores_at_peak=math.ceil(peak / usable), cpu_per_replica=gateway.cpu, replicas=replicas,
+        max_replicas=max(gateway.hpa_max_replicas, replicas_for(peak * gateway.limit_headroom)) if autoscaled
+        else replicas,
+        autoscaled=autoscaled, per_core=per_core)

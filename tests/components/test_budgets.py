@@ -18,15 +18,15 @@ def of_type(graph, type_: str):
 
 
 @pytest.mark.parametrize(("estimate", "status", "crossed"), [
-    (1000.0, "within", ()),
-    (1300.0, "near", (80,)),
-    (1600.0, "over", (80, 100)),
+    (1400.0, "within", ()),
+    (1700.0, "near", (80,)),
+    (2100.0, "over", (80, 100)),
 ])
 def test_budget_verdict_against_the_thresholds(estimate, status, crossed):
-    spec = load_spec("startup-mvp", "prod")  # $1,500, thresholds 80/100
+    spec = load_spec("startup-mvp", "prod")  # $2,000, thresholds 80/100
     verdict = budget_verdict(estimate, spec)
-    assert (verdict.status, verdict.crossed_thresholds, verdict.budget_usd) == (status, crossed, 1500.0)
-    assert verdict.percent_of_budget == pytest.approx(100 * estimate / 1500)
+    assert (verdict.status, verdict.crossed_thresholds, verdict.budget_usd) == (status, crossed, 2000.0)
+    assert verdict.percent_of_budget == pytest.approx(100 * estimate / 2000)
     assert f"${estimate:,.0f}/month" in verdict.message and "prod budget" in verdict.message
 
 

@@ -75,10 +75,10 @@ def test_self_hosted_small_tier_comes_before_hosted() -> None:
 
 def test_limits_default_to_headroom_times_planned_peak_and_follow_the_spec() -> None:
     spec = load_spec("startup-mvp", "prod")
-    chat = spec.serving.models[0]  # 2 rps, 800 in + 300 out, headroom 2
-    assert model_limits(spec, chat) == {"rpm": 240, "tpm": 264_000}
+    chat = spec.serving.models[0]  # 0.5 rps, 800 in + 300 out, headroom 2: 0.5 x 60 x 2 = 60 rpm, x 1100 tokens
+    assert model_limits(spec, chat) == {"rpm": 60, "tpm": 66_000}
     limited = models(config_of("startup-mvp", gateway={"model_limits": {"chat": {"rpm": 7}}}))["chat"]
-    assert (limited["rpm"], limited["tpm"]) == (7, 264_000)
+    assert (limited["rpm"], limited["tpm"]) == (7, 66_000)
 
 
 def test_router_circuit_breaking_and_fallbacks_from_the_spec() -> None:
