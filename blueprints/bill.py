@@ -1,6 +1,7 @@
 """The lines of the bill that depend on traffic, not on what exists: hosted-model tokens, NAT and endpoint data
 processing, load-balancer capacity units, CloudWatch Logs, inter-AZ and cross-region transfer, KMS and Secrets
-Manager requests; and ECS Fargate tasks (vCPU and memory hours of each service's task definition).
+Manager requests; ECS Fargate tasks (vCPU and memory hours of each service's task definition); and EC2 Capacity
+Blocks (bought upfront for a number of days).
 
 Volumes come from each model's `traffic` (its stated peak) at `usage.mean_load_of_peak`, spread evenly over the
 platform's regions. Unit prices and their sources are in blueprints/catalog/aws_prices.py (us-east-1).
@@ -19,6 +20,7 @@ from blueprints.catalog import aws_prices as p
 from blueprints.catalog.instances import HOURS_PER_MONTH
 from blueprints.catalog.models import MODELS, weight_bytes
 from blueprints.catalog.providers import priced_model
+from blueprints.conventions import POOL_LABEL
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.spec import PlatformSpec
 
@@ -90,6 +92,7 @@ def usage_lines(spec: PlatformSpec, graph: ResourceGraph) -> list[CostLine]:
         lines += _inter_az(spec, region, traffic)
         lines += _secrets_requests(region, records)
         lines += _fargate(region, records)
+        lines += _capacity_blocks(spec, region, records)
     lines += _replication(spec, graph)
     return [line for line in lines if line.usd_per_month > 0]
 
@@ -213,6 +216,27 @@ def _fargate(region: str, records: list[ResourceRecord]) -> Iterator[CostLine]:
                        detail=f"{service.name}: {tasks} tasks x ({vcpu:g} vCPU + {memory_gb:g} GB)",
                        source=f"${p.FARGATE_VCPU.usd}/{p.FARGATE_VCPU.unit}, ${p.FARGATE_GB.usd}/{p.FARGATE_GB.unit}: "
                               f"{p.FARGATE_VCPU.source}")
+
+
+def _capacity_blocks(spec: PlatformSpec, region: str, records: list[ResourceRecord]) -> Iterator[CostLine]:
+    """Each EC2 Capacity Block the platform buys: its offering's rate x instances x the hours of the block that
+    fall in a month (the whole fee is charged upfront, once; a block of over a month is spread over its months).
+    Plain Linux adds no operating-system fee (aws.amazon.com/ec2/capacityblocks/pricing)."""
+    for record in records:
+        if record.type != "aws:ec2/capacityBlockReservation:CapacityBlockReservation":
+            continue
+        pool = spec.pool(record.inputs["tags"][POOL_LABEL])
+        block = pool.reservation
+        if block is None or block.usd_per_instance_hour is None or block.duration_days is None:
+            continue
+        hours = block.duration_days * 24
+        fee = block.usd_per_instance_hour * block.block_instances * hours
+        yield CostLine(
+            region=region, item=f"Capacity Block {pool.name}",
+            usd_per_month=round(fee * min(1.0, HOURS_PER_MONTH / hours), 2),
+            detail=f"{block.block_instances} x {block.instance_type} for {block.duration_days} days from "
+                   f"{block.start_date} at ${block.usd_per_instance_hour:g}/instance-hour: ${fee:,.2f} upfront",
+            source="the offering's price (cluster.gpu_pools[].reservation.usd_per_instance_hour)")
 
 
 def _replication(spec: PlatformSpec, graph: ResourceGraph) -> Iterator[CostLine]:

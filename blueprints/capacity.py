@@ -141,20 +141,38 @@ class Placement:
         pods take."""
         total = 0.0
         reserved = self.reservation
-        free_in_zone: dict[int, int] = defaultdict(
-            lambda: reserved.instances_per_zone if reserved and reserved.kind == "capacity-reservation" else 0)
+        free_in_zone: dict[int, int] = defaultdict(lambda: reserved_slots(reserved))
         for node in self.nodes:
             price = hourly_price(region, node.instance.name, self.capacity_type).usd_per_hour * HOURS_PER_MONTH
-            if reserved and node.instance.name == reserved.instance_type and free_in_zone[node.zone]:
-                # A reserved instance: its whole reservation is the fixed CapacityReservation line of the bill.
-                free_in_zone[node.zone] -= 1
-                price = 0.0
+            # A Capacity Block is in one zone, AWS's choice: the plan counts its instances against any zone.
+            slot = 0 if reserved and reserved.kind == "capacity-block" else node.zone
+            if reserved and node.instance.name == reserved.instance_type and free_in_zone[slot]:
+                # A reserved instance: its whole reservation is a fixed line of the bill (CapacityReservation, or
+                # the Capacity Block for the hours it lasts; the rest of the month the node runs on-demand).
+                free_in_zone[slot] -= 1
+                price *= unreserved_share_of_month(reserved)
             elif reserved and reserved.kind == "savings-plan" and self.capacity_type == "on-demand":
                 price *= 1 - (reserved.discount or 0.0)
             used = sum(gpus for _, _, gpus in node.pods)
             share = used if model is None else sum(gpus for name, _, gpus in node.pods if name == model)
             total += price * share / used
         return total
+
+
+def reserved_slots(reservation: ReservationSpec | None) -> int:
+    """Reserved instances per zone (a capacity reservation) or in all (a Capacity Block)."""
+    if reservation is None:
+        return 0
+    return {"capacity-reservation": reservation.instances_per_zone,
+            "capacity-block": reservation.block_instances}.get(reservation.kind, 0)
+
+
+def unreserved_share_of_month(reservation: ReservationSpec) -> float:
+    """The part of a month a reserved node runs outside its reservation (on-demand): none for a capacity
+    reservation (open-ended), what a Capacity Block of under a month leaves."""
+    if reservation.kind != "capacity-block" or reservation.duration_days is None:
+        return 0.0
+    return max(0.0, 1 - reservation.duration_days * 24 / HOURS_PER_MONTH)
 
 
 def pool_capacity_type(spec: PlatformSpec, pool: GpuPoolSpec) -> CapacityType:

@@ -12,12 +12,18 @@ import ipaddress
 import math
 import re
 import unicodedata
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from blueprints.catalog.aws_prices import VALKEY_NODE_USD_PER_HOUR
+from blueprints.catalog.aws_prices import (
+    CAPACITY_BLOCK_INSTANCE_COUNTS,
+    CAPACITY_BLOCK_INSTANCE_TYPES,
+    CAPACITY_BLOCK_MAX_DAYS,
+    VALKEY_NODE_USD_PER_HOUR,
+)
 from blueprints.catalog.embeddings import EMBEDDING_MODELS, EmbeddingHosting
 from blueprints.catalog.gpus import GPUS, Precision
 from blueprints.catalog.hosted import HOSTED_MODELS, invocable_models
@@ -128,24 +134,55 @@ class SystemNodesSpec(Section):
 class ReservationSpec(Section):
     """Committed capacity for a GPU pool. `capacity-reservation`: an EC2 On-Demand Capacity Reservation of
     `instances_per_zone` x `instance_type` in every zone, targeted, selected by the EC2NodeClass and used first by
-    Karpenter (capacity type `reserved`); billed at the on-demand rate whether used or not. `savings-plan`: the
+    Karpenter (capacity type `reserved`); billed at the on-demand rate whether used or not. `capacity-block`: an
+    EC2 Capacity Block for ML of `block_instances` x `instance_type` for `duration_days` from `start_date`, in the
+    one zone AWS offers it, bought upfront at `usd_per_instance_hour` (its offering's price) and used first by
+    Karpenter like any reservation it selects; outside the block the pool runs on-demand. `savings-plan`: the
     pool's on-demand nodes priced at your Compute/EC2 Instance Savings Plan rate (`discount` off on-demand); a
     Savings Plan is an account-level purchase, so it changes the price only."""
 
-    kind: Literal["capacity-reservation", "savings-plan"]
+    kind: Literal["capacity-reservation", "capacity-block", "savings-plan"]
     instance_type: str | None = None
-    """capacity-reservation: the reserved instance type, one of the pool's GPU family."""
+    """capacity-reservation, capacity-block: the reserved instance type, one of the pool's GPU family."""
     instances_per_zone: int = Field(1, ge=1)
+    block_instances: int = 1
+    """capacity-block: instances in the block (1, 2, 4, 8, 16, 32 or 64)."""
+    duration_days: int | None = None
+    """capacity-block: 1-14 days, or whole weeks up to 182 days."""
+    start_date: date | None = None
+    """capacity-block: the earliest day the block may start (AWS sells blocks up to 8 weeks ahead)."""
+    usd_per_instance_hour: float | None = Field(None, gt=0)
+    """capacity-block: the offering's price per instance-hour (its upfront fee / (instances x hours)): Capacity
+    Block prices follow supply and demand and are fixed per offering, so the plan takes yours."""
     discount: float | None = Field(None, gt=0, lt=1)
     """savings-plan: the fraction your plan takes off the on-demand rate (e.g. 0.28), from your Savings Plan."""
 
     @model_validator(mode="after")
     def _fields_of_the_kind(self) -> ReservationSpec:
-        if self.kind == "capacity-reservation" and self.instance_type is None:
-            raise ValueError("instance_type: a capacity-reservation needs the reserved instance type")
+        if self.kind in ("capacity-reservation", "capacity-block") and self.instance_type is None:
+            raise ValueError(f"instance_type: a {self.kind} needs the reserved instance type")
         if self.kind == "savings-plan" and self.discount is None:
             raise ValueError("discount: a savings-plan needs its discount off on-demand (allowed: 0 < discount < 1)")
+        if self.kind == "capacity-block":
+            self._capacity_block_rules()
         return self
+
+    def _capacity_block_rules(self) -> None:
+        if self.instance_type not in CAPACITY_BLOCK_INSTANCE_TYPES:
+            raise ValueError(f"instance_type: {self.instance_type!r} is not sold as a capacity block (allowed: "
+                             f"{', '.join(CAPACITY_BLOCK_INSTANCE_TYPES)})")
+        if self.block_instances not in CAPACITY_BLOCK_INSTANCE_COUNTS:
+            raise ValueError(f"block_instances: {self.block_instances} (allowed: "
+                             f"{', '.join(map(str, CAPACITY_BLOCK_INSTANCE_COUNTS))})")
+        days = self.duration_days
+        if days is None or not (1 <= days <= 14 or (days % 7 == 0 and days <= CAPACITY_BLOCK_MAX_DAYS)):
+            raise ValueError(f"duration_days: {days} (allowed: 1-14, or a multiple of 7 up to "
+                             f"{CAPACITY_BLOCK_MAX_DAYS})")
+        if self.start_date is None:
+            raise ValueError("start_date: a capacity-block needs the day it may start (YYYY-MM-DD)")
+        if self.usd_per_instance_hour is None:
+            raise ValueError("usd_per_instance_hour: a capacity-block needs its offering's price per instance-hour "
+                             "(aws ec2 describe-capacity-block-offerings: UpfrontFee / (instances x hours))")
 
 
 class GpuPoolSpec(Section):

@@ -82,3 +82,64 @@ def test_bad_reservation_is_one_line_exit_2(capsys, value, named):
                  f"cluster.gpu_pools[1].reservation={value}"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and named in lines[0] and "gpu_pools" in lines[0], lines
+
+
+# EC2 Capacity Blocks for ML on internal-ai's h100 pool: corp-large runs on 2 x p5.48xlarge (zones a and b,
+# on-demand $55.04/h in us-east-1: 2 x 55.04 x 730 = $80,358.40/month). A block of 2 x p5.48xlarge for 28 days at
+# the offering's rate (the example rate below stands for the UpfrontFee / (instances x hours) AWS quotes when the
+# block is bought: Capacity Block prices are set per offering, docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+# capacity-blocks-pricing-billing.html).
+BLOCK = {"cluster": {"gpu_pools": [{"reservation": {
+    "kind": "capacity-block", "instance_type": "p5.48xlarge", "block_instances": 2, "duration_days": 28,
+    "start_date": "2027-01-04", "usd_per_instance_hour": 31.464}}, {}]}}
+
+
+def _large(overrides):
+    return next(line for line in gpu_fleet(load_spec("internal-ai", "prod", overrides)) if line.model == "corp-large")
+
+
+def test_capacity_block_is_bought_upfront_and_its_nodes_leave_the_fleet_line_while_it_lasts():
+    """The block: 2 x 31.464 x (28 x 24 = 672 h) = $42,287.62, billed upfront; a month is 730 h, so the two nodes
+    run the other 58 h on-demand: 2 x 55.04 x 58 = $6,384.64 stays in corp-large's fleet line."""
+    assert _large({}).floor_usd_per_month == pytest.approx(80358.40, abs=0.01)
+    line = _large(BLOCK)
+    assert (line.floor_usd_per_month, line.peak_usd_per_month) == (pytest.approx(6384.64, abs=0.01),) * 2
+    spec = load_spec("internal-ai", "prod", BLOCK)
+    graph = build_graph("internal-ai", "prod", None, BLOCK)
+    blocks = [r for r in graph.resources if r.type == "aws:ec2/capacityBlockReservation:CapacityBlockReservation"]
+    assert len(blocks) == 1 and blocks[0].region == "us-east-1"
+    assert blocks[0].inputs["instancePlatform"] == "Linux/UNIX"
+    assert blocks[0].inputs["tags"]["karpenter.sh/discovery"] == "corp-prod-use1-eks"
+    assert not [r for r in graph.resources if r.type == "aws:ec2/capacityReservation:CapacityReservation"]
+    plan = build_plan(spec, graph, date(2026, 12, 4))
+    billed = [line for line in plan.costs if line.item == "Capacity Block h100"]
+    assert [(line.region, line.kind, line.usd_per_month) for line in billed] == [("us-east-1", "fixed", 42287.62)]
+    assert "2 x p5.48xlarge for 28 days from 2027-01-04 at $31.464/instance-hour" in billed[0].detail
+
+
+def test_capacity_block_pool_objects_pass_the_pinned_karpenter_crds():
+    """Karpenter launches into a Capacity Block like into any capacity reservation it selects (capacity type
+    `reserved`; karpenter v1.14.1 EC2NodeClass status.capacityReservations[].reservationType `capacity-block`)."""
+    spec = load_spec("internal-ai", "prod", BLOCK)
+    pool = node_pool_manifest(spec, spec.pool("h100"))
+    capacity = next(r for r in pool["spec"]["template"]["spec"]["requirements"]
+                    if r["key"] == "karpenter.sh/capacity-type")
+    assert capacity["values"] == ["on-demand", "reserved"]
+    assert validate_manifest(pool) == []
+
+
+@pytest.mark.parametrize(("value", "named"), [
+    ('{"kind": "capacity-block", "instance_type": "p5.48xlarge", "duration_days": 15, "start_date": "2027-01-04", '
+     '"usd_per_instance_hour": 31.4}', "duration_days"),
+    ('{"kind": "capacity-block", "instance_type": "p5.48xlarge", "block_instances": 3, "duration_days": 7, '
+     '"start_date": "2027-01-04", "usd_per_instance_hour": 31.4}', "block_instances"),
+    ('{"kind": "capacity-block", "instance_type": "p5.48xlarge", "duration_days": 7, "start_date": "2027-01-04"}',
+     "usd_per_instance_hour"),
+    ('{"kind": "capacity-block", "instance_type": "p5.4xlarge", "duration_days": 7, "start_date": "2027-01-04", '
+     '"usd_per_instance_hour": 4.0}', "capacity block"),
+])
+def test_bad_capacity_block_is_one_line_exit_2(capsys, value, named):
+    assert main(["plan", "--preset", "internal-ai", "--env", "prod", "--set",
+                 f"cluster.gpu_pools[0].reservation={value}"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "gpu_pools" in lines[0], lines

@@ -66,6 +66,14 @@ def _valkey_group(inputs: Inputs) -> float:
     return VALKEY_NODE_USD_PER_HOUR[inputs["nodeType"]] * nodes * HOURS_PER_MONTH
 
 
+CAPACITY_BLOCK_INSTANCE_TYPES = ("p6-b200.48xlarge", "p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge", "p4d.24xlarge",
+                                 "p4de.24xlarge")
+"""GPU instance types EC2 Capacity Blocks for ML sell (docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+capacity-blocks-how.html, read 2026-12: p6-b200, p5, p5e, p5en, p4d, p4de, and Trainium, which has no GPU)."""
+CAPACITY_BLOCK_INSTANCE_COUNTS = (1, 2, 4, 8, 16, 32, 64)
+"""Instances per block, and durations of 1-14 days or whole weeks up to 182 days (capacity-blocks-purchase.html)."""
+CAPACITY_BLOCK_MAX_DAYS = 182
+
 PRICES_AS_OF = date(2026, 12, 4)
 """The day the EKS prices and release calendar were last read: the generated docs price a plan starting then."""
 

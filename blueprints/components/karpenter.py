@@ -3,6 +3,8 @@ EC2NodeClass for GPU nodes and one NodePool per GPU pool with instance types, ca
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
@@ -60,7 +62,7 @@ def node_pool_manifest(spec: PlatformSpec, pool: GpuPoolSpec) -> dict:
 
 
 def reserves_capacity(pool: GpuPoolSpec) -> bool:
-    return pool.reservation is not None and pool.reservation.kind == "capacity-reservation"
+    return pool.reservation is not None and pool.reservation.kind in ("capacity-reservation", "capacity-block")
 
 
 def node_class_manifest(
@@ -164,6 +166,9 @@ class Karpenter(pulumi.ComponentResource):
         if reserving:
             zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=self))
         for pool in reserving:
+            if pool.reservation.kind == "capacity-block":
+                capacity_block(namer, pool, cluster.name, self)
+                continue
             for index in range(spec.network.availability_zones):
                 aws.ec2.CapacityReservation(
                     namer("odcr", pool.name, str(index)), instance_type=pool.reservation.instance_type,
@@ -176,6 +181,26 @@ class Karpenter(pulumi.ComponentResource):
                                              opts=k8s_opts)
         self.node_role_arn = node_role.arn
         self.register_outputs({"node_role_arn": node_role.arn, "interruption_queue": queue.name})
+
+
+def capacity_block(namer: Namer, pool: GpuPoolSpec, cluster_name: str, parent: pulumi.Resource) -> None:
+    """Buy the pool's EC2 Capacity Block for ML: the first offering AWS has for the block's instances and days,
+    starting on `start_date` (all blocks start and end at 11:30 UTC), in the zone it comes in. Tagged like the
+    cluster's subnets, so the EC2NodeClass's capacityReservationSelectorTerms select it. The purchase is upfront
+    and cannot be cancelled: a later run whose offering lookup answers another offering must not buy a second
+    block, hence ignore_changes on the offering id."""
+    block = pool.reservation
+    assert block is not None and block.start_date is not None and block.duration_days is not None
+    start = datetime.combine(block.start_date, time(11, 30), tzinfo=UTC)
+    offering = aws.ec2.get_capacity_block_offering_output(
+        instance_type=block.instance_type, instance_count=block.block_instances,
+        capacity_duration_hours=block.duration_days * 24, start_date_range=start.isoformat().replace("+00:00", "Z"),
+        end_date_range=(start + timedelta(days=block.duration_days)).isoformat().replace("+00:00", "Z"),
+        opts=pulumi.InvokeOutputOptions(parent=parent))
+    aws.ec2.CapacityBlockReservation(
+        namer("capacity-block", pool.name), capacity_block_offering_id=offering.capacity_block_offering_id,
+        instance_platform="Linux/UNIX", tags={"karpenter.sh/discovery": cluster_name, POOL_LABEL: pool.name},
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["capacityBlockOfferingId"]))
 
 
 def controller_role_name(namer: Namer) -> str:

@@ -97,6 +97,10 @@ class EchoMocks(Mocks):
             # A stand-in: the real value is generated in AWS at deploy time and written write-only.
             "aws:secretsmanager/getRandomPassword:getRandomPassword": {
                 "randomPassword": "offline-plan-placeholder", "id": region},
+            # The offering AWS would quote; the plan prices the block from the spec (reservation.usd_per_instance_hour).
+            "aws:ec2/getCapacityBlockOffering:getCapacityBlockOffering": {
+                **args.args, "capacityBlockOfferingId": "cb-0offlineplan00000", "availabilityZone": f"{region}a",
+                "id": region},
             "aws:elb/getServiceAccount:getServiceAccount": {
                 "arn": f"arn:aws:iam::{ELB_ACCOUNTS[region]}:root", "id": ELB_ACCOUNTS[region]},
         }
