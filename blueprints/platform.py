@@ -15,6 +15,7 @@ from blueprints.components.cluster import Cluster, volume_driver_role_name
 from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
 from blueprints.components.evaluation import EvaluationGate
 from blueprints.components.gateway import Gateway
+from blueprints.components.feedback import FeedbackService
 from blueprints.components.gateway_fargate import GatewayFargate
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
@@ -29,7 +30,7 @@ from blueprints.components.serving import ModelServing
 from blueprints.components.small_network import SmallNetwork
 from blueprints.context import RegionContext
 from blueprints.conventions import region_cidr
-from blueprints.gateway.edge import BATCH
+from blueprints.gateway.edge import BATCH, FEEDBACK
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
 from blueprints.versions import IMAGES
@@ -141,6 +142,13 @@ class RegionalPlatform(pulumi.ComponentResource):
             EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
                            gateway_key=self.gateway.master_key_secret)
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
+        if spec.feedback.enabled and self.gateway.cache is not None:
+            FeedbackService(namer("feedback"), spec, ctx, self.secrets, opts=after_gateway,
+                            target_group_arn=self.gateway.edge.target_group_arns[FEEDBACK],
+                            redis_host=self.gateway.cache.host, redis_token=self.gateway.cache.token_secret,
+                            gateway_key=self.gateway.master_key_secret)
+        if AccessTeams.needed(spec):
+            AccessTeams(namer("access"), spec, ctx, opts=after_gateway)
 
     def _without_cluster(self, spec: PlatformSpec, namer: Namer, provider: aws.Provider, index: int,
                          aws_opts: pulumi.ResourceOptions) -> None:

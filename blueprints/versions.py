@@ -200,6 +200,9 @@ EVAL_RUNNER_TAG = "3.12.12-1"
 """Our eval-runner image (the release gate's Job), built from images/eval-runner on PYTHON_IMAGE; bump the suffix
 whenever images/eval-runner or the runtime modules of blueprints/evaluation change."""
 
+FEEDBACK_API_TAG = "3.12.12-1"
+"""Our feedback-api image (the feedback service and its quality worker), built from images/feedback-api on
+PYTHON_IMAGE; bump the suffix whenever images/feedback-api or the runtime modules of blueprints/feedback change."""
 RETRIEVAL_SERVICE_TAG = "3.12.12-1"
 """Our retrieval-service image, built from images/retrieval-service on PYTHON_IMAGE; bump the suffix whenever
 images/retrieval-service or the runtime modules of blueprints/retrieval change."""

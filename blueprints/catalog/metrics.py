@@ -460,4 +460,27 @@ GATEWAY_QUALITY = Exporter(
 )
 
 EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, GATEWAY_QUALITY, DCGM_EXPORTER, KEDA, KARPENTER,
-                                   KUBE_STATE_METRICS, RETRIEVAL_SERVICE)
+                                   KUBE_STATE_METRICS, RETRIEVAL_SERVICE, FEEDBACK_SERVICE)
+# ---- the feedback service and its quality worker (ours) ---------------------------------------------------------
+# blueprints/feedback/api.py and blueprints/feedback/quality.py of this repository (images/feedback-api); names and
+# labels tested against what the running service and worker expose (tests/feedback/).
+FEEDBACK_RATINGS = "blueprints_feedback_total"
+"""Label `rating`: "up" / "down"; `variant`: the A/B `<experiment>/<variant>` or ""."""
+PROMPT_CLUSTERS = "blueprints_prompt_cluster_total"
+"""Sampled prompts by nearest drift centroid (`cluster`: c0..c<K-1>, every one present from a group's first prompt)."""
+JUDGE_SCORE = "blueprints_judge_score"
+JUDGE_FAILURES = "blueprints_judge_failures_total"
+
+FEEDBACK_SERVICE = Exporter(
+    name="feedback-service",
+    version="1",
+    source="this repository, blueprints/feedback/api.py and blueprints/feedback/quality.py",
+    scrape=Scrape("PodMonitor"),
+    metrics=(
+        Metric(FEEDBACK_RATINGS, "counter", _QUALITY | {"variant", "rating"}),
+        Metric(PROMPT_CLUSTERS, "counter", _labels("model_group", "cluster")),
+        Metric(JUDGE_SCORE, "histogram", _QUALITY),
+        Metric(JUDGE_FAILURES, "counter", _QUALITY),
+    ),
+)
+

@@ -258,7 +258,8 @@ class Observability(pulumi.ComponentResource):
 
         manifests: list[dict[str, Any]] = [pod_monitor(target) for target in
                                            scrape_targets(bool(spec.self_hosted_models), bool(spec.cluster.gpu_pools),
-                                                          retrieval_service(spec))]
+                                                          retrieval_service(spec), spec.feedback.enabled,
+                                                          spec.feedback.samples_prompts())]
         if spec.observability.stack == "kube-prometheus":
             manifests += [prometheus_rule(file.removesuffix(".rules.yaml"), content) for file, content in files.items()]
         for manifest in manifests:

@@ -6,8 +6,8 @@
   rds-secrets-manager.html; Kubernetes documentation, "Good practices for Kubernetes Secrets": least-privilege
   access to Secrets). The one-time schema work reads it at run time with its own identity instead.
 - The gateway's master (admin) key reaches only the gateway and the two callers that need a key valid at apply time,
-  before any virtual key exists: the batch worker and the evaluation gate's Jobs (namespace `evaluation`, which
-  call every model version through the gateway). Any other pod that reads a Secret synced from it holds admin
+  before any virtual key exists: the batch worker, the feedback service's quality worker (its judge calls) and the
+  evaluation gate's Jobs (namespace `evaluation`, which call every model version through the gateway). Any other pod that reads a Secret synced from it holds admin
   rights over every virtual key, team and budget (LiteLLM documentation, "Virtual Keys": the master key is the
   proxy's admin key).
 """
@@ -22,15 +22,17 @@ from blueprints.batch.manifests import UPSTREAM_KEY_SECRET, WORKER
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.evaluation.manifests import KEY_SECRET as EVAL_KEY_SECRET
 from blueprints.evaluation.manifests import NAMESPACE as EVAL_NAMESPACE
+from blueprints.feedback.manifests import GATEWAY_KEY_SECRET, QUALITY
+from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
 from blueprints.gateway.manifests import MASTER_KEY_SECRET
 from blueprints.gateway.manifests import NAME as GATEWAY
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
-MASTER_KEY_READERS = {(GATEWAY_NAMESPACE, GATEWAY), (BATCH_NAMESPACE, WORKER)}
+MASTER_KEY_READERS = {(GATEWAY_NAMESPACE, GATEWAY), (BATCH_NAMESPACE, WORKER), (FEEDBACK_NAMESPACE, QUALITY)}
 """(namespace, workload) that may read a Secret synced from the gateway master key."""
 MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET), (BATCH_NAMESPACE, UPSTREAM_KEY_SECRET),
-                      (EVAL_NAMESPACE, EVAL_KEY_SECRET)}
+                      (EVAL_NAMESPACE, EVAL_KEY_SECRET), (FEEDBACK_NAMESPACE, GATEWAY_KEY_SECRET)}
 READER_NAMESPACES = {EVAL_NAMESPACE}
 """Namespaces whose every workload may read its synced master key: the evaluation gate's Jobs, one per candidate."""
 

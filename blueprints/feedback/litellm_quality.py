@@ -11,13 +11,19 @@ so online and offline scoring agree). For every successful answer it
   the `id` of the response the client got: LiteLLM's standard logging payload's `id`);
 - counts, per model group and version (the answering deployment's `model_info.version`), on the proxy's own
   /metrics: answers, refusals (the refusal pattern matches the answer), output tokens (a histogram), and answers to
-  a JSON `response_format` request by validity.
+  a JSON `response_format` request by validity;
+- samples a fraction of answers (`samples` in the settings: for drift, for the judge) into a capped Redis list
+  that the quality worker (blueprints/feedback/quality.py) empties: the push runs as a task of its own after the
+  answer is scored, so the client never waits for it. The judge's own requests are never sampled.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
+import random
 import re
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -33,6 +39,7 @@ AB_TAG_PREFIX = "ab:"
 JSON_FORMATS = ("json_object", "json_schema")
 METADATA_KEYS = ("metadata", "litellm_metadata")
 TOKEN_BUCKETS = (16, 64, 256, 1024, 4096, 16384)
+log = logging.getLogger(__name__)
 
 ANSWERS = Counter("blueprints_answers", "Answers the gateway returned", ["model_group", "version"])
 REFUSALS = Counter("blueprints_answer_refusals", "Answers that read as a refusal", ["model_group", "version"])
@@ -64,6 +71,25 @@ def valid_json(text: str, fence: re.Pattern[str]) -> bool:
     except ValueError:
         return False
     return True
+
+
+def message_text(message: Any) -> str:
+    """A chat message's text (its string content, or the text parts of a multi-part content)."""
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        return " ".join(str(part.get("text") or "") for part in content if isinstance(part, dict))
+    return str(content or "")
+
+
+def prompt_of(data: dict[str, Any]) -> tuple[str, str]:
+    """(system text, last user text) of a chat request; a text completion's prompt as the user text."""
+    messages = data.get("messages") or []
+    if not isinstance(messages, list):
+        return "", ""
+    system = next((message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "system"), "")
+    user = next((message_text(m) for m in reversed(messages) if isinstance(m, dict) and m.get("role") == "user"),
+                str(data.get("prompt") or ""))
+    return system, user
 
 
 def variant_of(tags: list[str]) -> str:
@@ -101,7 +127,13 @@ class QualitySignals(CustomLogger):
         self.fence = re.compile(settings["fence_pattern"], re.DOTALL)
         self.key_prefix: str = settings["key_prefix"]
         self.ttl_s: int = settings["answer_ttl_s"]
+        self.samples: dict[str, Any] = settings["samples"]
         self.redis: Redis | None = None
+        self.pushes: set[asyncio.Task[None]] = set()
+
+    def connection(self) -> Redis:
+        self.redis = self.redis or redis_from_env()
+        return self.redis
 
     def score(self, data: dict[str, Any], text: str) -> None:
         group, version = deployment_of(data)
@@ -110,6 +142,31 @@ class QualitySignals(CustomLogger):
             REFUSALS.labels(group, version).inc()
         if wants_json(data):
             JSON_ANSWERS.labels(group, version, str(valid_json(text, self.fence)).lower()).inc()
+        self.sample(data, text, group, version)
+
+    def sample(self, data: dict[str, Any], text: str, group: str, version: str) -> None:
+        """Queue this answer for the quality worker when drawn for drift or the judge (a task: off the answer)."""
+        drift = random.random() < self.samples["drift_fraction"]
+        judge = random.random() < self.samples["judge_fraction"]
+        if not (drift or judge) or not os.environ.get("REDIS_HOST"):
+            return
+        system, prompt = prompt_of(data)
+        if not prompt or system == self.samples["judge_instructions"]:
+            return
+        limit = self.samples["max_chars"]
+        entry = json.dumps({"model_group": group, "version": version, "drift": drift, "judge": judge,
+                            "prompt": prompt[:limit], "answer": text[:limit]})
+        task = asyncio.get_running_loop().create_task(self.push(entry))
+        self.pushes.add(task)
+        task.add_done_callback(self.pushes.discard)
+
+    async def push(self, entry: str) -> None:
+        key = self.samples["key"]
+        try:
+            async with self.connection().pipeline(transaction=False) as pipeline:
+                await pipeline.lpush(key, entry).ltrim(key, 0, self.samples["max_queued"] - 1).execute()
+        except Exception as error:  # a lost sample must never surface in the gateway
+            log.warning("quality sample not queued: %s", error)
 
     async def async_post_call_success_hook(self, data: dict, user_api_key_dict: Any, response: Any) -> Any:
         if getattr(response, "choices", None) is not None:
@@ -133,10 +190,9 @@ class QualitySignals(CustomLogger):
         OUTPUT_TOKENS.labels(group, version).observe(int(record.get("completion_tokens") or 0))
         answer_id = record.get("id")
         if answer_id and os.environ.get("REDIS_HOST"):  # the gateway has Redis where it runs more than one process
-            self.redis = self.redis or redis_from_env()
             entry = {"model_group": group, "version": version,
                      "variant": variant_of(list(record.get("request_tags") or []))}
-            await self.redis.set(f"{self.key_prefix}{answer_id}", json.dumps(entry), ex=self.ttl_s)
+            await self.connection().set(f"{self.key_prefix}{answer_id}", json.dumps(entry), ex=self.ttl_s)
 
 
 def load(path: Path = CONFIG_FILE) -> dict[str, Any]:

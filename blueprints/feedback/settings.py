@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from blueprints.feedback.gateway import ANSWER_KEY_PREFIX
+from blueprints.feedback.protocol import ANSWER_KEY_PREFIX, SAMPLES_KEY
 
 ENV_PREFIX = "FEEDBACK_"
 
@@ -29,6 +29,15 @@ class Settings(BaseModel):
     """How long a key the gateway accepted is trusted without asking again (a revoked key works this long)."""
     answer_key_prefix: str = ANSWER_KEY_PREFIX
     max_comment_chars: int = 2000
+    samples_key: str = SAMPLES_KEY
+    """The quality worker's Redis list of sampled answers (the gateway's quality callback fills it)."""
+    judge_model: str = ""
+    """The quality worker's judge (a model the gateway serves); empty: sampled answers are not judged."""
+    judge_rubric: str = ""
+    gateway_key_file: str = ""
+    """The quality worker's key for the gateway's judge calls (a mounted Secret, re-read when it changes)."""
+    metrics_port: int = 9090
+    """The quality worker's /metrics port (the API serves /metrics on its own port)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from blueprints.batch import manifests as batch
 from blueprints.conventions import region_cidr
+from blueprints.feedback import manifests as feedback
 from blueprints.gateway.manifests import NAME, NAMESPACE, PART_OF, PORT
 from blueprints.spec import PlatformSpec, region_code
 
@@ -27,7 +28,7 @@ gateway target. Private presets' Route 53 health checks follow it (their checker
 GATEWAY_HEALTH_PATH = "/health/liveliness"
 """LiteLLM's liveness endpoint: answered without a key."""
 BATCH_HEALTH_PATH = "/healthz"
-GATEWAY, BATCH = "gateway", "batch"
+GATEWAY, BATCH, FEEDBACK = "gateway", "batch", "feedback"
 """Backend names."""
 
 
@@ -54,14 +55,19 @@ class Backend(BaseModel):
 
 
 def backends(spec: PlatformSpec) -> dict[str, Backend]:
-    """By name: the gateway (default route) and, when the batch tier is on, its jobs API (/v1/batches, /v1/files)."""
-    gateway = Backend(name=GATEWAY, namespace=NAMESPACE, service=NAME, service_port=PORT, target_port=PORT,
-                      health_check_path=GATEWAY_HEALTH_PATH)
-    if not spec.batch.enabled:
-        return {GATEWAY: gateway}
-    return {GATEWAY: gateway, BATCH: Backend(name=BATCH, namespace=batch.NAMESPACE, service=batch.API,
-                                             service_port=batch.SERVICE_PORT, target_port=batch.API_PORT,
-                                             health_check_path=BATCH_HEALTH_PATH, paths=batch.INGRESS_PATHS)}
+    """By name: the gateway (default route) and, when the batch tier is on, its jobs API (/v1/batches, /v1/files);
+    when the feedback service is on, its API (/v1/feedback)."""
+    found = {GATEWAY: Backend(name=GATEWAY, namespace=NAMESPACE, service=NAME, service_port=PORT, target_port=PORT,
+                              health_check_path=GATEWAY_HEALTH_PATH)}
+    if spec.batch.enabled:
+        found[BATCH] = Backend(name=BATCH, namespace=batch.NAMESPACE, service=batch.API,
+                               service_port=batch.SERVICE_PORT, target_port=batch.API_PORT,
+                               health_check_path=BATCH_HEALTH_PATH, paths=batch.INGRESS_PATHS)
+    if spec.feedback.enabled:
+        found[FEEDBACK] = Backend(name=FEEDBACK, namespace=feedback.NAMESPACE, service=feedback.API,
+                                  service_port=feedback.SERVICE_PORT, target_port=feedback.API_PORT,
+                                  health_check_path=BATCH_HEALTH_PATH, paths=feedback.INGRESS_PATHS)
+    return found
 
 
 def regional_hostname(spec: PlatformSpec, region: str) -> str:

@@ -342,7 +342,7 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
     settings["callbacks"] = [*settings["callbacks"], *audit.pop("callbacks"),
                              *litellm_prompt_settings(spec).get("callbacks", []),
                              *litellm_ab_settings(spec).get("callbacks", []),
-                             *litellm_quality_settings()["callbacks"]]
+                             *litellm_quality_settings(spec)["callbacks"]]
     settings.update(audit)
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops

@@ -16,6 +16,7 @@ from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.conventions import PART_OF
 from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.feedback.gateway import litellm_quality_settings
+from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.guardrails import guardrail_files
@@ -87,7 +88,7 @@ def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> di
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
                  f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(), **guardrail_files(spec),
                  **litellm_prompt_settings(spec).get("files", {}),
-                 **litellm_ab_settings(spec).get("files", {}), **litellm_quality_settings()["files"]},
+                 **litellm_ab_settings(spec).get("files", {}), **litellm_quality_settings(spec)["files"]},
     }
 
 
@@ -237,7 +238,9 @@ def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, s
     config = config_map(spec, region, endpoints)
     objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
                service(), autoscaler(spec),
-               network_policy(vpc_cidr, routing_namespaces, [BATCH_NAMESPACE] if spec.batch.enabled else [])]
+               network_policy(vpc_cidr, routing_namespaces,
+                              [name for name, on in ((BATCH_NAMESPACE, spec.batch.enabled),
+                                                     (FEEDBACK_NAMESPACE, spec.feedback.enabled)) if on])]
     if gateway_sizing(spec).max_replicas > 1:
         objects.append(disruption_budget())
     return objects

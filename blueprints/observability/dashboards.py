@@ -15,9 +15,9 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 
 from blueprints.catalog import metrics as m
-from blueprints.observability.rules import SLI_RECORD
+from blueprints.observability.rules import PROMPT_PSI, PROMPT_SHARE, SLI_RECORD
 from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL, retrieval_service
-from blueprints.spec import PlatformSpec
+from blueprints.spec import FeedbackSpec, PlatformSpec
 
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 RATE = "$__rate_interval"
@@ -171,8 +171,32 @@ def cost() -> dict[str, Any]:
     ])
 
 
-def quality() -> dict[str, Any]:
-    """Online answer quality per model version (the gateway's quality callback, feedback/litellm_quality.py)."""
+def _feedback_panels(feedback: FeedbackSpec) -> list[Panel]:
+    """Ratings, and where answers are sampled judge scores and prompt drift (the feedback service and its quality
+    worker, blueprints/feedback)."""
+    by, legend = "model_group, version", "{{model_group}} {{version}}"
+    ratings = f"sum by ({by}) (increase({m.FEEDBACK_RATINGS}[1h]))"
+    judged = feedback.judge_model is not None and feedback.judge_sample_percent > 0
+    panels: list[Panel] = [
+        _series("Feedback rate (ratings per answer)", "percentunit",
+                (f"{ratings} / sum by ({by}) (increase({m.QUALITY_ANSWERS}[1h]))", legend)),
+        _series("Thumbs-down share (1h)", "percentunit",
+                (f'sum by ({by}) (increase({m.FEEDBACK_RATINGS}{{rating="down"}}[1h])) / {ratings}', legend)),
+    ]
+    if judged:
+        mean = f"sum by ({by}) (rate({m.JUDGE_SCORE}_sum[1h])) / sum by ({by}) (rate({m.JUDGE_SCORE}_count[1h]))"
+        p10 = f"histogram_quantile(0.1, sum by ({by}, le) (rate({m.JUDGE_SCORE}_bucket[1h])))"
+        panels.append(_series("Judge score (mean, p10)", "short", (mean, f"mean {legend}"), (p10, f"p10 {legend}")))
+    if feedback.drift_sample_percent > 0:
+        panels += [_series("Prompt drift (PSI, last day vs a week earlier)", "short", (PROMPT_PSI, "{{model_group}}")),
+                   _series("Prompt clusters (share of the last day)", "percentunit",
+                           (PROMPT_SHARE, "{{model_group}} {{cluster}}"))]
+    return panels
+
+
+def quality(feedback: FeedbackSpec) -> dict[str, Any]:
+    """Online answer quality per model version (the gateway's quality callback, feedback/litellm_quality.py), and
+    where the feedback service runs its ratings, judge scores and prompt drift."""
     by = "model_group, version"
     legend = "{{model_group}} {{version}}"
     return _dashboard("llm-quality", "LLM answer quality", [
@@ -186,6 +210,7 @@ def quality() -> dict[str, Any]:
         _series("Output tokens per answer (p50, p95)", "short",
                 (_quantile(m.QUALITY_OUTPUT_TOKENS, "", by, 0.5), f"p50 {legend}"),
                 (_quantile(m.QUALITY_OUTPUT_TOKENS, "", by), f"p95 {legend}")),
+        *(_feedback_panels(feedback) if feedback.enabled else []),
     ])
 
 
@@ -201,7 +226,7 @@ def retrieval() -> dict[str, Any]:
 
 def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     """File name -> Grafana dashboard JSON model, for what this platform runs."""
-    boards = {"gateway.json": gateway(), "cost.json": cost(), "quality.json": quality()}
+    boards = {"gateway.json": gateway(), "cost.json": cost(), "quality.json": quality(spec.feedback)}
     if spec.self_hosted_models:
         boards["serving.json"] = serving(spec.serving.engine)
     if spec.cluster.gpu_pools:

@@ -43,11 +43,20 @@ def pod_monitor(target: ScrapeTarget) -> dict[str, Any]:
     }
 
 
-def scrape_targets(self_hosted: bool, gpu_pools: bool, retrieval: bool = False) -> list[ScrapeTarget]:
+FEEDBACK_API = ScrapeTarget("feedback-api", "feedback", {"app.kubernetes.io/name": "feedback-api"}, 8080, "/metrics")
+"""blueprints_feedback_total (blueprints/feedback/api.py)."""
+FEEDBACK_QUALITY = ScrapeTarget("feedback-quality", "feedback", {"app.kubernetes.io/name": "feedback-quality"}, 9090,
+                                "/metrics")
+"""Prompt clusters and judge scores (blueprints/feedback/quality.py)."""
+
+
+def scrape_targets(self_hosted: bool, gpu_pools: bool, retrieval: bool = False, feedback: bool = False,
+                   quality_worker: bool = False) -> list[ScrapeTarget]:
     """The gateway always; KEDA with self-hosted models (it scales them); Karpenter with GPU pools; the retrieval
-    service where it runs."""
+    service, the feedback API and its quality worker where they run."""
     return [LITELLM, *([KEDA] if self_hosted else []), *([KARPENTER] if gpu_pools else []),
-            *([RETRIEVAL] if retrieval else [])]
+            *([RETRIEVAL] if retrieval else []), *([FEEDBACK_API] if feedback else []),
+            *([FEEDBACK_QUALITY] if quality_worker else [])]
 
 
 def prometheus_rule(name: str, rules: dict[str, Any]) -> dict[str, Any]:

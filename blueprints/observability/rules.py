@@ -479,3 +479,73 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
 def alert_names(spec: PlatformSpec) -> set[str]:
     return {rule["alert"] for file in rule_files(spec).values() for group in file["groups"]
             for rule in group["rules"] if "alert" in rule}
+JUDGE_SCORE_MIN = 3.0
+"""JudgeScoreLow: a version's mean judge score (1-5) over 6 h below this."""
+MIN_JUDGE_SCORES = 20
+PROMPT_SHARE = "blueprints:prompt_cluster:share_1d"
+PROMPT_REFERENCE_SHARE = "blueprints:prompt_cluster:reference_share_1d"
+PROMPT_PSI = "blueprints:prompt_drift:psi_1d"
+DRIFT_REFERENCE_OFFSET = "7d"
+"""The reference window: the same day a week earlier (weekly seasonality cancels; needs 8 days of retention)."""
+
+
+def _feedback_group(spec: PlatformSpec) -> dict[str, Any]:
+    """Ratings, judge scores and prompt drift from the feedback service and its quality worker. Drift: each
+    model group's share of sampled prompts per centroid over the last day and over the same day a week earlier,
+    both smoothed by one prompt per cluster (so an empty cluster has no infinite log; the worker exports every
+    cluster of a group from its first prompt, so the clusters are counted from the series), and their PSI:
+    sum((p - q) * ln(p / q))."""
+    feedback, by = spec.feedback, "sum by (model_group, version)"
+    ratings = f"{by} (increase({m.FEEDBACK_RATINGS}[6h]))"
+    down = f'{by} (increase({m.FEEDBACK_RATINGS}{{rating="down"}}[6h]))'
+    scores = f"{by} (increase({m.JUDGE_SCORE}_count[6h]))"
+    mean = f"{by} (increase({m.JUDGE_SCORE}_sum[6h])) / {scores}"
+
+    def share(offset: str) -> str:
+        counts = f"sum by (model_group, cluster) (increase({m.PROMPT_CLUSTERS}[1d]{offset}))"
+        return (f"({counts} + 1) / ignoring (cluster) group_left () (sum by (model_group) ({counts}) "
+                f"+ count by (model_group) ({counts}))")
+
+    def prompts(offset: str) -> str:
+        return f"sum by (model_group) (increase({m.PROMPT_CLUSTERS}[1d]{offset})) >= {feedback.min_drift_prompts}"
+
+    reference = f" offset {DRIFT_REFERENCE_OFFSET}"
+    rules: list[Rule] = [_alert(
+        "FeedbackThumbsDownHigh",
+        f"({down} / {ratings} > {number(feedback.down_share_threshold)}) and {ratings} >= {feedback.min_ratings}",
+        "warning", "{{ $labels.model_group }} {{ $labels.version }}: {{ $value | humanizePercentage }} thumbs-down",
+        f"Over 6 hours more than {number(feedback.down_share_threshold * 100)}% of the ratings of this version's "
+        f"answers were thumbs-down (at least {feedback.min_ratings} ratings): users are unhappy with it.",
+        for_="15m",
+    )]
+    if feedback.judge_model is not None and feedback.judge_sample_percent > 0:
+        rules.append(_alert(
+            "JudgeScoreLow", f"({mean} < {number(JUDGE_SCORE_MIN)}) and {scores} >= {MIN_JUDGE_SCORES}", "warning",
+            "{{ $labels.model_group }} {{ $labels.version }}: mean judge score {{ $value }}",
+            f"The judge model scored this version's sampled answers {number(JUDGE_SCORE_MIN)} or lower on average "
+            f"over 6 hours (1-5, at least {MIN_JUDGE_SCORES} scores).",
+            for_="30m",
+        ))
+    if feedback.drift_sample_percent > 0:
+        rules += [
+            {"record": PROMPT_SHARE, "expr": share("")},
+            {"record": PROMPT_REFERENCE_SHARE, "expr": share(reference)},
+            {"record": PROMPT_PSI, "expr": f"sum by (model_group) (({PROMPT_SHARE} - {PROMPT_REFERENCE_SHARE}) "
+                                           f"* ln({PROMPT_SHARE} / {PROMPT_REFERENCE_SHARE}))"},
+            _alert(
+                "PromptDriftHigh",
+                f"({PROMPT_PSI} > {number(feedback.drift_psi_threshold)}) and ({prompts('')}) and "
+                f"({prompts(reference)})",
+                "warning", "{{ $labels.model_group }}: prompt PSI {{ $value }} vs a week ago",
+                f"The distribution of this model group's prompts over the drift clusters shifted (PSI over "
+                f"{number(feedback.drift_psi_threshold)}) between the last day and the same day a week earlier: "
+                "new users, use cases or an integration now send different prompts than the golden set was built "
+                "for.",
+                for_="1h",
+            ),
+        ]
+    return {"name": "feedback", "rules": rules}
+
+
+    if spec.feedback.enabled:
+        files["feedback.rules.yaml"] = {"groups": [_feedback_group(spec)]}

@@ -74,6 +74,8 @@ def exporters(spec: PlatformSpec | None = None) -> tuple[catalog.Exporter, ...]:
     absent = (set(MODEL_SERVERS.values()) - servers) | (set() if spec.cluster.gpu_pools else {catalog.DCGM_EXPORTER})
     if not retrieval_service(spec):
         absent.add(catalog.RETRIEVAL_SERVICE)
+    if not spec.feedback.enabled:
+        absent.add(catalog.FEEDBACK_SERVICE)
     return tuple(exporter for exporter in catalog.EXPORTERS if exporter not in absent)
 
 

@@ -150,7 +150,7 @@ def test_batch_paths_join_the_gateways_alb(graph_of):
     from blueprints.render import kubernetes_object
 
     graph = graph_of("internal-ai", "prod")
-    [rule] = [r.inputs for r in graph.of_type("aws:lb/listenerRule:ListenerRule")]
+    [rule] = [r.inputs for r in graph.of_type("aws:lb/listenerRule:ListenerRule") if r.name.endswith("-batch")]
     [listener] = [r for r in graph.of_type("aws:lb/listener:Listener") if r.inputs["port"] == 443]
     assert rule["listenerArn"] == listener.outputs["arn"]
     assert rule["conditions"] == [{"pathPattern": {"values": ["/v1/batches", "/v1/batches/*", "/v1/files",
@@ -187,7 +187,8 @@ def test_batch_clients_get_their_own_key_and_the_master_key_reaches_only_the_gat
               for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")}
     holders = {target for target, keys in synced.items() if arns["litellm-master-key"] in keys}
     gate = {("evaluation", "eval-gateway-key")} if gates(load_spec(*key)) else set()  # the eval Job (allowed)
-    assert holders == {("gateway", "litellm-master-key"), ("batch", "batch-upstream-key"), *gate}
+    judge = {("feedback", "feedback-gateway-key")}  # the feedback quality worker's judge calls (allowed)
+    assert holders == {("gateway", "litellm-master-key"), ("batch", "batch-upstream-key"), *gate, *judge}
     api, worker = _pod_secrets(graph, "batch-api"), _pod_secrets(graph, "batch-worker")
     assert api == {"batch-api-keys"} and worker == {"batch-upstream-key"}
     assert synced[("batch", "batch-api-keys")] == {arns["batch-api-key"]}

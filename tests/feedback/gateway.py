@@ -1,6 +1,7 @@
-"""The gateway's own ConfigMap (internal-ai prod, with test_ab_proxy's A/B experiment on corp-small) on the real,
-pinned LiteLLM proxy with a real Redis, every model server rewritten to one fake backend whose answer depends on
-the question (shared by the feedback tests).
+"""The gateway's own ConfigMap (internal-ai prod, with test_ab_proxy's A/B experiment on corp-small, and every
+answer sampled for drift and the judge) on the real, pinned LiteLLM proxy with a real Redis, every model server
+rewritten to one fake backend whose answer depends on the question (shared by the feedback tests). The fake judge
+is deterministic: 1 for a refusal, else 4.
 
 Without LiteLLM's database there are no virtual keys, so the proxy gets a `custom_auth` function (a LiteLLM config
 feature) that accepts the master key and USER_KEY, and refuses every other key as LiteLLM's key check would."""
@@ -18,6 +19,7 @@ from urllib.request import Request, urlopen
 
 import yaml
 
+from blueprints.evaluation.judge import INSTRUCTIONS as JUDGE_INSTRUCTIONS
 from blueprints.gateway.manifests import CONFIG_KEY, config_map
 from blueprints.presets import load_spec
 from tests.experiments.test_ab_proxy import EXPERIMENT, experiment_overrides
@@ -31,6 +33,8 @@ WAIT_S = 30.0
 REFUSAL = "I'm sorry, but I can't help with that."
 VALID_JSON = '{"city": "Paris"}'
 BROKEN_JSON = '{"city": '
+SAMPLED = {"feedback": {"judge_sample_percent": 100, "drift_sample_percent": 100}}
+"""Every answer is queued for the quality worker (internal-ai's judge model: corp-large)."""
 CUSTOM_AUTH = f'''
 from litellm.proxy._types import UserAPIKeyAuth
 
@@ -43,9 +47,17 @@ async def user_api_key_auth(request, api_key):
 '''
 
 
+def judge_score(grading: str) -> int:
+    """The fake judge's score of the answer in its prompt: 1 for a refusal, else 4."""
+    return 1 if f"Answer to grade: {REFUSAL}" in grading else 4
+
+
 def answer(body: dict[str, Any]) -> str:
-    """The fake model's reply: a refusal, valid or broken JSON, or plain text, as the question asks."""
+    """The fake model's reply: a refusal, valid or broken JSON, or plain text, as the question asks; a judge
+    score when the judge's instructions are the system message."""
     question = str(body["messages"][-1]["content"])
+    if body["messages"][0]["content"] == JUDGE_INSTRUCTIONS:
+        return json.dumps({"score": judge_score(question), "reason": "fake judge"})
     return {"refuse": REFUSAL, "json": VALID_JSON, "broken": BROKEN_JSON}.get(question, "Paris is the capital. ")
 
 
@@ -60,7 +72,7 @@ class Gateway:
 
 @contextmanager
 def gateway(directory: Path) -> Iterator[Gateway]:
-    spec = load_spec("internal-ai", "prod", experiment_overrides(EXPERIMENT, candidate_weight=30))
+    spec = load_spec("internal-ai", "prod", {**experiment_overrides(EXPERIMENT, candidate_weight=30), **SAMPLED})
     data = config_map(spec, "us-east-1", {})["data"]
     for name, text in data.items():
         (directory / name).write_text(text)

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from blueprints.feedback.api import create_app
-from blueprints.feedback.gateway import ANSWER_KEY_PREFIX
+from blueprints.feedback.protocol import ANSWER_KEY_PREFIX
 from blueprints.feedback.settings import Settings
 from blueprints.feedback.store import KEY, FeedbackStore
 from tests.feedback.gateway import USER_KEY, Gateway, ask, eventually

@@ -19,7 +19,7 @@ from blueprints.observability.rules import (
     REFUSAL_RISE,
     rule_files,
 )
-from blueprints.observability.series import exported_series, problems
+from blueprints.observability.series import exported_series, problems, with_recorded
 from blueprints.presets import load_spec
 from tests.observability.promtool import input_series, run, write_rule_files
 
@@ -70,10 +70,12 @@ def test_quality_alerts_fire_on_a_refusal_rise_and_invalid_json_and_stay_silent_
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-@pytest.mark.parametrize("preset", ["startup-mvp", "internal-ai"])
-def test_the_quality_dashboard_reads_only_series_that_exist(preset: str) -> None:
+@pytest.mark.parametrize(("preset", "queries"), [("startup-mvp", 5), ("internal-ai", 11), ("regulated-industry", 7)])
+def test_the_quality_dashboard_reads_only_series_that_exist(preset: str, queries: int) -> None:
+    """With the feedback service: feedback rate and thumbs-down share; where answers are sampled (not in
+    regulated-industry) judge scores, prompt PSI and cluster shares too (recorded by the feedback rules)."""
     spec = load_spec(preset, "prod")
     board = dashboards(spec)["quality.json"]
-    known = exported_series(spec)
+    known = with_recorded(rule_files(spec).values(), exported_series(spec))
     assert [problem for query in promql(board) for problem in problems(query, known)] == []
-    assert len(promql(board)) == 5
+    assert len(promql(board)) == queries

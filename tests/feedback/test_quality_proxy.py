@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from blueprints.catalog import metrics as m
 from blueprints.evaluation import version_model
-from blueprints.feedback.gateway import ANSWER_KEY_PREFIX, ANSWER_TTL_S
+from blueprints.feedback.protocol import ANSWER_KEY_PREFIX, ANSWER_TTL_S
 from tests.experiments.test_ab_proxy import EXPERIMENT
 from tests.feedback.gateway import Gateway, ask, eventually, metrics
 

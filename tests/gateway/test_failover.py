@@ -164,7 +164,7 @@ def gateway(redis: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
         directory = tmp_path_factory.mktemp("failover")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        for name, source in {**guardrail_files(spec), **litellm_quality_settings()["files"]}.items():
+        for name, source in {**guardrail_files(spec), **litellm_quality_settings(spec)["files"]}.items():
             (directory / name).write_text(source)
         process, url = start_proxy(directory, "config.yaml", spec, redis)
         gateway = Gateway(url, backends, killable,

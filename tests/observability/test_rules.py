@@ -62,7 +62,8 @@ def test_alert_families_follow_the_spec(regulated):
             "ModelKVCacheSaturated", "ModelQueueGrowing", "GPUXidError", "GPUTemperatureHigh", "GPUMemoryErrors",
             "KarpenterProvisioningFailures", "KarpenterNodePoolGPULimitNear", "KEDAScalerErrors",
             "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "RetrievalStageSlow", "RetrievalUnavailable",
-            "RetrievalIndexStale", "AnswerRefusalRateRising", "JsonAnswerValidityLow"} == alert_names(regulated)
+            "RetrievalIndexStale", "AnswerRefusalRateRising", "JsonAnswerValidityLow",
+            "FeedbackThumbsDownHigh"} == alert_names(regulated)  # no judge, no drift there
     # Bedrock only: no GPUs, no trtllm, and no TPOT SLI (LiteLLM has no per-request TPOT histogram).
     assert alert_names(mvp) == {"ModelTTFTBudgetBurn", "ModelAvailabilityBudgetBurn", "ModelErrorBudgetBurn",
                                 "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "AnswerRefusalRateRising",
