@@ -14,8 +14,8 @@ from blueprints.components.budgets import CostControls
 from blueprints.components.cluster import Cluster, volume_driver_role_name
 from blueprints.components.egress import RegistryCache, pull_through_transformation, pull_through_upstreams
 from blueprints.components.evaluation import EvaluationGate
-from blueprints.components.gateway import Gateway
 from blueprints.components.feedback import FeedbackService
+from blueprints.components.gateway import Gateway
 from blueprints.components.gateway_fargate import GatewayFargate
 from blueprints.components.global_routing import GlobalRouting
 from blueprints.components.gpu import GpuSoftware
@@ -138,10 +138,6 @@ class RegionalPlatform(pulumi.ComponentResource):
                                 gateway_key=self.gateway.master_key_secret)
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
-        if EvaluationGate.needed(spec) and self.serving.artifacts:
-            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
-                           gateway_key=self.gateway.master_key_secret)
-        self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
         if spec.feedback.enabled and self.gateway.cache is not None:
             FeedbackService(namer("feedback"), spec, ctx, self.secrets, opts=after_gateway,
                             target_group_arn=self.gateway.edge.target_group_arns[FEEDBACK],
@@ -149,6 +145,10 @@ class RegionalPlatform(pulumi.ComponentResource):
                             gateway_key=self.gateway.master_key_secret)
         if AccessTeams.needed(spec):
             AccessTeams(namer("access"), spec, ctx, opts=after_gateway)
+        if EvaluationGate.needed(spec) and self.serving.artifacts:
+            EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
+                           gateway_key=self.gateway.master_key_secret)
+        self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
     def _without_cluster(self, spec: PlatformSpec, namer: Namer, provider: aws.Provider, index: int,
                          aws_opts: pulumi.ResourceOptions) -> None:

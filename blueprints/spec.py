@@ -891,6 +891,37 @@ class EvaluationSpec(Section):
     """Requests the Job keeps in flight through the gateway."""
 
 
+class FeedbackSpec(Section):
+    """The feedback service (`POST /v1/feedback` on the gateway's ALB, ratings in DynamoDB) and the online quality
+    signals that need more than the gateway's own callback: sampled LLM-judge scores and prompt drift. A sampled
+    answer's prompt and text wait in the gateway's Redis (a capped list, removed when read) for the quality worker
+    (blueprints/feedback/quality.py), off the request's path. Off unless a preset enables it (EKS, with the
+    gateway's Redis)."""
+
+    enabled: bool = False
+    judge_model: str | None = None
+    """A served model (`serving.models[].name`) that scores sampled answers 1-5 through the gateway
+    (blueprints/evaluation/judge.py); None: no judge scores."""
+    judge_rubric: str = Field("The answer is correct, relevant to the question and helpful.", min_length=1)
+    judge_sample_percent: float = Field(1.0, ge=0, le=100)
+    """Share of answers the judge scores (each costs one judge call)."""
+    drift_sample_percent: float = Field(5.0, ge=0, le=100)
+    """Share of prompts embedded (wordllama, in the worker) and counted per prompt cluster for drift."""
+    down_share_threshold: float = Field(0.3, gt=0, lt=1)
+    """FeedbackThumbsDownHigh fires when a model version's share of thumbs-down ratings over 6 h exceeds this."""
+    min_ratings: int = Field(20, ge=1)
+    """Ratings a version needs in the window before its thumbs-down share may alert."""
+    drift_psi_threshold: float = Field(0.2, gt=0)
+    """PromptDriftHigh fires when the PSI of the last day's prompt clusters vs the same day a week earlier
+    exceeds this (0.1-0.2: moderate, over 0.2: a significant shift)."""
+    min_drift_prompts: int = Field(200, ge=1)
+    """Sampled prompts a model group needs in each window before drift may alert."""
+
+    def samples_prompts(self) -> bool:
+        return self.enabled and (self.drift_sample_percent > 0 or
+                                 (self.judge_model is not None and self.judge_sample_percent > 0))
+
+
 class FewShotSpec(Section):
     """One example exchange placed after the system prompt."""
 
@@ -969,37 +1000,6 @@ def cron_problem(expression: str) -> str | None:
     if expression.strip().lower() in CRON_DESCRIPTORS:
         return None
     fields = expression.split()
-class FeedbackSpec(Section):
-    """The feedback service (`POST /v1/feedback` on the gateway's ALB, ratings in DynamoDB) and the online quality
-    signals that need more than the gateway's own callback: sampled LLM-judge scores and prompt drift. A sampled
-    answer's prompt and text wait in the gateway's Redis (a capped list, removed when read) for the quality worker
-    (blueprints/feedback/quality.py), off the request's path. Off unless a preset enables it (EKS, with the
-    gateway's Redis)."""
-
-    enabled: bool = False
-    judge_model: str | None = None
-    """A served model (`serving.models[].name`) that scores sampled answers 1-5 through the gateway
-    (blueprints/evaluation/judge.py); None: no judge scores."""
-    judge_rubric: str = Field("The answer is correct, relevant to the question and helpful.", min_length=1)
-    judge_sample_percent: float = Field(1.0, ge=0, le=100)
-    """Share of answers the judge scores (each costs one judge call)."""
-    drift_sample_percent: float = Field(5.0, ge=0, le=100)
-    """Share of prompts embedded (wordllama, in the worker) and counted per prompt cluster for drift."""
-    down_share_threshold: float = Field(0.3, gt=0, lt=1)
-    """FeedbackThumbsDownHigh fires when a model version's share of thumbs-down ratings over 6 h exceeds this."""
-    min_ratings: int = Field(20, ge=1)
-    """Ratings a version needs in the window before its thumbs-down share may alert."""
-    drift_psi_threshold: float = Field(0.2, gt=0)
-    """PromptDriftHigh fires when the PSI of the last day's prompt clusters vs the same day a week earlier
-    exceeds this (0.1-0.2: moderate, over 0.2: a significant shift)."""
-    min_drift_prompts: int = Field(200, ge=1)
-    """Sampled prompts a model group needs in each window before drift may alert."""
-
-    def samples_prompts(self) -> bool:
-        return self.enabled and (self.drift_sample_percent > 0 or
-                                 (self.judge_model is not None and self.judge_sample_percent > 0))
-
-
     if len(fields) != len(_CRON_FIELDS):
         return f"{expression!r} has {len(fields)} fields (allowed: minute hour day-of-month month day-of-week)"
     for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
@@ -1110,6 +1110,7 @@ class PlatformSpec(Section):
     compliance: ComplianceSpec = ComplianceSpec()
     batch: BatchSpec = BatchSpec()
     evaluation: EvaluationSpec = EvaluationSpec()
+    feedback: FeedbackSpec = FeedbackSpec()
     prompts: PromptsSpec = PromptsSpec()
     schedules: list[ScheduleSpec] = []
     """Scheduled capacity per self-hosted model (pre-warm before known traffic); none by default."""
@@ -1187,10 +1188,10 @@ class PlatformSpec(Section):
         problems += [f"{path}: true {needs_cluster} (allowed: false; or runtime: eks)"
                      for path, on in (("retrieval.enabled", self.retrieval.enabled),
                                       ("batch.enabled", self.batch.enabled), ("cache.enabled", self.cache.enabled),
+                                      ("feedback.enabled", self.feedback.enabled),
                                       ("observability.tracing", self.observability.tracing),
                                       ("audit.cloudtrail", self.audit.cloudtrail)) if on]
         if self.prompts.templates:
-    feedback: FeedbackSpec = FeedbackSpec()
             problems.append(f"prompts.templates: {len(self.prompts.templates)} templates with runtime 'fargate', which "
                             "publishes none to Parameter Store (allowed: []; or runtime: eks)")
         if self.gateway.cpu != 1:
@@ -1268,7 +1269,6 @@ class PlatformSpec(Section):
     def _invocation_problems(self, where: str, name: str) -> list[str]:
         """A hosted model that Bedrock serves only through an inference profile needs one for each region's
         geography whose destinations stay inside the residency (blueprints/catalog/hosted.py)."""
-                                      ("feedback.enabled", self.feedback.enabled),
         hosted = HOSTED_MODELS.get(name)
         allowed = self.residency.allowed_regions
         for region in self.regions if hosted else []:
@@ -1519,6 +1519,27 @@ def _experiment_problems(spec: PlatformSpec) -> list[str]:
     return problems
 
 
+def _feedback_problems(spec: PlatformSpec) -> list[str]:
+    """The judge is a served model; where prompts may not be stored (regulated, audit.log_prompts false) no
+    prompt leaves its request, so nothing is sampled for the judge or drift."""
+    feedback, problems = spec.feedback, []
+    if not feedback.enabled:
+        return problems
+    names = [model.name for model in spec.serving.models]
+    if feedback.judge_model is not None and feedback.judge_model not in names:
+        problems.append(f"feedback.judge_model: {feedback.judge_model!r} is not a served model "
+                        f"(allowed: {', '.join(names)}, or null)")
+    if spec.compliance.level == "regulated" and not spec.audit.log_prompts:
+        problems += [f"feedback.{name}: {value} where prompts may not be stored (compliance.level regulated, "
+                     "audit.log_prompts false) (allowed: 0)"
+                     for name, value in (("judge_sample_percent", feedback.judge_sample_percent),
+                                         ("drift_sample_percent", feedback.drift_sample_percent)) if value > 0]
+    if not spec.cache.enabled:
+        problems.append("feedback.enabled: true needs the gateway's Redis, where answers are attributed "
+                        "(allowed: false; or cache.enabled: true)")
+    return problems
+
+
 def _prompt_problems(spec: PlatformSpec) -> list[str]:
     models = {model.name: model for model in spec.serving.models}
     allowed = ", ".join(models) or "none"
@@ -1570,24 +1591,3 @@ def _schedule_problems(spec: PlatformSpec) -> list[str]:
 def region_code(region: str) -> str:
     """Short code used in names that must be unique across regions (us-east-1 -> use1)."""
     return AWS_REGIONS.get(region) or re.sub(r"[^a-z0-9]", "", region)
-def _feedback_problems(spec: PlatformSpec) -> list[str]:
-    """The judge is a served model; where prompts may not be stored (regulated, audit.log_prompts false) no
-    prompt leaves its request, so nothing is sampled for the judge or drift."""
-    feedback, problems = spec.feedback, []
-    if not feedback.enabled:
-        return problems
-    names = [model.name for model in spec.serving.models]
-    if feedback.judge_model is not None and feedback.judge_model not in names:
-        problems.append(f"feedback.judge_model: {feedback.judge_model!r} is not a served model "
-                        f"(allowed: {', '.join(names)}, or null)")
-    if spec.compliance.level == "regulated" and not spec.audit.log_prompts:
-        problems += [f"feedback.{name}: {value} where prompts may not be stored (compliance.level regulated, "
-                     "audit.log_prompts false) (allowed: 0)"
-                     for name, value in (("judge_sample_percent", feedback.judge_sample_percent),
-                                         ("drift_sample_percent", feedback.drift_sample_percent)) if value > 0]
-    if not spec.cache.enabled:
-        problems.append("feedback.enabled: true needs the gateway's Redis, where answers are attributed "
-                        "(allowed: false; or cache.enabled: true)")
-    return problems
-
-

@@ -459,8 +459,6 @@ GATEWAY_QUALITY = Exporter(
     ),
 )
 
-EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, GATEWAY_QUALITY, DCGM_EXPORTER, KEDA, KARPENTER,
-                                   KUBE_STATE_METRICS, RETRIEVAL_SERVICE, FEEDBACK_SERVICE)
 # ---- the feedback service and its quality worker (ours) ---------------------------------------------------------
 # blueprints/feedback/api.py and blueprints/feedback/quality.py of this repository (images/feedback-api); names and
 # labels tested against what the running service and worker expose (tests/feedback/).
@@ -484,3 +482,5 @@ FEEDBACK_SERVICE = Exporter(
     ),
 )
 
+EXPORTERS: tuple[Exporter, ...] = (TRTLLM_SERVE, TRITON, LITELLM, GATEWAY_QUALITY, DCGM_EXPORTER, KEDA, KARPENTER,
+                                   KUBE_STATE_METRICS, RETRIEVAL_SERVICE, FEEDBACK_SERVICE)

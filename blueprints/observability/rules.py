@@ -458,27 +458,6 @@ def _quality_group() -> dict[str, Any]:
     ]}
 
 
-def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
-    """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
-    files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
-    if spec.self_hosted_models:
-        files["serving.rules.yaml"] = {"groups": [_serving_group(spec.serving.engine)]}
-    if spec.cluster.gpu_pools:
-        files["gpu.rules.yaml"] = {"groups": [_gpu_group()]}
-        files["capacity.rules.yaml"] = {"groups": [_capacity_group()]}
-    fallback = _fallback_group(spec)
-    if fallback:
-        files["gateway.rules.yaml"] = {"groups": [fallback]}
-    if retrieval_service(spec):
-        files["retrieval.rules.yaml"] = {"groups": [_retrieval_group()]}
-    files["quality.rules.yaml"] = {"groups": [_quality_group()]}
-    files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
-    return files
-
-
-def alert_names(spec: PlatformSpec) -> set[str]:
-    return {rule["alert"] for file in rule_files(spec).values() for group in file["groups"]
-            for rule in group["rules"] if "alert" in rule}
 JUDGE_SCORE_MIN = 3.0
 """JudgeScoreLow: a version's mean judge score (1-5) over 6 h below this."""
 MIN_JUDGE_SCORES = 20
@@ -547,5 +526,26 @@ def _feedback_group(spec: PlatformSpec) -> dict[str, Any]:
     return {"name": "feedback", "rules": rules}
 
 
+def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
+    """Every rule file of the platform: file name -> `{"groups": [...]}` (promtool's and Prometheus' format)."""
+    files: dict[str, dict[str, Any]] = {"slo.rules.yaml": {"groups": _slo_groups(spec)}}
+    if spec.self_hosted_models:
+        files["serving.rules.yaml"] = {"groups": [_serving_group(spec.serving.engine)]}
+    if spec.cluster.gpu_pools:
+        files["gpu.rules.yaml"] = {"groups": [_gpu_group()]}
+        files["capacity.rules.yaml"] = {"groups": [_capacity_group()]}
+    fallback = _fallback_group(spec)
+    if fallback:
+        files["gateway.rules.yaml"] = {"groups": [fallback]}
+    if retrieval_service(spec):
+        files["retrieval.rules.yaml"] = {"groups": [_retrieval_group()]}
+    files["quality.rules.yaml"] = {"groups": [_quality_group()]}
     if spec.feedback.enabled:
         files["feedback.rules.yaml"] = {"groups": [_feedback_group(spec)]}
+    files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
+    return files
+
+
+def alert_names(spec: PlatformSpec) -> set[str]:
+    return {rule["alert"] for file in rule_files(spec).values() for group in file["groups"]
+            for rule in group["rules"] if "alert" in rule}
