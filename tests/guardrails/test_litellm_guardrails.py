@@ -148,27 +148,36 @@ SCHEMA = {"type": "object", "properties": {"ticket": {"type": "integer"}, "prior
           "required": ["ticket", "priority"], "additionalProperties": False}
 
 
-def ask_structured(gateway: Gateway, answers: list[str]) -> tuple[int, dict]:
-    """A json_schema request the backend answers with `answers` in turn (the last one repeated)."""
+def ask_structured(gateway: Gateway, answers: list[str], *, stream: bool = False) -> tuple[int, dict]:
+    """A json_schema request the backend answers with `answers` in turn (the last one repeated). A stream's answer
+    comes back in the shape of a whole one (its deltas joined), with every SSE event under `events`."""
     served = iter(answers)
     gateway.backend.answer = lambda body: next(served, answers[-1])
     body = {"model": "guarded", "messages": [{"role": "user", "content": f"file it {uuid.uuid4()}"}],
-            "response_format": {"type": "json_schema", "json_schema": {"name": "ticket", "schema": SCHEMA}}}
+            "response_format": {"type": "json_schema", "json_schema": {"name": "ticket", "schema": SCHEMA}},
+            "stream": stream}
     request = Request(f"{gateway.url}/v1/chat/completions", json.dumps(body).encode(),
                       {"Content-Type": "application/json", "Authorization": f"Bearer {MASTER_KEY}"})
     try:
         with urlopen(request, timeout=30) as response:
-            return response.status, json.load(response)
+            if not stream:
+                return response.status, json.load(response)
+            events = [json.loads(line[6:]) for line in response if line.startswith(b"data: {")]
+            text = "".join(event["choices"][0]["delta"].get("content") or "" for event in events
+                           if event.get("choices"))
+            return response.status, {"choices": [{"message": {"content": text}}], "events": events}
     except HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
     finally:
         gateway.backend.answer = None
 
 
-def test_a_structured_answer_that_misses_the_schema_is_retried_once_with_the_reason(gateway: Gateway) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_structured_answer_that_misses_the_schema_is_retried_once_with_the_reason(gateway: Gateway,
+                                                                                    stream: bool) -> None:
     before = gateway.backend.request_count
     status, body = ask_structured(gateway, ['{"ticket": "42", "priority": "urgent"}',
-                                            '{"ticket": 42, "priority": "high"}'])
+                                            '{"ticket": 42, "priority": "high"}'], stream=stream)
     assert status == 200, body
     assert json.loads(body["choices"][0]["message"]["content"]) == {"ticket": 42, "priority": "high"}
     assert gateway.backend.request_count == before + 2
@@ -176,17 +185,21 @@ def test_a_structured_answer_that_misses_the_schema_is_retried_once_with_the_rea
     assert feedback.startswith("Your answer does not match the required JSON schema (at ")
 
 
-def test_a_second_miss_is_a_clear_error_and_no_third_call(gateway: Gateway) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_second_miss_is_a_clear_error_and_no_third_call(gateway: Gateway, stream: bool) -> None:
+    """Streamed too: the invalid answer is never sent, the client gets the same 502 (the stream had not started)."""
     before = gateway.backend.request_count
-    status, body = ask_structured(gateway, ["Sure! Ticket 42, high priority."])
+    status, body = ask_structured(gateway, ["Sure! Ticket 42, high priority."], stream=stream)
     assert status == 502, body
     assert "does not match the response_format JSON schema after 1 retry: not JSON" in body["error"]["message"]
+    assert "Ticket 42" not in json.dumps(body)
     assert gateway.backend.request_count == before + 2
 
 
-def test_a_valid_structured_answer_passes_untouched(gateway: Gateway) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_valid_structured_answer_passes_untouched(gateway: Gateway, stream: bool) -> None:
     before = gateway.backend.request_count
-    status, body = ask_structured(gateway, ['{"ticket": 7, "priority": "low"}'])
+    status, body = ask_structured(gateway, ['{"ticket": 7, "priority": "low"}'], stream=stream)
     assert (status, body["choices"][0]["message"]["content"]) == (200, '{"ticket": 7, "priority": "low"}')
     assert gateway.backend.request_count == before + 1
 
