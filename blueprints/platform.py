@@ -67,11 +67,14 @@ class RegionalPlatform(pulumi.ComponentResource):
     """Everything that lives in one region: network, keys, cluster, node pools and the workloads on them."""
 
     def __init__(self, spec: PlatformSpec, region: str, index: int, opts: pulumi.ResourceOptions | None = None,
-                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
+                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None,
+                 sso_client_secret: pulumi.Input[str] | None = None):
         namer = Namer(spec.name, spec.environment, region)
         super().__init__("blueprints:platform:RegionalPlatform", namer.prefix, None, opts)
         self.provider_keys = dict(provider_keys or {})
         """Credential environment variable -> the person-supplied key of a hosted provider (gateway/providers.py)."""
+        self.sso_client_secret = sso_client_secret
+        """The identity provider client's secret when `gateway.sso` is set (gateway/sso.py)."""
         provider = aws.Provider(
             namer("aws"), region=region, default_tags={"tags": default_tags(spec)},
             opts=pulumi.ResourceOptions(parent=self),
@@ -131,7 +134,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                                     metrics_query_url=self.observability.metrics_query_url)
         self.gateway = Gateway(namer("gateway"), spec, ctx, self.secrets, self.serving, self.audit,
                                alert_topic_arn=self.observability.alert_topic_arn, opts=ctx.k8s_opts(self),
-                               provider_keys=self.provider_keys)
+                               provider_keys=self.provider_keys, sso_client_secret=self.sso_client_secret)
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
         self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway,
                                 target_group_arn=self.gateway.edge.target_group_arns[BATCH],
@@ -157,7 +160,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         tags = {key: value for key, value in default_tags(spec).items() if key in BUDGET_TAGS}
         cost = CostControls(namer("cost"), spec, ctx, tags, opts=ctx.aws_opts(self))
         self.gateway = GatewayFargate(namer("gateway"), spec, ctx, cost.alert_topic_arn, opts=ctx.aws_opts(self),
-                                      provider_keys=self.provider_keys)
+                                      provider_keys=self.provider_keys, sso_client_secret=self.sso_client_secret)
         self.cluster = self.serving = self.retrieval = self.batch = None
         self.register_outputs({"vpc_id": self.network.vpc_id})
 
@@ -178,12 +181,13 @@ class Platform(pulumi.ComponentResource):
     """All regions of one platform; the first region is primary."""
 
     def __init__(self, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None,
-                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
+                 provider_keys: Mapping[str, pulumi.Input[str]] | None = None,
+                 sso_client_secret: pulumi.Input[str] | None = None):
         super().__init__("blueprints:platform:Platform", f"{spec.name}-{spec.environment}", None, opts)
         self.spec = spec
         self.regions = [
             RegionalPlatform(spec, region, index, opts=pulumi.ResourceOptions(parent=self),
-                             provider_keys=provider_keys)
+                             provider_keys=provider_keys, sso_client_secret=sso_client_secret)
             for index, region in enumerate(spec.regions)
         ]
         replicate_artifacts([regional.serving.artifacts for regional in self.regions if regional.serving])

@@ -10,6 +10,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from blueprints.errors import BlueprintError
 from blueprints.gateway.providers import provider_credentials
+from blueprints.gateway.sso import CLIENT_SECRET_CONFIG_KEY
 from blueprints.platform import Platform
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
@@ -44,8 +45,20 @@ def provider_keys(spec: PlatformSpec) -> dict[str, pulumi.Output[str]]:
     return keys
 
 
+def sso_client_secret(spec: PlatformSpec) -> pulumi.Output[str] | None:
+    """The identity provider client's secret when `gateway.sso` is set, from stack config as a Pulumi secret."""
+    if spec.gateway.sso is None:
+        return None
+    value = pulumi.Config(PROJECT).get_secret(CLIENT_SECRET_CONFIG_KEY)
+    if value is None:
+        raise BlueprintError(
+            f"stack {pulumi.get_stack()}: config {PROJECT}:{CLIENT_SECRET_CONFIG_KEY} is missing: gateway.sso is set "
+            f"(set the IdP client's secret: pulumi config set --secret {PROJECT}:{CLIENT_SECRET_CONFIG_KEY} <value>)")
+    return value
+
+
 def main() -> Platform:
     spec = spec_from_config()
-    platform = Platform(spec, provider_keys=provider_keys(spec))
+    platform = Platform(spec, provider_keys=provider_keys(spec), sso_client_secret=sso_client_secret(spec))
     platform.export()
     return platform

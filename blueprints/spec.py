@@ -543,6 +543,71 @@ class ExperimentSpec(Section):
         return self
 
 
+def _cidr_blocks(cidrs: list[str] | None) -> list[str] | None:
+    for cidr in cidrs or []:
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            raise ValueError(f"{cidr!r} is not a CIDR block (allowed: e.g. 10.0.0.0/8, 203.0.113.0/24)") from None
+    return cidrs
+
+
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$",
+                                            max_length=2000)]
+"""A full https:// URL (what the ALB's authenticate-oidc action requires of every IdP address)."""
+
+
+class SsoSpec(Section):
+    """Single sign-on for people: the admin UI and the gateway's login pages sit behind an OpenID Connect
+    identity provider (blueprints/gateway/sso.py); API clients keep calling /v1/* with their keys. Take the
+    addresses from the IdP's /.well-known/openid-configuration. The client secret is not part of the spec: `pulumi
+    config set --secret llm-platform:ssoClientSecret <value>` (stored in Secrets Manager)."""
+
+    issuer: HttpsUrl
+    authorization_endpoint: HttpsUrl
+    token_endpoint: HttpsUrl
+    user_info_endpoint: HttpsUrl
+    client_id: str = Field(min_length=1, max_length=255, pattern=r"^\S+$")
+    scope: str = "openid email profile"
+    """Scopes asked for; must include `openid`."""
+    session_timeout_s: int = Field(28800, ge=1, le=604800)
+    """How long a sign-in lasts before the load balancer asks the IdP again (AWS allows 1 s to 7 days)."""
+    idp_cidrs: list[str] | None = None
+    """Where the load balancer itself reaches the token and user-info endpoints (HTTPS). None = anywhere, which
+    needs a route to the internet: a private platform names the IdP's networks instead (reached through your VPN,
+    Direct Connect or peering; the endpoints' DNS names must still resolve publicly, to these addresses)."""
+
+    @field_validator("idp_cidrs")
+    @classmethod
+    def _idp_cidrs(cls, cidrs: list[str] | None) -> list[str] | None:
+        return _cidr_blocks(cidrs)
+
+    @field_validator("scope")
+    @classmethod
+    def _openid_scope(cls, scope: str) -> str:
+        if "openid" not in scope.split():
+            raise ValueError(f"scope {scope!r} lacks 'openid' (allowed: space-separated scopes including openid, "
+                             "e.g. 'openid email profile')")
+        return scope
+
+
+FilterStrength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
+
+
+class BedrockGuardrailSpec(Section):
+    """Bedrock Guardrails on the gateway (blueprints/gateway/guardrails.py): a guardrail and a published version of
+    it, created with the platform, that LiteLLM's `bedrock` guardrail applies to every prompt (pre_call) and answer
+    (post_call, streams included) through Bedrock's ApplyGuardrail API; blocked ones are refused with a 400."""
+
+    filter_strength: FilterStrength = "HIGH"
+    """Strength of the content filters (hate, insults, sexual, violence, misconduct) on prompts and answers."""
+    prompt_attack_strength: FilterStrength = "HIGH"
+    """Strength of the prompt-attack (jailbreak, prompt injection) filter; prompts only (Bedrock's rule)."""
+    blocked_message: str = Field("Sorry, this request is not allowed by the content policy.", min_length=1,
+                                 max_length=500)
+    """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
+
+
 class GatewaySpec(Section):
     """LiteLLM behind an ALB with TLS and WAF."""
 
@@ -612,6 +677,8 @@ class GatewaySpec(Section):
     (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
     experiments: list[ExperimentSpec] = []
     """A/B tests by user segment; none by default."""
+    sso: SsoSpec | None = None
+    """Single sign-on for the admin UI (an OIDC identity provider); None = the UI takes the master key."""
 
     @field_validator("pii_patterns")
     @classmethod
@@ -624,12 +691,7 @@ class GatewaySpec(Section):
     @field_validator("allowed_cidrs")
     @classmethod
     def _cidrs(cls, cidrs: list[str] | None) -> list[str] | None:
-        for cidr in cidrs or []:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError:
-                raise ValueError(f"{cidr!r} is not a CIDR block (allowed: e.g. 10.0.0.0/8, 203.0.113.0/24)") from None
-        return cidrs
+        return _cidr_blocks(cidrs)
 
     @property
     def hpa_max_replicas(self) -> int:
@@ -1383,6 +1445,10 @@ class PlatformSpec(Section):
         problems += [f"gateway.model_limits: unknown model {name!r} (allowed: {allowed})"
                      for name in gateway.model_limits if name not in names]
         problems += self._fallback_limit_problems()
+        if gateway.sso is not None and self.is_private and gateway.sso.idp_cidrs is None:
+            problems.append("gateway.sso.idp_cidrs: a private platform has no route to the internet, so its load "
+                            "balancer reaches the identity provider only at addresses you name (got None; allowed: "
+                            "the IdP's CIDR blocks, e.g. [10.200.0.0/16])")
         if gateway.pii_masking and not gateway.pii_patterns:
             problems.append("gateway.pii_patterns: empty while gateway.pii_masking is on "
                             f"(allowed: names from {', '.join(PII_PATTERNS[:4])}, ...)")

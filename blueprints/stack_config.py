@@ -15,14 +15,16 @@ import yaml
 
 from blueprints.catalog.providers import PROVIDER_FACTS
 from blueprints.errors import BlueprintError, shorten
+from blueprints.gateway.sso import CLIENT_SECRET_CONFIG_KEY
 from blueprints.presets import ENVIRONMENTS
 
 PROJECT = "llm-platform"
 # Keys of the `llm-platform:` namespace: what the program reads (blueprints/program.py) plus `residency`, which the
 # policy packs read from stack config (policies/lib/blueprints_policies/context.py).
 STACK_KEYS = ("preset", "environment", "regions", "overrides", "residency",
-              *(facts.config_key for facts in PROVIDER_FACTS.values()))
-"""...and the hosted providers' keys (secrets: `pulumi config set --secret`; blueprints/catalog/providers.py)."""
+              *(facts.config_key for facts in PROVIDER_FACTS.values()), CLIENT_SECRET_CONFIG_KEY)
+"""...and the hosted providers' keys and the SSO client's secret (secrets: `pulumi config set --secret`;
+blueprints/catalog/providers.py, blueprints/gateway/sso.py)."""
 # Top-level keys of a stack file: pulumi's ProjectStack (sdk/go/common/workspace/project.go, pulumi v3).
 FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 

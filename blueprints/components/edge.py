@@ -1,6 +1,7 @@
 """The gateway's Application Load Balancer in one region, owned by Pulumi: security groups, HTTPS listener with
 the spec's TLS policy (HTTP only redirects), one target group per backend (`blueprints.gateway.edge`), WAF,
-access logs, the `gateway-unhealthy` alarm and, with a single region and a hosted zone, the client name.
+access logs, the `gateway-unhealthy` alarm, with `gateway.sso` the people's pages behind the IdP
+(`blueprints.gateway.sso`) and, with a single region and a hosted zone, the client name.
 
 The AWS Load Balancer Controller keeps each target group's pod IPs current (TargetGroupBinding); everything a
 reviewer, Route 53 or CloudWatch needs to know about the ALB is here, in the graph.
@@ -15,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprints.gateway.edge import UNHEALTHY_ALARM, Backend, inbound_cidrs, unhealthy_alarm
+from blueprints.gateway.sso import authenticated_forward, human_path_groups, idp_cidrs
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -31,13 +33,16 @@ class GatewayEdge(pulumi.ComponentResource):
                  certificate_arn: pulumi.Input[str], web_acl_arn: pulumi.Input[str] | None,
                  logs_bucket: pulumi.Input[str] | None, alert_topic_arn: pulumi.Input[str],
                  target_security_group_id: pulumi.Input[str], opts: pulumi.ResourceOptions,
-                 redirect_http: bool = True):
+                 redirect_http: bool = True, sso_client_secret: pulumi.Input[str] | None = None):
         """`target_security_group_id`: the group of the backends' targets (the cluster's nodes, or Fargate tasks),
         which admits the ALB on their ports. `logs_bucket`: None writes no access logs.
-        `redirect_http`: False opens no port 80 at all (API clients call https:// only)."""
+        `redirect_http`: False opens no port 80 at all (API clients call https:// only).
+        `sso_client_secret`: the IdP client's secret (a Pulumi secret), required when `gateway.sso` is set."""
         super().__init__("blueprints:gateway:GatewayEdge", name, None, opts)
         namer, gateway = ctx.namer, spec.gateway
         child = pulumi.ResourceOptions(parent=self)
+        if gateway.sso is not None and sso_client_secret is None:
+            raise ValueError("gateway.sso is set: GatewayEdge needs sso_client_secret")
         security_group = self._security_groups(spec, ctx, backends, target_security_group_id,
                                                (HTTPS, HTTP) if redirect_http else (HTTPS,))
 
@@ -78,6 +83,20 @@ class GatewayEdge(pulumi.ComponentResource):
                 actions=[{"type": "forward", "target_group_arn": groups[backend.name].arn}],
                 conditions=[{"path_pattern": {"values": backend.path_patterns}}], opts=child,
             )
+        if gateway.sso is not None:
+            # Before every other rule: the pages people open go through the IdP, then to the gateway.
+            for priority, paths in enumerate(human_path_groups(), start=1):
+                aws.lb.ListenerRule(
+                    namer("alb", "rule", "sso", str(priority)), listener_arn=https.arn, priority=priority,
+                    actions=authenticated_forward(gateway.sso, sso_client_secret, groups[default.name].arn),
+                    conditions=[{"path_pattern": {"values": paths}}], opts=child,
+                )
+            # The ALB itself calls the IdP's token and user-info endpoints (HTTPS).
+            for cidr in idp_cidrs(gateway.sso):
+                aws.vpc.SecurityGroupEgressRule(
+                    namer("alb", "out", "idp", cidr.replace("/", "_")), security_group_id=security_group.id,
+                    cidr_ipv4=cidr, ip_protocol="tcp", from_port=HTTPS, to_port=HTTPS,
+                    description="identity provider (sign-in of people)", opts=child)
         if web_acl_arn is not None:
             aws.wafv2.WebAclAssociation(namer("alb", "waf"), resource_arn=balancer.arn, web_acl_arn=web_acl_arn,
                                         opts=child)

@@ -42,6 +42,7 @@ from blueprints.gateway.manifests import (
     namespace,
 )
 from blueprints.gateway.providers import provider_credentials
+from blueprints.gateway.sso import CLIENT_SECRET_NAME as SSO_CLIENT_SECRET
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -140,7 +141,8 @@ class Gateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  serving: ModelServing, audit: Audit, alert_topic_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
+                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None,
+                 sso_client_secret: pulumi.Input[str] | None = None):
         super().__init__("blueprints:gateway:Gateway", name, None, opts)
         self._spec, self._ctx = spec, ctx
         namer, region = ctx.namer, ctx.region
@@ -149,10 +151,15 @@ class Gateway(pulumi.ComponentResource):
         ns = apply_manifest(namer("gateway-namespace"), namespace(SYNC_LABEL), child)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         logs_bucket, log_delivery = self._access_log_bucket()
+        if spec.gateway.sso is not None:
+            # Its one plaintext home (write-only); the ALB's sign-in action needs the value itself (gateway/sso.py).
+            secrets.secret(SSO_CLIENT_SECRET, "Identity provider client secret (admin UI sign-in)",
+                           value=sso_client_secret)
         self.edge = GatewayEdge(
             namer("edge"), spec, ctx, list(backends(spec).values()), certificate_arn=self._certificate(),
             web_acl_arn=self._web_acl() if spec.gateway.waf else None, logs_bucket=logs_bucket,
             alert_topic_arn=alert_topic_arn, target_security_group_id=ctx.cluster.security_group_id,
+            sso_client_secret=sso_client_secret,
             # ELB checks that it may write the log bucket when access logs are turned on.
             opts=pulumi.ResourceOptions(parent=self, depends_on=log_delivery),
         )

@@ -35,6 +35,7 @@ from blueprints.gateway.fargate import container_definition, task_size
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV
 from blueprints.gateway.manifests import MASTER_KEY_SECRET, NAME, PORT
 from blueprints.gateway.providers import provider_credentials
+from blueprints.gateway.sso import CLIENT_SECRET_ENV as SSO_CLIENT_SECRET
 from blueprints.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ class GatewayFargate(pulumi.ComponentResource):
     """`endpoint`: the client URL; `edge`: the load balancer."""
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, alert_topic_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None):
+                 opts: pulumi.ResourceOptions, provider_keys: Mapping[str, pulumi.Input[str]] | None = None,
+                 sso_client_secret: pulumi.Input[str] | None = None):
         super().__init__("blueprints:gateway:GatewayFargate", name, None, opts)
         namer, region, child = ctx.namer, ctx.region, pulumi.ResourceOptions(parent=self)
         tasks = aws.ec2.SecurityGroup(
@@ -69,7 +71,8 @@ class GatewayFargate(pulumi.ComponentResource):
         self.edge = GatewayEdge(
             namer("edge"), spec, ctx, [gateway_backend], certificate_arn=gateway_certificate(spec, ctx, self),
             web_acl_arn=web_acl(spec, ctx, self, request_log=False) if spec.gateway.waf else None, logs_bucket=None,
-            alert_topic_arn=alert_topic_arn, target_security_group_id=tasks.id, redirect_http=False, opts=child)
+            alert_topic_arn=alert_topic_arn, target_security_group_id=tasks.id, redirect_http=False,
+            sso_client_secret=sso_client_secret, opts=child)
 
         master_key = aws.secretsmanager.Secret(
             namer(MASTER_KEY_SECRET), name=f"{namer.prefix}/{MASTER_KEY_SECRET}",
@@ -84,7 +87,9 @@ class GatewayFargate(pulumi.ComponentResource):
             # LiteLLM takes master keys that start with sk-.
             secret_string_wo=pulumi.Output.secret(pulumi.Output.json_dumps({
                 MASTER_KEY_ENV: pulumi.Output.concat("sk-", generated.random_password),
-                **{env: (provider_keys or {})[env] for env in provider_credentials(spec)}})),
+                **{env: (provider_keys or {})[env] for env in provider_credentials(spec)},
+                # The IdP client's secret (gateway.sso) in the same version: its plaintext home.
+                **({SSO_CLIENT_SECRET: sso_client_secret} if spec.gateway.sso is not None else {})})),
             opts=child)
 
         logs = aws.cloudwatch.LogGroup(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from google.protobuf import json_format
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
@@ -47,6 +48,23 @@ def mask_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_secrets(item) for item in value]
     return value
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def mask_properties(inputs: dict[str, Any], outputs: dict[str, Any], wire: Any) -> tuple[dict, dict]:
+    """`mask_secrets` of a resource's inputs and echoed outputs. The SDK's mock deserializer marks a whole
+    top-level property secret when anything inside it is (a listener rule's `actions` holding an OIDC client
+    secret); the request on the wire keeps each secret where it is, so such a property is recorded from the wire
+    with only its secrets masked (the real engine hands policies the property itself)."""
+    lifted = [key for key, value in inputs.items() if _is_secret(value) and isinstance(value.get("value"), dict | list)]
+    sent = json_format.MessageToDict(wire) if lifted else {}
+    unlifted = {key: restore_integers(mask_secrets(sent[key])) for key in lifted}
+    return ({key: unlifted.get(key, mask_secrets(value)) for key, value in inputs.items()},
+            {key: unlifted[key] if key in unlifted and value == inputs[key] else mask_secrets(value)
+             for key, value in outputs.items()})
 
 
 def _short_hash(*parts: str) -> str:
@@ -199,6 +217,9 @@ class RecordingMonitor(MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return response
         registered = self.resources.get(response.urn)
+        inputs, outputs = mask_properties(self.echo.registered_inputs.pop((request.type, request.name), {}),
+                                          {**registered.state, "id": registered.id} if registered else {},
+                                          request.object)
         with self._lock:
             self.registrations.append({
                 "type": request.type,
@@ -209,8 +230,8 @@ class RecordingMonitor(MockMonitor):
                 "provider": request.provider or None,
                 "dependencies": list(request.dependencies),
                 "protect": bool(request.protect),
-                "inputs": mask_secrets(self.echo.registered_inputs.pop((request.type, request.name), {})),
-                "outputs": mask_secrets({**registered.state, "id": registered.id}) if registered else {},
+                "inputs": inputs,
+                "outputs": outputs,
                 "source": source_lines(request.stackTrace),
             })
         return response

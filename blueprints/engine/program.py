@@ -18,11 +18,12 @@ from blueprints.engine import collector
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.mocks import EchoMocks, RecordingMonitor
 from blueprints.engine.stack_trace import fast_stack_traces
+from blueprints.gateway.sso import CLIENT_SECRET_CONFIG_KEY
 from blueprints.presets import load_spec
 
 REGIONAL_TYPE = "blueprints:platform:RegionalPlatform"
 OFFLINE_CREDENTIAL = "offline-plan-mock-credential"
-SECRET_KEYS = {facts.config_key for facts in PROVIDER_FACTS.values()}
+SECRET_KEYS = {*(facts.config_key for facts in PROVIDER_FACTS.values()), CLIENT_SECRET_CONFIG_KEY}
 
 
 def stack_config(
@@ -32,7 +33,7 @@ def stack_config(
     config = {f"{program.PROJECT}:preset": preset, f"{program.PROJECT}:environment": environment,
               # Mock values of the keys a person supplies with `pulumi config set --secret`: the program requires
               # them; under mocks they reach no cloud, and the graph records them as secrets.
-              **{f"{program.PROJECT}:{facts.config_key}": OFFLINE_CREDENTIAL for facts in PROVIDER_FACTS.values()}}
+              **{f"{program.PROJECT}:{key}": OFFLINE_CREDENTIAL for key in sorted(SECRET_KEYS)}}
     if regions:
         config[f"{program.PROJECT}:regions"] = json.dumps(regions)
     if overrides:

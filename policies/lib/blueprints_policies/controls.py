@@ -202,7 +202,8 @@ CONTROLS: tuple[Control, ...] = (
     _a("ISO 27001", "A.8.2", "Privileged access rights", "partial",
        "IAM policies grant no wildcard actions, so no role is implicitly administrator."),
     _a("ISO 27001", "A.8.5", "Secure authentication", "partial",
-       "The gateway requires a key held in a secret store; authentication of people is the IdP's."),
+       "The gateway requires a key held in a secret store; in regulated stacks people reach the admin UI only "
+       "after signing in at the IdP (ALB authenticate-oidc); the IdP's own authentication is not checked."),
     _a("ISO 27001", "A.8.6", "Capacity management", "partial",
        "Capacity limits: NodePool limits, container requests/limits, gateway rate and token limits, budgets."),
     _a("ISO 27001", "A.8.8", "Management of technical vulnerabilities", "partial",

@@ -121,6 +121,7 @@ REGULATED = _pack(
         elasticache-encryption opensearch-encryption alb-https-listener alb-tls-policy alb-waf-associated
         alb-access-logs vpc-flow-logs log-group-retention log-group-retention-min log-group-kms
         iam-no-wildcard-action ecr-repository-hardened residency-declared residency-allowlist gateway-provider-residency
+        gateway-ui-sso
         k8s-run-as-non-root k8s-no-privileged k8s-capabilities-restricted k8s-no-host-path
         k8s-no-host-namespaces k8s-image-pinned k8s-seccomp-runtime-default k8s-namespace-pod-security
         k8s-networkpolicy-per-namespace k8s-pdb-for-replicated k8s-model-server-ha-prod gateway-auth

@@ -411,6 +411,13 @@ METAS: tuple[PolicyMeta, ...] = (
           "An open gateway gives anyone free use of the GPUs and the hosted models.",
           "Set general_settings.master_key: os.environ/LITELLM_MASTER_KEY, fed from an External Secret.",
           AUTHENTICATION),
+    _meta("gateway-ui-sso", "People sign in to the gateway's admin UI through the identity provider", "high",
+          "stack", t.LB_LISTENER + t.LB_LISTENER_RULE,
+          "LiteLLM's UI takes the master key as a password; behind the IdP only the organisation's people, with "
+          "their MFA and leavers' accounts disabled, even reach the sign-in page.",
+          "Set gateway.sso (issuer, endpoints, client_id; the client secret with pulumi config set --secret "
+          "llm-platform:ssoClientSecret): the UI paths get a listener rule whose first action is authenticate-oidc.",
+          {"SOC 2": ("CC6.1",), "ISO 27001": ("A.8.5",), "NIST 800-53": ("AC-3",)}),
     _meta("gateway-rate-limits", "The gateway rate-limits every model", "high", "resource",
           t.K8S_CONFIGMAP + t.ECS_TASK_DEFINITION,
           "Per-model rpm/tpm limits protect capacity and cost from a single noisy client.",

@@ -67,6 +67,12 @@ LB_LISTENER = (
     "aws:elasticloadbalancingv2/listener:Listener",
     "aws:applicationloadbalancing/listener:Listener",
 )
+LB_LISTENER_RULE = (
+    "aws:lb/listenerRule:ListenerRule",
+    "aws:alb/listenerRule:ListenerRule",
+    "aws:elasticloadbalancingv2/listenerRule:ListenerRule",
+    "aws:applicationloadbalancing/listenerRule:ListenerRule",
+)
 WAF_ASSOCIATION = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
 VPC = ("aws:ec2/vpc:Vpc",)
 FLOW_LOG = ("aws:ec2/flowLog:FlowLog",)
