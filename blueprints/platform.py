@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from blueprints.components.access import AccessTeams
 from blueprints.components.artifacts import replicate_artifacts
 from blueprints.components.audit import Audit
 from blueprints.components.batch import BatchTier
@@ -146,6 +147,8 @@ class RegionalPlatform(pulumi.ComponentResource):
                             target_group_arn=self.gateway.edge.target_group_arns[FEEDBACK],
                             redis_host=self.gateway.cache.host, redis_token=self.gateway.cache.token_secret,
                             gateway_key=self.gateway.master_key_secret)
+        if AccessTeams.needed(spec):
+            AccessTeams(namer("access"), spec, ctx, opts=after_gateway)
         if EvaluationGate.needed(spec) and self.serving.artifacts:
             EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
                            gateway_key=self.gateway.master_key_secret)

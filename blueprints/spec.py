@@ -32,6 +32,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
 from blueprints.catalog.providers import GLOBAL, PROVIDER_FACTS, PROVIDER_MODELS, PROVIDERS
+from blueprints.teams import TeamSpec
 from blueprints.versions import EKS_VERSIONS, IMAGES, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
@@ -698,6 +699,15 @@ class GatewaySpec(Section):
         return self.max_replicas or 3 * self.replicas
 
 
+class AccessSpec(Section):
+    """Who may call the gateway: teams with their allowed models, budgets and rate limits, kept in the gateway's
+    database (LiteLLM teams) by the key reconciler Job on each `pulumi up` (blueprints/access). Keys of a team are
+    issued with `python -m blueprints keys issue --team <name>`."""
+
+    teams: list[TeamSpec] = []
+    """None by default: only the master key and keys issued without a team."""
+
+
 class CacheSpec(Section):
     """Response cache on ElastiCache for Valkey (also the gateway's shared state across workers and replicas)."""
 
@@ -1162,6 +1172,7 @@ class PlatformSpec(Section):
     cluster: ClusterSpec = ClusterSpec()
     serving: ServingSpec = ServingSpec()
     gateway: GatewaySpec = GatewaySpec()
+    access: AccessSpec = AccessSpec()
     cache: CacheSpec = CacheSpec()
     retrieval: RetrievalSpec = RetrievalSpec()
     secrets: SecretsSpec = SecretsSpec()
@@ -1233,7 +1244,8 @@ class PlatformSpec(Section):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformSpec:
-        problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems()]
+        problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems(),
+                    *self._access_problems()]
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -1470,6 +1482,24 @@ class PlatformSpec(Section):
             problems.append("cache.replicas: multi_az needs at least one replica (got 0; allowed: 1-5)")
         return problems
 
+    def _access_problems(self) -> list[str]:
+        """Team names are unique and teams allow only models the gateway serves; the reconciler Job needs the
+        cluster."""
+        served = self.gateway_model_names
+        problems: list[str] = []
+        seen: set[str] = set()
+        for index, team in enumerate(self.access.teams):
+            where = f"access.teams[{index}]"
+            if team.name in seen:
+                problems.append(f"{where}.name: {team.name!r} is used by more than one team (allowed: unique names)")
+            seen.add(team.name)
+            problems += [f"{where}.models: {model!r} is not a model the gateway serves "
+                         f"(allowed: {', '.join(served) or 'none'})" for model in team.models if model not in served]
+        if self.access.teams and self.runtime != "eks":
+            problems.append(f"access.teams: {len(self.access.teams)} teams with runtime {self.runtime!r}, which has no "
+                            "cluster for the reconciler Job (allowed: []; or runtime: eks)")
+        return problems
+
     def _tier_problems(self, names: list[str]) -> list[str]:
         tiers, chat = self.gateway.tiers, [model.name for model in self.chat_models]
         if len(chat) < 2:
@@ -1508,6 +1538,20 @@ class PlatformSpec(Section):
                         f"gateway.model_limits[{target}].{key}: {value} cannot carry the planned traffic of {target} "
                         f"and of {', '.join(m.name for m in sources)} falling back to it (allowed: >= {needed})")
         return problems
+
+    @property
+    def gateway_model_names(self) -> list[str]:
+        """Model names clients may ask the gateway for: the served models (hosted ones only where allowed) and the
+        tiered-routing alias."""
+        hosted_allowed = self.compliance.allow_hosted_models
+        names = [model.name for model in self.serving.models if model.hosting == "self-hosted" or hosted_allowed]
+        return [*names, *([self.gateway.tiers.model_name] if self.gateway.tiered_routing else [])]
+
+    @property
+    def gateway_database(self) -> bool:
+        """The gateway keeps virtual keys, teams, budgets and spend in its own Aurora PostgreSQL (every preset on
+        EKS); on runtime `fargate` (the MVP) it runs on the master key alone, without a database."""
+        return self.runtime == "eks"
 
     @property
     def self_hosted_models(self) -> list[ModelSpec]:

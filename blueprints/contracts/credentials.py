@@ -7,9 +7,10 @@
   access to Secrets). The one-time schema work reads it at run time with its own identity instead.
 - The gateway's master (admin) key reaches only the gateway and the two callers that need a key valid at apply time,
   before any virtual key exists: the batch worker, the feedback service's quality worker (its judge calls) and the
-  evaluation gate's Jobs (namespace `evaluation`, which call every model version through the gateway). Any other pod that reads a Secret synced from it holds admin
-  rights over every virtual key, team and budget (LiteLLM documentation, "Virtual Keys": the master key is the
-  proxy's admin key).
+  evaluation gate's Jobs (namespace `evaluation`, which call every model version through the gateway), and the key
+  reconciler Jobs (`access-reconcile-<hash>` in the gateway's namespace), which manage the teams with it. Any other
+  pod that reads a Secret synced from it holds admin rights over every virtual key, team and budget (LiteLLM
+  documentation, "Virtual Keys": the master key is the proxy's admin key).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from blueprints.access.manifests import NAME as RECONCILER
 from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
 from blueprints.batch.manifests import UPSTREAM_KEY_SECRET, WORKER
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
@@ -35,6 +37,12 @@ MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET), (BATCH_NAMESPACE, 
                       (EVAL_NAMESPACE, EVAL_KEY_SECRET), (FEEDBACK_NAMESPACE, GATEWAY_KEY_SECRET)}
 READER_NAMESPACES = {EVAL_NAMESPACE}
 """Namespaces whose every workload may read its synced master key: the evaluation gate's Jobs, one per candidate."""
+
+
+def _may_read_master_key(workload: tuple[str, str]) -> bool:
+    namespace, name = workload
+    return (workload in MASTER_KEY_READERS or namespace in READER_NAMESPACES
+            or (namespace == GATEWAY_NAMESPACE and name.startswith(f"{RECONCILER}-")))
 
 
 def _remote_keys(spec: dict[str, Any]) -> set[str]:
@@ -88,7 +96,7 @@ def credential_problems(graph: ResourceGraph) -> list[str]:
             continue
         workload = (_namespace(record), record.inputs.get("metadata", {}).get("name", ""))
         read = {(workload[0], name) for name in secret_names(template)} & holders
-        if read and workload not in MASTER_KEY_READERS and workload[0] not in READER_NAMESPACES:
+        if read and not _may_read_master_key(workload):
             problems.append(f"{record.name} ({record.type}): reads the gateway master key (Secret "
                             f"{sorted(read)[0][1]!r}); fix: give it its own generated key")
     return problems
