@@ -92,9 +92,14 @@ def test_alb_admits_clients_on_443_and_80_and_reaches_only_the_gateway_port(grap
     # regulated-industry prod: internal, both regions' VPCs (clients keep working after a failover).
     assert cidrs == ({"0.0.0.0/0"} if preset == "startup-mvp" else {"10.0.0.0/16", "10.1.0.0/16"})
     egress = [r.inputs for r in graph.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-              if "-alb-out-" in r.name]
+              if "-alb-out-" in r.name and "-alb-out-idp" not in r.name]
     assert egress and all(r["referencedSecurityGroupId"].startswith("sg-") and r["fromPort"] == r["toPort"]
                           for r in egress)
+    # With gateway.sso the ALB also calls the IdP, on 443 to exactly the spec's networks (tests/gateway/test_sso.py).
+    sso = spec_of(preset).gateway.sso
+    idp = {(r.inputs["cidrIpv4"], r.inputs["fromPort"], r.inputs["toPort"]) for r in graph.of_type(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") if "-alb-out-idp" in r.name}
+    assert idp == ({(cidr, 443, 443) for cidr in sso.idp_cidrs or ["0.0.0.0/0"]} if sso else set())
 
 
 def test_pods_are_bound_to_the_gateway_target_group(graph: ResourceGraph) -> None:
