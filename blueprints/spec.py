@@ -609,6 +609,23 @@ class BedrockGuardrailSpec(Section):
     """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
 
 
+FilterStrength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
+
+
+class BedrockGuardrailSpec(Section):
+    """Bedrock Guardrails on the gateway (blueprints/gateway/guardrails.py): a guardrail and a published version of
+    it, created with the platform, that LiteLLM's `bedrock` guardrail applies to every prompt (pre_call) and answer
+    (post_call, streams included) through Bedrock's ApplyGuardrail API; blocked ones are refused with a 400."""
+
+    filter_strength: FilterStrength = "HIGH"
+    """Strength of the content filters (hate, insults, sexual, violence, misconduct) on prompts and answers."""
+    prompt_attack_strength: FilterStrength = "HIGH"
+    """Strength of the prompt-attack (jailbreak, prompt injection) filter; prompts only (Bedrock's rule)."""
+    blocked_message: str = Field("Sorry, this request is not allowed by the content policy.", min_length=1,
+                                 max_length=500)
+    """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
+
+
 class GatewaySpec(Section):
     """LiteLLM behind an ALB with TLS and WAF."""
 
@@ -678,6 +695,8 @@ class GatewaySpec(Section):
     (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
     experiments: list[ExperimentSpec] = []
     """A/B tests by user segment; none by default."""
+    bedrock_guardrail: BedrockGuardrailSpec | None = None
+    """Content filtering by Bedrock Guardrails on every request of a gateway that routes to Bedrock; None = off."""
     sso: SsoSpec | None = None
     """Single sign-on for the admin UI (an OIDC identity provider); None = the UI takes the master key."""
 
@@ -1461,6 +1480,12 @@ class PlatformSpec(Section):
             problems.append("gateway.sso.idp_cidrs: a private platform has no route to the internet, so its load "
                             "balancer reaches the identity provider only at addresses you name (got None; allowed: "
                             "the IdP's CIDR blocks, e.g. [10.200.0.0/16])")
+        if gateway.bedrock_guardrail is not None and not (self.hosted_models and self.compliance.allow_hosted_models):
+            problems.append("gateway.bedrock_guardrail: set, but no model routes to Bedrock (allowed: null unless "
+                            "serving.models has a `hosting: bedrock` model and compliance.allow_hosted_models is true)")
+        if gateway.bedrock_guardrail is not None and self.runtime != "eks":
+            problems.append(f"gateway.bedrock_guardrail: not available on runtime {self.runtime!r} yet "
+                            "(allowed: null, or runtime: eks)")
         if gateway.pii_masking and not gateway.pii_patterns:
             problems.append("gateway.pii_patterns: empty while gateway.pii_masking is on "
                             f"(allowed: names from {', '.join(PII_PATTERNS[:4])}, ...)")

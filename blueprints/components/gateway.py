@@ -20,6 +20,7 @@ from blueprints.catalog.hosted import inference_profile_arn
 from blueprints.components.audit import Audit
 from blueprints.components.buckets import access_log_delivery, deny_insecure_transport, private_bucket
 from blueprints.components.cache import ResponseCache
+from blueprints.components.content_guardrail import BedrockContentGuardrail
 from blueprints.components.edge import GatewayEdge
 from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, allow, policy_document
@@ -190,6 +191,8 @@ class Gateway(pulumi.ComponentResource):
                 value=pulumi.Output.json_dumps({env: (provider_keys or {})[env] for env in provider_envs}))
             credentials.append(secrets.sync(NAMESPACE, provider_secret, {env: env for env in provider_envs},
                                             PROVIDER_KEYS_SECRET, opts=in_ns))
+        self.content_guardrail = (BedrockContentGuardrail(namer("gateway-guardrail"), spec, ctx, child)
+                                  if spec.gateway.bedrock_guardrail else None)
         identity = self._identity(audit)
         workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, identity])
         for manifest in gateway_manifests(
@@ -199,6 +202,8 @@ class Gateway(pulumi.ComponentResource):
             vpc_cidr=ctx.network.vpc_cidr, routing_namespaces=[NAMESPACE] if routing else [],
             audit_bucket=audit.bucket_name,
         ):
+            if self.content_guardrail is not None:
+                manifest = self.content_guardrail.attach(manifest)
             apply_manifest(namer("gateway", manifest["kind"].lower()), manifest, workload, autoscaled=True)
         apply_manifest(namer("gateway", "targetgroupbinding"),
                        target_group_binding(backends(spec)[GATEWAY], self.edge.target_group_arns[GATEWAY]),
@@ -264,7 +269,8 @@ class Gateway(pulumi.ComponentResource):
         bedrock = bedrock_statements(self._spec, self._ctx)
         return PodIdentity(
             self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
-            service_account=NAME, statements=[*bedrock, *audit.gateway_writer()],
+            service_account=NAME, statements=[*bedrock, *audit.gateway_writer(), *(
+                self.content_guardrail.statements() if self.content_guardrail else [])],
             opts=pulumi.ResourceOptions(parent=self),
         )
 

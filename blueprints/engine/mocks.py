@@ -172,6 +172,12 @@ def _computed(token: str, physical: str, region: str, inputs: dict[str, Any]) ->
         collection_id = _short_hash(physical, "aoss")
         out |= {"id": collection_id, "arn": f"arn:aws:aoss:{region}:{ACCOUNT_ID}:collection/{collection_id}",
                 "collectionEndpoint": f"https://{collection_id}.{region}.aoss.amazonaws.com"}
+    elif token == "aws:bedrock/guardrail:Guardrail":
+        guardrail_id = _short_hash(physical, "guardrail")
+        out |= {"guardrailId": guardrail_id, "version": "DRAFT", "status": "READY",
+                "guardrailArn": f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:guardrail/{guardrail_id}"}
+    elif token == "aws:bedrock/guardrailVersion:GuardrailVersion":
+        out |= {"version": "1"}
     elif token == "aws:secretsmanager/secret:Secret":
         out |= {"arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{physical}-AbCdEf"}
     elif token == "aws:lambda/function:Function":

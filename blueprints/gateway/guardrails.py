@@ -49,6 +49,37 @@ def content_guardrails(spec: PlatformSpec) -> list[dict[str, Any]]:
         "guardrail": "litellm_content_filter", "mode": "pre_call", "default_on": True, "categories": categories}}]
 
 
+BEDROCK_GUARDRAIL = "bedrock-content-filter"
+CONTENT_FILTER_TYPES = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
+"""Bedrock's content filter types (botocore data/bedrock/2023-04-20 GuardrailContentFilterType) besides
+PROMPT_ATTACK, whose output strength must be NONE (it judges prompts only)."""
+
+
+def bedrock_guardrail_request(spec: PlatformSpec, name: str) -> dict[str, Any]:
+    """The guardrail `gateway.bedrock_guardrail` asks for, as a CreateGuardrail request (botocore `bedrock`
+    2023-04-20 shapes; components/content_guardrail.py creates it as `aws.bedrock.Guardrail`)."""
+    settings = spec.gateway.bedrock_guardrail
+    assert settings is not None
+    strength = settings.filter_strength
+    filters = [{"type": kind, "inputStrength": strength, "outputStrength": strength} for kind in CONTENT_FILTER_TYPES]
+    filters.append({"type": "PROMPT_ATTACK", "inputStrength": settings.prompt_attack_strength,
+                    "outputStrength": "NONE"})
+    return {"name": name, "description": "Content filters of the LLM gateway's prompts and answers",
+            "blockedInputMessaging": settings.blocked_message, "blockedOutputsMessaging": settings.blocked_message,
+            "contentPolicyConfig": {"filtersConfig": filters}}
+
+
+def bedrock_guardrail_entry(region: str, identifier: str, version: str) -> dict[str, Any]:
+    """LiteLLM's `bedrock` guardrail (proxy/guardrails/guardrail_initializers.py, initialize_bedrock, v1.81.16) on
+    every prompt and answer. Every route, not only the Bedrock ones: 1.81.16 merges a model's own `guardrails` only
+    in the streaming post-call hook (proxy/utils.py, _check_and_merge_model_level_guardrails), never before the
+    call. The id and version are literal: LiteLLM resolves `os.environ/` in a guardrail's api_key and api_base
+    only, so they are written when the guardrail exists (deploy time)."""
+    return {"guardrail_name": BEDROCK_GUARDRAIL, "litellm_params": {
+        "guardrail": "bedrock", "mode": ["pre_call", "post_call"], "default_on": True,
+        "guardrailIdentifier": identifier, "guardrailVersion": version, "aws_region_name": region}}
+
+
 def guardrail_files(spec: PlatformSpec) -> dict[str, str]:
     """File name -> source of the guardrail modules the preset's config loads (none when it loads none)."""
     return {name: (RUNTIME_DIR / name).read_text() for name in RUNTIME_FILES} if response_guardrails(spec) else {}
