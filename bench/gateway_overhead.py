@@ -31,7 +31,7 @@ from typing import Any
 from bench import Figure
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import HOOKS_MODULE, SELF_HOSTED_API_KEY, litellm_config, render_config
-from blueprints.gateway.manifests import AUDIT_BUCKET_ENV, HOOKS_SOURCE
+from blueprints.gateway.manifests import AUDIT_BUCKET_ENV, HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, run_loadtest
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
@@ -143,6 +143,7 @@ def _proxies(backend: str, s3: str, sink: str, redis_port: int) -> Iterator[dict
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-litellm-")))
             (directory / "config.yaml").write_text(render_config(local_config(spec, backend, s3)))
             shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
+            shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
             for name, source in guardrail_files(spec).items():
                 (directory / name).write_text(source)
             env = {AUDIT_BUCKET_ENV: BUCKET, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",

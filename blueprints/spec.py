@@ -609,6 +609,23 @@ class BedrockGuardrailSpec(Section):
     """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
 
 
+FilterStrength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
+
+
+class BedrockGuardrailSpec(Section):
+    """Bedrock Guardrails on the gateway (blueprints/gateway/guardrails.py): a guardrail and a published version of
+    it, created with the platform, that LiteLLM's `bedrock` guardrail applies to every prompt (pre_call) and answer
+    (post_call, streams included) through Bedrock's ApplyGuardrail API; blocked ones are refused with a 400."""
+
+    filter_strength: FilterStrength = "HIGH"
+    """Strength of the content filters (hate, insults, sexual, violence, misconduct) on prompts and answers."""
+    prompt_attack_strength: FilterStrength = "HIGH"
+    """Strength of the prompt-attack (jailbreak, prompt injection) filter; prompts only (Bedrock's rule)."""
+    blocked_message: str = Field("Sorry, this request is not allowed by the content policy.", min_length=1,
+                                 max_length=500)
+    """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
+
+
 class GatewaySpec(Section):
     """LiteLLM behind an ALB with TLS and WAF."""
 
@@ -631,6 +648,10 @@ class GatewaySpec(Section):
     """WAF rate-based rule: requests per 5 minutes from one client IP before it is blocked."""
     access_log_retention_days: int = Field(90, ge=1)
     """ALB access logs kept this long in their S3 bucket."""
+    database_min_capacity_acu: float = Field(0.5, ge=0, le=256)
+    """The gateway's Aurora Serverless v2 (keys, teams, spend; runtime `eks`) floor in ACUs (1 ACU ~ 2 GiB)."""
+    database_max_capacity_acu: float = Field(4, ge=1, le=256)
+    """Its ceiling: LiteLLM reads keys through its cache and writes spend in batches, so the load stays small."""
     replicas: int = Field(2, ge=1)
     """Minimum gateway replicas (HPA floor)."""
     max_replicas: int | None = Field(None, ge=1)

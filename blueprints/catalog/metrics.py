@@ -217,6 +217,14 @@ LITELLM_OUTPUT_TOKENS = "litellm_output_tokens_metric_total"
 LITELLM_TOTAL_TOKENS = "litellm_total_tokens_metric_total"
 LITELLM_CACHE_HITS = "litellm_cache_hits_metric_total"
 LITELLM_CACHE_MISSES = "litellm_cache_misses_metric_total"
+LITELLM_TEAM_BUDGET_REMAINING = "litellm_remaining_team_budget_metric"
+LITELLM_TEAM_BUDGET_MAX = "litellm_team_max_budget_metric"
+"""Gauges labelled team, team_alias: set after each request of a team's key (`_set_team_budget_metrics`; remaining
+= max_budget - spend of the current period, +Inf without a budget) and, with `prometheus_initialize_budget_metrics`,
+for every team of the database every 5 minutes (`initialize_budget_metrics_cron_job`). DB mode only."""
+LITELLM_KEY_BUDGET_REMAINING = "litellm_remaining_api_key_budget_metric"
+LITELLM_KEY_BUDGET_MAX = "litellm_api_key_max_budget_metric"
+"""The same per virtual key, labelled hashed_api_key, api_key_alias."""
 
 LITELLM_LATENCY_BUCKETS = (0.005, 0.00625, 0.0125, 0.025, 0.05, 0.1, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0,
                            5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 15.0, 20.0, 25.0, 30.0, 60.0, 120.0,

@@ -3,9 +3,11 @@
 Bedrock through a pod identity limited to the configured models, and KV-cache-aware routing to self-hosted
 models where the spec asks for it.
 
-Credentials: the master key is generated and rotated inside AWS (Secrets Manager), the database URL is a secret
-whose value the database's owner writes (LiteLLM runs with the master key only until it exists), the Valkey
-token comes from ResponseCache; all reach the pods through External Secrets.
+Credentials: the master key is generated and rotated inside AWS (Secrets Manager) and reaches the pods through
+External Secrets as a mounted file the proxy re-reads on each request (rotation without a restart); the Valkey token
+comes from ResponseCache. The gateway's own Aurora PostgreSQL (keys, teams, budgets, spend; `spec.gateway_database`)
+takes no password from the pods: they connect with IAM tokens, and only the bootstrap Job reads its RDS-managed
+master secret.
 """
 
 from __future__ import annotations
@@ -23,16 +25,24 @@ from blueprints.components.cache import ResponseCache
 from blueprints.components.content_guardrail import BedrockContentGuardrail
 from blueprints.components.edge import GatewayEdge
 from blueprints.components.helm import chart_release
-from blueprints.components.iam import PodIdentity, allow, policy_document
+from blueprints.components.iam import PodIdentity, Statement, allow, policy_document
 from blueprints.components.inference_routing import InferenceRouting, routed_models
 from blueprints.components.kube import apply_manifest
+from blueprints.components.postgres import AuroraDatabase, Capacity, aurora_postgres, bootstrap
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.gateway import lb_controller
 from blueprints.gateway.bedrock import INVOKE_ACTIONS, invoke_grants
+from blueprints.gateway.database import (
+    BOOTSTRAP_NAMESPACE,
+    BOOTSTRAP_SERVICE_ACCOUNT,
+    DATABASE,
+    DB_USER,
+    MASTER_USER,
+    bootstrap_sql,
+)
 from blueprints.gateway.edge import GATEWAY, backends, certificate_names, regional_hostname, target_group_binding
-from blueprints.gateway.litellm_config import DATABASE_URL_ENV, MASTER_KEY_ENV, needs_redis
+from blueprints.gateway.litellm_config import MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
-    DATABASE_SECRET,
     MASTER_KEY_SECRET,
     NAME,
     NAMESPACE,
@@ -53,6 +63,8 @@ if TYPE_CHECKING:
 
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                        "AWSManagedRulesAmazonIpReputationList")
+BACKUP_RETENTION_DAYS = 7
+"""Point-in-time recovery window of the key database (keys, budgets and spend history)."""
 LARGE_BODY_RULE = "SizeRestrictions_BODY"
 """Common rule set blocks bodies over 8 KB; prompts are often longer, so it only counts."""
 
@@ -174,12 +186,10 @@ class Gateway(pulumi.ComponentResource):
         endpoints = routing.endpoints if routing else {}
 
         self.master_key_secret = secrets.generated_secret(MASTER_KEY_SECRET, "LiteLLM master (admin) key")
-        credentials = [
+        credentials: list[pulumi.Resource] = [
             secrets.sync(NAMESPACE, self.master_key_secret, {MASTER_KEY_ENV: None}, MASTER_KEY_SECRET, opts=in_ns),
-            secrets.sync(NAMESPACE, secrets.secret(DATABASE_SECRET, "LiteLLM database URL (virtual keys, spend); "
-                                                   "written by the database's owner"),
-                         {DATABASE_URL_ENV: None}, DATABASE_SECRET, opts=in_ns),
         ]
+        self.database = self._database(credentials) if spec.gateway_database else None
         if self.cache is not None:
             credentials.append(secrets.sync(NAMESPACE, self.cache.token_secret, {REDIS_PASSWORD_KEY: None},
                                             REDIS_SECRET, opts=in_ns))
@@ -193,14 +203,15 @@ class Gateway(pulumi.ComponentResource):
                                             PROVIDER_KEYS_SECRET, opts=in_ns))
         self.content_guardrail = (BedrockContentGuardrail(namer("gateway-guardrail"), spec, ctx, child)
                                   if spec.gateway.bedrock_guardrail else None)
-        identity = self._identity(audit)
+        identity = self._identity(audit, [self.database.connect(ctx, DB_USER, "ConnectToKeyDatabase")]
+                                  if self.database else [])
         workload = pulumi.ResourceOptions(parent=self, depends_on=[ns, *credentials, identity])
         for manifest in gateway_manifests(
             spec, region, endpoints=endpoints,
             redis_host=self.cache.host if self.cache else None,
             redis_port=str(self.cache.port) if self.cache else None,
             vpc_cidr=ctx.network.vpc_cidr, routing_namespaces=[NAMESPACE] if routing else [],
-            audit_bucket=audit.bucket_name,
+            audit_bucket=audit.bucket_name, database_host=self.database.cluster.endpoint if self.database else None,
         ):
             if self.content_guardrail is not None:
                 manifest = self.content_guardrail.attach(manifest)
@@ -264,13 +275,27 @@ class Gateway(pulumi.ComponentResource):
         return private_bucket(self._ctx.namer(purpose), self._ctx.account_id, {"sse_algorithm": "AES256"},
                               deletion_protection=self._spec.deletion_protection, parent=self)
 
-    def _identity(self, audit: Audit) -> PodIdentity:
-        """The proxy's role: write its audit records, and invoke exactly the configured Bedrock models."""
+    def _identity(self, audit: Audit, database: list[Statement]) -> PodIdentity:
+        """The proxy's role: write its audit records, invoke exactly the configured Bedrock models, and connect to
+        its database as DB_USER."""
         bedrock = bedrock_statements(self._spec, self._ctx)
         return PodIdentity(
             self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
-            service_account=NAME, statements=[*bedrock, *audit.gateway_writer(), *(
-                self.content_guardrail.statements() if self.content_guardrail else [])],
+            service_account=NAME, statements=[*bedrock, *audit.gateway_writer(), *database],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _database(self, ready: list[pulumi.Resource]) -> AuroraDatabase:
+        """Aurora PostgreSQL Serverless v2 for LiteLLM's DB mode, and the Job creating the IAM-authenticated role
+        that owns LiteLLM's schema (appended to `ready`: the proxy migrates the schema at start as that role)."""
+        spec, gateway = self._spec, self._spec.gateway
+        database = aurora_postgres(
+            "gateway-keys", spec, self._ctx, database=DATABASE, master_user=MASTER_USER,
+            capacity=Capacity(gateway.database_min_capacity_acu, gateway.database_max_capacity_acu,
+                              BACKUP_RETENTION_DAYS, spec.environment == "prod"),
+            description="the gateway's key database", parent=self)
+        ready.append(bootstrap(database, self._ctx, ns=BOOTSTRAP_NAMESPACE, service_account=BOOTSTRAP_SERVICE_ACCOUNT,
+                               sql=bootstrap_sql(), artifact="sql-schema",
+                               policy_name=self._ctx.namer("netpol", BOOTSTRAP_NAMESPACE), parent=self))
+        return database
 

@@ -20,6 +20,7 @@ from blueprints.components.helm import chart_release
 from blueprints.components.iam import PodIdentity, Statement, allow
 from blueprints.components.images import runtime_image
 from blueprints.components.kube import apply_manifest
+from blueprints.components.postgres import POSTGRES_PORT, Capacity, aurora_postgres, bootstrap
 from blueprints.components.secrets import SYNC_LABEL, Secrets
 from blueprints.retrieval import schema
 from blueprints.retrieval.manifests import (
@@ -31,18 +32,15 @@ from blueprints.retrieval.manifests import (
     SERVICE,
     SERVICE_PORT,
     artifact_config_map,
-    bootstrap_network_policy,
-    content_hash,
     egress_policy,
     ingestion_cronjob,
     labels,
     namespace,
     network_policies,
     retrieval_service_objects,
-    schema_job,
 )
 from blueprints.spec import PlatformSpec
-from blueprints.versions import AURORA_POSTGRESQL_VERSION, RETRIEVAL_SERVICE_TAG
+from blueprints.versions import RETRIEVAL_SERVICE_TAG
 
 if TYPE_CHECKING:
     from blueprints.context import RegionContext
@@ -51,7 +49,6 @@ NAMESPACE = "retrieval"
 INGESTION_SERVICE_ACCOUNT = "ingestion"
 DATABASE = "rag"
 MASTER_USER = "rag_admin"
-POSTGRES_PORT = 5432
 QDRANT_PORTS = [6333, 6334]
 QDRANT_API_KEY_SECRET = "qdrant-api-key"
 AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDocument", "aoss:UpdateIndex",
@@ -103,76 +100,20 @@ class Retrieval(pulumi.ComponentResource):
     # Vector stores: each returns its part of `connection` and creates the ingestion identity -------------
 
     def _pgvector(self) -> dict[str, Any]:
-        namer, ctx, spec, child = self._namer, self._ctx, self._spec, pulumi.ResourceOptions(parent=self)
-        retrieval = spec.retrieval
-        subnets = aws.rds.SubnetGroup(namer("vectors"), subnet_ids=ctx.network.intra_subnet_ids,
-                                      description="Intra subnets (no internet route) of the vector store",
-                                      opts=child)
-        security_group = self._ingress_from_cluster("vectors-db", POSTGRES_PORT, "PostgreSQL from cluster nodes")
-        parameters = aws.rds.ClusterParameterGroup(
-            namer("vectors"), family=f"aurora-postgresql{AURORA_POSTGRESQL_VERSION.split('.')[0]}",
-            description="TLS required", parameters=[{"name": "rds.force_ssl", "value": "1"}], opts=child,
-        )
-        identifier = namer("vectors")
-        logs = aws.cloudwatch.LogGroup(
-            namer("vectors-logs"), name=f"/aws/rds/cluster/{identifier}/postgresql",
-            retention_in_days=spec.observability.log_retention_days, kms_key_id=ctx.keys.arn("logs"), opts=child,
-        )
-        cluster = aws.rds.Cluster(
-            identifier,
-            cluster_identifier=identifier,
-            engine="aurora-postgresql",
-            engine_mode="provisioned",
-            engine_version=AURORA_POSTGRESQL_VERSION,
-            database_name=DATABASE,
-            master_username=MASTER_USER,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=ctx.keys.arn("secrets"),
-            iam_database_authentication_enabled=True,
-            storage_encrypted=True,
-            kms_key_id=ctx.keys.arn("data"),
-            db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[security_group.id],
-            db_cluster_parameter_group_name=parameters.name,
-            serverlessv2_scaling_configuration={"min_capacity": retrieval.min_capacity_acu,
-                                                "max_capacity": retrieval.max_capacity_acu},
-            backup_retention_period=retrieval.backup_retention_days,
-            preferred_backup_window="02:00-03:00",
-            copy_tags_to_snapshot=True,
-            deletion_protection=spec.deletion_protection,
-            skip_final_snapshot=not spec.deletion_protection,
-            final_snapshot_identifier=f"{identifier}-final" if spec.deletion_protection else None,
-            enabled_cloudwatch_logs_exports=["postgresql"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs], protect=spec.deletion_protection),
-        )
-        instances = [
-            aws.rds.ClusterInstance(
-                namer("vectors", str(index)),
-                identifier=namer("vectors", str(index)),
-                cluster_identifier=cluster.id,
-                instance_class="db.serverless",
-                engine=cluster.engine,
-                engine_version=cluster.engine_version,
-                db_subnet_group_name=subnets.name,
-                publicly_accessible=False,
-                promotion_tier=index,
-                auto_minor_version_upgrade=True,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=ctx.keys.arn("data"),
-                performance_insights_retention_period=7,
-                opts=pulumi.ResourceOptions(parent=self, protect=spec.deletion_protection),
-            )
-            for index in range(2 if retrieval.multi_az else 1)
-        ]
-        master_secret_arn = cluster.master_user_secrets[0].secret_arn
-        self._schema_job(cluster, master_secret_arn, instances)
+        ctx, spec, retrieval = self._ctx, self._spec, self._spec.retrieval
+        db = aurora_postgres("vectors", spec, ctx, database=DATABASE, master_user=MASTER_USER, capacity=Capacity(
+            retrieval.min_capacity_acu, retrieval.max_capacity_acu, retrieval.backup_retention_days,
+            retrieval.multi_az), description="the vector store", parent=self)
+        cluster, master_secret_arn = db.cluster, db.master_secret_arn
+        # The schema Job runs in its own namespace, with a pod identity that may read only the RDS-managed master
+        # secret (at run time, into the pod's memory): no namespace holds the admin password as a Kubernetes Secret,
+        # and the applications connect as the IAM-authenticated roles the schema creates.
+        bootstrap(db, ctx, ns=BOOTSTRAP_NAMESPACE, service_account=BOOTSTRAP_SERVICE_ACCOUNT,
+                  sql=schema.pgvector_schema(retrieval), artifact="sql-schema",
+                  policy_name=self._namer("netpol", "bootstrap"), parent=self)
 
-        db_user = pulumi.Output.concat("arn:aws:rds-db:", ctx.region, ":", ctx.account_id, ":dbuser:",
-                                       cluster.cluster_resource_id, "/")
-        self.reader_statements = [allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.READER_ROLE)],
-                                        "ConnectAsReader")]
-        self._ingestion([allow(["rds-db:connect"], [pulumi.Output.concat(db_user, schema.WRITER_ROLE)],
-                               "ConnectAsIngestion"), *self._embedding_statements()])
+        self.reader_statements = [db.connect(ctx, schema.READER_ROLE, "ConnectAsReader")]
+        self._ingestion([db.connect(ctx, schema.WRITER_ROLE, "ConnectAsIngestion"), *self._embedding_statements()])
         return {
             "endpoint": cluster.endpoint, "reader_endpoint": cluster.reader_endpoint, "port": POSTGRES_PORT,
             "database": DATABASE, "reader_db_user": schema.READER_ROLE, "writer_db_user": schema.WRITER_ROLE,
@@ -251,41 +192,6 @@ class Retrieval(pulumi.ComponentResource):
         self._ingestion([])
         return {"endpoint": f"http://qdrant.{NAMESPACE}.svc.cluster.local:6333", "port": 6333,
                 "api_key_secret_arn": api_key.arn, "api_key_kubernetes_secret": QDRANT_API_KEY_SECRET}
-
-    def _schema_job(self, cluster: aws.rds.Cluster, master_secret_arn: pulumi.Output[str],
-                    instances: list[aws.rds.ClusterInstance]) -> None:
-        """The schema Job runs in its own namespace, with a pod identity that may read only the RDS-managed master
-        secret (at run time, into the pod's memory): no namespace holds the admin password as a Kubernetes Secret,
-        and the applications connect as the IAM-authenticated roles the schema creates."""
-        namer, ctx = self._namer, self._ctx
-        child = pulumi.ResourceOptions(parent=self)
-        ns = apply_manifest(namer("retrieval-bootstrap-ns"), namespace(BOOTSTRAP_NAMESPACE, {}), child)
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        apply_manifest(namer("netpol", "bootstrap"), bootstrap_network_policy(
-            BOOTSTRAP_NAMESPACE, ctx.network.vpc_cidr, POSTGRES_PORT), in_ns)
-        account = apply_manifest(namer("vector-schema-sa"), {
-            "apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False,
-            "metadata": {"name": BOOTSTRAP_SERVICE_ACCOUNT, "namespace": BOOTSTRAP_NAMESPACE,
-                         "labels": labels(BOOTSTRAP_SERVICE_ACCOUNT, "schema")},
-        }, in_ns)
-        identity = PodIdentity(
-            namer(BOOTSTRAP_SERVICE_ACCOUNT), cluster_name=ctx.cluster.cluster_name, namespace=BOOTSTRAP_NAMESPACE,
-            service_account=BOOTSTRAP_SERVICE_ACCOUNT,
-            statements=[allow(["secretsmanager:GetSecretValue"], [master_secret_arn], "ReadMasterSecret")],
-            opts=child,
-        )
-        # RDS encrypts the master secret with the `secrets` key (master_user_secret_kms_key_id).
-        grant = ctx.keys.grant_decrypt("secrets", namer(BOOTSTRAP_SERVICE_ACCOUNT, "secrets"), identity.role_arn)
-        sql = schema.pgvector_schema(self._spec.retrieval)
-        suffix = content_hash(sql)
-        config_map = apply_manifest(namer("vector-schema"), artifact_config_map(
-            f"vector-schema-{suffix}", BOOTSTRAP_NAMESPACE, "sql-schema", {"schema.sql": sql}), in_ns)
-        apply_manifest(namer("vector-schema-job"), schema_job(
-            f"vector-schema-{suffix}", BOOTSTRAP_NAMESPACE, f"vector-schema-{suffix}",
-            master_secret_arn=master_secret_arn, region=ctx.region, host=cluster.endpoint, database=DATABASE,
-            user=MASTER_USER,
-        ), pulumi.ResourceOptions(parent=self, depends_on=[
-            *instances, account, identity, config_map, *filter(None, [grant])]))
 
     def _embedding_statements(self) -> list[Statement]:
         """InvokeModel on the Bedrock embedding model, for workloads that embed with their own identity."""

@@ -38,6 +38,9 @@ REDIS_ENV = {"host": "REDIS_HOST", "port": "REDIS_PORT", "password": "REDIS_PASS
 """Redis connection from the environment; `REDIS_SSL=True` (TLS to Valkey) is read by LiteLLM directly."""
 HOOKS_MODULE = "litellm_hooks"
 """File name (without .py) of blueprints/gateway/litellm_hooks.py next to config.yaml."""
+MASTER_KEY_AUTH_MODULE = "master_key_auth"
+"""File name (without .py) of blueprints/gateway/master_key_auth.py next to config.yaml: the `custom_auth` hook that
+reads the current master key from its mounted file on each request (rotation without a restart)."""
 MAX_TOKENS_CALLBACK = f"{HOOKS_MODULE}.max_tokens_ceiling"
 STREAM_FAILURES_CALLBACK = f"{HOOKS_MODULE}.stream_failures"
 INERT_CALLBACKS_CALLBACK = f"{HOOKS_MODULE}.inert_callbacks"
@@ -344,6 +347,10 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
                              *litellm_ab_settings(spec).get("callbacks", []),
                              *litellm_quality_settings(spec)["callbacks"]]
     settings.update(audit)
+    if spec.gateway_database:
+        # Every team's and key's budget gauges from the database every 5 minutes, not only after its requests
+        # (PrometheusLogger.initialize_budget_metrics_cron_job in LiteLLM 1.81.16): the budget alerts see resets.
+        settings["prometheus_initialize_budget_metrics"] = True
     if spec.observability.tracing:
         # One OTLP span per request (model, tokens, latency, status) to the platform's collector, which drops
         # prompt and completion text unless audit.log_prompts. A `callbacks` entry: one async logger for success
@@ -359,7 +366,11 @@ def litellm_config(spec: PlatformSpec, region: str, endpoints: Mapping[str, str]
         "model_list": model_list,
         "router_settings": router,
         "litellm_settings": settings,
-        "general_settings": {"master_key": env_ref(MASTER_KEY_ENV), "database_url": env_ref(DATABASE_URL_ENV)},
+        "general_settings": {"master_key": env_ref(MASTER_KEY_ENV), "database_url": env_ref(DATABASE_URL_ENV),
+                             # `auto`: the hook's answer for the master key, LiteLLM's own checks for every other
+                             # key (litellm_enterprise/proxy/auth/user_api_key_auth.py at v1.81.16).
+                             "custom_auth": f"{MASTER_KEY_AUTH_MODULE}.user_api_key_auth",
+                             "custom_auth_settings": {"mode": "auto"}},
     }
     guardrails = [*(_guardrails(spec) if gateway.pii_masking else []), *content_guardrails(spec)]
     if guardrails:

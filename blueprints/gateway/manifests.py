@@ -19,10 +19,11 @@ from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
+from blueprints.gateway.database import POSTGRES_PORT, database_environment
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import (
-    DATABASE_URL_ENV,
     HOOKS_MODULE,
+    MASTER_KEY_AUTH_MODULE,
     MASTER_KEY_ENV,
     REDIS_ENV,
     litellm_config,
@@ -30,6 +31,7 @@ from blueprints.gateway.litellm_config import (
     proxy_environment,
     render_config,
 )
+from blueprints.gateway.master_key_auth import KEY_FILE_VARIABLE
 from blueprints.gateway.providers import provider_credentials
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
@@ -46,15 +48,15 @@ CONFIG_KEY = "config.yaml"
 ARTIFACT_ANNOTATION = "blueprints.io/artifact-kind"
 ARTIFACT_KIND = "litellm-config"
 MASTER_KEY_SECRET = "litellm-master-key"
-DATABASE_SECRET = "litellm-database-url"
-"""Kubernetes Secrets synced by External Secrets. The database URL is optional: LiteLLM runs with the master key
-only until the database's owner writes it (virtual keys and spend tracking need it)."""
 REDIS_SECRET = "valkey-auth"
 PROVIDER_KEYS_SECRET = "provider-keys"
 """Keys of hosted providers other than Bedrock (one JSON Secrets Manager secret, a key per credential variable)."""
 REDIS_PASSWORD_KEY = "auth-token"
 RUN_AS = 10001
 HOOKS_SOURCE = Path(__file__).with_name(f"{HOOKS_MODULE}.py")
+MASTER_KEY_AUTH_SOURCE = Path(__file__).with_name(f"{MASTER_KEY_AUTH_MODULE}.py")
+MASTER_KEY_DIR = "/etc/litellm-master-key"
+"""The master key Secret mounted as a directory (never subPath: the kubelet refreshes only whole-volume mounts)."""
 SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
 POD_IDENTITY_AGENT = "169.254.170.23/32"
 MONITORING_NAMESPACE = "monitoring"
@@ -86,7 +88,8 @@ def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> di
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": _meta(f"{NAME}-config", annotations={ARTIFACT_ANNOTATION: ARTIFACT_KIND}),
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
-                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(), **guardrail_files(spec),
+                 f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(),
+                 f"{MASTER_KEY_AUTH_MODULE}.py": MASTER_KEY_AUTH_SOURCE.read_text(), **guardrail_files(spec),
                  **litellm_prompt_settings(spec).get("files", {}),
                  **litellm_ab_settings(spec).get("files", {}), **litellm_quality_settings(spec)["files"]},
     }
@@ -97,20 +100,23 @@ def service_account() -> dict[str, Any]:
             "automountServiceAccountToken": False}
 
 
-def _secret_env(name: str, secret: str, key: str, optional: bool = False) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key,
-                                                         **({"optional": True} if optional else {})}}}
+def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
 def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: Any,
-                audit_bucket: Any) -> list[dict[str, Any]]:
-    """Container environment: plain settings, and secrets by reference to synced Kubernetes Secrets."""
+                audit_bucket: Any, database_host: Any = None) -> list[dict[str, Any]]:
+    """Container environment: plain settings, and secrets by reference to synced Kubernetes Secrets. With
+    `database_host` (the gateway's Aurora), LiteLLM's DB mode through IAM database authentication."""
     env = [{"name": key, "value": value} for key, value in proxy_environment(spec).items()]
+    if database_host is not None:
+        env += [{"name": key, "value": value}
+                for key, value in database_environment(database_host).items()]
     env += [{"name": "AWS_REGION", "value": region}, {"name": "HOME", "value": "/tmp"},
             {"name": AUDIT_BUCKET_ENV, "value": audit_bucket},
             {"name": "LITELLM_LOCAL_MODEL_COST_MAP", "value": "True"},
             _secret_env(MASTER_KEY_ENV, MASTER_KEY_SECRET, MASTER_KEY_ENV),
-            _secret_env(DATABASE_URL_ENV, DATABASE_SECRET, DATABASE_URL_ENV, optional=True),
+            {"name": KEY_FILE_VARIABLE, "value": f"{MASTER_KEY_DIR}/{MASTER_KEY_ENV}"},
             *(_secret_env(env, PROVIDER_KEYS_SECRET, env) for env in provider_credentials(spec))]
     if needs_redis(spec):
         env += [{"name": REDIS_ENV["host"], "value": redis_host}, {"name": REDIS_ENV["port"], "value": redis_port},
@@ -120,7 +126,7 @@ def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: An
 
 
 def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_host: Any, redis_port: Any,
-               audit_bucket: Any) -> dict[str, Any]:
+               audit_bucket: Any, database_host: Any = None) -> dict[str, Any]:
     gateway = spec.gateway
     checksum = hashlib.sha256(json.dumps(config["data"], sort_keys=True).encode()).hexdigest()
     probe = {"httpGet": {"path": "/health/liveliness", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 5}
@@ -155,7 +161,7 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
                         # One worker per vCPU of the pod.
                         "args": ["--config", f"{CONFIG_DIR}/{CONFIG_KEY}", "--host", "0.0.0.0",
                                  "--port", str(PORT), "--num_workers", str(gateway.cpu)],
-                        "env": environment(spec, region, redis_host, redis_port, audit_bucket),
+                        "env": environment(spec, region, redis_host, redis_port, audit_bucket, database_host),
                         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
                         "resources": {"requests": resources, "limits": resources},
                         "startupProbe": {**probe, "failureThreshold": 30},
@@ -167,9 +173,14 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
                         "volumeMounts": [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                                         {"name": "master-key", "mountPath": MASTER_KEY_DIR, "readOnly": True},
                                          {"name": "tmp", "mountPath": "/tmp"}],
                     }],
                     "volumes": [{"name": "config", "configMap": {"name": config["metadata"]["name"]}},
+                                # Read by master_key_auth.py on each request: a rotation synced by External
+                                # Secrets reaches running pods when the kubelet refreshes the volume.
+                                {"name": "master-key", "secret": {"secretName": MASTER_KEY_SECRET,
+                                                                  "defaultMode": 0o440}},
                                 {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
                 },
             },
@@ -224,7 +235,7 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str], client_namespac
                 {"to": [namespace_peer(name) for name in [MODELS_NAMESPACE, *routing_namespaces]]},
                 {"to": [namespace_peer(MONITORING_NAMESPACE)], "ports": [{"protocol": "TCP", "port": OTLP_HTTP_PORT}]},
                 {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 6379},
-                                                                   {"protocol": "TCP", "port": 5432}]},
+                                                                   {"protocol": "TCP", "port": POSTGRES_PORT}]},
                 {"ports": [{"protocol": "TCP", "port": 443}]},
             ],
         },
@@ -233,10 +244,11 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str], client_namespac
 
 def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, str], redis_host: Any,
                       redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str],
-                      audit_bucket: Any) -> list[dict[str, Any]]:
+                      audit_bucket: Any, database_host: Any = None) -> list[dict[str, Any]]:
     """Everything of the LiteLLM workload except the Namespace, in apply order."""
     config = config_map(spec, region, endpoints)
-    objects = [config, service_account(), deployment(spec, region, config, redis_host, redis_port, audit_bucket),
+    objects = [config, service_account(),
+               deployment(spec, region, config, redis_host, redis_port, audit_bucket, database_host),
                service(), autoscaler(spec),
                network_policy(vpc_cidr, routing_namespaces,
                               [name for name, on in ((BATCH_NAMESPACE, spec.batch.enabled),

@@ -15,7 +15,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 
 from blueprints.catalog import metrics as m
-from blueprints.observability.rules import PROMPT_PSI, PROMPT_SHARE, SLI_RECORD
+from blueprints.observability.rules import PROMPT_PSI, PROMPT_SHARE, SLI_RECORD, TEAM_BUDGET_USED
 from blueprints.observability.series import GATEWAY_MODEL_LABEL, MODEL_LABEL, SERVED_MODEL_LABEL, retrieval_service
 from blueprints.spec import FeedbackSpec, PlatformSpec
 
@@ -171,6 +171,25 @@ def cost() -> dict[str, Any]:
     ])
 
 
+def spend() -> dict[str, Any]:
+    """What each team, key and model spends at the gateway (LiteLLM's spend counter), and the teams' and keys'
+    budgets used (its budget gauges, database mode)."""
+    def per_hour(by: str) -> str:
+        return f"sum by ({by}) (rate({m.LITELLM_SPEND}[{RATE}])) * 3600"
+
+    return _dashboard("llm-spend", "LLM spend and budgets", [
+        _series("Spend per team (USD/hour)", "currencyUSD", (per_hour("team, team_alias"), "{{team_alias}}")),
+        _series("Spend per key (USD/hour)", "currencyUSD", (per_hour("api_key_alias"), "{{api_key_alias}}")),
+        _series("Spend per model (USD/hour)", "currencyUSD", (per_hour("model"), "{{model}}")),
+        _series("Spend per team and model, last 24 h (USD)", "currencyUSD",
+                (f"sum by (team_alias, model) (increase({m.LITELLM_SPEND}[1d]))", "{{team_alias}} {{model}}")),
+        _series("Team budget used", "percentunit", (TEAM_BUDGET_USED, "{{team_alias}}")),
+        _series("Key budget used", "percentunit",
+                (f"max by (hashed_api_key, api_key_alias) (({m.LITELLM_KEY_BUDGET_MAX} - "
+                 f"{m.LITELLM_KEY_BUDGET_REMAINING}) / ({m.LITELLM_KEY_BUDGET_MAX} > 0))", "{{api_key_alias}}")),
+    ])
+
+
 def _feedback_panels(feedback: FeedbackSpec) -> list[Panel]:
     """Ratings, and where answers are sampled judge scores and prompt drift (the feedback service and its quality
     worker, blueprints/feedback)."""
@@ -233,6 +252,8 @@ def dashboards(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
         boards["gpu-fleet.json"] = gpu_fleet()
     if retrieval_service(spec):
         boards["retrieval.json"] = retrieval()
+    if spec.gateway_database:
+        boards["spend.json"] = spend()
     return dict(sorted(boards.items()))
 
 

@@ -416,6 +416,33 @@ def _retrieval_group() -> dict[str, Any]:
     ]}
 
 
+TEAM_BUDGET_WARNING = 0.8
+TEAM_BUDGET_USED = "blueprints:team_budget:used_ratio"
+
+
+def _budget_group() -> dict[str, Any]:
+    """Teams' spend against their budget in the gateway's database (LiteLLM's own gauges, catalog/metrics.py). Each
+    worker reports the team's budget as it last saw it: the most spent wins. LiteLLM refuses a team's requests once
+    the budget is spent (400 budget_exceeded); these alerts tell its owner first."""
+    used = (f"max by (team, team_alias) (({m.LITELLM_TEAM_BUDGET_MAX} - {m.LITELLM_TEAM_BUDGET_REMAINING}) "
+            f"/ ({m.LITELLM_TEAM_BUDGET_MAX} > 0))")
+    return {"name": "team-budgets", "rules": [
+        {"record": TEAM_BUDGET_USED, "expr": used},
+        _alert(
+            "TeamBudgetNearlySpent", f"{TEAM_BUDGET_USED} >= {number(TEAM_BUDGET_WARNING)} < 1", "warning",
+            "Team {{ $labels.team_alias }} has spent {{ $value | humanizePercentage }} of its budget",
+            f"Team {{{{ $labels.team }}}} has used more than {number(TEAM_BUDGET_WARNING * 100)}% of its budget "
+            "for the current period: at 100% the gateway refuses its requests until the budget resets.",
+        ),
+        _alert(
+            "TeamBudgetExhausted", f"{TEAM_BUDGET_USED} >= 1", "critical",
+            "Team {{ $labels.team_alias }} has spent its budget: its requests are refused",
+            "Team {{ $labels.team }} has spent its whole budget for the current period; the gateway answers its "
+            "keys with 400 budget_exceeded until the budget resets or is raised in the spec.",
+        ),
+    ]}
+
+
 REFUSAL_RATE_FLOOR = 0.05
 """A refusal rate below this is not alerted on, however much it rose (a few refusals are normal)."""
 REFUSAL_RISE = 2.0
@@ -543,6 +570,8 @@ def rule_files(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
     if spec.feedback.enabled:
         files["feedback.rules.yaml"] = {"groups": [_feedback_group(spec)]}
     files["cost.rules.yaml"] = {"groups": [_cost_group(spec)]}
+    if spec.gateway_database:
+        files["budgets.rules.yaml"] = {"groups": [_budget_group()]}
     return files
 
 

@@ -175,7 +175,7 @@ libpq-pgpass.html says: backslash and colon each behind a backslash), owner-read
 
 
 def schema_job(name: str, ns: str, config_map: str, *, master_secret_arn: Any, region: str, host: Any,
-               database: str, user: str) -> dict[str, Any]:
+               database: str, user: str, service_account: str = BOOTSTRAP_SERVICE_ACCOUNT) -> dict[str, Any]:
     """A Job that applies the generated SQL schema with psql as the RDS-managed master user (TLS required).
 
     The master password never becomes a Kubernetes Secret: the `credentials` init container reads it with the
@@ -200,15 +200,15 @@ def schema_job(name: str, ns: str, config_map: str, *, master_secret_arn: Any, r
     }
     return {
         "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": name, "namespace": ns, "labels": labels("vector-schema", "schema")},
+        "metadata": {"name": name, "namespace": ns, "labels": labels(service_account, "schema")},
         "spec": {
             "backoffLimit": 10,
             "activeDeadlineSeconds": 1800,
             "template": {
-                "metadata": {"labels": labels("vector-schema", "schema")},
+                "metadata": {"labels": labels(service_account, "schema")},
                 "spec": {
                     "restartPolicy": "OnFailure",
-                    "serviceAccountName": BOOTSTRAP_SERVICE_ACCOUNT,
+                    "serviceAccountName": service_account,
                     # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
                     "automountServiceAccountToken": False,
                     "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID},

@@ -16,10 +16,12 @@ from urllib.request import Request, urlopen
 import pytest
 import yaml
 
+from blueprints.catalog import metrics as m
 from blueprints.gateway import master_key_auth
 from blueprints.gateway.fargate import gateway_files
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeOpenAIBackend
+from tests.observability.promtool import EXPORTED
 from tests.support.litellm_db import litellm_database
 from tests.support.litellm_proxy import LITELLM, MASTER_KEY, PRISMA_ENGINE, START_TIMEOUT_S, start_proxy, stop, wait_for
 
@@ -64,11 +66,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         for name, content in gateway_files(spec, spec.regions[0]).items():
             (directory / name).write_text(content)
         config = yaml.safe_load((directory / "config.yaml").read_text())
-        config["general_settings"].update(proxy_batch_write_at=1,  # spend flushed each second instead of 10
-                                          custom_auth="master_key_auth.user_api_key_auth",
-                                          custom_auth_settings={"mode": "auto"})
+        config["general_settings"].update(proxy_batch_write_at=1)  # spend flushed each second instead of 10
         (directory / "config.yaml").write_text(yaml.safe_dump(config))
-        (directory / "master_key_auth.py").write_text(Path(master_key_auth.__file__).read_text())
         key_file = directory / "master-key"
         key_file.write_text(MASTER_KEY)
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
@@ -139,3 +138,42 @@ def test_master_key_rotation_takes_effect_without_restart(gateway: Gateway) -> N
         assert gateway.chat(issued["key"], "chat-openai")[0] == 200  # virtual keys are untouched
     finally:
         gateway.master_key_file.write_text(MASTER_KEY)
+
+
+def _series(gateway: Gateway) -> dict[str, list[dict[str, str]]]:
+    """Sample name -> label sets on the proxy's /metrics/ (unauthenticated by default in 1.81.16)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urlopen(f"{gateway.url}/metrics/", timeout=30) as response:
+        text = response.read().decode()
+    samples: dict[str, list[dict[str, str]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append(sample.labels)
+    return samples
+
+
+@pytest.mark.integration
+def test_spend_and_team_budget_series_appear_per_team_key_and_model(gateway: Gateway) -> None:
+    """The series the spend dashboard and the team budget alerts read (catalog names, from LiteLLM's source) are
+    emitted by the real proxy in DB mode, labelled with the team, the key and the model."""
+    status, _ = gateway.call("/team/new", {"team_id": "analytics", "team_alias": "analytics",
+                                           "models": ["chat-openai"], "max_budget": 100.0, "budget_duration": "30d"})
+    assert status == 200
+    status, issued = gateway.call("/key/generate", {"team_id": "analytics", "key_alias": "analytics-app"})
+    assert status == 200, issued
+    assert gateway.chat(issued["key"], "chat-openai")[0] == 200
+
+    wanted = {m.LITELLM_SPEND, m.LITELLM_TEAM_BUDGET_REMAINING, m.LITELLM_TEAM_BUDGET_MAX}
+    deadline = time.monotonic() + SPEND_WAIT_S
+    while True:
+        series = _series(gateway)
+        found = {name for name in wanted if any(labels.get("team") == "analytics" for labels in series.get(name, []))}
+        if found == wanted or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert found == wanted
+    spend = next(labels for labels in series[m.LITELLM_SPEND] if labels.get("team") == "analytics")
+    assert (spend["team_alias"], spend["api_key_alias"], spend["model"]) == ("analytics", "analytics-app",
+                                                                           "gpt-4.1-mini")
+    assert all(EXPORTED[name].has(label) for name in wanted for labels in series[name] for label in labels)

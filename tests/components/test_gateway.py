@@ -161,8 +161,7 @@ def test_litellm_runs_the_pinned_image_with_one_worker_per_vcpu(graph: ResourceG
     assert container["args"][-2:] == ["--num_workers", str(spec.gateway.cpu)]
     assert container["resources"]["limits"]["cpu"] == str(spec.gateway.cpu)
     secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}
-    assert secret_refs == {"LITELLM_MASTER_KEY": "litellm-master-key", "DATABASE_URL": "litellm-database-url",
-                           "REDIS_PASSWORD": "valkey-auth",
+    assert secret_refs == {"LITELLM_MASTER_KEY": "litellm-master-key", "REDIS_PASSWORD": "valkey-auth",
                            **{env: "provider-keys" for env in provider_credentials(spec)}}
     hpa = gateway_objects(graph, "HorizontalPodAutoscaler")[0]["spec"]
     sizing = gateway_sizing(spec)

@@ -32,7 +32,7 @@ def _synced(name: str, namespace: str, arn: str, keys: dict[str, str | None]) ->
 
 def test_the_old_secret_placement_is_reported(graph_of: GraphOf) -> None:
     graph = graph_of("internal-ai", "prod")
-    [cluster] = graph.of_type("aws:rds/cluster:Cluster")
+    [cluster] = [c for c in graph.of_type("aws:rds/cluster:Cluster") if c.name.endswith("-vectors")]
     master = cluster.outputs["masterUserSecrets"][0]["secretArn"]
     [gateway_key] = [r.outputs["arn"] for r in graph.of_type("aws:secretsmanager/secret:Secret")
                      if r.inputs["name"].endswith("/litellm-master-key")]

@@ -30,7 +30,7 @@ from blueprints.gateway.litellm_config import (
     litellm_config,
     render_config,
 )
-from blueprints.gateway.manifests import HOOKS_SOURCE
+from blueprints.gateway.manifests import HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
 from tests.gateway import test_litellm_proxy as proxy_test
@@ -164,6 +164,7 @@ def gateway(redis: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
         directory = tmp_path_factory.mktemp("failover")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
+        shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
         for name, source in {**guardrail_files(spec), **litellm_quality_settings(spec)["files"]}.items():
             (directory / name).write_text(source)
         process, url = start_proxy(directory, "config.yaml", spec, redis)

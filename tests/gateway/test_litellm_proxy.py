@@ -28,7 +28,7 @@ import pytest
 from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
-from blueprints.gateway.manifests import HOOKS_SOURCE
+from blueprints.gateway.manifests import HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, measure_added_latency
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
@@ -92,6 +92,7 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         directory = tmp_path_factory.mktemp("litellm")
         (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
         shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
+        shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
         for name, source in {**guardrail_files(spec), **litellm_quality_settings(spec)["files"]}.items():
             (directory / name).write_text(source)
         started = time.monotonic()

