@@ -609,23 +609,6 @@ class BedrockGuardrailSpec(Section):
     """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
 
 
-FilterStrength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-
-
-class BedrockGuardrailSpec(Section):
-    """Bedrock Guardrails on the gateway (blueprints/gateway/guardrails.py): a guardrail and a published version of
-    it, created with the platform, that LiteLLM's `bedrock` guardrail applies to every prompt (pre_call) and answer
-    (post_call, streams included) through Bedrock's ApplyGuardrail API; blocked ones are refused with a 400."""
-
-    filter_strength: FilterStrength = "HIGH"
-    """Strength of the content filters (hate, insults, sexual, violence, misconduct) on prompts and answers."""
-    prompt_attack_strength: FilterStrength = "HIGH"
-    """Strength of the prompt-attack (jailbreak, prompt injection) filter; prompts only (Bedrock's rule)."""
-    blocked_message: str = Field("Sorry, this request is not allowed by the content policy.", min_length=1,
-                                 max_length=500)
-    """What Bedrock returns in place of blocked content (the guardrail's blocked messaging)."""
-
-
 class GatewaySpec(Section):
     """LiteLLM behind an ALB with TLS and WAF."""
 

@@ -149,6 +149,7 @@ PINNED = {
         "kms-customer-managed-keys": ("mandatory", "high"),
         "residency-allowlist": ("mandatory", "critical"),
         "gateway-provider-residency": ("mandatory", "critical"),
+        "gateway-ui-sso": ("mandatory", "high"),
         "k8s-run-as-non-root": ("mandatory", "high"),
         "k8s-no-privileged": ("mandatory", "critical"),
         "k8s-capabilities-restricted": ("mandatory", "high"),
