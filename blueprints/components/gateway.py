@@ -281,7 +281,8 @@ class Gateway(pulumi.ComponentResource):
         bedrock = bedrock_statements(self._spec, self._ctx)
         return PodIdentity(
             self._ctx.namer("gateway"), cluster_name=self._ctx.cluster.cluster_name, namespace=NAMESPACE,
-            service_account=NAME, statements=[*bedrock, *audit.gateway_writer(), *database],
+            service_account=NAME, statements=[*bedrock, *audit.gateway_writer(), *(
+                self.content_guardrail.statements() if self.content_guardrail else []), *database],
             opts=pulumi.ResourceOptions(parent=self),
         )
 
