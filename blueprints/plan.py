@@ -12,7 +12,13 @@ from blueprints.bill import SECONDS_PER_MONTH, CostLine, usage_lines
 from blueprints.capacity import pack, pool_replicas, resolve_capacity, size_model
 from blueprints.catalog.aws_prices import Term, extended_support_days, monthly_price
 from blueprints.catalog.hosted import HOSTED_MODELS
-from blueprints.catalog.regional_prices import FALLBACK_REGION, SNAPSHOT, hourly_price, staleness_warning
+from blueprints.catalog.regional_prices import (
+    FALLBACK_REGION,
+    SNAPSHOT,
+    hourly_price,
+    not_offered,
+    staleness_warning,
+)
 from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.gateway.capacity import gateway_sizing
@@ -111,7 +117,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
             "gateway": gateway_sizing(spec).line(),
             "budget_usd": spec.budget.monthly_usd,
             "budget": budget.message,
-            "prices_as_of": SNAPSHOT.as_of.isoformat(),
+            "prices_as_of": SNAPSHOT.as_of_for(spec.regions).isoformat(),
         },
         inventory={region: {comp: dict(types) for comp, types in comps.items()} for region, comps in inventory.items()},
         costs=costs,
@@ -127,10 +133,13 @@ def price_warnings(spec: PlatformSpec, fleet: list[GpuFleetLine], as_of: date) -
                 and not (region in SNAPSHOT.regions and SNAPSHOT.regions[region].prices)]
     warnings = [f"no EC2 prices for {region} in the price snapshot (`make prices` fetches them): its instances are "
                 f"priced at {FALLBACK_REGION}" for region in unpriced]
-    warnings += sorted({f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is "
+    warnings += sorted({f"{line.instance_type} is not offered in {line.region} (price snapshot source): "
+                        f"{line.model} cannot launch there as planned; priced at {line.price_region}"
+                        if not_offered(line.region, line.instance_type) else
+                        f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is "
                         f"priced at {line.price_region}" for line in fleet
                         if line.price_region != line.region and line.region not in unpriced})
-    stale = staleness_warning(as_of)
+    stale = staleness_warning(as_of, regions=spec.regions)
     return warnings + ([stale] if stale else [])
 
 

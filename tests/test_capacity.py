@@ -50,18 +50,22 @@ REFERENCE: dict[tuple[str, str], tuple[float, float]] = {
     ("internal-ai", "prod"): (
         node_month("p5.48xlarge", 2, False) + node_month("g6e.12xlarge", 2, False),
         node_month("p5.48xlarge", 2, False) + node_month("g6e.12xlarge", 2, False)),
+    # regulated-industry runs in the EU, at the snapshot's regional prices (blueprints/catalog/regional_prices.json):
+    # eu-central-1 g6e.xlarge $2.327/h on-demand, spot reference $1.4351/h; p5en.48xlarge is offered in neither
+    # eu-central-1 nor eu-west-1, nor g6e.xlarge in eu-west-1, so those are priced at us-east-1 (the plan warns):
+    # p5en.48xlarge $63.296/h (spot: x SPOT_PRICE_FRACTION, no reference), g6e.xlarge $1.861/h.
     # reg-large (TP1, H200): floor 0, peak 3 -> 3 x p5en.48xlarge; reg-small (TP1, L40S): floor 0, peak 2 ->
     # 2 x g6e.xlarge.
-    ("regulated-industry", "dev"): (0.0, node_month("p5en.48xlarge", 3, True) + node_month("g6e.xlarge", 2, True)),
+    ("regulated-industry", "dev"): (0.0, node_month("p5en.48xlarge", 3, True) + 1.4351 * 2 * HOURS_PER_MONTH),
     # floor 1 + 1 -> 1 x p5en.48xlarge + 1 x g6e.xlarge; peak as dev.
     ("regulated-industry", "staging"): (
-        node_month("p5en.48xlarge", 1, True) + node_month("g6e.xlarge", 1, True),
-        node_month("p5en.48xlarge", 3, True) + node_month("g6e.xlarge", 2, True)),
-    # per region (two regions): floor 2 + 2 -> 2 x p5en.48xlarge + 2 x g6e.xlarge; peak 3 + 2 -> 3 x p5en.48xlarge
-    # + 2 x g6e.xlarge, on-demand.
+        node_month("p5en.48xlarge", 1, True) + 1.4351 * 1 * HOURS_PER_MONTH,
+        node_month("p5en.48xlarge", 3, True) + 1.4351 * 2 * HOURS_PER_MONTH),
+    # per region (eu-central-1, eu-west-1): floor 2 + 2 -> 2 x p5en.48xlarge + 2 x g6e.xlarge; peak 3 + 2 ->
+    # 3 x p5en.48xlarge + 2 x g6e.xlarge, on-demand.
     ("regulated-industry", "prod"): (
-        2 * (node_month("p5en.48xlarge", 2, False) + node_month("g6e.xlarge", 2, False)),
-        2 * (node_month("p5en.48xlarge", 3, False) + node_month("g6e.xlarge", 2, False))),
+        2 * node_month("p5en.48xlarge", 2, False) + (2.327 + 1.861) * 2 * HOURS_PER_MONTH,
+        2 * node_month("p5en.48xlarge", 3, False) + (2.327 + 1.861) * 2 * HOURS_PER_MONTH),
     # Hosted models only: no GPU node.
     **{(preset, env): (0.0, 0.0) for preset in ("saas", "startup-mvp") for env in ("dev", "staging", "prod")},
 }

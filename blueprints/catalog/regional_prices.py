@@ -9,6 +9,7 @@ of the region's on-demand price (a planning assumption, labelled as such).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from importlib import resources
 
@@ -25,6 +26,10 @@ class InstancePrice(BaseModel, frozen=True):
     on_demand: float
     """USD per hour, Linux, shared tenancy."""
     spot_reference: float | None = None
+    source: str | None = None
+    """Where this row comes from, when not from the region's `source`."""
+    as_of: date | None = None
+    """This row's date, when not the region's `as_of`."""
 
 
 class RegionPrices(BaseModel, frozen=True):
@@ -32,6 +37,8 @@ class RegionPrices(BaseModel, frozen=True):
     """Where the prices come from (URL and what was read), or why the region has none."""
     as_of: date | None
     prices: dict[str, InstancePrice]
+    not_offered: list[str] = []
+    """Catalog instance types the source lists in other regions but in no zone of this one."""
 
 
 class Snapshot(BaseModel, frozen=True):
@@ -39,8 +46,14 @@ class Snapshot(BaseModel, frozen=True):
 
     @property
     def as_of(self) -> date:
-        """The oldest date of any region's prices: how current the snapshot is at worst."""
-        return min(region.as_of for region in self.regions.values() if region.as_of is not None)
+        """The oldest date of any region's or row's prices: how current the snapshot is at worst."""
+        return self.as_of_for(self.regions)
+
+    def as_of_for(self, regions: Iterable[str]) -> date:
+        """The oldest date of the prices a plan in `regions` reads (theirs, and us-east-1's, the fallback)."""
+        chosen = [self.regions[name] for name in {*regions, FALLBACK_REGION} if name in self.regions]
+        dates = [day for region in chosen for day in (region.as_of, *(price.as_of for price in region.prices.values()))]
+        return min(day for day in dates if day is not None)
 
 
 class HourlyPrice(BaseModel, frozen=True):
@@ -78,9 +91,17 @@ def hourly_price(region: str, instance_type: str, capacity_type: CapacityType,
                        spot_basis="planning fraction")
 
 
-def staleness_warning(today: date, snapshot: Snapshot = SNAPSHOT) -> str | None:
-    age = (today - snapshot.as_of).days
+def not_offered(region: str, instance_type: str, snapshot: Snapshot = SNAPSHOT) -> bool:
+    """True where the snapshot's source lists the instance type in other regions but in no zone of `region`."""
+    regional = snapshot.regions.get(region)
+    return regional is not None and instance_type in regional.not_offered
+
+
+def staleness_warning(today: date, snapshot: Snapshot = SNAPSHOT, regions: Iterable[str] | None = None) -> str | None:
+    """A warning when the prices read for `regions` (default: all) are older than STALE_AFTER_DAYS."""
+    as_of = snapshot.as_of_for(regions) if regions is not None else snapshot.as_of
+    age = (today - as_of).days
     if age <= STALE_AFTER_DAYS:
         return None
-    return (f"price snapshot is {age} days old (prices of {snapshot.as_of.isoformat()}, older than "
+    return (f"price snapshot is {age} days old (prices of {as_of.isoformat()}, older than "
             f"{STALE_AFTER_DAYS} days): run `make prices` to refresh blueprints/catalog/{SNAPSHOT_FILE}")

@@ -102,9 +102,9 @@ def break_even_section(spec: PlatformSpec) -> list[str]:
     lines = ["", "## Break-even: self-hosted vs hosted", "",
              f"GPU cost of the whole nodes the capacity planner needs for each monthly output-token volume (its peak "
              f"rate at a mean load of {spec.usage.mean_load_of_peak:g} of peak, those nodes running all month, "
-             f"{spec.regions[0]} prices of the {SNAPSHOT.as_of.isoformat()} snapshot) against the same tokens on the "
-             "hosted API at the model's input:output ratio. First line: self-hosted; second: hosted. The platform's "
-             "fixed lines (cluster, network) come on top of the self-hosted side."]
+             f"{spec.regions[0]} prices of the {SNAPSHOT.as_of_for(spec.regions[:1]).isoformat()} snapshot) "
+             "against the same tokens on the hosted API at the model's input:output ratio. First line: self-hosted; "
+             "second: hosted. The platform's fixed lines (cluster, network) come on top of the self-hosted side."]
     for curve in curves:
         volume = curve.break_even_output_tokens_per_month
         verdict = (f"self-hosting is cheaper from {volume:,} output tokens/month" if volume is not None

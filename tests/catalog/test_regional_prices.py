@@ -104,3 +104,82 @@ def test_plan_warns_for_regions_priced_at_us_east_1(graph_of):
         "at us-east-1"]
     assert {line.price_region for line in plan.gpu_fleet} == {"us-east-1"}
     assert plan.summary["prices_as_of"] == "2026-07-20"
+
+
+# SkyPilot's AWS catalog, the offline source (tools/prices.py --skypilot-csv): the header and row shapes of
+# skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv (GpuInfo shortened), with the cases a real file has: a Local
+# Zone row (use1-atl2-az1), an AZ without a spot price, a type offered in some regions only, a row without a price.
+SKYPILOT_CSV = """\
+InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,Arch
+m7i.xlarge,,,4.0,16.0,,0.2415,0.129500,eu-central-1,euc1-az1,x86_64
+m7i.xlarge,,,4.0,16.0,,0.2415,0.132200,eu-central-1,euc1-az2,x86_64
+m7i.xlarge,,,4.0,16.0,,0.2415,0.130400,eu-central-1,euc1-az3,x86_64
+m7i.xlarge,,,4.0,16.0,,0.2016,0.085000,us-east-1,use1-az1,x86_64
+p5en.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",67.72672,15.353500,eu-north-1,eun1-az1,x86_64
+p5en.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",67.72672,,eu-north-1,eun1-az3,x86_64
+p5en.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",63.296,17.207400,us-east-1,use1-atl2-az1,x86_64
+p5en.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",63.296,18.249200,us-east-1,use1-az2,x86_64
+p5en.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",63.296,16.555100,us-east-1,use1-az6,x86_64
+p5e.48xlarge,H200,8.0,192.0,2048.0,"{'Gpus': []}",,19.538700,us-west-2,usw2-az3,x86_64
+"""
+
+
+def test_skypilot_catalog_rows_give_region_prices_spot_medians_and_what_is_not_offered(tmp_path):
+    import csv
+    import io
+
+    tool = _tool()
+    found = tool.skypilot_prices(csv.DictReader(io.StringIO(SKYPILOT_CSV)), ["eu-central-1", "eu-north-1",
+                                                                            "us-east-1"], INSTANCES)
+    assert found["eu-central-1"] == {
+        # median(0.1295, 0.1322, 0.1304) = 0.1304; p5en is listed elsewhere, in no zone here
+        "prices": {"m7i.xlarge": {"on_demand": 0.2415, "spot_reference": 0.1304}},
+        "not_offered": ["p5en.48xlarge"]}
+    # eun1-az3 has no spot price: the median of the one there is
+    assert found["eu-north-1"]["prices"] == {"p5en.48xlarge": {"on_demand": 67.72672, "spot_reference": 15.3535}}
+    assert found["eu-north-1"]["not_offered"] == ["m7i.xlarge"]
+    # the Local Zone's spot price is left out: median(18.2492, 16.5551) = 17.40215
+    assert found["us-east-1"]["prices"]["p5en.48xlarge"] == {"on_demand": 63.296, "spot_reference": 17.40215}
+
+    out = tmp_path / "regional_prices.json"
+    out.write_text(json.dumps({"regions": {
+        "us-east-1": {"source": "karpenter", "as_of": "2026-07-20", "prices": {"p4d.24xlarge": {"on_demand": 21.9}}},
+        "eu-central-1": {"source": "not found", "as_of": None, "prices": {}}}}))
+    csv_path = tmp_path / "vms.csv"
+    csv_path.write_text(SKYPILOT_CSV)
+    tool.refresh_offline(csv_path, "skypilot-catalog@abc", "2025-07-30", ["eu-central-1", "us-east-1"], out=out)
+    snapshot = load_snapshot(out.read_text())
+    east = snapshot.regions["us-east-1"]
+    assert (east.source, east.prices["p4d.24xlarge"].on_demand) == ("karpenter", 21.9)
+    assert (east.prices["m7i.xlarge"].source, east.prices["m7i.xlarge"].as_of) == ("skypilot-catalog@abc",
+                                                                                  date(2025, 7, 30))
+    # a row the snapshot has is kept: the offline file only fills gaps
+    out.write_text(json.dumps({"regions": {"us-east-1": {"source": "karpenter", "as_of": "2026-07-20",
+                                                         "prices": {"m7i.xlarge": {"on_demand": 0.2016}}}}}))
+    tool.refresh_offline(csv_path, "skypilot-catalog@abc", "2025-07-30", ["us-east-1"], out=out)
+    kept = load_snapshot(out.read_text()).regions["us-east-1"].prices["m7i.xlarge"]
+    assert (kept.on_demand, kept.spot_reference, kept.source) == (0.2016, None, None)
+    central = snapshot.regions["eu-central-1"]
+    assert (central.source, central.as_of, central.not_offered) == ("skypilot-catalog@abc", date(2025, 7, 30),
+                                                                    ["p5en.48xlarge"])
+    assert snapshot.as_of == date(2025, 7, 30)
+
+
+def test_shipped_eu_prices_are_the_regions_own():
+    """eu-central-1 list prices from the shipped snapshot (skypilot-catalog rows, see its source): g6e.xlarge $2.327
+    an hour against $1.861 in us-east-1 (+25%); spot reference median(1.4934, 1.4351, 1.0228) = 1.4351."""
+    on_demand = hourly_price("eu-central-1", "g6e.xlarge", "on-demand")
+    assert (on_demand.usd_per_hour, on_demand.region, on_demand.fallback) == (2.327, "eu-central-1", False)
+    spot = hourly_price("eu-central-1", "g6e.xlarge", "spot")
+    assert (spot.usd_per_hour, spot.spot_basis) == (1.4351, "reference")
+    assert hourly_price("us-west-2", "m7i.xlarge", "on-demand").usd_per_hour == 0.2016
+
+
+def test_plan_says_when_a_gpu_type_is_not_offered_in_the_region(graph_of):
+    """regulated-industry prod plans its H200 model on p5en.48xlarge in eu-central-1 and eu-west-1, which the
+    source lists in no zone of either (it lists eu-north-1): the plan must say the pool cannot launch there."""
+    plan = build_plan(load_spec("regulated-industry", "prod"), graph_of("regulated-industry", "prod"),
+                      date(2026, 8, 1))
+    for region in ("eu-central-1", "eu-west-1"):
+        assert (f"p5en.48xlarge is not offered in {region} (price snapshot source): reg-large cannot launch there "
+                f"as planned; priced at us-east-1") in plan.warnings
