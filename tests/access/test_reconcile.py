@@ -49,20 +49,20 @@ def master_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_declared_teams_are_created_enforced_and_a_rerun_changes_nothing(
         db_gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str], master_key: None) -> None:
-    teams = [{"name": "search", "models": ["chat-openai"], "max_budget_usd": 1e-9, "budget_duration": "30d"},
+    teams = [{"name": "docs-search", "models": ["chat-openai"], "max_budget_usd": 1e-9, "budget_duration": "30d"},
              {"name": "ops", "models": ["chat-openai", "chat-anthropic"], "max_budget_usd": 50, "rpm_limit": 600,
               "tpm_limit": 100000}]
     summary = run_job(db_gateway, teams, tmp_path / "first")
     assert summary["actions"] == {"create": 2, "update": 0, "block": 0}
     with AdminApi(db_gateway.url, MASTER_KEY) as api:
-        search, ops = api.team("search"), api.team("ops")
+        search, ops = api.team("docs-search"), api.team("ops")
     assert (search.models, search.max_budget, search.budget_duration, search.blocked) == (
         ["chat-openai"], 1e-9, "30d", False)
     assert (sorted(ops.models), ops.max_budget, ops.budget_duration, ops.rpm_limit, ops.tpm_limit) == (
         ["chat-anthropic", "chat-openai"], 50, "1mo", 600, 100000)
     assert search.metadata == {MANAGED_BY_KEY: MANAGED_BY}
 
-    key = issue("search", db_gateway, capsys)["key"]
+    key = issue("docs-search", db_gateway, capsys)["key"]
     calls = db_gateway.backend.request_count
     status, answer = db_gateway.chat(key, "chat-openai")
     assert status == 200, answer
@@ -71,7 +71,7 @@ def test_declared_teams_are_created_enforced_and_a_rerun_changes_nothing(
     assert db_gateway.backend.request_count == calls + 1
 
     def spend() -> tuple[float, float]:
-        return (db_gateway.get("/team/info?team_id=search")["team_info"]["spend"],
+        return (db_gateway.get("/team/info?team_id=docs-search")["team_info"]["spend"],
                 db_gateway.get(f"/key/info?key={key}")["info"]["spend"])
 
     db_gateway.wait_for_spend(lambda: spend() != (0.0, 0.0))
@@ -79,7 +79,7 @@ def test_declared_teams_are_created_enforced_and_a_rerun_changes_nothing(
     assert team_spend > 0 and key_spend == pytest.approx(team_spend)
     status, over = db_gateway.chat(key, "chat-openai")
     assert (status, over["error"]["type"]) == (400, "budget_exceeded")
-    assert "Team=search" in over["error"]["message"]
+    assert "Team=docs-search" in over["error"]["message"]
     assert db_gateway.backend.request_count == calls + 1
 
     assert run_job(db_gateway, teams, tmp_path / "again") == {
