@@ -5,79 +5,21 @@ stand-in (tests/support/prisma_engine). Teams, keys, model allowlists, budgets a
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 
 import pytest
-import yaml
 
 from blueprints.catalog import metrics as m
-from blueprints.gateway import master_key_auth
-from blueprints.gateway.fargate import gateway_files
-from blueprints.presets import load_spec
-from tests.fakes.openai_backend import FakeOpenAIBackend
+from tests.access.conftest import SPEND_WAIT_S, Gateway
 from tests.observability.promtool import EXPORTED
-from tests.support.litellm_db import litellm_database
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, PRISMA_ENGINE, START_TIMEOUT_S, start_proxy, stop, wait_for
-
-SPEND_WAIT_S = 30.0
-"""Bound on waiting for LiteLLM's batched spend writes (flushed every `proxy_batch_write_at` seconds)."""
+from tests.support.litellm_proxy import MASTER_KEY
 
 
-@dataclass
-class Gateway:
-    url: str
-    backend: FakeOpenAIBackend
-    master_key_file: Path
-
-    def call(self, path: str, body: dict, key: str = MASTER_KEY) -> tuple[int, dict]:
-        request = Request(f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
-                          headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-        try:
-            with urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def get(self, path: str) -> dict:
-        request = Request(f"{self.url}{path}", headers={"Authorization": f"Bearer {MASTER_KEY}"})
-        with urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def chat(self, key: str, model: str) -> tuple[int, dict]:
-        return self.call("/v1/chat/completions", {"model": model, "max_tokens": 3,
-                                                  "messages": [{"role": "user", "content": "hello"}]}, key)
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    if not (LITELLM.exists() and (PRISMA_ENGINE.parent / "node_modules").exists()):
-        pytest.skip("LiteLLM DB mode missing: make .venv-litellm/.db-mode")
-    with FakeOpenAIBackend() as backend, litellm_database() as database_url:
-        spec = load_spec("startup-mvp", "prod", overrides={"serving": {"models": [
-            {}, {}, {}, {"hosting": "openai", "model": "gpt-4.1-mini", "name": "chat-openai",
-                         "provider": {"api_base": backend.base_url}}]}})
-        directory = tmp_path_factory.mktemp("db-gateway")
-        for name, content in gateway_files(spec, spec.regions[0]).items():
-            (directory / name).write_text(content)
-        config = yaml.safe_load((directory / "config.yaml").read_text())
-        config["general_settings"].update(proxy_batch_write_at=1)  # spend flushed each second instead of 10
-        (directory / "config.yaml").write_text(yaml.safe_dump(config))
-        key_file = directory / "master-key"
-        key_file.write_text(MASTER_KEY)
-        process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
-                                   extra_env={"OPENAI_API_KEY": "sk-openai-test", "ANTHROPIC_API_KEY": "sk-ant-test",
-                                              master_key_auth.KEY_FILE_VARIABLE: str(key_file)})
-        try:
-            wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
-            yield Gateway(url, backend, key_file)
-        finally:
-            stop(process)
+@pytest.fixture
+def gateway(db_gateway: Gateway) -> Gateway:
+    """The session's DB-mode proxy (tests/access/conftest.py), shared with the reconciler and keys CLI tests."""
+    return db_gateway
 
 
 def _spend_of(gateway: Gateway, team: str, key: str) -> tuple[float, float]:
