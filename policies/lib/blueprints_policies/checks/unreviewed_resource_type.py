@@ -18,6 +18,9 @@ REVIEWED: dict[str, str] = {
     "aws:amp/alertManagerDefinition:AlertManagerDefinition": "alert routing for the managed Prometheus workspace",
     "aws:amp/ruleGroupNamespace:RuleGroupNamespace": "alerting and recording rules",
     "aws:amp/workspaceConfiguration:WorkspaceConfiguration": "retention and limits of the metrics workspace",
+    "aws:bedrock/guardrail:Guardrail": "content filter rules the gateway applies; holds no request content, and "
+                                       "who may apply it is judged on the gateway role",
+    "aws:bedrock/guardrailVersion:GuardrailVersion": "an immutable snapshot of a guardrail's rules",
     "aws:cloudwatch/eventRule:EventRule": "matches events; its targets are judged resources",
     "aws:cloudwatch/eventTarget:EventTarget": "delivers matched events to a judged queue, topic or function",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "an alarm on a metric; notifies a judged topic",
