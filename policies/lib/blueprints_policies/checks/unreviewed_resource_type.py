@@ -29,6 +29,10 @@ REVIEWED: dict[str, str] = {
     "aws:costexplorer/costAllocationTag:CostAllocationTag": "activates a tag for billing reports",
     "aws:ecs/cluster:Cluster": "a namespace for ECS services; their tasks and networking are judged",
     "aws:ec2/eip:Eip": "an address for a NAT gateway; exposure is judged on security groups and load balancers",
+    "aws:ec2/capacityBlockReservation:CapacityBlockReservation": "buys GPU instance capacity for a few days (a cost, "
+                                                                 "in the plan); holds no data, exposes nothing",
+    "aws:ec2/capacityReservation:CapacityReservation": "reserves instance capacity (a cost, in the plan); holds no "
+                                                       "data, exposes nothing",
     "aws:ec2/internetGateway:InternetGateway": NETWORK_PLUMBING,
     "aws:ec2/natGateway:NatGateway": "outbound-only translation; admits no inbound connection",
     "aws:ec2/route:Route": NETWORK_PLUMBING,
