@@ -633,7 +633,7 @@ class GatewaySpec(Section):
     """ALB access logs kept this long in their S3 bucket."""
     database_min_capacity_acu: float = Field(0.5, ge=0, le=256)
     """The gateway's Aurora Serverless v2 (keys, teams, spend; runtime `eks`) floor in ACUs (1 ACU ~ 2 GiB)."""
-    database_max_capacity_acu: float = Field(4, ge=1, le=256)
+    database_max_capacity_acu: float = Field(4.0, ge=1, le=256)
     """Its ceiling: LiteLLM reads keys through its cache and writes spend in batches, so the load stays small."""
     replicas: int = Field(2, ge=1)
     """Minimum gateway replicas (HPA floor)."""
@@ -699,6 +699,14 @@ class GatewaySpec(Section):
     @classmethod
     def _cidrs(cls, cidrs: list[str] | None) -> list[str] | None:
         return _cidr_blocks(cidrs)
+
+    @model_validator(mode="after")
+    def _database_capacity(self) -> GatewaySpec:
+        if self.database_min_capacity_acu > self.database_max_capacity_acu:
+            raise ValueError(
+                f"database_min_capacity_acu: {self.database_min_capacity_acu} is larger than database_max_capacity_acu "
+                f"({self.database_max_capacity_acu}; allowed: <= {self.database_max_capacity_acu})")
+        return self
 
     @property
     def hpa_max_replicas(self) -> int:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from blueprints.engine.graph import ResourceGraph
+from blueprints.errors import SpecError
 from blueprints.gateway.database import DATABASE, DB_USER, MASTER_USER, bootstrap_sql, database_environment
+from blueprints.presets import load_spec
 from tests.support.litellm_db import embedded_postgres, migrations
 from tests.support.litellm_proxy import LITELLM
 
@@ -102,3 +104,10 @@ def test_bootstrap_creates_the_role_that_owns_litellms_schema(tmp_path: Path) ->
   ASSERT (SELECT tableowner FROM pg_tables WHERE tablename = 'LiteLLM_VerificationToken') = '{DB_USER}';
 END $$;""")
         postgres.psql(check, user=MASTER_USER, database=DATABASE)
+
+
+def test_a_floor_above_the_ceiling_is_refused_in_one_line() -> None:
+    with pytest.raises(SpecError) as error:
+        load_spec("saas", "dev", {"gateway": {"database_min_capacity_acu": 8}})
+    assert str(error.value) == ("overrides.gateway.database_min_capacity_acu: 8.0 is larger than "
+                                "database_max_capacity_acu (4.0; allowed: <= 4.0)")
