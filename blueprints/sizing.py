@@ -18,7 +18,7 @@ The estimate is physics, scaled by a few global efficiency constants (catalog/ca
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Literal
 
 from pydantic import BaseModel
@@ -92,6 +92,9 @@ class Engine:
     """Share of the memory left after weights and runtime that the KV cache gets (`free_gpu_memory_fraction`)."""
     calibration: Calibration = CALIBRATION
     """The efficiency constants (the shipped ones; cross-validation passes constants refitted without a group)."""
+    max_num_tokens: int = 8192
+    """Tokens per iteration the engine is configured for: its activations at that many tokens are reserved
+    before the KV cache is sized (TensorRT-LLM profiles a forward pass of max_num_tokens first)."""
 
     @property
     def weight_gib_per_gpu(self) -> float:
@@ -103,8 +106,23 @@ class Engine:
         return kv_bytes_per_token(self.model, self.precision) / min(self.tp, self.model.kv_heads)
 
     @property
+    def activation_gib_per_gpu(self) -> float:
+        """Peak activations of one layer's forward pass over `max_num_tokens` tokens, 16-bit: the MLP's gate+up
+        output, its activated half and that half quantised, the QKV and attention outputs, and the residual
+        stream with its normalised copy (the layers run one after another, so one layer's tensors are live)."""
+        model, tp = self.model, self.tp
+        per_token = (
+            2 * (2 * model.ffn_size / tp) + 3 * model.ffn_size / tp
+            + 2 * (2 * model.heads + 2 * model.kv_heads) * model.head_dim / tp
+            + 4 * 2 * model.hidden_size
+        )
+        return self.max_num_tokens * per_token / GIB
+
+    @property
     def kv_cache_tokens(self) -> int:
-        free_gib = self.gpu_memory_gib - self.weight_gib_per_gpu - self.calibration.reserved_gib
+        free_gib = (
+            self.gpu_memory_gib - self.weight_gib_per_gpu - self.calibration.reserved_gib - self.activation_gib_per_gpu
+        )
         cache_bytes = max(free_gib, 0.0) * GIB * self.kv_cache_fraction
         return int(cache_bytes / self.kv_bytes_per_token_per_gpu)
 
@@ -156,8 +174,23 @@ class Engine:
 
     def steady_step(self, batch: int, isl: int, osl: int) -> StepTime:
         """Mean iteration with `batch` requests in flight: each iteration every request yields a token, and
-        prompts arrive at the rate requests finish (isl / osl prompt tokens per output token)."""
-        return self.step(batch, batch * isl / osl, isl + osl / 2, isl)
+        prompts arrive at the rate requests finish (isl / osl prompt tokens per output token).
+
+        Prompts are prefilled whole (in chunks of what the token budget leaves beside the decoders), not spread
+        thinly over every iteration: when fewer than a prompt's worth of tokens arrive per iteration, only some
+        iterations carry a prefill chunk (and run at its compute cost) while the rest only decode."""
+        arriving = batch * isl / osl
+        chunk = min(max(isl, arriving), max(self.max_num_tokens - batch, 1))
+        share = min(1.0, arriving / chunk)
+        context = isl + osl / 2
+        with_chunk = self.step(batch, chunk, context, isl)
+        if share >= 1.0:
+            return with_chunk
+        decode_only = self.step(batch, 0.0, context, isl)
+        return StepTime(*(
+            share * a + (1 - share) * b
+            for a, b in zip(astuple(with_chunk), astuple(decode_only), strict=True)
+        ))
 
 
 @dataclass(frozen=True)
@@ -176,13 +209,14 @@ class ServerLimits:
 
 def server_limits(model: ModelArch, gpu: Gpu, tp: int, precision: Precision, isl: int, osl: int) -> ServerLimits:
     """The server configuration of one replica for requests of `isl` + `osl` tokens: the one source of its limits."""
-    engine = _engine(model, gpu, tp, precision, gpu.memory_gib)
+    max_num_tokens = 4096 if gpu.memory_gib < SMALL_GPU_GIB else 8192
+    engine = _engine(model, gpu, tp, precision, gpu.memory_gib, max_num_tokens=max_num_tokens)
     sequence = isl + osl
     max_seq_len = min(model.max_context, max(MIN_SEQ_LEN, _pow2_ceil(SEQ_LEN_HEADROOM * sequence)))
     batch = min(MAX_BATCH_SIZE_CAP, _pow2_floor(max(MIN_BATCH_SIZE, engine.requests_in_cache(sequence))))
     return ServerLimits(
         max_batch_size=batch,
-        max_num_tokens=4096 if gpu.memory_gib < SMALL_GPU_GIB else 8192,
+        max_num_tokens=max_num_tokens,
         max_seq_len=max_seq_len,
         kv_cache_fraction=engine.kv_cache_fraction,
         kv_cache_tokens=engine.kv_cache_tokens,
@@ -332,6 +366,7 @@ def _engine(
     gpu_memory_gib: float,
     calibration: Calibration = CALIBRATION,
     kv_cache_fraction: float | None = None,
+    max_num_tokens: int = 8192,
 ) -> Engine:
     return Engine(
         model=model,
@@ -341,6 +376,7 @@ def _engine(
         gpu_memory_gib=gpu_memory_gib,
         kv_cache_fraction=calibration.kv_cache_fraction if kv_cache_fraction is None else kv_cache_fraction,
         calibration=calibration,
+        max_num_tokens=max_num_tokens,
     )
 
 
@@ -361,6 +397,11 @@ def max_throughput(
     than fit at once is one wave of all of them."""
     _validate(model, gpu, tp, precision, isl, osl)
     engine = _engine(model, gpu, tp, precision, gpu.memory_gib, calibration, calibration.bench_kv_cache_fraction)
+    # trtllm-bench sizes max_num_tokens from the requests that fit; the engine reserves its activations for it.
+    budget = _bench_max_num_tokens(min(engine.requests_in_cache(isl + osl), BENCH_MAX_BATCH), isl, osl)
+    engine = _engine(
+        model, gpu, tp, precision, gpu.memory_gib, calibration, calibration.bench_kv_cache_fraction, budget
+    )
     _fit(engine, isl + osl)
     limits = {
         "kv-cache": engine.requests_in_cache(isl + osl),
@@ -376,7 +417,6 @@ def max_throughput(
     step = engine.steady_step(batch, isl, osl)
     total = batch / step.total
     if requests is not None:
-        budget = _bench_max_num_tokens(min(limits["kv-cache"], BENCH_MAX_BATCH), isl, osl)
         total = requests * osl / _run_seconds(engine, batch, requests, isl, osl, budget)
     return ThroughputEstimate(
         model=model.name,
@@ -493,7 +533,7 @@ def _placements(
     rps, isl, osl = workload
     placements = []
     for instance in instances_for(gpu.name):
-        engine = _engine(model, gpu, tp, precision, instance.gpu_memory_gib)
+        engine = _engine(model, gpu, tp, precision, instance.gpu_memory_gib, max_num_tokens=limits.max_num_tokens)
         if instance.gpus < tp or engine.requests_in_cache(isl + osl) < 1:
             continue
         point = _best_at_slo(engine, isl, osl, *slo, limits)
