@@ -33,12 +33,18 @@ from blueprints.retrieval.store import KEEP_VERSIONS, Document, Filters, Hit, In
 INDEXES = "rag-indexes"
 """The collection of index records (never an index name: those match `^[a-z][a-z0-9_]*$`)."""
 VECTOR = "dense"
-HNSW = models.HnswConfigDiff(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCTION)
-"""The graph of the pgvector index and of the deployed collection body (schema.qdrant_collection)."""
 KEYWORD_FIELDS = ("kind", "document_id", "content_hash", "metadata.tenant", "metadata.acl_groups")
 """Payload fields the filters use, indexed in each version collection."""
 SCROLL_PAGE = 256
 _IDS = uuid.UUID("5d1c9a52-4f0e-4c55-9a4e-2a7d3f0b6c11")
+
+
+def version_collection(dimension: int, replication_factor: int = 1) -> dict[str, Any]:
+    """The REST body (`PUT /collections/NAME-vN`) of every version collection: the named vector, cosine, on disk,
+    the HNSW graph of the pgvector index; the deployed artifact (schema.qdrant_collection) is this body."""
+    return {"vectors": {VECTOR: {"size": dimension, "distance": "Cosine", "on_disk": True}},
+            "hnsw_config": {"m": HNSW_M, "ef_construct": HNSW_EF_CONSTRUCTION},
+            "replication_factor": replication_factor, "write_consistency_factor": 1}
 
 
 def _collection(index: str, version: int) -> str:
@@ -61,8 +67,8 @@ class QdrantStore:
     """`VectorStore` on one qdrant-client (remote: `QdrantClient(url=..., api_key=...)`; local mode:
     `QdrantClient(path=...)` or `QdrantClient(":memory:")`)."""
 
-    def __init__(self, client: QdrantClient, where: str):
-        self._client, self._where = client, where
+    def __init__(self, client: QdrantClient, where: str, replication_factor: int = 1):
+        self._client, self._where, self._replication = client, where, replication_factor
 
     def close(self) -> None:
         self._client.close()
@@ -131,8 +137,10 @@ class QdrantStore:
         dimension = self.state(index).dimension
         name = _collection(index, version)
         with self._reachable():
-            self._client.create_collection(name, vectors_config={VECTOR: models.VectorParams(
-                size=dimension, distance=models.Distance.COSINE)}, hnsw_config=HNSW)
+            body = models.CreateCollection.model_validate(version_collection(dimension, self._replication))
+            self._client.create_collection(name, vectors_config=body.vectors, hnsw_config=body.hnsw_config,
+                                           replication_factor=body.replication_factor,
+                                           write_consistency_factor=body.write_consistency_factor)
             with warnings.catch_warnings():  # local mode scans instead and says so
                 warnings.filterwarnings("ignore", message="Payload indexes have no effect in the local Qdrant")
                 for field in KEYWORD_FIELDS:
@@ -300,7 +308,7 @@ class QdrantStore:
         return sorted((hit for hit in hits if matches(hit, filters)), key=lambda h: (h.document_id, h.chunk_index))
 
 
-def qdrant_store_at(url: str, api_key: str | None = None) -> QdrantStore:
+def qdrant_store_at(url: str, api_key: str | None = None, replication_factor: int = 1) -> QdrantStore:
     """A store at http(s)://HOST:6333 (the in-cluster service), or qdrant-client's local mode on a directory
     (`file:///path`) or in memory (`:memory:`)."""
     if url == ":memory:":
@@ -310,5 +318,6 @@ def qdrant_store_at(url: str, api_key: str | None = None) -> QdrantStore:
         return QdrantStore(QdrantClient(path=path), f"local Qdrant ({path})")
     if not url.startswith(("http://", "https://")):
         raise RetrievalError(f"Qdrant URL {url!r}: expected http(s)://HOST:PORT, file:///PATH or :memory:")
-    return QdrantStore(QdrantClient(url=url, api_key=api_key, timeout=30, check_compatibility=False), url)
+    return QdrantStore(QdrantClient(url=url, api_key=api_key, timeout=30, check_compatibility=False), url,
+                       replication_factor)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from blueprints.retrieval.pgstore import HNSW_EF_CONSTRUCTION, HNSW_M, TABLES, schema_sql
+from blueprints.retrieval.qdrantstore import version_collection
 from blueprints.spec import RetrievalSpec
 
 READER_ROLE = "retrieval_reader"
@@ -77,10 +78,6 @@ def opensearch_index(spec: RetrievalSpec) -> dict[str, Any]:
 
 
 def qdrant_collection(spec: RetrievalSpec, replicas: int) -> dict[str, Any]:
-    """Collection body for Qdrant (`PUT /collections/<index_name>`), replicated across the Qdrant pods."""
-    return {
-        "vectors": {"size": spec.embedding_dimension, "distance": "Cosine", "on_disk": True},
-        "hnsw_config": {"m": HNSW_M, "ef_construct": HNSW_EF_CONSTRUCTION},
-        "replication_factor": min(replicas, 2),
-        "write_consistency_factor": 1,
-    }
+    """Body of each version collection `<index_name>-vN` that the Qdrant store creates (the alias `<index_name>`
+    names the active one), replicated across the Qdrant pods."""
+    return version_collection(spec.embedding_dimension, min(replicas, 2))

@@ -1,9 +1,9 @@
 """The retrieval service's configuration, from its environment (set by blueprints.retrieval.manifests):
 
     RAG_INDEX                 default index alias
-    RAG_QDRANT_URL, RAG_QDRANT_API_KEY
-                              the Qdrant store (`vector_store: qdrant`): http(s)://HOST:6333 and its API key;
-                              else pgvector:
+    RAG_QDRANT_URL, RAG_QDRANT_API_KEY, RAG_QDRANT_REPLICATION_FACTOR
+                              the Qdrant store (`vector_store: qdrant`): http(s)://HOST:6333, its API key and
+                              the replication factor of new version collections (1); else pgvector:
     RAG_DATABASE_URL          postgresql://... (local runs, tests), or else IAM authentication:
     RAG_DB_HOST, RAG_DB_PORT, RAG_DB_NAME, RAG_DB_USER, AWS_REGION, RAG_DB_CA_FILE
                               a fresh `rds-db:connect` token per connection, TLS verified against the CA
@@ -49,6 +49,7 @@ class Settings:
     index: str
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
+    qdrant_replication_factor: int = 1
     database_url: str | None = None
     db_host: str | None = None
     db_port: int = 5432
@@ -74,7 +75,9 @@ class Settings:
             raise RetrievalError("RAG_INDEX is not set: the index alias queries read by default")
         return cls(
             index=env["RAG_INDEX"], qdrant_url=env.get("RAG_QDRANT_URL"),
-            qdrant_api_key=env.get("RAG_QDRANT_API_KEY"), database_url=env.get("RAG_DATABASE_URL"),
+            qdrant_api_key=env.get("RAG_QDRANT_API_KEY"),
+            qdrant_replication_factor=int(env.get("RAG_QDRANT_REPLICATION_FACTOR", "1")),
+            database_url=env.get("RAG_DATABASE_URL"),
             db_host=env.get("RAG_DB_HOST"),
             db_port=int(env.get("RAG_DB_PORT", "5432")), db_name=env.get("RAG_DB_NAME", "rag"),
             db_user=env.get("RAG_DB_USER", "retrieval_reader"), region=env.get("AWS_REGION"),
@@ -92,7 +95,7 @@ class Settings:
         if self.qdrant_url:
             from blueprints.retrieval.qdrantstore import qdrant_store_at
 
-            return qdrant_store_at(self.qdrant_url, self.qdrant_api_key)
+            return qdrant_store_at(self.qdrant_url, self.qdrant_api_key, self.qdrant_replication_factor)
         if self.database_url:
             return store_at(self.database_url)
         if not self.db_host:

@@ -215,7 +215,7 @@ def test_qdrant_runs_from_its_chart_with_a_generated_api_key_and_encrypted_volum
     versions = graph.of_type("aws:secretsmanager/secretVersion:SecretVersion")
     assert secret.outputs["id"] not in {version.inputs["secretId"] for version in versions}
     [collection] = config_maps(graph, "qdrant-collection")
-    assert json.loads(collection.inputs["data"]["documents.json"])["vectors"]["size"] == 1024
+    assert json.loads(collection.inputs["data"]["documents.json"])["vectors"]["dense"]["size"] == 1024
 
 
 def test_kubernetes_objects_of_the_data_plane_are_valid(graph_of: GraphOf, store_graphs: dict) -> None:

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from qdrant_client.models import CreateCollection
 
 from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.qdrantstore import QdrantStore, qdrant_store_at
+from blueprints.retrieval.schema import qdrant_collection
 from blueprints.retrieval.settings import Settings
 from blueprints.retrieval.store import Document, Filters
+from blueprints.spec import RetrievalSpec
 
-DIMENSION = 4
+DIMENSION = 256
 
 
 def _document(name: str, hot: int) -> tuple[Document, np.ndarray]:
@@ -40,7 +43,7 @@ def test_activate_and_rollback_move_the_collection_alias_other_clients_read(tmp_
 
     def through_alias() -> set[str]:
         """What a client that knows only the alias (no version bookkeeping) reads."""
-        points = client.query_points("docs", query=[0.0, 1.0, 0.0, 0.0], using="dense", limit=5).points
+        points = client.query_points("docs", query=np.eye(DIMENSION)[1].tolist(), using="dense", limit=5).points
         return {point.payload["document_id"] for point in points}
 
     assert through_alias() == {"a.txt"}
@@ -50,6 +53,10 @@ def test_activate_and_rollback_move_the_collection_alias_other_clients_read(tmp_
     assert (state.active, state.previous, through_alias()) == (first, second, {"a.txt"})
     [alias] = client.get_collection_aliases("docs-v1").aliases
     assert alias.alias_name == "docs"
+    # The version collections carry the deployed collection body's vector settings (local mode keeps no HNSW ones).
+    deployed = qdrant_collection(RetrievalSpec(enabled=True, embedding_dimension=DIMENSION), 1)["vectors"]
+    assert client.get_collection("docs-v2").config.params.vectors == CreateCollection.model_validate(
+        {"vectors": deployed}).vectors
     [hit] = store.search("docs", second, np.eye(DIMENSION, dtype=np.float32)[1], 1, Filters(source_prefix="s3://"))
     assert (hit.document_id, hit.score) == ("b.txt", pytest.approx(1.0))
     store.close()
@@ -59,7 +66,7 @@ def test_the_service_settings_select_qdrant_and_name_a_bad_url(tmp_path: Path) -
     settings = Settings.from_environment({"RAG_INDEX": "docs", "RAG_QDRANT_URL": f"file://{tmp_path}",
                                           "RAG_DATABASE_URL": "postgresql://unused@127.0.0.1/rag"})
     store = settings.store()
-    assert isinstance(store, QdrantStore) and store.names() == []
+    assert isinstance(store, QdrantStore) and store.names() == [] and store._replication == 1
     store.close()
     with pytest.raises(RetrievalError, match=r"Qdrant URL 'qdrant\.svc:6333': expected http\(s\)://HOST:PORT"):
         qdrant_store_at("qdrant.svc:6333")

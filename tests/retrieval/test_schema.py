@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from qdrant_client.models import CreateCollection
 
 from blueprints.catalog.embeddings import EMBEDDING_MODELS
+from blueprints.retrieval.qdrantstore import VECTOR
 from blueprints.retrieval.schema import opensearch_index, pgvector_schema, qdrant_collection
 from blueprints.spec import RetrievalSpec
 
@@ -19,7 +21,9 @@ def test_every_store_uses_the_spec_dimension_and_index_name() -> None:
     mapping = opensearch_index(spec)["mappings"]["properties"]["embedding"]
     assert mapping["type"] == "knn_vector" and mapping["dimension"] == 512
     assert opensearch_index(spec)["settings"]["index"]["knn"] is True
-    assert qdrant_collection(spec, replicas=3)["vectors"]["size"] == 512
+    # The body as Qdrant's REST API reads it (qdrant-client's model of `PUT /collections/{name}`).
+    body = CreateCollection.model_validate(qdrant_collection(spec, replicas=3))
+    assert (body.vectors[VECTOR].size, body.vectors[VECTOR].distance, body.replication_factor) == (512, "Cosine", 2)
     assert qdrant_collection(spec, replicas=1)["replication_factor"] == 1
 
 
