@@ -7,8 +7,10 @@ The estimate is physics, scaled by a few global efficiency constants (catalog/ca
   decode attention (streams each request's KV cache, so it grows with context), prefill attention (quadratic
   in the prompt: causal, mean context half the prompt), two tensor-parallel all-reduces per layer, and a fixed
   per-iteration overhead.
-- The KV cache (free GPU memory after weights, times the cache fraction) bounds how many requests are in
-  flight; every decoding request yields one token per iteration.
+- The KV cache (free GPU memory after weights, runtime and the activations of a max_num_tokens forward pass,
+  times the cache fraction) bounds how many requests are in flight; every decoding request yields one token per
+  iteration. Prompts are prefilled whole, in chunks of the token budget: with few requests in flight only some
+  iterations carry a (compute-bound) prefill chunk.
 - Without an SLO (NVIDIA's published max-throughput setting) the batch is as large as the KV cache and
   trtllm-bench's batch/token caps allow. With an SLO, the batch is the largest one whose time per output token
   and time to first token meet it, searched only under the limits the server is configured with
