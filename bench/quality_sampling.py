@@ -37,8 +37,7 @@ data = {"model": "corp-small", "metadata": {"model_group": "corp-small", "model_
                      {"role": "user", "content": "What is the capital city of Australia? Answer in one sentence."}]}
 async def main():
     signals = q.quality_signals
-    signals.connection()
-    await signals.redis.ping()
+    signals.connection().ping()
     hook = 0.0
     started = time.perf_counter()
     for _ in range(samples):
@@ -50,7 +49,7 @@ async def main():
         await asyncio.gather(*list(signals.pushes))
     total = time.perf_counter() - started
     print(json.dumps({"hook_s": hook / samples, "total_s": total / samples,
-                      "queued": await signals.redis.llen(signals.samples["key"])}))
+                      "queued": signals.connection().llen(signals.samples["key"])}))
 asyncio.run(main())
 """
 

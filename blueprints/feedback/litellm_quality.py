@@ -31,7 +31,7 @@ from typing import Any
 
 from litellm.integrations.custom_logger import CustomLogger
 from prometheus_client import Counter, Histogram
-from redis.asyncio import Redis
+from redis import Redis
 
 CONFIG_FILE_NAME = "quality_signals.json"
 CONFIG_FILE = Path(__file__).with_name(CONFIG_FILE_NAME)
@@ -100,11 +100,18 @@ def variant_of(tags: list[str]) -> str:
     return ""
 
 
+REDIS_TIMEOUT_S = 5.0
+
+
 def redis_from_env() -> Redis:
-    """The gateway's Redis, from the environment LiteLLM's cache reads (REDIS_HOST, REDIS_PORT, ...)."""
+    """The gateway's Redis, from the environment LiteLLM's cache reads (REDIS_HOST, REDIS_PORT, ...). A blocking
+    client (thread-safe pool), used from worker threads: an asyncio client opened in a callback hung inside the
+    proxy (LiteLLM 1.81.16 runs logging callbacks on its own worker), and a hung write cancelled every later
+    success callback of the request."""
     return Redis(host=os.environ["REDIS_HOST"], port=int(os.environ.get("REDIS_PORT", "6379")),
                  password=os.environ.get("REDIS_PASSWORD") or None,
-                 ssl=os.environ.get("REDIS_SSL", "").lower() == "true")
+                 ssl=os.environ.get("REDIS_SSL", "").lower() == "true", socket_timeout=REDIS_TIMEOUT_S,
+                 socket_connect_timeout=REDIS_TIMEOUT_S)
 
 
 def deployment_of(data: dict[str, Any]) -> tuple[str, str]:
@@ -135,6 +142,11 @@ class QualitySignals(CustomLogger):
         self.redis = self.redis or redis_from_env()
         return self.redis
 
+    def _push(self, entry: str) -> None:
+        key = self.samples["key"]
+        self.connection().pipeline(transaction=False).lpush(key, entry).ltrim(
+            key, 0, self.samples["max_queued"] - 1).execute()
+
     def score(self, data: dict[str, Any], text: str) -> None:
         group, version = deployment_of(data)
         ANSWERS.labels(group, version).inc()
@@ -161,10 +173,8 @@ class QualitySignals(CustomLogger):
         task.add_done_callback(self.pushes.discard)
 
     async def push(self, entry: str) -> None:
-        key = self.samples["key"]
         try:
-            async with self.connection().pipeline(transaction=False) as pipeline:
-                await pipeline.lpush(key, entry).ltrim(key, 0, self.samples["max_queued"] - 1).execute()
+            await asyncio.to_thread(self._push, entry)
         except Exception as error:  # a lost sample must never surface in the gateway
             log.warning("quality sample not queued: %s", error)
 
@@ -192,7 +202,8 @@ class QualitySignals(CustomLogger):
         if answer_id and os.environ.get("REDIS_HOST"):  # the gateway has Redis where it runs more than one process
             entry = {"model_group": group, "version": version,
                      "variant": variant_of(list(record.get("request_tags") or []))}
-            await self.connection().set(f"{self.key_prefix}{answer_id}", json.dumps(entry), ex=self.ttl_s)
+            await asyncio.to_thread(self.connection().set, f"{self.key_prefix}{answer_id}", json.dumps(entry),
+                                    ex=self.ttl_s)
 
 
 def load(path: Path = CONFIG_FILE) -> dict[str, Any]:
