@@ -1,7 +1,8 @@
 """The reconciler Job's own files and command (blueprints/access/manifests.py, laid out as the kubelet mounts them,
 run by LiteLLM 1.81.16's Python) against the real proxy on a real database (tests/access/conftest.py): spec-declared
 teams are created and enforced by the gateway, a second run changes nothing, a changed team is updated in place, a
-team dropped from the spec is blocked (not deleted), a team made by hand is left alone."""
+team dropped from the spec is blocked (not deleted), a team made by hand is left alone unless the spec declares it
+(then the spec owns it)."""
 
 from __future__ import annotations
 
@@ -88,20 +89,25 @@ def test_declared_teams_are_created_enforced_and_a_rerun_changes_nothing(
 
 def test_changed_teams_are_updated_and_dropped_teams_blocked(
         db_gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str], master_key: None) -> None:
-    status, _ = db_gateway.call("/team/new", {"team_id": "by-hand", "models": ["chat-openai"]})
-    assert status == 200
+    for team in ("by-hand", "adopted"):
+        status, _ = db_gateway.call("/team/new", {"team_id": team, "models": ["chat-openai"]})
+        assert status == 200
     first = [{"name": "alpha", "models": ["chat-openai"], "max_budget_usd": 10},
-             {"name": "beta", "models": ["chat-openai"], "max_budget_usd": 10}]
-    run_job(db_gateway, first, tmp_path / "first")
+             {"name": "beta", "models": ["chat-openai"], "max_budget_usd": 10},
+             {"name": "adopted", "models": ["chat-openai"], "max_budget_usd": 10}]
+    summary = run_job(db_gateway, first, tmp_path / "first")
+    # The hand-made team the spec declares is adopted (updated); teams of earlier tests may be blocked here.
+    assert (summary["actions"]["create"], summary["actions"]["update"]) == (2, 1)
     alpha_key, beta_key = (issue(team, db_gateway, capsys)["key"] for team in ("alpha", "beta"))
     assert db_gateway.chat(beta_key, "chat-openai")[0] == 200
 
     changed = [{"name": "alpha", "models": ["chat-openai", "chat-anthropic"], "max_budget_usd": 20,
                 "rpm_limit": 100}]
     summary = run_job(db_gateway, changed, tmp_path / "changed")
-    assert summary["actions"]["update"] == 1 and summary["actions"]["create"] == 0
+    assert summary["actions"] == {"create": 0, "update": 1, "block": 2}
     with AdminApi(db_gateway.url, MASTER_KEY) as api:
         alpha, beta, by_hand = api.team("alpha"), api.team("beta"), api.team("by-hand")
+        assert api.team("adopted").blocked
     assert (sorted(alpha.models), alpha.max_budget, alpha.rpm_limit, alpha.blocked) == (
         ["chat-anthropic", "chat-openai"], 20, 100, False)
     assert beta.blocked and not by_hand.blocked
@@ -112,5 +118,5 @@ def test_changed_teams_are_updated_and_dropped_teams_blocked(
 
     assert run_job(db_gateway, changed, tmp_path / "again")["changes"] == 0
     back = run_job(db_gateway, first, tmp_path / "back")  # declared again: unblocked, budget restored
-    assert back["actions"] == {"create": 0, "update": 2, "block": 0}
+    assert back["actions"] == {"create": 0, "update": 3, "block": 0}
     assert db_gateway.chat(beta_key, "chat-openai")[0] == 200
