@@ -47,35 +47,35 @@ def config_maps(graph: ResourceGraph, kind: str) -> list[ResourceRecord]:
 
 def test_aurora_is_multi_az_encrypted_private_and_protected_in_prod(graph_of: GraphOf) -> None:
     graph = graph_of("enterprise-assistant", "prod")
-    cluster = one(graph, "aws:rds/cluster:Cluster").inputs
+    cluster = one(graph, "aws:rds/cluster:Cluster", "-vectors").inputs
     assert cluster["engine"] == "aurora-postgresql" and cluster["engineMode"] == "provisioned"
     assert cluster["storageEncrypted"] and cluster["kmsKeyId"] == key_arn(graph, "data")
     assert cluster["manageMasterUserPassword"] and "masterPassword" not in cluster
     assert cluster["masterUserSecretKmsKeyId"] == key_arn(graph, "secrets")
     assert cluster["iamDatabaseAuthenticationEnabled"] and cluster["deletionProtection"]
     assert cluster["backupRetentionPeriod"] == 7
-    assert len(graph.of_type("aws:rds/clusterInstance:ClusterInstance")) == 2
+    assert len([r for r in graph.of_type("aws:rds/clusterInstance:ClusterInstance") if "-vectors-" in r.name]) == 2
     assert all(r.protect for r in graph.of_type("aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"))
-    subnets = one(graph, "aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"]
+    subnets = one(graph, "aws:rds/subnetGroup:SubnetGroup", "-vectors").inputs["subnetIds"]
     intra = {r.outputs["id"] for r in graph.of_type("aws:ec2/subnet:Subnet") if "-intra-" in r.name}
     assert set(subnets) == intra
     ingress = one(graph, "aws:ec2/securityGroup:SecurityGroup", "vectors-db").inputs["ingress"]
     assert [(rule["fromPort"], "cidrBlocks" in rule, len(rule["securityGroups"])) for rule in ingress] == [
         (5432, False, 1)]
-    params = one(graph, "aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs["parameters"]
+    params = one(graph, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "-vectors").inputs["parameters"]
     assert {"name": "rds.force_ssl", "value": "1"} in params
 
 
 def test_aurora_in_dev_is_one_instance_that_can_pause(graph_of: GraphOf) -> None:
     graph = graph_of("enterprise-assistant", "dev")
-    cluster = one(graph, "aws:rds/cluster:Cluster").inputs
+    cluster = one(graph, "aws:rds/cluster:Cluster", "-vectors").inputs
     assert cluster["serverlessv2ScalingConfiguration"]["minCapacity"] == 0
     assert not cluster["deletionProtection"] and cluster["skipFinalSnapshot"]
-    assert len(graph.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
+    assert len([r for r in graph.of_type("aws:rds/clusterInstance:ClusterInstance") if "-vectors-" in r.name]) == 1
 
 
-def _master_secret_arns(graph: ResourceGraph) -> set[str]:
-    return {secret["secretArn"] for cluster in graph.of_type("aws:rds/cluster:Cluster")
+def _master_secret_arns(graph: ResourceGraph, suffix: str = "") -> set[str]:
+    return {secret["secretArn"] for cluster in graph.of_type("aws:rds/cluster:Cluster") if cluster.name.endswith(suffix)
             for secret in cluster.outputs.get("masterUserSecrets") or []}
 
 
@@ -83,8 +83,9 @@ def test_schema_job_reads_the_rds_master_secret_at_run_time_in_its_own_namespace
     """The admin password reaches only the bootstrap Job's pod (via GetSecretValue with its own pod identity),
     never a Kubernetes Secret: the app namespace `retrieval` holds no admin credential."""
     graph = graph_of("internal-ai", "staging")
-    [master_arn] = _master_secret_arns(graph)
-    [schema_map] = config_maps(graph, "sql-schema")
+    [master_arn] = _master_secret_arns(graph, "-vectors")
+    [schema_map] = [c for c in config_maps(graph, "sql-schema")
+                    if c.inputs["metadata"]["namespace"] == BOOTSTRAP_NAMESPACE]
     sql = schema_map.inputs["data"]["schema.sql"]
     assert "CREATE EXTENSION IF NOT EXISTS vector;" in sql and "embedding vector(1024) NOT NULL" in sql
     [job] = [r.inputs for r in graph.of_type("kubernetes:batch/v1:Job")
@@ -98,8 +99,8 @@ def test_schema_job_reads_the_rds_master_secret_at_run_time_in_its_own_namespace
     containers = [*pod["initContainers"], *pod["containers"]]
     assert not [item for c in containers for item in c["env"] if "valueFrom" in item]
     env = {item["name"]: item["value"] for item in pod["containers"][0]["env"]}
-    assert env["PGHOST"] == one(graph, "aws:rds/cluster:Cluster").outputs["endpoint"]
-    assert env["PGUSER"] == one(graph, "aws:rds/cluster:Cluster").inputs["masterUsername"]
+    assert env["PGHOST"] == one(graph, "aws:rds/cluster:Cluster", "-vectors").outputs["endpoint"]
+    assert env["PGUSER"] == one(graph, "aws:rds/cluster:Cluster", "-vectors").inputs["masterUsername"]
     # Its own pod identity may read exactly the master secret, nothing else.
     association = one(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "vector-schema").inputs
     assert (association["namespace"], association["serviceAccount"]) == (BOOTSTRAP_NAMESPACE,
@@ -128,7 +129,8 @@ def test_no_external_secret_or_controller_policy_reaches_an_rds_master_secret(gr
             assert not keys & masters, external.name
         readers = [r.name for r in graph.of_type("aws:iam/rolePolicy:RolePolicy")
                    if any(arn in r.inputs["policy"] for arn in masters)]
-        assert all(name.endswith("-vector-schema") for name in readers), readers
+        # Only the bootstrap Jobs (retrieval's schema, the gateway key database's role) read a master secret.
+        assert all(name.endswith(("-vector-schema", "-gateway-db-bootstrap")) for name in readers), readers
 
 
 def test_documents_bucket_is_versioned_kms_encrypted_logged_private_and_tls_only(graph_of: GraphOf) -> None:
@@ -195,7 +197,7 @@ def test_opensearch_collection_is_encrypted_private_redundant_with_data_access(s
     [index] = config_maps(graph, "opensearch-index")
     mapping = json.loads(index.inputs["data"]["documents.json"])
     assert mapping["mappings"]["properties"]["embedding"]["dimension"] == 1024
-    assert not graph.of_type("aws:rds/cluster:Cluster")
+    assert not [r for r in graph.of_type("aws:rds/cluster:Cluster") if r.name.endswith("-vectors")]
 
 
 def test_qdrant_runs_from_its_chart_with_a_generated_api_key_and_encrypted_volumes(store_graphs: dict) -> None:
