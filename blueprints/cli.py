@@ -15,11 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from blueprints import commands
 from blueprints.errors import BlueprintError, shorten
-from blueprints.operations.aws import describe_aws_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +44,11 @@ def failure_line(error: Exception) -> str | None:
     """The one-line message of a failure the user can act on; None for a bug (which keeps its traceback)."""
     if isinstance(error, BlueprintError):
         return str(error)
+    # Here, not at the top: boto3 is a fifth of a second to import and most commands (plan, render) never call AWS.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from blueprints.operations.aws import describe_aws_error
+
     if isinstance(error, (ClientError, BotoCoreError)):
         return describe_aws_error(error)
     if isinstance(error, OSError) and error.filename is not None:

@@ -18,6 +18,7 @@ from blueprints.engine import collector
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.engine.mocks import EchoMocks, RecordingMonitor
 from blueprints.engine.stack_trace import fast_stack_traces
+from blueprints.engine.unknowns import acyclic_unknowns
 from blueprints.gateway.sso import CLIENT_SECRET_CONFIG_KEY
 from blueprints.presets import load_spec
 
@@ -68,7 +69,7 @@ def run_under_mocks(main: Callable[[], Any], config: dict[str, str], stack: str)
         outputs = getattr(root, "outputs", {})
         exported.update(await pulumi.Output.from_input(dict(outputs)).future() or {})
 
-    with fast_stack_traces(), collector.paused():
+    with fast_stack_traces(), acyclic_unknowns(), collector.paused():
         _sync_await(run_pulumi_func(run))
     # Registration order depends on thread scheduling: sort so every run of the same program reads the same.
     records = sorted((ResourceRecord(region=None, **r) for r in monitor.registrations), key=lambda r: r.urn)

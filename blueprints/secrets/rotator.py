@@ -14,14 +14,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import boto3
-
 PENDING, CURRENT = "AWSPENDING", "AWSCURRENT"
 DEFAULT_LENGTH = 48
 
 
 def handler(event: dict[str, Any], context: Any, client: Any = None) -> None:
-    client = client or boto3.client("secretsmanager")
+    if client is None:
+        import boto3  # here: the offline plan imports this module for its path and would pay for boto3
+
+        client = boto3.client("secretsmanager")
     arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
     metadata = client.describe_secret(SecretId=arn)
     if not metadata.get("RotationEnabled"):
