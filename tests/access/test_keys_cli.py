@@ -82,3 +82,22 @@ def test_failures_are_one_line_and_exit_2(db_gateway: Gateway, team: str, case: 
     expected = {"unreachable": "unreachable: [Errno 111] Connection refused (check --endpoint",
                 "wrong master key": "refused the master key", "unknown team": "unknown team 'nobody'"}[case]
     assert expected in captured.err and captured.err.count("\n") == 1 and not captured.out, captured.err
+
+
+@pytest.mark.parametrize(("team_fields", "extra", "expected"), [
+    ({"blocked": True}, [], "team 'refusing' is blocked"),
+    ({}, ["--models", "chat-anthropic"], "--models: chat-anthropic not allowed for team 'refusing' (allowed: "
+                                         "chat-openai)"),
+    ({}, ["--budget", "0"], "--budget: must be above 0 USD (got 0)"),
+])
+def test_issue_refuses_what_the_team_does_not_allow(db_gateway: Gateway, team_fields: dict, extra: list[str],
+                                                    expected: str, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
+    db_gateway.call("/team/new", {"team_id": "refusing", "models": ["chat-openai"]})
+    assert db_gateway.call("/team/update", {"team_id": "refusing", "blocked": False, **team_fields})[0] == 200
+    before = len(db_gateway.get("/key/list?team_id=refusing")["keys"])
+    assert keys("issue", "--team", "refusing", "--endpoint", db_gateway.url, *extra) == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err and captured.err.count("\n") == 1 and not captured.out, captured.err
+    assert len(db_gateway.get("/key/list?team_id=refusing")["keys"]) == before
