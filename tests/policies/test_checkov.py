@@ -36,15 +36,16 @@ def checkov_failures(directory: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def failures(tmp_path_factory, graph_of) -> list[dict]:
-    found = []
+    """One checkov run over every preset's manifests (its start-up is most of a run), each under `<preset>/`."""
+    scanned = tmp_path_factory.mktemp("k8s")
     for preset in PRESETS:
         out = tmp_path_factory.mktemp(preset)
         write_artifacts(graph_of(preset, "prod"), out)
         if load_spec(preset, "prod").runtime == "fargate":  # no cluster: no Kubernetes manifests to scan
             assert not (out / "k8s").exists()
             continue
-        found += [{**failure, "preset": preset} for failure in checkov_failures(out / "k8s")]
-    return found
+        (out / "k8s").rename(scanned / preset)
+    return [{**failure, "preset": Path(failure["file_path"]).parts[1]} for failure in checkov_failures(scanned)]
 
 
 def test_every_checkov_finding_is_fixed_or_suppressed_with_a_reason(failures):
