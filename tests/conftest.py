@@ -48,6 +48,25 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
+SHARED_SERVERS = ("db_gateway",)
+"""Session-scoped fixtures that start a real server (LiteLLM on Postgres): their tests share one xdist group."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs `-n 2 --dist loadgroup`: tests in one xdist group run on one worker. A test that uses a
+    shared server fixture joins that fixture's group, and one that uses a module-scoped fixture (a proxy, a
+    rendered tree) its module's, so each server starts once instead of once per worker."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        shared = sorted(names.intersection(SHARED_SERVERS))
+        definitions = getattr(item, "_fixtureinfo", None)
+        by_module = definitions is not None and any(
+            defs and defs[-1].scope == "module" for name, defs in definitions.name2fixturedefs.items()
+            if name in names)
+        if shared or by_module:
+            item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (CI=true) a skipped test is a failure: every real tool the suite needs must have been installed."""
