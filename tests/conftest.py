@@ -48,8 +48,9 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
-SHARED_SERVERS = ("db_gateway",)
-"""Session-scoped fixtures that start a real server (LiteLLM on Postgres): their tests share one xdist group."""
+SHARED_SERVERS = ("db_gateway", "rag_home")
+"""Session-scoped fixtures that start a real server (LiteLLM on Postgres; the RAG home's Postgres): each one's
+tests share one xdist group."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
