@@ -5,7 +5,8 @@ the request path and exports, on its own /metrics,
   (blueprints/feedback/drift.py; every cluster of a model group starts at 0, so PSI always has both windows);
 - `blueprints_judge_score{model_group, version}` (histogram, 1-5): the judge model's score of a sampled answer,
   asked through the gateway with the evaluation's judge (blueprints/evaluation/judge.py) and the spec's rubric;
-- `blueprints_judge_failures_total{model_group, version}`: judge calls that gave no score.
+- `blueprints_judge_failures_total{model_group, version}`: judge calls that gave no score (also when the gateway
+  refuses the worker's key: it reads the key file at start, so after a master-key rotation the pod needs a restart).
 
 Run: `python -m blueprints.feedback.quality` with the FEEDBACK_* environment (blueprints/feedback/settings.py).
 """
@@ -21,6 +22,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from redis.asyncio import Redis
 
+from blueprints.errors import BlueprintError
+from blueprints.evaluation.checks import CheckResult
 from blueprints.evaluation.client import ChatClient
 from blueprints.evaluation.golden import Case, Check
 from blueprints.evaluation.judge import judge
@@ -73,7 +76,11 @@ class QualityWorker:
             self.metrics.clusters.labels(group, cluster).inc()
         if sample.get("judge") and self.judge_client is not None:
             case = Case(id="online-sample", prompt=prompt, checks=(self.rubric,))
-            result = await judge(self.judge_client, self.settings.judge_model, self.rubric, case, sample["answer"])
+            try:
+                result = await judge(self.judge_client, self.settings.judge_model, self.rubric, case,
+                                     sample["answer"])
+            except BlueprintError as error:  # the gateway refused the key (rotated?) or is unreachable
+                result = CheckResult(type="judge", passed=False, score=0.0, detail=str(error))
             if result.detail:
                 log.warning("judge gave no score for %s %s: %s", group, version, result.detail)
                 self.metrics.failures.labels(group, version).inc()

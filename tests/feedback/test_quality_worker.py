@@ -47,10 +47,10 @@ def exposed(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str
             for sample in family.samples}
 
 
-async def drain(proxy: Gateway, registry: CollectorRegistry, count: int) -> None:
+async def drain(proxy: Gateway, registry: CollectorRegistry, count: int, key: str = MASTER_KEY) -> None:
     settings = Settings(table="unused", gateway_url=proxy.url, redis_host="127.0.0.1", redis_port=proxy.redis_port,
                         judge_model=JUDGE, judge_rubric="The answer is correct and helpful.")
-    async with ChatClient(f"{proxy.url}/v1", MASTER_KEY, 30.0) as client:
+    async with ChatClient(f"{proxy.url}/v1", key, 30.0) as client:
         worker = QualityWorker(Redis(port=proxy.redis_port), settings, Clusters.shipped(), QualityMetrics(registry),
                                client)
         handled = [await worker.step(timeout_s=5) for _ in range(count)]
@@ -78,6 +78,17 @@ def test_sampled_answers_get_drift_clusters_and_judge_scores(proxy: Gateway, que
     ask(proxy, "One more question")
     eventually(lambda: True if queue.llen(SAMPLES_KEY) >= 1 else None)
     assert [json.loads(entry)["prompt"] for entry in queue.lrange(SAMPLES_KEY, 0, -1)] == ["One more question"]
+
+
+def test_a_refused_judge_key_counts_a_failure_and_the_worker_goes_on(proxy: Gateway, queue: redis.Redis) -> None:
+    for question in QUESTIONS[:2]:
+        ask(proxy, question)
+    eventually(lambda: True if queue.llen(SAMPLES_KEY) == 2 else None)
+    registry = CollectorRegistry()
+    asyncio.run(drain(proxy, registry, 2, key="sk-rotated-away"))
+    found, labels = exposed(registry), tuple(sorted({"model_group": proxy.model, "version": proxy.version}.items()))
+    assert found[(m.JUDGE_FAILURES, labels)] == 2.0
+    assert sum(v for (name, _), v in found.items() if name == m.PROMPT_CLUSTERS) == 2.0  # drift still counted
 
 
 def test_the_exposed_series_are_the_catalogs() -> None:
