@@ -28,7 +28,7 @@ from blueprints.feedback.manifests import (
     runs_quality_worker,
     workload_manifests,
 )
-from blueprints.feedback.store import KEY
+from blueprints.feedback.protocol import KEY
 from blueprints.gateway.edge import FEEDBACK, backends, target_group_binding
 from blueprints.gateway.manifests import NAME as GATEWAY_SERVICE
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE

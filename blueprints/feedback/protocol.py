@@ -13,3 +13,6 @@ MAX_QUEUED_SAMPLES = 1000
 """The list is trimmed to this many: a stopped worker costs a bounded amount of Redis memory, never the gateway."""
 MAX_PROMPT_CHARS = 4000
 """Prompts and answers are cut to this many characters before they are queued (bounds Redis memory and CPU)."""
+KEY = "request_id"
+"""The feedback table's partition key (string): the answer id the client got (the table is declared by
+components/feedback.py, which the offline plan imports without boto3; blueprints/feedback/store.py reads it)."""

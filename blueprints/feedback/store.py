@@ -10,8 +10,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-KEY = "request_id"
-"""The table's partition key (string): the answer id the client got."""
+from blueprints.feedback.protocol import KEY
+
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
 

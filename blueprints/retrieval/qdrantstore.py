@@ -27,24 +27,15 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 
 from blueprints.retrieval.errors import RetrievalError
 from blueprints.retrieval.lexical import matches
-from blueprints.retrieval.pgstore import HNSW_EF_CONSTRUCTION, HNSW_M
+from blueprints.retrieval.qdrant_collection import VECTOR, version_collection
 from blueprints.retrieval.store import KEEP_VERSIONS, Document, Filters, Hit, IndexState
 
 INDEXES = "rag-indexes"
 """The collection of index records (never an index name: those match `^[a-z][a-z0-9_]*$`)."""
-VECTOR = "dense"
 KEYWORD_FIELDS = ("kind", "document_id", "content_hash", "metadata.tenant", "metadata.acl_groups")
 """Payload fields the filters use, indexed in each version collection."""
 SCROLL_PAGE = 256
 _IDS = uuid.UUID("5d1c9a52-4f0e-4c55-9a4e-2a7d3f0b6c11")
-
-
-def version_collection(dimension: int, replication_factor: int = 1) -> dict[str, Any]:
-    """The REST body (`PUT /collections/NAME-vN`) of every version collection: the named vector, cosine, on disk,
-    the HNSW graph of the pgvector index; the deployed artifact (schema.qdrant_collection) is this body."""
-    return {"vectors": {VECTOR: {"size": dimension, "distance": "Cosine", "on_disk": True}},
-            "hnsw_config": {"m": HNSW_M, "ef_construct": HNSW_EF_CONSTRUCTION},
-            "replication_factor": replication_factor, "write_consistency_factor": 1}
 
 
 def _collection(index: str, version: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from blueprints.retrieval.pgstore import HNSW_EF_CONSTRUCTION, HNSW_M, TABLES, schema_sql
-from blueprints.retrieval.qdrantstore import version_collection
+from blueprints.retrieval.qdrant_collection import version_collection
 from blueprints.spec import RetrievalSpec
 
 READER_ROLE = "retrieval_reader"
