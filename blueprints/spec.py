@@ -680,6 +680,10 @@ class GatewaySpec(Section):
     inference_routing: bool = False
     """Route to self-hosted models with more than one replica through the Gateway API Inference Extension
     (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
+    data_plane: Literal["auto", "litellm", "envoy"] = "auto"
+    """Who carries model requests: `litellm`, or `envoy` (Envoy AI Gateway routing and per-key rate limits in front,
+    LiteLLM on the policy path: blueprints/gateway/envoy_data_plane.py). `auto` = envoy once the planned peak
+    needs more gateway cores than blueprints/gateway/capacity.py's ENVOY_ABOVE_CORES."""
     experiments: list[ExperimentSpec] = []
     """A/B tests by user segment; none by default."""
     bedrock_guardrail: BedrockGuardrailSpec | None = None
@@ -1491,6 +1495,10 @@ class PlatformSpec(Section):
             problems.append("gateway.inference_routing: the endpoint picker reads the gauges of serving.engine "
                             f"{', '.join(ROUTABLE_ENGINES)} only (got true with engine {self.serving.engine!r}; "
                             "allowed: false)")
+        if gateway.data_plane == "envoy" and not (self.runtime == "eks" and gateway.inference_routing):
+            problems.append("gateway.data_plane: envoy routes to the InferencePools of the inference gateway (got "
+                            f"envoy with runtime {self.runtime!r}, inference_routing {gateway.inference_routing}; "
+                            "allowed: auto or litellm, or envoy with runtime eks and gateway.inference_routing true)")
         if gateway.tiered_routing:
             problems += self._tier_problems(names)
         if cache.semantic and not cache.enabled:

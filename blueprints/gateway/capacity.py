@@ -13,6 +13,11 @@ HPA_CPU_UTILIZATION = 60
 """The gateway HPA's CPU target (percent): replicas are planned to run at this load, the rest is burst headroom."""
 
 
+ENVOY_ABOVE_CORES = 3
+"""`gateway.data_plane: auto` puts Envoy in front once the planned peak needs more LiteLLM cores than this (at the
+HPA's CPU target): past a few cores the Python path's CPU per request (MEASURED) dominates the gateway's cost."""
+
+
 class CoreThroughput(BaseModel):
     """Requests one gateway core (one LiteLLM worker) sustains, as measured."""
 

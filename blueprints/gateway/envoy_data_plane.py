@@ -1,0 +1,164 @@
+"""The Envoy data plane (`gateway.data_plane`): Envoy AI Gateway routes model requests and Envoy Gateway enforces
+per-key rate limits, with LiteLLM kept on the policy path.
+
+Client -> inference Gateway (Envoy) -> SecurityPolicy extAuth: LiteLLM `POST /key/health` with the caller's
+Authorization header (LiteLLM's user_api_key_auth: the key exists, is not blocked or expired) -> BackendTrafficPolicy:
+global rate limit per distinct Authorization header (Envoy Gateway's rate-limit service on the gateway's Valkey) ->
+AIGatewayRoute: the `x-ai-eg-model` header (set by Envoy AI Gateway from the request body's `model`) picks the
+model's InferencePool. Models that need what only LiteLLM does (hosted providers, fallbacks, A/B experiments, the
+tier router's name, models a budgeted team may call, and every model when the platform has guardrails, PII masking
+or a response cache) go to LiteLLM, which also keeps budgets and spend: those are counted on its path only.
+
+Shapes from the pinned CRDs (.vendor/crds: envoy-ai-gateway v1.1.0, envoy-gateway v1.9.0); policies attach to the
+HTTPRoute Envoy AI Gateway generates under the AIGatewayRoute's name, as in its docs' SecurityPolicy example
+(envoyproxy/ai-gateway site/docs, `targetRefs: [{kind: HTTPRoute, name: envoy-ai-gateway-basic}]`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, MEASURED, gateway_sizing
+from blueprints.gateway.manifests import NAME as LITELLM_NAME
+from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
+from blueprints.gateway.manifests import PART_OF, PORT
+from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
+from blueprints.spec import ModelSpec, PlatformSpec
+
+ROUTE_NAME = "llm"
+MODEL_HEADER = "x-ai-eg-model"
+"""Header Envoy AI Gateway's external processor sets from the body's `model` (AIGatewayRoute matches on it)."""
+KEY_HEADER = "authorization"
+KEY_CHECK_PATH = "/key/health"
+"""LiteLLM's POST endpoint behind `user_api_key_auth`: 200 for a valid key, 401/400 otherwise."""
+
+
+class DataPlane(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["litellm", "envoy"]
+    reason: str
+
+    def line(self) -> str:
+        return f"data plane: {self.kind} ({self.reason})"
+
+
+def envoy_threshold_rps() -> float:
+    return ENVOY_ABOVE_CORES * MEASURED.rps_per_core * HPA_CPU_UTILIZATION / 100
+
+
+def data_plane(spec: PlatformSpec) -> DataPlane:
+    """The spec's choice, or for `auto` the planned peak against ENVOY_ABOVE_CORES of LiteLLM."""
+    chosen = spec.gateway.data_plane
+    if chosen != "auto":
+        return DataPlane(kind=chosen, reason="gateway.data_plane")
+    peak, threshold = gateway_sizing(spec).peak_rps, envoy_threshold_rps()
+    above = peak > threshold
+    if above and not (spec.runtime == "eks" and spec.gateway.inference_routing):
+        return DataPlane(kind="litellm", reason=f"auto: peak {peak:g} req/s > {threshold:g}, but Envoy needs "
+                                                "runtime eks and gateway.inference_routing")
+    return DataPlane(kind="envoy" if above else "litellm",
+                     reason=f"auto: peak {peak:g} req/s {'>' if above else '<='} {threshold:g} req/s, "
+                            f"{ENVOY_ABOVE_CORES} LiteLLM cores at {HPA_CPU_UTILIZATION}% CPU")
+
+
+def litellm_reason(spec: PlatformSpec, model: ModelSpec, routed: set[str]) -> str | None:
+    """Why a model's requests still go through LiteLLM; None when Envoy routes them to the model's pool."""
+    gateway = spec.gateway
+    platform_wide = [name for name, on in (("pii_masking", gateway.pii_masking),
+                                           ("bedrock_guardrail", gateway.bedrock_guardrail is not None),
+                                           ("cache", spec.cache.enabled)) if on]
+    if platform_wide:
+        return f"{', '.join(platform_wide)} run in LiteLLM"
+    if model.name not in routed:
+        return "no InferencePool (hosted or single replica)"
+    if gateway.fallbacks.get(model.name):
+        return "fallbacks run in LiteLLM"
+    if any(experiment.model == model.name for experiment in gateway.experiments):
+        return "A/B experiment runs in LiteLLM"
+    if any(model.name in team.models for team in spec.access.teams):
+        return "team budgets count spend in LiteLLM"
+    return None
+
+
+def _labels(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "envoy-data-plane", "app.kubernetes.io/part-of": PART_OF,
+            "app.kubernetes.io/component": component}
+
+
+def _meta(name: str, component: str) -> dict[str, Any]:
+    return {"name": name, "namespace": MODELS_NAMESPACE, "labels": _labels(component)}
+
+
+def _route_target() -> list[dict[str, str]]:
+    return [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": ROUTE_NAME}]
+
+
+def litellm_backend() -> list[dict[str, Any]]:
+    """LiteLLM as an Envoy Gateway Backend (the key check's target) and an AIServiceBackend (the policy path)."""
+    return [
+        {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "Backend", "metadata": _meta(LITELLM_NAME, "backend"),
+         "spec": {"endpoints": [{"fqdn": {"hostname": f"{LITELLM_NAME}.{GATEWAY_NAMESPACE}.svc.cluster.local",
+                                          "port": PORT}}]}},
+        {"apiVersion": "aigateway.envoyproxy.io/v1alpha1", "kind": "AIServiceBackend",
+         "metadata": _meta(LITELLM_NAME, "backend"),
+         "spec": {"schema": {"name": "OpenAI"},
+                  "backendRef": {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": LITELLM_NAME}}},
+    ]
+
+
+def ai_gateway_route(spec: PlatformSpec, routed: set[str], gateway_name: str) -> dict[str, Any]:
+    """One rule per model: its InferencePool, or LiteLLM (litellm_reason)."""
+    def rule(name: str, backend: dict[str, str]) -> dict[str, Any]:
+        return {"name": name, "matches": [{"headers": [{"type": "Exact", "name": MODEL_HEADER, "value": name}]}],
+                "backendRefs": [backend], "timeouts": {"request": f"{math.ceil(spec.gateway.request_timeout_s)}s"}}
+
+    litellm = {"name": LITELLM_NAME}
+    rules = [rule(model.name, {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": model.name}
+                  if litellm_reason(spec, model, routed) is None else litellm) for model in spec.serving.models]
+    if spec.gateway.tiered_routing:  # the tier router's own model name: LiteLLM picks the tier
+        rules.append(rule(spec.gateway.tiers.model_name, litellm))
+    return {
+        "apiVersion": "aigateway.envoyproxy.io/v1beta1", "kind": "AIGatewayRoute",
+        "metadata": _meta(ROUTE_NAME, "route"),
+        "spec": {"parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway_name,
+                                 "namespace": GATEWAY_NAMESPACE}],
+                 "rules": rules},
+    }
+
+
+def rate_limit_policy(spec: PlatformSpec) -> dict[str, Any]:
+    """`gateway.rpm_per_key` per distinct API key, counted across Envoy replicas in Redis."""
+    return {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy",
+        "metadata": _meta("per-key-rate-limit", "rate-limit"),
+        "spec": {"targetRefs": _route_target(), "rateLimit": {"type": "Global", "global": {"rules": [{
+            "clientSelectors": [{"headers": [{"type": "Distinct", "name": KEY_HEADER}]}],
+            "limit": {"requests": spec.gateway.rpm_per_key, "unit": "Minute"}}]}}},
+    }
+
+
+def key_check_policy() -> dict[str, Any]:
+    """Every request's key checked by LiteLLM before Envoy routes it; fails closed."""
+    return {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "SecurityPolicy",
+        "metadata": _meta("key-check", "auth"),
+        "spec": {"targetRefs": _route_target(), "extAuth": {
+            "http": {"backendRefs": [{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": LITELLM_NAME}],
+                     "pathOverride": KEY_CHECK_PATH},
+            "headersToExtAuth": [KEY_HEADER], "failOpen": False}},
+    }
+
+
+def envoy_objects(spec: PlatformSpec, routed: set[str], gateway_name: str) -> list[dict[str, Any]]:
+    """Every custom resource of the Envoy data plane, in apply order."""
+    return [*litellm_backend(), ai_gateway_route(spec, routed, gateway_name), rate_limit_policy(spec),
+            key_check_policy()]
+
+
+def rate_limit_values(redis_url: Any) -> dict[str, Any]:
+    """Envoy Gateway chart values adding its global rate-limit service on the gateway's Valkey (`host:port`)."""
+    return {"config": {"envoyGateway": {"rateLimit": {"backend": {"type": "Redis", "redis": {"url": redis_url}}}}}}

@@ -1,0 +1,122 @@
+"""The Envoy data plane (blueprints/gateway/envoy_data_plane.py): every custom resource it emits passes strict
+validation (unknown fields, CEL rules) against the vendored Envoy AI Gateway v1.1.0 / Envoy Gateway v1.9.0 CRDs,
+the Envoy Gateway chart renders its rate-limit values, and `gateway.data_plane` is chosen and refused as documented."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values, routed_models
+from blueprints.errors import SpecError
+from blueprints.gateway.envoy_data_plane import (
+    LITELLM_NAME,
+    MODEL_HEADER,
+    data_plane,
+    envoy_objects,
+    envoy_threshold_rps,
+    rate_limit_values,
+)
+from blueprints.presets import load_spec
+from blueprints.spec import PlatformSpec
+from tests.support.helm import render_chart
+from tests.support.schemas import validate_manifest
+
+# enterprise-assistant with the LiteLLM-only features off, so that Envoy routes its self-hosted model itself.
+LEAN = {"gateway": {"fallbacks": {"assistant": []}, "bedrock_guardrail": None, "data_plane": "envoy"},
+        "cache": {"enabled": False}, "feedback": {"enabled": False}}
+
+
+ENVOY = {"gateway": {"data_plane": "envoy"}}
+
+
+def _lean() -> PlatformSpec:
+    """LEAN without the preset's teams either: their budgets count spend in LiteLLM (no list override removes them)."""
+    spec = load_spec("enterprise-assistant", "prod", overrides=LEAN)
+    return spec.model_copy(update={"access": spec.access.model_copy(update={"teams": []})})
+
+
+def _objects(spec: PlatformSpec) -> list[dict]:
+    return envoy_objects(spec, {model.name for model in routed_models(spec)}, GATEWAY_NAME)
+
+
+def _rules(spec: PlatformSpec) -> dict[str, dict]:
+    route = next(o for o in _objects(spec) if o["kind"] == "AIGatewayRoute")
+    return {rule["name"]: rule for rule in route["spec"]["rules"]}
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "as-preset"])
+def test_every_custom_resource_validates_strictly_against_the_vendored_crds(lean: bool) -> None:
+    spec = _lean() if lean else load_spec("enterprise-assistant", "prod", overrides=ENVOY)
+    objects = _objects(spec)
+    assert {o["kind"] for o in objects} == {"Backend", "AIServiceBackend", "AIGatewayRoute", "BackendTrafficPolicy",
+                                            "SecurityPolicy"}
+    assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
+
+
+def test_a_route_mixing_pool_and_service_backends_is_refused_by_the_crd() -> None:
+    """The validator applies the AIGatewayRoute CRD's CEL rules: the test above would catch a bad rule."""
+    route = next(o for o in _objects(_lean())
+                 if o["kind"] == "AIGatewayRoute")
+    route["spec"]["rules"][0]["backendRefs"].append({"name": LITELLM_NAME})
+    assert any("cannot mix InferencePool and AIServiceBackend" in p for p in validate_manifest(route))
+
+
+def test_envoy_routes_the_pooled_model_and_leaves_the_rest_to_litellm() -> None:
+    rules = _rules(_lean())
+    assert rules["assistant"]["matches"] == [{"headers": [{"type": "Exact", "name": MODEL_HEADER,
+                                                           "value": "assistant"}]}]
+    assert rules["assistant"]["backendRefs"] == [{"group": "inference.networking.k8s.io", "kind": "InferencePool",
+                                                  "name": "assistant"}]
+    assert rules["assistant-fallback"]["backendRefs"] == [{"name": LITELLM_NAME}]
+    assert rules["auto"]["backendRefs"] == [{"name": LITELLM_NAME}]  # the tier router runs in LiteLLM
+
+
+def test_team_budgets_keep_their_models_on_litellm() -> None:
+    rules = _rules(load_spec("enterprise-assistant", "prod", overrides=LEAN))
+    assert rules["assistant"]["backendRefs"] == [{"name": LITELLM_NAME}]
+
+
+def test_guardrails_keep_every_model_on_litellm() -> None:
+    rules = _rules(load_spec("enterprise-assistant", "prod", overrides={"gateway": {"data_plane": "envoy"}}))
+    assert {ref["name"] for rule in rules.values() for ref in rule["backendRefs"]} == {LITELLM_NAME}
+
+
+def test_policies_limit_each_key_and_check_it_with_litellm() -> None:
+    spec = _lean()
+    by_kind = {o["kind"]: o for o in _objects(spec)}
+    limit = by_kind["BackendTrafficPolicy"]["spec"]["rateLimit"]["global"]["rules"][0]
+    assert limit["limit"] == {"requests": spec.gateway.rpm_per_key, "unit": "Minute"}
+    auth = by_kind["SecurityPolicy"]["spec"]["extAuth"]
+    assert auth["http"]["pathOverride"] == "/key/health" and auth["headersToExtAuth"] == ["authorization"]
+
+
+def test_envoy_gateway_chart_renders_the_rate_limit_service_on_redis() -> None:
+    """Envoy Gateway's chart (v1.9.0) copies `config.envoyGateway` into its ConfigMap: the rate-limit backend must
+    arrive there intact beside the values inference_routing already gives it."""
+    values = envoy_gateway_values()
+    values["config"]["envoyGateway"].update(rate_limit_values("valkey.example:6379")["config"]["envoyGateway"])
+    rendered = render_chart("envoy-gateway", values, "envoy-gateway", "envoy-gateway-system")
+    assert rendered.warnings == ()
+    config = yaml.safe_load(rendered.one("ConfigMap")["data"]["envoy-gateway.yaml"])
+    assert config["rateLimit"] == {"backend": {"type": "Redis", "redis": {"url": "valkey.example:6379"}}}
+    assert config["extensionApis"]["enableBackend"] is True  # the Backend kind the data plane uses
+
+
+def test_auto_stays_on_litellm_for_every_preset_peak_and_switches_above_the_threshold() -> None:
+    spec = load_spec("enterprise-assistant", "prod")
+    assert data_plane(spec).kind == "litellm"
+    assert envoy_threshold_rps() == 90
+    busy = load_spec("enterprise-assistant", "prod",
+                     overrides={"serving": {"models": [{"traffic": {"requests_per_second": 200}}]}})
+    choice = data_plane(busy)
+    assert choice.kind == "envoy", choice
+    assert "peak 201 req/s > 90" in choice.line()
+
+
+def test_envoy_on_a_platform_without_inference_routing_is_refused_with_one_line() -> None:
+    with pytest.raises(SpecError) as error:
+        load_spec("internal-ai", "prod", overrides={"gateway": {"data_plane": "envoy"}})
+    assert "gateway.data_plane: envoy routes to the InferencePools" in str(error.value)
+    with pytest.raises(SpecError, match=r"gateway\.data_plane"):
+        load_spec("internal-ai", "prod", overrides={"gateway": {"data_plane": "nginx"}})
