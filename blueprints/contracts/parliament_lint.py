@@ -4,7 +4,7 @@ privilege-escalation auditor, only the paths iam.py accepts (each with iam:PassR
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,19 @@ def _community_config() -> None:
     parliament.override_config(str(COMMUNITY_CONFIG))
 
 
-def lint(document: PolicyDocument, community: bool = False) -> list[Any]:
-    """Parliament's findings with their severity, which `enhance_finding` reads from parliament's config."""
+@lru_cache(maxsize=4096)
+def _findings(text: str, community: bool) -> tuple[Any, ...]:
+    """Parliament's findings of one policy text, once per process: the same documents are linted again by each
+    kind of check and, in the tests, by several test files (parliament is deterministic for a text)."""
     if community:
         _community_config()
-    policy = parliament.analyze_policy_string(parliament_text(document), include_community_auditors=community)
-    return [parliament.enhance_finding(finding) for finding in policy.findings]
+    policy = parliament.analyze_policy_string(text, include_community_auditors=community)
+    return tuple(parliament.enhance_finding(finding) for finding in policy.findings)
+
+
+def lint(document: PolicyDocument, community: bool = False) -> list[Any]:
+    """Parliament's findings with their severity, which `enhance_finding` reads from parliament's config."""
+    return list(_findings(parliament_text(document), community))
 
 
 def escalations(document: PolicyDocument) -> list[str]:

@@ -93,3 +93,20 @@ def test_an_unheld_passrole_is_an_escalation() -> None:
     assert _escalations(old) == ["CreateEC2WithExistingIP"]
     assert passrole_problems(old) == ["k (aws:iam/rolePolicy:RolePolicy) policy: iam:PassRole without "
                                       "iam:PassedToService"]
+
+
+def test_a_document_is_linted_once_per_process_with_parliaments_own_findings(monkeypatch) -> None:
+    """`lint` keeps parliament's findings per policy text: the same as a fresh parliament run, parliament not run
+    again for the same text."""
+    import parliament
+
+    document = PolicyDocument("x", "aws:iam/rolePolicy:RolePolicy", "policy", "identity", None, {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"}]})
+    fresh = parliament.analyze_policy_string(parliament_text(document))
+    expected = [(f.issue, f.severity, f.location) for f in map(parliament.enhance_finding, fresh.findings)]
+    assert [(f.issue, f.severity, f.location) for f in _lint(document)] == expected and expected
+    runs = []
+    monkeypatch.setattr(parliament, "analyze_policy_string", lambda *args, **kwargs: runs.append(args))
+    assert [(f.issue, f.severity, f.location) for f in _lint(document)] == expected
+    assert runs == []
