@@ -22,6 +22,7 @@ from blueprints.catalog.regional_prices import (
 from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
 from blueprints.gateway.capacity import gateway_sizing
+from blueprints.gateway.envoy_data_plane import data_plane
 from blueprints.rollout import version_plans
 from blueprints.spec import PlatformSpec
 
@@ -115,6 +116,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
                 "total_peak": round(peak, 2),
             },
             "gateway": gateway_sizing(spec).line(),
+            "data_plane": data_plane(spec).line(),
             "budget_usd": spec.budget.monthly_usd,
             "budget": budget.message,
             "prices_as_of": SNAPSHOT.as_of_for(spec.regions).isoformat(),

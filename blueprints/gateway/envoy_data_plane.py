@@ -43,7 +43,10 @@ class DataPlane(BaseModel):
     reason: str
 
     def line(self) -> str:
-        return f"data plane: {self.kind} ({self.reason})"
+        if self.kind == "litellm":
+            return f"data plane: litellm ({self.reason})"
+        return (f"data plane: envoy ({self.reason}); its resources are generated and CRD-validated "
+                "(blueprints/gateway/envoy_data_plane.py) but not deployed yet: LiteLLM still carries every request")
 
 
 def envoy_threshold_rps() -> float:

@@ -4,6 +4,8 @@ the Envoy Gateway chart renders its rate-limit values, and `gateway.data_plane` 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import yaml
 
@@ -17,6 +19,7 @@ from blueprints.gateway.envoy_data_plane import (
     envoy_threshold_rps,
     rate_limit_values,
 )
+from blueprints.plan import build_plan
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
 from tests.support.helm import render_chart
@@ -111,7 +114,12 @@ def test_auto_stays_on_litellm_for_every_preset_peak_and_switches_above_the_thre
                      overrides={"serving": {"models": [{"traffic": {"requests_per_second": 200}}]}})
     choice = data_plane(busy)
     assert choice.kind == "envoy", choice
-    assert "peak 201 req/s > 90" in choice.line()
+    assert "peak 201 req/s > 90" in choice.line() and "not deployed yet" in choice.line()
+
+
+def test_plan_says_which_data_plane_and_why(graph_of) -> None:
+    line = build_plan(load_spec("saas", "prod"), graph_of("saas", "prod"), date(2026, 12, 4)).summary["data_plane"]
+    assert line == "data plane: litellm (auto: peak 25 req/s <= 90 req/s, 3 LiteLLM cores at 60% CPU)"
 
 
 def test_envoy_on_a_platform_without_inference_routing_is_refused_with_one_line() -> None:
