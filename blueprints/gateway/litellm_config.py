@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from blueprints.capacity import size_model
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.models import MODELS
 from blueprints.catalog.providers import priced_model
@@ -152,6 +153,13 @@ def _embedding_limits(spec: PlatformSpec) -> dict[str, int]:
             "tpm": math.ceil(sum(m.traffic.requests_per_second * m.traffic.input_tokens for m in chat) * 60 * headroom)}
 
 
+def self_hosted_price(spec: PlatformSpec, model: ModelSpec) -> dict[str, float]:
+    """LiteLLM's custom pricing of a self-hosted deployment: the planner's GPU cost per output token (prompt
+    processing is in it), so keys' and teams' spend and budgets count self-hosted answers too."""
+    return {"input_cost_per_token": 0.0,
+            "output_cost_per_token": size_model(spec, model).usd_per_1m_output_tokens / 1_000_000}
+
+
 def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints: Mapping[str, str], *,
                    limits: dict[str, int], has_fallback: bool) -> list[dict[str, Any]]:
     """One deployment per model version that receives traffic, weighted as the rollout says (canary, blue-green),
@@ -173,10 +181,11 @@ def _model_entries(spec: PlatformSpec, model: ModelSpec, region: str, endpoints:
         routes = [(plan.version, service_url(spec, version_name(model, plan.version)), plan.weight)
                   for plan in version_plans(spec, model) if plan.weight > 0]
     failure["num_retries"] = 0 if has_fallback and len(routes) == 1 else spec.gateway.num_retries
+    price = self_hosted_price(spec, model)
     return [{
         "model_name": model.name,
         "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
-                           **({"weight": weight} if len(routes) > 1 else {}), **limits, **failure},
+                           **({"weight": weight} if len(routes) > 1 else {}), **limits, **failure, **price},
         "model_info": {"hosting": model.hosting, "version": version, **prompts.get(version, {})},
     } for version, url, weight in routes]
 
@@ -197,7 +206,8 @@ def _version_entries(spec: PlatformSpec, models: list[ModelSpec],
             entries.append({
                 "model_name": version_model(model.name, plan.version),
                 "litellm_params": {"model": f"openai/{model.name}", "api_base": url, "api_key": SELF_HOSTED_API_KEY,
-                                   **model_limits(spec, model), **deployment_timeouts(spec, model), "num_retries": 0},
+                                   **model_limits(spec, model), **deployment_timeouts(spec, model), "num_retries": 0,
+                                   **self_hosted_price(spec, model)},
                 "model_info": {"hosting": model.hosting, "version": plan.version, **prompts.get(plan.version, {})},
             })
     return entries

@@ -25,6 +25,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from blueprints.capacity import size_model
 from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
@@ -292,3 +293,16 @@ def test_pii_split_across_stream_chunks_is_masked(stack: Stack) -> None:
     assert "".join(pieces) == masked
     assert masked.startswith("Write to ") and masked.endswith(" today, then call back.")
     assert not any(secret in masked for secret in ("jane.d", "oe@exam", "ple.com", "123-", "45-67", "6789"))
+
+
+def test_self_hosted_answers_are_priced_so_team_budgets_apply(stack: Stack) -> None:
+    """LiteLLM charges a key's and team's spend from each deployment's price (`x-litellm-response-cost`, written by
+    litellm/proxy/common_request_processing.py at v1.81.16); with no price a self-hosted answer cost 0 and team
+    budgets never stopped self-hosted models. The price is the planner's GPU cost per output token."""
+    spec = load_spec("regulated-industry", "prod")
+    model = next(model for model in spec.self_hosted_models if model.name == "reg-small")
+    status, headers, reply = post(stack, chat("reg-small"))
+    assert status == 200
+    expected = reply["usage"]["completion_tokens"] * size_model(spec, model).usd_per_1m_output_tokens / 1e6
+    assert expected > 0
+    assert float(headers["x-litellm-response-cost"]) == pytest.approx(expected, rel=1e-6)
