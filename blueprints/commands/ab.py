@@ -9,7 +9,7 @@ from pathlib import Path
 
 from blueprints.errors import BlueprintError
 from blueprints.evaluation.results import read
-from blueprints.experiments.report import add_eval, add_feedback, collect, report, table
+from blueprints.experiments.report import add_eval, add_feedback, add_ratings, collect, report, request_ids, table
 
 NAME = "ab"
 HELP = "A/B experiments by user segment: compare variants on latency, cost, feedback and eval scores (report)."
@@ -21,7 +21,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                         "confidence intervals")
     rep.add_argument("--requests", required=True, type=Path,
                      help="the gateway's request records (LiteLLM standard logging payloads, JSON lines)")
-    rep.add_argument("--feedback", type=Path, help="feedback records {request_id, rating: 1|-1} (JSON lines)")
+    ratings = rep.add_mutually_exclusive_group()
+    ratings.add_argument("--feedback", type=Path, help="feedback records {request_id, rating: 1|-1} (JSON lines)")
+    ratings.add_argument("--feedback-table", metavar="TABLE",
+                         help="the feedback service's DynamoDB table (stack output; boto3's standard configuration)")
     rep.add_argument("--eval", action="append", default=[], metavar="VARIANT=RESULT.json",
                      help="an `eval run` result of a variant (repeatable)")
     rep.add_argument("--experiment", help="experiment name (needed when the records hold several)")
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     experiment, samples = collect(args.requests, args.experiment)
     if args.feedback:
         add_feedback(samples, args.feedback)
+    if args.feedback_table:
+        add_ratings(samples, stored_ratings(args.feedback_table, request_ids(samples)))
     for item in args.eval:
         variant, separator, path = item.partition("=")
         if not separator or not variant or not path:
@@ -44,3 +49,18 @@ def run(args: argparse.Namespace) -> int:
     result = report(experiment, samples, args.baseline, args.alpha)
     print(json.dumps(asdict(result), indent=2) if args.format == "json" else table(result))
     return 0
+
+
+def stored_ratings(table: str, ids: set[str]) -> dict[str, int]:
+    """The ratings the feedback service stored for these requests."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from blueprints.feedback.store import FeedbackStore
+
+    try:
+        return FeedbackStore(boto3.client("dynamodb"), table).ratings(ids)
+    except ClientError as error:
+        raise BlueprintError(f"--feedback-table: {table} ({error.response['Error'].get('Message') or error})") from None
+    except BotoCoreError as error:
+        raise BlueprintError(f"--feedback-table: {table} ({error})") from None

@@ -165,16 +165,24 @@ def collect(requests: Path, experiment: str | None) -> tuple[str, dict[str, Samp
 
 
 def add_feedback(samples: dict[str, Sample], feedback: Path) -> None:
-    variant_of_request = {rid: variant for variant, sample in samples.items() for rid in sample.request_ids}
-    seen: set[str] = set()
+    """Ratings from a JSON lines file `{"request_id", "rating": 1 | -1}`; the first per request counts."""
+    ratings: dict[str, int] = {}
     for number, item in enumerate(_json_lines(feedback, "--feedback"), 1):
         rating = item.get("rating")
         if rating not in (1, -1):
             raise BlueprintError(f"--feedback: record {number} has rating {rating!r} (allowed: 1, -1)")
-        request_id = str(item.get("request_id"))
-        if request_id in variant_of_request and request_id not in seen:  # one rating per request (idempotent)
-            seen.add(request_id)
-            samples[variant_of_request[request_id]].ratings.append(rating)
+        ratings.setdefault(str(item.get("request_id")), rating)  # one rating per request (idempotent)
+    add_ratings(samples, ratings)
+
+
+def request_ids(samples: dict[str, Sample]) -> set[str]:
+    return {rid for sample in samples.values() for rid in sample.request_ids}
+
+
+def add_ratings(samples: dict[str, Sample], ratings: dict[str, int]) -> None:
+    """Each rated request's rating on its variant; ratings of other requests are ignored."""
+    for sample in samples.values():
+        sample.ratings.extend(ratings[rid] for rid in sample.request_ids if rid in ratings)
 
 
 def add_eval(samples: dict[str, Sample], variant: str, result: EvalResult) -> None:

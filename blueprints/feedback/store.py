@@ -4,6 +4,7 @@ client that retries, or a user who clicks twice, records it once."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,8 @@ from botocore.exceptions import ClientError
 from blueprints.feedback.protocol import KEY
 
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+BATCH_GET_KEYS = 100
+"""DynamoDB's limit on keys per BatchGetItem call."""
 
 
 def _plain(value: Any) -> Any:
@@ -39,3 +42,18 @@ class FeedbackStore:
             stored = self._db.get_item(TableName=self._table, Key={KEY: {"S": record[KEY]}}, ConsistentRead=True)
             return False, {name: _plain(_deserializer.deserialize(value)) for name, value in stored["Item"].items()}
         return True, record
+
+    def ratings(self, request_ids: Iterable[str]) -> dict[str, int]:
+        """The stored rating of each of these answers that has one (BatchGetItem, 100 keys a call, unprocessed
+        keys retried)."""
+        ids, found = sorted(set(request_ids)), {}
+        for start in range(0, len(ids), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {self._table: {
+                "Keys": [{KEY: {"S": rid}} for rid in ids[start:start + BATCH_GET_KEYS]],
+                "ProjectionExpression": "#key, rating", "ExpressionAttributeNames": {"#key": KEY}}}
+            while pending:
+                answer = self._db.batch_get_item(RequestItems=pending)
+                for item in answer["Responses"].get(self._table, []):
+                    found[item[KEY]["S"]] = int(item["rating"]["N"])
+                pending = answer.get("UnprocessedKeys") or {}
+        return found

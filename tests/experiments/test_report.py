@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 from blueprints.cli import main
 from blueprints.evaluation.results import CaseResult, EvalResult, RunInfo, summarize, write
 from blueprints.experiments.report import mean_difference, mean_interval, rate_difference, wilson
+from blueprints.feedback.protocol import KEY
+from blueprints.feedback.store import FeedbackStore
 
 
 def test_wilson_interval_matches_newcombe_1998() -> None:
@@ -79,3 +83,35 @@ def test_eval_scores_of_each_variant_come_from_its_eval_run(tmp_path: Path,
     assert rows["b"]["differences"]["eval_pass_rate"]["upper"] < 0
     assert main(["ab", "report", "--requests", str(path), "--eval", f"ghost={control}"]) == 2
     assert "--eval: unknown variant 'ghost' (allowed: b, control)" in capsys.readouterr().err
+
+
+def test_feedback_comes_from_the_deployed_feedback_table(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        moto_endpoint: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--feedback-table` reads the ratings the feedback service stored (its own writer, FeedbackStore.put_once) from
+    DynamoDB (a moto server, reached through boto3's standard AWS_ENDPOINT_URL), more than one BatchGetItem's 100
+    keys of them."""
+    for name, value in {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_DEFAULT_REGION": "eu-central-1",
+                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    db = boto3.client("dynamodb")
+    table = f"feedback-{uuid.uuid4().hex[:8]}"
+    db.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}])
+    store = FeedbackStore(db, table)
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(record(v, i)) + "\n" for v in ("control", "b") for i in range(150)))
+    for i in range(120):  # control: 120 of 150 rated, all up; b: 60 rated, half down
+        store.put_once({KEY: f"r-control-{i}", "rating": 1})
+    for i in range(60):
+        store.put_once({KEY: f"r-b-{i}", "rating": 1 if i % 2 else -1})
+    store.put_once({KEY: "r-elsewhere-1", "rating": -1})  # not a request of this experiment
+    assert main(["ab", "report", "--requests", str(path), "--feedback-table", table, "--format", "json"]) == 0
+    rows = {row["variant"]: row for row in json.loads(capsys.readouterr().out)["variants"]}
+    assert rows["control"]["metrics"]["feedback_rate"]["value"] == pytest.approx(0.8)
+    assert rows["control"]["metrics"]["feedback_score"]["value"] == pytest.approx(1.0)
+    assert rows["b"]["metrics"]["feedback_rate"]["value"] == pytest.approx(0.4)
+    assert rows["b"]["metrics"]["feedback_score"]["value"] == pytest.approx(0.5)
+    assert main(["ab", "report", "--requests", str(path), "--feedback-table", "no-such-table"]) == 2
+    assert "--feedback-table: no-such-table" in capsys.readouterr().err
