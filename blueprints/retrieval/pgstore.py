@@ -189,9 +189,7 @@ class PgVectorStore:
     def activate(self, index: str, version: int) -> IndexState:
         """Point the alias at `version` (one row update: queries switch at their next statement)."""
         state = self.state(index)
-        if version not in state.versions:
-            raise RetrievalError(f"index {index!r} has no ready version {version}; ready: "
-                                 f"{', '.join(map(str, state.versions)) or 'none'}", 404)
+        state.require_ready(version)
         if version != state.active:
             self._run("UPDATE rag_index SET previous = active, active = :v, updated_at = now() WHERE name = :n",
                       n=index, v=version)
@@ -201,8 +199,7 @@ class PgVectorStore:
     def rollback(self, index: str) -> IndexState:
         """Swap the alias back to the previous version."""
         state = self.state(index)
-        if state.previous is None:
-            raise RetrievalError(f"index {index!r} has no previous version to roll back to", 409)
+        state.require_previous()
         self._run("UPDATE rag_index SET active = previous, previous = active, updated_at = now() WHERE name = :n",
                   n=index)
         return self.state(index)

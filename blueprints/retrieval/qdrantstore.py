@@ -176,9 +176,7 @@ class QdrantStore:
     def activate(self, index: str, version: int) -> IndexState:
         """Point the alias at `version`."""
         state = self.state(index)
-        if version not in state.versions:
-            raise RetrievalError(f"index {index!r} has no ready version {version}; ready: "
-                                 f"{', '.join(map(str, state.versions)) or 'none'}", 404)
+        state.require_ready(version)
         if version != state.active:
             self._point_alias(index, version)
             self._save(index, (self._record(index) or {}) | {"previous": state.active})
@@ -188,9 +186,7 @@ class QdrantStore:
     def rollback(self, index: str) -> IndexState:
         """Swap the alias back to the previous version."""
         state = self.state(index)
-        if state.previous is None:
-            raise RetrievalError(f"index {index!r} has no previous version to roll back to", 409)
-        self._point_alias(index, state.previous)
+        self._point_alias(index, state.require_previous())
         self._save(index, (self._record(index) or {}) | {"previous": state.active})
         return self.state(index)
 

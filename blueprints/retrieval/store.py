@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from blueprints.retrieval.errors import RetrievalError
+
 KEEP_VERSIONS = 3
 """Versions kept besides the active and previous one; older ones are dropped after an activation."""
 
@@ -68,6 +70,18 @@ class IndexState:
     active: int | None
     previous: int | None
     versions: list[int]
+
+    def require_ready(self, version: int) -> None:
+        """Activation needs a version that finished building."""
+        if version not in self.versions:
+            raise RetrievalError(f"index {self.name!r} has no ready version {version}; ready: "
+                                 f"{', '.join(map(str, self.versions)) or 'none'}", 404)
+
+    def require_previous(self) -> int:
+        """Rollback needs a version that was active before."""
+        if self.previous is None:
+            raise RetrievalError(f"index {self.name!r} has no previous version to roll back to", 409)
+        return self.previous
 
 
 class VectorStore(Protocol):
