@@ -577,6 +577,12 @@ class SsoSpec(Section):
     """Where the load balancer itself reaches the token and user-info endpoints (HTTPS). None = anywhere, which
     needs a route to the internet: a private platform names the IdP's networks instead (reached through your VPN,
     Direct Connect or peering; the endpoints' DNS names must still resolve publicly, to these addresses)."""
+    group_teams: dict[str, str] = {}
+    """IdP group -> name of a team in `access.teams`: a signed-in person calls models through the browser session as
+    a member of the team of their first group, in this order, that is listed here (blueprints/gateway/
+    alb_identity_auth.py); a person in none of them is refused. Empty = no calls through the browser session."""
+    groups_claim: str = Field("groups", min_length=1, max_length=128, pattern=r"^\S+$")
+    """The user-info claim holding the person's groups (a list of names, or one name)."""
 
     @field_validator("idp_cidrs")
     @classmethod
@@ -1524,6 +1530,10 @@ class PlatformSpec(Section):
             seen.add(team.name)
             problems += [f"{where}.models: {model!r} is not a model the gateway serves "
                          f"(allowed: {', '.join(served) or 'none'})" for model in team.models if model not in served]
+        if self.gateway.sso is not None:
+            problems += [f"gateway.sso.group_teams.{group}: {team!r} is not a team in access.teams "
+                         f"(allowed: {', '.join(sorted(seen)) or 'none'})"
+                         for group, team in self.gateway.sso.group_teams.items() if team not in seen]
         if self.access.teams and self.runtime != "eks":
             problems.append(f"access.teams: {len(self.access.teams)} teams with runtime {self.runtime!r}, which has no "
                             "cluster for the reconciler Job (allowed: []; or runtime: eks)")

@@ -116,7 +116,7 @@ class GatewayEdge(pulumi.ComponentResource):
                 aliases=[{"name": balancer.dns_name, "zone_id": balancer.zone_id, "evaluate_target_health": True}],
                 opts=child,
             )
-        self.dns_name, self.zone_id = balancer.dns_name, balancer.zone_id
+        self.dns_name, self.zone_id, self.arn = balancer.dns_name, balancer.zone_id, balancer.arn
         self.target_group_arns = {name: group.arn for name, group in groups.items()}
         self.register_outputs({"dns_name": balancer.dns_name, "target_group_arns": self.target_group_arns})
 

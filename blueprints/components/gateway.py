@@ -212,6 +212,7 @@ class Gateway(pulumi.ComponentResource):
             redis_port=str(self.cache.port) if self.cache else None,
             vpc_cidr=ctx.network.vpc_cidr, routing_namespaces=[NAMESPACE] if routing else [],
             audit_bucket=audit.bucket_name, database_host=self.database.cluster.endpoint if self.database else None,
+            load_balancer_arn=self.edge.arn,
         ):
             if self.content_guardrail is not None:
                 manifest = self.content_guardrail.attach(manifest)

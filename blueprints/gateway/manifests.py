@@ -17,6 +17,7 @@ from blueprints.conventions import PART_OF
 from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
+from blueprints.gateway.alb_identity_auth import GROUP_TEAMS_FILE
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
 from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.database import POSTGRES_PORT, database_environment
@@ -33,6 +34,7 @@ from blueprints.gateway.litellm_config import (
 )
 from blueprints.gateway.master_key_auth import KEY_FILE_VARIABLE
 from blueprints.gateway.providers import provider_credentials
+from blueprints.gateway.sso import group_teams_file, identity_environment
 from blueprints.observability.tracing import OTLP_HTTP_PORT
 from blueprints.prompts.gateway import litellm_prompt_settings
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
@@ -55,6 +57,8 @@ REDIS_PASSWORD_KEY = "auth-token"
 RUN_AS = 10001
 HOOKS_SOURCE = Path(__file__).with_name(f"{HOOKS_MODULE}.py")
 MASTER_KEY_AUTH_SOURCE = Path(__file__).with_name(f"{MASTER_KEY_AUTH_MODULE}.py")
+ALB_IDENTITY_SOURCE = Path(__file__).with_name("alb_identity_auth.py")
+"""Chained from the master-key hook (people signed in at the ALB, `gateway.sso.group_teams`)."""
 MASTER_KEY_DIR = "/etc/litellm-master-key"
 """The master key Secret mounted as a directory (never subPath: the kubelet refreshes only whole-volume mounts)."""
 SYSTEM_NODE_LABEL = {"blueprints.io/node-role": "system"}
@@ -89,7 +93,10 @@ def config_map(spec: PlatformSpec, region: str, endpoints: dict[str, str]) -> di
         "metadata": _meta(f"{NAME}-config", annotations={ARTIFACT_ANNOTATION: ARTIFACT_KIND}),
         "data": {CONFIG_KEY: render_config(litellm_config(spec, region, endpoints)),
                  f"{HOOKS_MODULE}.py": HOOKS_SOURCE.read_text(),
-                 f"{MASTER_KEY_AUTH_MODULE}.py": MASTER_KEY_AUTH_SOURCE.read_text(), **guardrail_files(spec),
+                 f"{MASTER_KEY_AUTH_MODULE}.py": MASTER_KEY_AUTH_SOURCE.read_text(),
+                 ALB_IDENTITY_SOURCE.name: ALB_IDENTITY_SOURCE.read_text(),
+                 **({GROUP_TEAMS_FILE: group_teams_file(spec.gateway.sso)} if spec.gateway.sso else {}),
+                 **guardrail_files(spec),
                  **litellm_prompt_settings(spec).get("files", {}),
                  **litellm_ab_settings(spec).get("files", {}), **litellm_quality_settings(spec)["files"]},
     }
@@ -105,9 +112,10 @@ def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
 
 
 def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: Any,
-                audit_bucket: Any, database_host: Any = None) -> list[dict[str, Any]]:
+                audit_bucket: Any, database_host: Any = None, load_balancer_arn: Any = None) -> list[dict[str, Any]]:
     """Container environment: plain settings, and secrets by reference to synced Kubernetes Secrets. With
-    `database_host` (the gateway's Aurora), LiteLLM's DB mode through IAM database authentication."""
+    `database_host` (the gateway's Aurora), LiteLLM's DB mode through IAM database authentication. With
+    `gateway.sso`, `load_balancer_arn` is the ALB whose sign-in assertions are trusted (gateway/sso.py)."""
     env = [{"name": key, "value": value} for key, value in proxy_environment(spec).items()]
     if database_host is not None:
         env += [{"name": key, "value": value}
@@ -118,6 +126,8 @@ def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: An
             _secret_env(MASTER_KEY_ENV, MASTER_KEY_SECRET, MASTER_KEY_ENV),
             {"name": KEY_FILE_VARIABLE, "value": f"{MASTER_KEY_DIR}/{MASTER_KEY_ENV}"},
             *(_secret_env(env, PROVIDER_KEYS_SECRET, env) for env in provider_credentials(spec))]
+    if spec.gateway.sso is not None and load_balancer_arn is not None:
+        env += [{"name": key, "value": value} for key, value in identity_environment(region, load_balancer_arn).items()]
     if needs_redis(spec):
         env += [{"name": REDIS_ENV["host"], "value": redis_host}, {"name": REDIS_ENV["port"], "value": redis_port},
                 _secret_env(REDIS_ENV["password"], REDIS_SECRET, REDIS_PASSWORD_KEY),
@@ -126,7 +136,7 @@ def environment(spec: PlatformSpec, region: str, redis_host: Any, redis_port: An
 
 
 def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_host: Any, redis_port: Any,
-               audit_bucket: Any, database_host: Any = None) -> dict[str, Any]:
+               audit_bucket: Any, database_host: Any = None, load_balancer_arn: Any = None) -> dict[str, Any]:
     gateway = spec.gateway
     checksum = hashlib.sha256(json.dumps(config["data"], sort_keys=True).encode()).hexdigest()
     probe = {"httpGet": {"path": "/health/liveliness", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 5}
@@ -161,7 +171,8 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
                         # One worker per vCPU of the pod.
                         "args": ["--config", f"{CONFIG_DIR}/{CONFIG_KEY}", "--host", "0.0.0.0",
                                  "--port", str(PORT), "--num_workers", str(gateway.cpu)],
-                        "env": environment(spec, region, redis_host, redis_port, audit_bucket, database_host),
+                        "env": environment(spec, region, redis_host, redis_port, audit_bucket, database_host,
+                                           load_balancer_arn),
                         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
                         "resources": {"requests": resources, "limits": resources},
                         "startupProbe": {**probe, "failureThreshold": 30},
@@ -244,11 +255,13 @@ def network_policy(vpc_cidr: Any, routing_namespaces: list[str], client_namespac
 
 def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, str], redis_host: Any,
                       redis_port: Any, vpc_cidr: Any, routing_namespaces: list[str],
-                      audit_bucket: Any, database_host: Any = None) -> list[dict[str, Any]]:
+                      audit_bucket: Any, database_host: Any = None,
+                      load_balancer_arn: Any = None) -> list[dict[str, Any]]:
     """Everything of the LiteLLM workload except the Namespace, in apply order."""
     config = config_map(spec, region, endpoints)
     objects = [config, service_account(),
-               deployment(spec, region, config, redis_host, redis_port, audit_bucket, database_host),
+               deployment(spec, region, config, redis_host, redis_port, audit_bucket, database_host,
+                          load_balancer_arn),
                service(), autoscaler(spec),
                network_policy(vpc_cidr, routing_namespaces,
                               [name for name, on in ((BATCH_NAMESPACE, spec.batch.enabled),

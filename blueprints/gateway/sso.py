@@ -12,6 +12,9 @@ IdP. People open the admin UI: these paths of LiteLLM 1.81.16 are what a browser
 - `/onboarding/*`: invitation links (`/onboarding/get_token`, `/onboarding/claim_token`);
 - `/oauth2/idpresponse`: the ALB's own redirect URI, where the IdP sends people back (register
   `https://<domain_name>/oauth2/idpresponse` with the IdP).
+- `/chat/completions`: where people call models with their sign-in (proxy_server.py serves it beside
+  `/v1/chat/completions`); the ALB forwards their verified identity, which alb_identity_auth.py maps to a team
+  (`group_teams`). API clients keep `/v1/*`, which the IdP never sees.
 
 The ALB needs the client secret itself (AuthenticateOidcActionConfig.ClientSecret of the ELBv2 API); its one
 plaintext home is Secrets Manager, written write-only from `pulumi config set --secret` (components/gateway.py).
@@ -19,8 +22,10 @@ plaintext home is Secrets Manager, written write-only from `pulumi config set --
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from blueprints.gateway.alb_identity_auth import KEYS_URL_VARIABLE, SIGNER_VARIABLE, keys_url
 from blueprints.spec import SsoSpec
 
 CLIENT_SECRET_CONFIG_KEY = "ssoClientSecret"
@@ -30,8 +35,9 @@ CLIENT_SECRET_NAME = "gateway-sso-client-secret"
 CLIENT_SECRET_ENV = "GENERIC_CLIENT_SECRET"
 """Its name inside a JSON secret and in LiteLLM's environment (management_endpoints/ui_sso.py reads it)."""
 ALB_CALLBACK_PATH = "/oauth2/idpresponse"
+PEOPLE_MODEL_PATH = "/chat/completions"
 HUMAN_PATHS = ("/ui", "/ui/*", "/_next/*", "/login", "/v2/login", "/fallback/login", "/sso/*", "/onboarding/*",
-               ALB_CALLBACK_PATH)
+               ALB_CALLBACK_PATH, PEOPLE_MODEL_PATH)
 """ALB path patterns of the pages people open (module docstring)."""
 MAX_CONDITION_VALUES = 5
 """An ALB listener rule matches at most 5 condition values ("Condition values per rule", Application Load Balancer
@@ -65,3 +71,13 @@ def authenticated_forward(sso: SsoSpec, client_secret: Any, target_group_arn: An
 def idp_cidrs(sso: SsoSpec) -> list[str]:
     """Where the load balancer's security group lets it call the IdP (`sso.idp_cidrs`; anywhere by default)."""
     return list(sso.idp_cidrs) if sso.idp_cidrs is not None else ["0.0.0.0/0"]
+
+
+def group_teams_file(sso: SsoSpec) -> str:
+    """alb_identity_auth.GROUP_TEAMS_FILE: the group -> team mapping in spec order (the first match wins)."""
+    return json.dumps({"groups_claim": sso.groups_claim, "group_teams": [list(p) for p in sso.group_teams.items()]})
+
+
+def identity_environment(region: str, load_balancer_arn: Any) -> dict[str, Any]:
+    """The gateway's settings for trusting the ALB's sign-in assertions: its ARN and the region's key endpoint."""
+    return {SIGNER_VARIABLE: load_balancer_arn, KEYS_URL_VARIABLE: keys_url(region)}

@@ -18,9 +18,12 @@ import pytest
 import yaml
 
 from blueprints.gateway import master_key_auth
+from blueprints.gateway.alb_identity_auth import KEYS_URL_VARIABLE
 from blueprints.gateway.fargate import gateway_files
+from blueprints.gateway.sso import identity_environment
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
+from tests.fakes.alb_public_keys import FakeAlbPublicKeys
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.support.litellm_db import litellm_database
 from tests.support.litellm_proxy import LITELLM, MASTER_KEY, PRISMA_ENGINE, START_TIMEOUT_S, start_proxy, stop, wait_for
@@ -30,6 +33,9 @@ START_DB_MODE_S = 3 * START_TIMEOUT_S
 machine."""
 SPEND_WAIT_S = 30.0
 """Bound on waiting for LiteLLM's batched spend writes (flushed every `proxy_batch_write_at` seconds)."""
+ALB_REGION = "us-east-1"
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/gateway/50dc6c495c0c9188"
+"""The load balancer whose sign-in assertions the DB-mode gateway trusts (gateway/sso.py identity_environment)."""
 OPENAI_MODEL = {"hosting": "openai", "model": "gpt-4.1-mini", "name": "chat-openai"}
 """Added to startup-mvp's three models: served by the fake backend (`provider.api_base`)."""
 
@@ -72,7 +78,14 @@ def gateway_spec(backend_url: str, overrides: dict[str, Any] | None = None) -> P
 
 
 @pytest.fixture(scope="session")
-def db_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def alb_keys() -> Iterator[FakeAlbPublicKeys]:
+    """The ALB public-key endpoint the DB-mode gateway trusts (tests/access/test_sso_teams.py signs with it)."""
+    with FakeAlbPublicKeys() as keys:
+        yield keys
+
+
+@pytest.fixture(scope="session")
+def db_gateway(tmp_path_factory: pytest.TempPathFactory, alb_keys: FakeAlbPublicKeys) -> Iterator[Gateway]:
     if not (LITELLM.exists() and (PRISMA_ENGINE.parent / "node_modules").exists()):
         pytest.skip("LiteLLM DB mode missing: make .venv-litellm/.db-mode")
     with FakeOpenAIBackend() as backend, litellm_database() as database_url:
@@ -87,7 +100,9 @@ def db_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         key_file.write_text(MASTER_KEY)
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
                                    extra_env={"OPENAI_API_KEY": "sk-openai-test", "ANTHROPIC_API_KEY": "sk-ant-test",
-                                              master_key_auth.KEY_FILE_VARIABLE: str(key_file)})
+                                              master_key_auth.KEY_FILE_VARIABLE: str(key_file),
+                                              **identity_environment(ALB_REGION, ALB_ARN),
+                                              KEYS_URL_VARIABLE: alb_keys.base_url})
         try:
             wait_for(f"{url}/health/liveliness", START_DB_MODE_S, process)
             yield Gateway(url, backend, key_file)

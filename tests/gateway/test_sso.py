@@ -4,6 +4,7 @@ routes; API paths keep going straight to the gateway; bad SSO input fails in one
 
 from __future__ import annotations
 
+import json
 import re
 from fnmatch import fnmatchcase
 
@@ -13,7 +14,14 @@ import pytest
 from botocore.validate import ParamValidator
 
 from blueprints.cli import main
-from blueprints.gateway.sso import ALB_CALLBACK_PATH, HUMAN_PATHS, MAX_CONDITION_VALUES, human_path_groups
+from blueprints.gateway.alb_identity_auth import GROUP_TEAMS_FILE, KEYS_URL_VARIABLE, SIGNER_VARIABLE
+from blueprints.gateway.sso import (
+    ALB_CALLBACK_PATH,
+    HUMAN_PATHS,
+    MAX_CONDITION_VALUES,
+    PEOPLE_MODEL_PATH,
+    human_path_groups,
+)
 from blueprints.presets import load_spec
 from tests.support.litellm_proxy import LITELLM
 
@@ -130,9 +138,13 @@ def test_every_browser_route_of_litellm_is_covered_and_no_api_route_is() -> None
                *(route for route in sso if route.startswith("/sso/"))}
     assert browser <= server | sso and len(browser) > 6
     assert 'app.mount("/ui", StaticFiles(' in (LITELLM_PROXY / "proxy_server.py").read_text()
-    for path in (*browser, "/ui", "/ui/", "/ui/index.html", "/_next/static/x.js", ALB_CALLBACK_PATH):
+    # People call models with their sign-in at /chat/completions, which LiteLLM serves beside /v1/chat/completions;
+    # the gateway's endpoint (what API clients are given) is https://<host>/v1.
+    assert {PEOPLE_MODEL_PATH, f"/v1{PEOPLE_MODEL_PATH}"} <= server
+    for path in (*browser, "/ui", "/ui/", "/ui/index.html", "/_next/static/x.js", ALB_CALLBACK_PATH,
+                 PEOPLE_MODEL_PATH):
         assert any(fnmatchcase(path.replace("{key_id}", "k"), pattern) for pattern in HUMAN_PATHS), path
-    api = ["/v1/models", "/v1/chat/completions", "/chat/completions", "/key/generate", "/key/list", "/team/new",
+    api = ["/v1/models", "/v1/chat/completions", "/v1/embeddings", "/key/generate", "/key/list", "/team/new",
            "/health/liveliness", "/metrics", "/v1/batches"]
     assert {"/key/generate", "/team/new", "/v1/models", "/health/liveliness"} <= server | _routes(
         "management_endpoints/key_management_endpoints.py") | _routes("management_endpoints/team_endpoints.py") | \
@@ -181,8 +193,30 @@ SSO = ('gateway.sso={"issuer": "https://idp.example.com", "authorization_endpoin
     ("saas", SSO + ', "idp_cidrs": ["10.0.0.300/8"]}', "'10.0.0.300/8' is not a CIDR block"),
     ("regulated-industry", "gateway.sso.idp_cidrs=null",
      "gateway.sso.idp_cidrs: a private platform has no route to the internet"),
+    ("regulated-industry", 'gateway.sso.group_teams={"llm-research": "research"}',
+     "gateway.sso.group_teams.llm-research: 'research' is not a team in access.teams (allowed: claims, risk)"),
+    ("regulated-industry", 'gateway.sso.groups_claim=""', "gateway.sso.groups_claim"),
 ])
 def test_bad_sso_input_fails_in_one_line(capsys, preset: str, setting: str, message: str) -> None:
     assert main(["plan", "--preset", preset, "--env", "dev", "--set", setting]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_the_gateway_trusts_the_assertions_of_its_own_load_balancer(graph_of) -> None:
+    """The gateway pod knows its ALB's ARN (the `signer` of x-amzn-oidc-data) and the region's ELB key endpoint
+    (AWS docs, Authenticate users using an Application Load Balancer: public-keys.auth.elb.<region>.amazonaws.com),
+    and its hooks carry the group mapping (alb_identity_auth.py reads it beside itself)."""
+    graph = graph_of("regulated-industry", "prod")
+    balancers = graph.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert len(balancers) == len(load_spec("regulated-industry", "prod").regions)
+    for balancer in balancers:
+        prefix, region = balancer.name.removesuffix("-alb"), balancer.outputs["arn"].split(":")[3]
+        [gateway] = [d for d in graph.of_type("kubernetes:apps/v1:Deployment")
+                     if d.name == f"{prefix}-gateway-deployment"]
+        env = {e["name"]: e.get("value") for e in gateway.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env[SIGNER_VARIABLE] == balancer.outputs["arn"]
+        assert env[KEYS_URL_VARIABLE] == f"https://public-keys.auth.elb.{region}.amazonaws.com"
+        [config] = [c for c in graph.of_type("kubernetes:core/v1:ConfigMap") if c.name == f"{prefix}-gateway-configmap"]
+        assert json.loads(config.inputs["data"][GROUP_TEAMS_FILE]) == {"groups_claim": "groups", "group_teams": []}
+        assert "alb_identity_auth.py" in config.inputs["data"]
