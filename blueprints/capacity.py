@@ -13,7 +13,7 @@ from blueprints.catalog.gpus import GPUS
 from blueprints.catalog.hosted import HOSTED_MODELS
 from blueprints.catalog.instances import HOURS_PER_MONTH, INSTANCES, CapacityType, InstanceType, instances_for
 from blueprints.catalog.models import MODELS
-from blueprints.catalog.regional_prices import FALLBACK_REGION, hourly_price
+from blueprints.catalog.regional_prices import FALLBACK_REGION, hourly_price, regions_not_offering
 from blueprints.rollout import version_plans
 from blueprints.sizing import SizingResult, size_deployment
 from blueprints.spec import GpuPoolSpec, ModelSpec, PlatformSpec, ReservationSpec
@@ -66,10 +66,13 @@ def largest_tp(spec: PlatformSpec, pool: GpuPoolSpec) -> int:
 
 
 def pool_instance_types(spec: PlatformSpec, pool: GpuPoolSpec) -> list[InstanceType]:
-    """The pool's explicit list, or every catalog instance of its GPU family with room for its largest pod."""
+    """The pool's explicit list, or every catalog instance of its GPU family with room for its largest pod that is
+    offered in every region of the platform (a NodePool is the same in each region; spec validation refuses a pool
+    left with none)."""
     if pool.instance_types:
         return [INSTANCES[name] for name in pool.instance_types]
-    return [instance for instance in instances_for(pool.gpu) if instance.gpus >= largest_tp(spec, pool)]
+    return [instance for instance in instances_for(pool.gpu)
+            if instance.gpus >= largest_tp(spec, pool) and not regions_not_offering(instance.name, spec.regions)]
 
 
 def _with_gpu_limit(spec: PlatformSpec, pool: GpuPoolSpec) -> GpuPoolSpec:

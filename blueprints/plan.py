@@ -16,7 +16,6 @@ from blueprints.catalog.regional_prices import (
     FALLBACK_REGION,
     SNAPSHOT,
     hourly_price,
-    not_offered,
     staleness_warning,
 )
 from blueprints.components.budgets import budget_verdict
@@ -130,15 +129,13 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
 
 def price_warnings(spec: PlatformSpec, fleet: list[GpuFleetLine], as_of: date) -> list[str]:
     """Regions the price snapshot has no EC2 prices for (their instances are priced at us-east-1), GPU types a
-    priced region lacks, and a stale snapshot."""
+    priced region has no price for, and a stale snapshot."""
     unpriced = [region for region in spec.regions if region != FALLBACK_REGION
                 and not (region in SNAPSHOT.regions and SNAPSHOT.regions[region].prices)]
     warnings = [f"no EC2 prices for {region} in the price snapshot (`make prices` fetches them): its instances are "
                 f"priced at {FALLBACK_REGION}" for region in unpriced]
-    warnings += sorted({f"{line.instance_type} is not offered in {line.region} (price snapshot source): "
-                        f"{line.model} cannot launch there as planned; priced at {line.price_region}"
-                        if not_offered(line.region, line.instance_type) else
-                        f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is "
+    # An instance type the snapshot marks not offered never gets here: spec validation refuses a pool that needs one.
+    warnings += sorted({f"no {line.instance_type} price for {line.region} in the price snapshot: {line.model} is "
                         f"priced at {line.price_region}" for line in fleet
                         if line.price_region != line.region and line.region not in unpriced})
     stale = staleness_warning(as_of, regions=spec.regions)

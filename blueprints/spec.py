@@ -32,6 +32,7 @@ from blueprints.catalog.models import MODELS
 from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
 from blueprints.catalog.providers import GLOBAL, PROVIDER_FACTS, PROVIDER_MODELS, PROVIDERS
+from blueprints.catalog.regional_prices import regions_not_offering
 from blueprints.teams import TeamSpec
 from blueprints.versions import EKS_VERSIONS, IMAGES, KUBERNETES_VERSION
 
@@ -1269,8 +1270,8 @@ class PlatformSpec(Section):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformSpec:
-        problems = [*self._residency_problems(), *self._serving_problems(), *self._gateway_problems(),
-                    *self._access_problems()]
+        problems = [*self._residency_problems(), *self._serving_problems(), *self._availability_problems(),
+                    *self._gateway_problems(), *self._access_problems()]
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -1449,6 +1450,38 @@ class PlatformSpec(Section):
         if model.precision not in gpu.precisions:
             return [
                 f"{where}.precision: {model.precision!r} is not supported on {pool.gpu} "
+    def _availability_problems(self) -> list[str]:
+        """Every instance type the cluster launches must be offered in every region of the platform: its node group
+        and NodePools are the same in each region (the price snapshot, catalog/regional_prices.json, says where a
+        type is not offered)."""
+        if self.runtime != "eks":
+            return []
+        regions, problems = self.regions, []
+        system = self.cluster.system_nodes.instance_type
+        if missing := regions_not_offering(system, regions):
+            problems.append(f"cluster.system_nodes.instance_type: {system!r} is not offered in {', '.join(missing)} "
+                            f"(allowed: an instance type offered in every region of {', '.join(regions)})")
+        families = [gpu for gpu in GPUS if any(not regions_not_offering(i.name, regions) for i in instances_for(gpu))]
+        for index, pool in enumerate(self.cluster.gpu_pools):
+            where = f"cluster.gpu_pools[{index}]"
+            tp = max((m.tp for m in self.self_hosted_models if m.gpu_pool == pool.name), default=1)
+            fitting = [i for i in instances_for(pool.gpu) if i.gpus >= tp]  # none: _placement_problems says so
+            offered = [i.name for i in fitting if not regions_not_offering(i.name, regions)]
+            allowed = (f"{pool.gpu} types offered in every region of {', '.join(regions)}: {', '.join(offered)}"
+                       if offered else f"a GPU family the price snapshot does not mark unavailable in "
+                       f"{', '.join(regions)}: {', '.join(families)}")
+            pinned = [*pool.instance_types, *([pool.reservation.instance_type] if pool.reservation else [])]
+            for name in dict.fromkeys(pinned):
+                if missing := regions_not_offering(name, regions):
+                    problems.append(f"{where}.instance_types: {name!r} is not offered in {', '.join(missing)} "
+                                    f"(allowed: {allowed})")
+            if not pool.instance_types and fitting and not offered:
+                absent = {i.family: ", ".join(regions_not_offering(i.name, regions)) for i in fitting}
+                absent_text = "; ".join(f"{family} not offered in {where_not}" for family, where_not in absent.items())
+                problems.append(f"{where}.gpu: {pool.gpu!r} has no instance type with {tp}+ GPUs offered in every "
+                                f"region ({absent_text}) (allowed: {allowed})")
+        return problems
+
                 f"(allowed: {', '.join(gpu.precisions)})"
             ]
         candidates = [INSTANCES[name] for name in pool.instance_types] or instances_for(pool.gpu)

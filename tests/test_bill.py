@@ -113,9 +113,10 @@ def _graph(*records: ResourceRecord) -> ResourceGraph:
 
 
 def test_hosted_calls_through_a_bedrock_runtime_endpoint_are_priced_there_not_at_nat():
-    """saas dev (one region): hosted bytes reaching models = 0.9 x (20 x 0.3 x 2,628,000 x 850 x 4 + 5 x 0.3 x
-    2,628,000 x 2000 x 4) B = 76.63248 GB; through the endpoint at $0.01/GB = $0.77, through NAT at $0.045 = $3.45."""
-    spec = load_spec("saas", "dev")
+    """saas dev (one region) at prod's 30% mean load: hosted bytes reaching models = 0.9 x (20 x 0.3 x 2,628,000 x
+    850 x 4 + 5 x 0.3 x 2,628,000 x 2000 x 4) B = 76.63248 GB; through the endpoint at $0.01/GB = $0.77, through NAT
+    at $0.045 = $3.45."""
+    spec = load_spec("saas", "dev", overrides={"usage": {"mean_load_of_peak": 0.3}})
     nat = _record("aws:ec2/natGateway:NatGateway", "nat", {})
     endpoint = _record("aws:ec2/vpcEndpoint:VpcEndpoint", "bedrock",
                        {"serviceName": "com.amazonaws.us-east-1.bedrock-runtime", "vpcEndpointType": "Interface"})
@@ -130,9 +131,9 @@ def test_hosted_calls_through_a_bedrock_runtime_endpoint_are_priced_there_not_at
 def test_calls_to_other_providers_go_through_nat_even_beside_a_bedrock_endpoint():
     """saas dev plus an Anthropic model at 1 request/s of 1000 + 250 tokens: 0.9 x 1 x 0.3 x 2,628,000 x 1250 x 4 B
     = 3.5478 GB leave through NAT at $0.045/GB = $0.16; Bedrock's bytes stay on the endpoint ($0.77 as above)."""
-    spec = load_spec("saas", "dev", overrides={"serving": {"models": [{}, {}, {
-        "name": "chat-anthropic", "hosting": "anthropic", "model": "claude-sonnet-4",
-        "traffic": {"requests_per_second": 1, "input_tokens": 1000, "output_tokens": 250}}]}})
+    spec = load_spec("saas", "dev", overrides={"usage": {"mean_load_of_peak": 0.3}, "serving": {"models": [
+        {}, {}, {"name": "chat-anthropic", "hosting": "anthropic", "model": "claude-sonnet-4",
+                 "traffic": {"requests_per_second": 1, "input_tokens": 1000, "output_tokens": 250}}]}})
     nat = _record("aws:ec2/natGateway:NatGateway", "nat", {})
     endpoint = _record("aws:ec2/vpcEndpoint:VpcEndpoint", "bedrock",
                        {"serviceName": "com.amazonaws.us-east-1.bedrock-runtime", "vpcEndpointType": "Interface"})

@@ -27,7 +27,7 @@ def node_month(instance: str, nodes: int, spot: bool) -> float:
 # node's minimum is 0). Pods of other Deployments (a canary's candidate) may join a node in the same zone; the node
 # is then the cheapest allowed type with room for both. dev/staging: spot allowed (priced spot), 2 zones; prod:
 # on-demand, 3 zones, replica floor 2. Instances allowed: L40S pools g6e.* (g6e.xlarge: 1 GPU, g6e.12xlarge: the
-# cheapest with 2+), the H100 pool p5.48xlarge (8 GPUs; TP2 rules out p5.4xlarge), the H200 pool p5en.48xlarge.
+# cheapest with 2+ and with 4), the H100 pool p5.48xlarge (8 GPUs; TP2 rules out p5.4xlarge).
 REFERENCE: dict[tuple[str, str], tuple[float, float]] = {
     # assistant (TP1, L40S, stable only): floor 0 -> no node; peak 3 -> 3 pods, one per node: 3 x g6e.xlarge.
     ("enterprise-assistant", "dev"): (0.0, node_month("g6e.xlarge", 3, spot=True)),
@@ -50,22 +50,21 @@ REFERENCE: dict[tuple[str, str], tuple[float, float]] = {
     ("internal-ai", "prod"): (
         node_month("p5.48xlarge", 2, False) + node_month("g6e.12xlarge", 2, False),
         node_month("p5.48xlarge", 2, False) + node_month("g6e.12xlarge", 2, False)),
-    # regulated-industry runs in the EU, at the snapshot's regional prices (blueprints/catalog/regional_prices.json):
-    # eu-central-1 g6e.xlarge $2.327/h on-demand, spot reference $1.4351/h; p5en.48xlarge is offered in neither
-    # eu-central-1 nor eu-west-1, nor g6e.xlarge in eu-west-1, so those are priced at us-east-1 (the plan warns):
-    # p5en.48xlarge $63.296/h (spot: x SPOT_PRICE_FRACTION, no reference), g6e.xlarge $1.861/h.
-    # reg-large (TP1, H200): floor 0, peak 3 -> 3 x p5en.48xlarge; reg-small (TP1, L40S): floor 0, peak 2 ->
-    # 2 x g6e.xlarge.
-    ("regulated-industry", "dev"): (0.0, node_month("p5en.48xlarge", 3, True) + 1.4351 * 2 * HOURS_PER_MONTH),
-    # floor 1 + 1 -> 1 x p5en.48xlarge + 1 x g6e.xlarge; peak as dev.
-    ("regulated-industry", "staging"): (
-        node_month("p5en.48xlarge", 1, True) + 1.4351 * 1 * HOURS_PER_MONTH,
-        node_month("p5en.48xlarge", 3, True) + 1.4351 * 2 * HOURS_PER_MONTH),
-    # per region (eu-central-1, eu-west-1): floor 2 + 2 -> 2 x p5en.48xlarge + 2 x g6e.xlarge; peak 3 + 2 ->
-    # 3 x p5en.48xlarge + 2 x g6e.xlarge, on-demand.
+    # regulated-industry runs in the EU, at the snapshot's regional prices (blueprints/catalog/regional_prices.json),
+    # both models on L40S (g6e, offered in eu-central-1 and eu-north-1): g6e.12xlarge on-demand $13.12002/h in
+    # eu-central-1, $11.12975/h in eu-north-1, spot reference $4.1388/h in eu-central-1; g6e.xlarge $2.327/h and
+    # $1.974/h, spot reference $1.4351/h in eu-central-1.
+    # reg-large (TP4: the cheapest L40S node with 4 GPUs is g6e.12xlarge, one pod each): floor 0, peak 9 (7 at the
+    # planner's peak x 1.25 burst headroom); reg-small (TP1): floor 0, peak 2 -> 2 x g6e.xlarge; spot in dev.
+    ("regulated-industry", "dev"): (0.0, (4.1388 * 9 + 1.4351 * 2) * HOURS_PER_MONTH),
+    # floor 1 + 1 -> 1 x g6e.12xlarge + 1 x g6e.xlarge; peak as dev.
+    ("regulated-industry", "staging"): ((4.1388 + 1.4351) * HOURS_PER_MONTH,
+                                        (4.1388 * 9 + 1.4351 * 2) * HOURS_PER_MONTH),
+    # per region (eu-central-1, eu-north-1), on-demand: floor 2 + 2 -> 2 x g6e.12xlarge + 2 x g6e.xlarge; peak 9 + 2
+    # -> 9 x g6e.12xlarge + 2 x g6e.xlarge.
     ("regulated-industry", "prod"): (
-        2 * node_month("p5en.48xlarge", 2, False) + (2.327 + 1.861) * 2 * HOURS_PER_MONTH,
-        2 * node_month("p5en.48xlarge", 3, False) + (2.327 + 1.861) * 2 * HOURS_PER_MONTH),
+        (13.12002 * 2 + 2.327 * 2 + 11.12975 * 2 + 1.974 * 2) * HOURS_PER_MONTH,
+        (13.12002 * 9 + 2.327 * 2 + 11.12975 * 9 + 1.974 * 2) * HOURS_PER_MONTH),
     # Hosted models only: no GPU node.
     **{(preset, env): (0.0, 0.0) for preset in ("saas", "startup-mvp") for env in ("dev", "staging", "prod")},
 }

@@ -15,7 +15,7 @@ from importlib import resources
 
 from pydantic import BaseModel
 
-from blueprints.catalog.instances import SPOT_PRICE_FRACTION, CapacityType
+from blueprints.catalog.instances import INSTANCES, SPOT_PRICE_FRACTION, CapacityType
 
 FALLBACK_REGION = "us-east-1"
 STALE_AFTER_DAYS = 90
@@ -92,9 +92,24 @@ def hourly_price(region: str, instance_type: str, capacity_type: CapacityType,
 
 
 def not_offered(region: str, instance_type: str, snapshot: Snapshot = SNAPSHOT) -> bool:
-    """True where the snapshot's source lists the instance type in other regions but in no zone of `region`."""
+    """True where the snapshot's source lists the instance type in other regions but in no zone of `region`, or
+    has no row for it there while it marks other sizes of its family not offered and prices none of them (EC2
+    launches a family in a region with its sizes: a family absent from a region is absent in every size)."""
     regional = snapshot.regions.get(region)
-    return regional is not None and instance_type in regional.not_offered
+    if regional is None or instance_type in regional.prices:
+        return False
+    if instance_type in regional.not_offered:
+        return True
+    family = INSTANCES[instance_type].family if instance_type in INSTANCES else None
+    siblings = [name for name, instance in INSTANCES.items() if instance.family == family]
+    return (any(name in regional.not_offered for name in siblings)
+            and not any(name in regional.prices for name in siblings))
+
+
+def regions_not_offering(instance_type: str, regions: Iterable[str], snapshot: Snapshot = SNAPSHOT) -> list[str]:
+    """The regions of `regions` where the snapshot marks `instance_type` not offered (a type it has no row for in a
+    region is not counted: the plan prices it at us-east-1 and says so)."""
+    return [region for region in regions if not_offered(region, instance_type, snapshot)]
 
 
 def staleness_warning(today: date, snapshot: Snapshot = SNAPSHOT, regions: Iterable[str] | None = None) -> str | None:

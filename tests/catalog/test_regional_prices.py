@@ -175,11 +175,12 @@ def test_shipped_eu_prices_are_the_regions_own():
     assert hourly_price("us-west-2", "m7i.xlarge", "on-demand").usd_per_hour == 0.2016
 
 
-def test_plan_says_when_a_gpu_type_is_not_offered_in_the_region(graph_of):
-    """regulated-industry prod plans its H200 model on p5en.48xlarge in eu-central-1 and eu-west-1, which the
-    source lists in no zone of either (it lists eu-north-1): the plan must say the pool cannot launch there."""
+def test_regulated_prod_gpus_are_priced_in_their_own_regions(graph_of):
+    """regulated-industry prod runs its L40S pools in eu-central-1 and eu-north-1, which both offer g6e (p5en, the
+    H200 nodes it once planned, is in neither eu-central-1 nor eu-west-1: spec validation now refuses that, see
+    tests/test_regional_availability.py): every GPU line is priced at its own region's price, no warning."""
     plan = build_plan(load_spec("regulated-industry", "prod"), graph_of("regulated-industry", "prod"),
                       date(2026, 8, 1))
-    for region in ("eu-central-1", "eu-west-1"):
-        assert (f"p5en.48xlarge is not offered in {region} (price snapshot source): reg-large cannot launch there "
-                f"as planned; priced at us-east-1") in plan.warnings
+    assert {(line.region, line.price_region) for line in plan.gpu_fleet} == {
+        ("eu-central-1", "eu-central-1"), ("eu-north-1", "eu-north-1")}
+    assert not [warning for warning in plan.warnings if "offered" in warning or "price for" in warning]

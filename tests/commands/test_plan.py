@@ -10,7 +10,7 @@ from blueprints.cli import main
 def test_plan_json_lists_resources_and_summary(capsys):
     assert main(["plan", "--preset", "regulated-industry", "--env", "prod", "--format", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["summary"]["by_region"].keys() == {"eu-central-1", "eu-west-1"}
+    assert plan["summary"]["by_region"].keys() == {"eu-central-1", "eu-north-1"}
     resource = plan["resources"][0]
     assert resource.keys() >= {"type", "name", "urn", "parent", "region"}
     money = plan["summary"]["monthly_usd"]

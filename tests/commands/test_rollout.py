@@ -35,7 +35,7 @@ def _versions(stacks):
 
 @pytest.fixture
 def stacks(tmp_path):
-    write_stack(tmp_path, "prod", "internal-ai", "prod", "  llm-platform:regions: [eu-central-1]\n")
+    write_stack(tmp_path, "prod", "internal-ai", "prod", "  llm-platform:regions: [eu-north-1]\n")
     return tmp_path
 
 
@@ -120,6 +120,6 @@ def test_bad_input_exits_2(capsys, stacks, extra, message):
 def test_triton_needs_its_own_latency_queries(capsys, tmp_path):
     """Triton's default metrics have no per-version latency histogram: the default gates cannot judge it."""
     write_stack(tmp_path, "prod", "internal-ai", "prod",
-                "  llm-platform:regions: [eu-central-1]\n  llm-platform:overrides:\n    serving: {engine: triton}\n")
+                "  llm-platform:regions: [eu-north-1]\n  llm-platform:overrides:\n    serving: {engine: triton}\n")
     code, out = _step(capsys, tmp_path, "--prometheus-url", "http://127.0.0.1:9")
     assert code == 2 and out.err.startswith("error: --prometheus-queries: required with serving.engine 'triton'")

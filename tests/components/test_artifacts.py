@@ -15,14 +15,14 @@ def of_type(graph: ResourceGraph, token: str, name_part: str = ""):
 
 @pytest.fixture(scope="module")
 def reg_prod(graph_of) -> ResourceGraph:
-    """Two regions (eu-central-1 primary, eu-west-1)."""
+    """Two regions (eu-central-1 primary, eu-north-1)."""
     return graph_of("regulated-industry", "prod")
 
 
 def test_checkpoint_bucket_is_versioned_kms_encrypted_private_logged_and_tls_only(reg_prod):
     buckets = of_type(reg_prod, "aws:s3/bucket:Bucket", "-models")
-    assert sorted(b.name for b in buckets) == ["reg-prod-euc1-models", "reg-prod-euw1-models"]
-    for region in ("euc1", "euw1"):
+    assert sorted(b.name for b in buckets) == ["reg-prod-euc1-models", "reg-prod-eun1-models"]
+    for region in ("euc1", "eun1"):
         name = f"reg-prod-{region}-models"
         versioning = of_type(reg_prod, "aws:s3/bucketVersioning:BucketVersioning", name)[0]
         assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
@@ -57,12 +57,12 @@ def test_primary_region_replicates_bucket_and_images_to_the_other(reg_prod):
     (replication,) = of_type(reg_prod, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
     assert replication.region == "eu-central-1"
     (rule,) = replication.inputs["rules"]
-    assert rule["destination"]["bucket"].startswith("arn:aws:s3:::reg-prod-euw1-models-")
-    assert ":eu-west-1:" in rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"]
+    assert rule["destination"]["bucket"].startswith("arn:aws:s3:::reg-prod-eun1-models-")
+    assert ":eu-north-1:" in rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"]
     assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
     (ecr,) = of_type(reg_prod, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
     (ecr_rule,) = ecr.inputs["replicationConfiguration"]["rules"]
-    assert [d["region"] for d in ecr_rule["destinations"]] == ["eu-west-1"]
+    assert [d["region"] for d in ecr_rule["destinations"]] == ["eu-north-1"]
     assert ecr_rule["repositoryFilters"] == [{"filter": "reg-prod/", "filterType": "PREFIX_MATCH"}]
 
 

@@ -25,7 +25,7 @@ def test_regulated_audit_buckets_are_locked_archived_encrypted_and_logged(graph_
     spec = load_spec("regulated-industry", "prod")
     audit = sorted(r.inputs["bucket"] for r in of_type(graph, "aws:s3/bucket:Bucket")
                    if r.inputs["bucket"].endswith("-audit"))
-    assert audit == ["reg-prod-euc1-audit", "reg-prod-euw1-audit"]  # one per region: records stay in-region
+    assert audit == ["reg-prod-euc1-audit", "reg-prod-eun1-audit"]  # one per region: records stay in-region
     locks = by_bucket(graph, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
     lifecycle = by_bucket(graph, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     encryption = by_bucket(

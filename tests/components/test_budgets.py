@@ -42,14 +42,14 @@ def test_one_budget_per_environment_in_the_primary_region_only(graph_of):
     spec = load_spec("regulated-industry", "prod")
     (budget,) = of_type(graph, "aws:budgets/budget:Budget")
     assert budget.region == spec.regions[0]
-    assert budget.inputs["limitAmount"] == "150000.00" and budget.inputs["timeUnit"] == "MONTHLY"
+    assert budget.inputs["limitAmount"] == "215000.00" and budget.inputs["timeUnit"] == "MONTHLY"
     actual = sorted(n["threshold"] for n in budget.inputs["notifications"] if n["notificationType"] == "ACTUAL")
     assert actual == spec.budget.alert_thresholds_percent
     assert any(n["notificationType"] == "FORECASTED" for n in budget.inputs["notifications"])
     tags = {and_["tags"]["key"]: and_["tags"]["values"] for and_ in budget.inputs["filterExpression"]["ands"]}
     assert tags == {"blueprints:preset": ["regulated-industry"], "blueprints:environment": ["prod"]}
     (dev_budget,) = of_type(graph_of("regulated-industry", "dev"), "aws:budgets/budget:Budget")
-    assert dev_budget.inputs["limitAmount"] == "15000.00"
+    assert dev_budget.inputs["limitAmount"] == "40000.00"
 
 
 def test_anomaly_monitor_alerts_an_encrypted_topic_and_default_tags_are_activated(graph_of):

@@ -90,10 +90,10 @@ def test_private_regulated_preset_uses_a_private_zone_and_alarm_checks_inside_th
     spec = load_spec("regulated-industry", "prod")
     resources = _route53(graph_of("regulated-industry", "prod"))
     [zone] = [r.inputs for r in resources if r.type == "aws:route53/zone:Zone"]
-    assert sorted(vpc["vpcRegion"] for vpc in zone["vpcs"]) == ["eu-central-1", "eu-west-1"]
+    assert sorted(vpc["vpcRegion"] for vpc in zone["vpcs"]) == ["eu-central-1", "eu-north-1"]
     checks = [r.inputs for r in resources if r.type == "aws:route53/healthCheck:HealthCheck"]
     assert {(c["type"], c["cloudwatchAlarmRegion"]) for c in checks} == {
-        ("CLOUDWATCH_METRIC", "eu-central-1"), ("CLOUDWATCH_METRIC", "eu-west-1")
+        ("CLOUDWATCH_METRIC", "eu-central-1"), ("CLOUDWATCH_METRIC", "eu-north-1")
     }
     regions = {region for r in resources for policy in r.inputs.get("latencyRoutingPolicies") or []
                for region in [policy["region"]]}
@@ -222,13 +222,13 @@ def test_private_zone_records_follow_the_regional_alarms_inside_the_residency_bo
     zone_id, checks = _create(route53, spec)
     route53 = _KeepsAlarmIdentifiers(route53, spec)
     _create_alarms(spec)
-    central, west = "euc1.llm.reg.example.com", "euw1.llm.reg.example.com"
+    central, north = "euc1.llm.reg.example.com", "eun1.llm.reg.example.com"
     # A new alarm has no data until its first minute is evaluated (moto starts it at OK, so set it).
     _set_alarm(spec, "eu-central-1", "INSUFFICIENT_DATA")
-    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (west, west)
+    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (north, north)
     _set_alarm(spec, "eu-central-1", "OK")
     assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (central, central)
-    assert _answers(route53, zone_id, checks, spec, "eu-west-1") == (west, central)
+    assert _answers(route53, zone_id, checks, spec, "eu-north-1") == (north, central)
 
     _set_alarm(spec, "eu-central-1", "ALARM")  # no healthy gateway target in eu-central-1
-    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (west, west)
+    assert _answers(route53, zone_id, checks, spec, "eu-central-1") == (north, north)

@@ -45,7 +45,7 @@ def test_services_fall_back_to_their_aws_managed_keys(without_keys: ResourceGrap
     assert models == {"sseAlgorithm": "aws:kms"}
     replication = by_name[("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "reg-prod-euc1-models")]
     assert replication.inputs["rules"][0]["destination"]["encryptionConfiguration"] == {
-        "replicaKmsKeyId": "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"}
+        "replicaKmsKeyId": "arn:aws:kms:eu-north-1:123456789012:alias/aws/s3"}
     # EBS stays encrypted (aws/ebs); EKS keeps its default envelope encryption; secrets use aws/secretsmanager.
     template = by_name[("aws:ec2/launchTemplate:LaunchTemplate", "reg-prod-euc1-system-node")]
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"

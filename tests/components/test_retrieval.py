@@ -135,7 +135,7 @@ def test_no_external_secret_or_controller_policy_reaches_an_rds_master_secret(gr
 
 def test_documents_bucket_is_versioned_kms_encrypted_logged_private_and_tls_only(graph_of: GraphOf) -> None:
     graph = graph_of("regulated-industry", "prod")
-    for region in ("euc1", "euw1"):
+    for region in ("euc1", "eun1"):
         bucket = one(graph, "aws:s3/bucket:Bucket", f"{region}-documents").outputs["bucket"]
         by_bucket = {r.type: r.inputs for r in graph.resources if r.inputs.get("bucket") == bucket}
         sse = by_bucket["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"]

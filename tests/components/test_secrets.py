@@ -40,7 +40,7 @@ def test_every_preset_runs_the_pinned_operator_with_a_store_per_region(graph_of:
     assert {r.inputs["version"] for r in releases} == {CHARTS["external-secrets"].version}
     assert all(r.inputs["values"]["replicaCount"] == 2 for r in releases)
     stores = graph.of_type("kubernetes:external-secrets.io/v1:ClusterSecretStore")
-    assert sorted(s.inputs["spec"]["provider"]["aws"]["region"] for s in stores) == ["eu-central-1", "eu-west-1"]
+    assert sorted(s.inputs["spec"]["provider"]["aws"]["region"] for s in stores) == ["eu-central-1", "eu-north-1"]
     assert graph_of("saas", "dev").of_type("kubernetes:external-secrets.io/v1:ClusterSecretStore")
 
 

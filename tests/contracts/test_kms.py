@@ -48,7 +48,7 @@ def test_the_matrix_names_the_node_launchers_and_the_log_service(graph_of) -> No
     artifacts = {n.principal.rsplit("/", 1)[-1] for n in reports["reg-prod-euc1-kms-artifacts"].needs}
     assert any(name.startswith("reg-prod-euc1-model-") for name in artifacts)
     # The secondary region has no trail: its audit key admits no CloudTrail principal.
-    assert not any(n.principal == "service:cloudtrail.amazonaws.com" for n in reports["reg-prod-euw1-kms-audit"].needs)
+    assert not any(n.principal == "service:cloudtrail.amazonaws.com" for n in reports["reg-prod-eun1-kms-audit"].needs)
 
 
 def test_the_old_cluster_key_policy_leaves_nodes_without_volumes(graph_of) -> None:

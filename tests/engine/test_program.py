@@ -30,7 +30,7 @@ def test_mock_outputs_flow_into_dependent_inputs(graph_of):
 def test_stack_outputs_are_exported(graph_of):
     graph = graph_of("regulated-industry", "prod")
     assert graph.stack_outputs["preset"] == "regulated-industry"
-    assert set(graph.stack_outputs["regions"]) == {"eu-central-1", "eu-west-1"}
+    assert set(graph.stack_outputs["regions"]) == {"eu-central-1", "eu-north-1"}
 
 
 def test_programs_run_back_to_back_in_one_process():
@@ -42,7 +42,7 @@ def test_programs_run_back_to_back_in_one_process():
 def test_regulated_prod_plans_both_regions(graph_of):
     # How long this takes is a figure of `make bench` (bench/plan_time.py), not a test.
     graph = graph_of("regulated-industry", "prod")
-    assert {r.region for r in graph.resources if r.custom} == {"eu-central-1", "eu-west-1"}
+    assert {r.region for r in graph.resources if r.custom} == {"eu-central-1", "eu-north-1"}
 
 
 def test_a_graph_builds_after_asyncio_run_left_no_current_event_loop():

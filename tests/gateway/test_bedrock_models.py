@@ -52,7 +52,8 @@ def _bedrock_entries(spec) -> list[tuple[str, dict]]:
 
 def _specs():
     specs = {f"{preset}/{env}": load_spec(preset, env) for preset in preset_names() for env in ENVIRONMENTS}
-    specs["enterprise-assistant/prod@eu-west-1"] = load_spec("enterprise-assistant", "prod", regions=["eu-west-1"])
+    specs["enterprise-assistant/prod@eu-central-1"] = load_spec("enterprise-assistant", "prod",
+                                                                   regions=["eu-central-1"])
     specs["regulated-industry/prod+hosted"] = load_spec("regulated-industry", "prod", overrides=EU_HOSTED)
     return specs
 
@@ -95,10 +96,10 @@ def test_profile_only_models_are_called_by_their_regions_profile_in_every_preset
 
 
 def test_eu_presets_call_eu_profiles(entries) -> None:
-    for name in ("enterprise-assistant/prod@eu-west-1", "regulated-industry/prod+hosted"):
+    for name in ("enterprise-assistant/prod@eu-central-1", "regulated-industry/prod+hosted"):
         called = {entry["litellm_params"]["model"] for _, entry in entries[name]}
         assert called and all(model.startswith("bedrock/eu.") for model in called), (name, called)
-    assert {region for region, _ in entries["regulated-industry/prod+hosted"]} == {"eu-central-1", "eu-west-1"}
+    assert {region for region, _ in entries["regulated-industry/prod+hosted"]} == {"eu-central-1", "eu-north-1"}
 
 
 def test_profile_ids_keep_their_token_prices(entries, litellm_reads) -> None:

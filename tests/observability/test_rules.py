@@ -231,7 +231,7 @@ def test_gpu_health_alerts(tmp_path, regulated):
 def test_capacity_alerts_karpenter_and_keda(tmp_path, regulated):
     create = {"controller": "nodeclaim.lifecycle", "method": "Create", "provider": "aws",
               "error": "InsufficientCapacityError"}
-    gpu_pool = {"nodepool": "h200", "resource_type": "nvidia.com/gpu"}
+    gpu_pool = {"nodepool": "large", "resource_type": "nvidia.com/gpu"}
     scaler = {"exported_namespace": "serving", "scaledObject": "reg-large", "scaler": "prometheusScaler",
               "type": "scaledobject"}
     tests = [
@@ -268,7 +268,7 @@ def test_gateway_fallback_rate_alert_uses_the_models_error_ratio(tmp_path, regul
 
 def test_cost_recording_rules_price_nodes_and_alert_above_budget(tmp_path, regulated):
     prices = instance_prices(regulated)
-    system, gpu = "m7i.xlarge", "p5en.48xlarge"
+    system, gpu = "m7i.xlarge", "g6e.12xlarge"
     node_labels = [
         input_series(m.KSM_NODE_LABELS, {"node": "sys-1", "label_node_kubernetes_io_instance_type": system}, "1x30"),
         input_series(m.KSM_NODE_LABELS, {"node": "gpu-1", "label_node_kubernetes_io_instance_type": gpu,

@@ -107,28 +107,31 @@ def test_quota_shortfall_blocks_unless_the_pool_can_fall_back(aws, tmp_path):
 
 
 def test_missing_offerings_image_and_corrupt_artifacts_are_blockers(aws, tmp_path):
-    spec = load_spec("regulated-industry", "prod")  # eu-central-1 + eu-west-1
+    # eu-central-1 + eu-north-1, the large model on B200: the price snapshot has no row for p6-b200.48xlarge in
+    # eu-central-1 (so the spec is valid), EC2's offerings there have none (so preflight blocks).
+    spec = load_spec("regulated-industry", "prod", overrides={
+        "cluster": {"gpu_pools": [{"name": "large", "gpu": "B200"}, {}]}, "serving": {"models": [{"tp": 1}]}})
     bucket = _seed(spec, tmp_path, "eu-central-1")
     boto3.client("s3", region_name="eu-central-1").put_object(
         Bucket=bucket, Key=file_key("reg-small", "2026-11-01", "config.json"), Body=b"{ }",
         Metadata={"sha256": "0" * 64},
     )
-    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="reg-prod/trtllm-serve")
+    boto3.client("ecr", region_name="eu-north-1").create_repository(repositoryName="reg-prod/trtllm-serve")
     clients = Clients()
     for region in spec.regions:
         quotas = clients.stub("service-quotas", region)
         _quota(quotas, "L-417A185B", 1000)
         _quota(quotas, "L-DB2E81BA", 1000)
     rows = {(row.check, row.region): row for row in Preflight(spec, clients).run()}
-    assert rows[("gpu-offerings:h200", "eu-central-1")].status == "fail"
-    assert rows[("gpu-offerings:h200", "eu-central-1")].detail.startswith("none of p5en.48xlarge is offered in")
+    assert rows[("gpu-offerings:large", "eu-central-1")].status == "fail"
+    assert rows[("gpu-offerings:large", "eu-central-1")].detail.startswith("none of p6-b200.48xlarge is offered in")
     assert rows[("gpu-offerings:l40s", "eu-central-1")].status == "pass"
     assert rows[("artifacts:reg-small", "eu-central-1")].status == "fail"
     assert rows[("artifacts:reg-small", "eu-central-1")].detail == (
         "2026-11-01: config.json: size 3 bytes, manifest says 2"
     )
-    assert rows[("image:trtllm-serve", "eu-west-1")].status == "fail"  # repository there, image never pushed
-    assert rows[("artifacts", "eu-west-1")].status == "warn"  # bucket not created yet
+    assert rows[("image:trtllm-serve", "eu-north-1")].status == "fail"  # repository there, image never pushed
+    assert rows[("artifacts", "eu-north-1")].status == "warn"  # bucket not created yet
 
 
 SONNET_4, LLAMA_8B, TITAN = ("anthropic.claude-sonnet-4-20250514-v1:0", "meta.llama3-1-8b-instruct-v1:0",

@@ -25,17 +25,17 @@ CASES = [
      "overrides.regions: regions are listed twice: ['us-east-1', 'us-east-1']"),
     ("no region", "saas", "dev", {"regions": []}, None, "overrides.regions: at least one region is required"),
     ("tp larger than any instance", "regulated-industry", "prod", {"serving": {"models": [{"tp": 16}]}}, None,
-     "overrides.serving.models[0].tp: 16 GPUs per pod do not fit pool 'h200' "
-     "(its largest H200 instance has 8 GPUs; allowed: tp <= 8)"),
+     "overrides.serving.models[0].tp: 16 GPUs per pod do not fit pool 'large' "
+     "(its largest L40S instance has 8 GPUs; allowed: tp <= 8)"),
     ("tp not a power of two", "regulated-industry", "prod", {"serving": {"models": [{"tp": 3}]}}, None,
      "overrides.serving.models[0].tp: must be a power of two (got 3; allowed: 1, 2, 4, 8)"),
     ("mistyped field", "regulated-industry", "prod", {"serving": {"models": [{"max_replicaz": 3}]}}, None,
      "overrides.serving.models[0].max_replicaz: unknown field (got 3; allowed fields: name, hosting, model, "
      "checkpoint, precision, gpu_pool, tp, min_replicas, max_replicas, traffic, slo"),
     ("precision the GPU lacks", "regulated-industry", "prod", {"serving": {"models": [{"precision": "nvfp4"}]}},
-     None, "overrides.serving.models[0].precision: 'nvfp4' is not supported on H200 (allowed: bf16, fp8, int4_awq)"),
+     None, "overrides.serving.models[0].precision: 'nvfp4' is not supported on L40S (allowed: bf16, fp8, int4_awq)"),
     ("unknown pool", "regulated-industry", "prod", {"serving": {"models": [{"gpu_pool": "a100"}]}}, None,
-     "overrides.serving.models[0].gpu_pool: no GPU pool named 'a100' (allowed: h200, l40s)"),
+     "overrides.serving.models[0].gpu_pool: no GPU pool named 'a100' (allowed: large, l40s)"),
     ("min above max replicas", "regulated-industry", "prod",
      {"serving": {"models": [{"min_replicas": 5, "max_replicas": 2}]}}, None,
      "overrides.serving.models[0]: min_replicas (5) is larger than max_replicas (2)"),
@@ -109,7 +109,7 @@ def test_cli_exits_2_with_one_line_and_no_traceback(capsys):
 def test_cli_set_reaches_the_spec_by_path(capsys):
     code = main(["plan", "--preset", "regulated-industry", "--env", "prod", "--set", "serving.models[0].tp=16"])
     assert code == 2
-    assert "overrides.serving.models[0].tp: 16 GPUs per pod do not fit pool 'h200'" in capsys.readouterr().err
+    assert "overrides.serving.models[0].tp: 16 GPUs per pod do not fit pool 'large'" in capsys.readouterr().err
 
 
 def test_bad_input_creates_nothing(monkeypatch):

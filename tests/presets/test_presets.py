@@ -106,9 +106,9 @@ def test_names_that_must_be_unique_carry_the_region(graph_of):
     # Budgets and anomaly monitors are account-wide, created once: their names carry no region.
     regional = [r for r in graph.resources if r.custom and r.type.startswith("aws:")
                 and getattr(graph.top_component(r, index), "type", None) != "blueprints:cost:CostControls"]
-    assert all(r.name.startswith(("reg-prod-euc1-", "reg-prod-euw1-")) for r in regional)
+    assert all(r.name.startswith(("reg-prod-euc1-", "reg-prod-eun1-")) for r in regional)
     clusters = {c.inputs["name"] for c in types(graph, "aws:eks/cluster:Cluster")}
-    assert clusters == {"reg-prod-euc1-eks", "reg-prod-euw1-eks"}
+    assert clusters == {"reg-prod-euc1-eks", "reg-prod-eun1-eks"}
 
 
 def test_regions_get_non_overlapping_vpcs(graph_of):
@@ -120,7 +120,7 @@ def test_sizes_come_from_the_planner_unless_overridden():
     spec = load_spec("regulated-industry", "prod")
     large = spec.serving.models[0]
     assert large.max_replicas is not None and large.max_replicas >= spec.min_replicas(large)
-    assert spec.cluster.gpu_pools[0].max_gpus % 8 == 0, "H200 pool limit is whole p5en nodes"
+    assert spec.cluster.gpu_pools[0].max_gpus % 4 == 0, "the large pool's limit is whole g6e.12xlarge nodes"
     pinned = load_spec("regulated-industry", "prod", {"serving": {"models": [{"max_replicas": 12}]}})
     assert pinned.serving.models[0].max_replicas == 12
     assert pinned.serving.models[1] == spec.serving.models[1]
