@@ -37,7 +37,10 @@ from blueprints.retrieval.manifests import (
     labels,
     namespace,
     network_policies,
+    pod_egress,
+    postgres_egress,
     retrieval_service_objects,
+    secret_value,
 )
 from blueprints.spec import PlatformSpec
 from blueprints.versions import RETRIEVAL_SERVICE_TAG
@@ -50,6 +53,9 @@ INGESTION_SERVICE_ACCOUNT = "ingestion"
 DATABASE = "rag"
 MASTER_USER = "rag_admin"
 QDRANT_PORTS = [6333, 6334]
+QDRANT_HTTP_PORT = 6333
+SERVED_STORES = ("pgvector", "qdrant")
+"""Stores behind the retrieval service's store interface (blueprints/retrieval/store.py); OpenSearch is not yet."""
 QDRANT_API_KEY_SECRET = "qdrant-api-key"
 AOSS_DATA_PERMISSIONS = ["aoss:CreateIndex", "aoss:DescribeIndex", "aoss:ReadDocument", "aoss:UpdateIndex",
                          "aoss:WriteDocument"]
@@ -69,8 +75,9 @@ class Retrieval(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         ns = apply_manifest(self._namer("retrieval-ns"), namespace(NAMESPACE, SYNC_LABEL), child)
         self._in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        served = retrieval.vector_store in SERVED_STORES
         open_ports = {"embeddings": [8080], **({"qdrant": QDRANT_PORTS} if retrieval.vector_store == "qdrant" else {}),
-                      **({SERVICE: [SERVICE_PORT]} if retrieval.vector_store == "pgvector" else {})}
+                      **({SERVICE: [SERVICE_PORT]} if served else {})}
         for policy in network_policies(NAMESPACE, open_ports):
             apply_manifest(self._namer("netpol", policy["metadata"]["name"]), policy, self._in_ns)
         apply_manifest(self._namer("ingestion-sa"), {
@@ -93,7 +100,7 @@ class Retrieval(pulumi.ComponentResource):
             "ingestion_service_account": INGESTION_SERVICE_ACCOUNT,
             **store[retrieval.vector_store](),
         }
-        if retrieval.vector_store == "pgvector":  # the service's store interface has pgvector only so far
+        if served:
             self.connection["retrieval_service_url"] = self._retrieval_service()
         self.register_outputs(self.connection)
 
@@ -170,7 +177,7 @@ class Retrieval(pulumi.ComponentResource):
 
     def _qdrant(self) -> dict[str, Any]:
         namer, ctx, spec = self._namer, self._ctx, self._spec
-        replicas = 3 if spec.retrieval.multi_az else 1
+        replicas = qdrant_replicas(spec)
         api_key = self._secrets.generated_secret(QDRANT_API_KEY_SECRET, "Qdrant API key (retrieval namespace)")
         synced = self._secrets.sync(NAMESPACE, api_key, {"api-key": None}, name=QDRANT_API_KEY_SECRET,
                                     opts=self._in_ns)
@@ -202,37 +209,45 @@ class Retrieval(pulumi.ComponentResource):
             f"arn:aws:bedrock:{self._ctx.region}::foundation-model/{model.bedrock_model_id}"], "EmbedTexts")]
 
     def _retrieval_service(self) -> str:
-        """The retrieval service (images/retrieval-service): reads the active index version as the reader role
-        through IAM authentication, embeds queries with the preset's embedding model, lists the documents bucket
-        for the freshness gauge."""
+        """The retrieval service (images/retrieval-service): searches the active index version (pgvector: as the
+        reader role through IAM authentication; Qdrant: with its API key from the synced Secret), embeds queries
+        with the preset's embedding model, lists the documents bucket for the freshness gauge. The ingestion
+        CronJob runs the same image as the writer."""
         namer, ctx, spec, retrieval = self._namer, self._ctx, self._spec, self._spec.retrieval
         model = EMBEDDING_MODELS[retrieval.embedding_model]
         _, image = runtime_image(SERVICE, RETRIEVAL_SERVICE_TAG, spec, ctx, self)
         env: dict[str, Any] = {
-            "RAG_INDEX": retrieval.index_name, "RAG_DB_HOST": self.connection["reader_endpoint"],
-            "RAG_DB_PORT": str(POSTGRES_PORT), "RAG_DB_NAME": DATABASE, "RAG_DB_USER": schema.READER_ROLE,
-            "AWS_REGION": ctx.region, "RAG_EMBEDDING_DIMENSION": str(retrieval.embedding_dimension),
+            "RAG_INDEX": retrieval.index_name, "AWS_REGION": ctx.region,
+            "RAG_EMBEDDING_DIMENSION": str(retrieval.embedding_dimension),
             "RAG_DOCUMENTS_BUCKET": self.documents_bucket.bucket,
         }
+        if retrieval.vector_store == "qdrant":
+            env |= {"RAG_QDRANT_URL": self.connection["endpoint"],
+                    "RAG_QDRANT_API_KEY": secret_value(QDRANT_API_KEY_SECRET, "api-key"),
+                    "RAG_QDRANT_REPLICATION_FACTOR": str(qdrant_replicas(spec))}
+            ingestion_env, store = env, pod_egress("qdrant", QDRANT_HTTP_PORT)
+        else:
+            env |= {"RAG_DB_HOST": self.connection["reader_endpoint"], "RAG_DB_PORT": str(POSTGRES_PORT),
+                    "RAG_DB_NAME": DATABASE, "RAG_DB_USER": schema.READER_ROLE}
+            ingestion_env = {**env, "RAG_DB_HOST": self.connection["endpoint"], "RAG_DB_USER": schema.WRITER_ROLE}
+            store = postgres_egress(ctx.network.vpc_cidr, POSTGRES_PORT)
         statements = [*self.reader_statements, *self._embedding_statements(),
                       allow(["s3:ListBucket"], [self.documents_bucket.arn], "ListDocumentsForFreshness")]
-        if retrieval.embedding_hosting == "bedrock":
-            env["RAG_BEDROCK_EMBEDDING_MODEL_ID"] = model.bedrock_model_id
-        else:
-            env |= {"RAG_EMBEDDINGS_URL": f"http://embeddings.{NAMESPACE}.svc.cluster.local",
-                    "RAG_EMBEDDINGS_MODEL": model.hf_repo}
+        embedding_env = ({"RAG_BEDROCK_EMBEDDING_MODEL_ID": model.bedrock_model_id}
+                         if retrieval.embedding_hosting == "bedrock" else
+                         {"RAG_EMBEDDINGS_URL": f"http://embeddings.{NAMESPACE}.svc.cluster.local",
+                          "RAG_EMBEDDINGS_MODEL": model.hf_repo})
+        env, ingestion_env = env | embedding_env, ingestion_env | embedding_env
         replicas = 2 if retrieval.multi_az else 1
         for manifest in retrieval_service_objects(NAMESPACE, image, env, replicas=replicas,
                                                   max_replicas=max(4, replicas * 4)):
             apply_manifest(namer(SERVICE, manifest["kind"].lower()), manifest, self._in_ns)
         PodIdentity(namer(SERVICE), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,
                     service_account=SERVICE, statements=statements, opts=pulumi.ResourceOptions(parent=self))
-        ingestion_env = {**env, "RAG_DB_HOST": self.connection["endpoint"], "RAG_DB_USER": schema.WRITER_ROLE}
         apply_manifest(namer(INGESTION, "cronjob"), ingestion_cronjob(NAMESPACE, image, ingestion_env,
                                                                       INGESTION_SERVICE_ACCOUNT), self._in_ns)
         for app in (SERVICE, INGESTION):
-            apply_manifest(namer("netpol", f"{app}-egress"), egress_policy(
-                NAMESPACE, app, ctx.network.vpc_cidr, POSTGRES_PORT), self._in_ns)
+            apply_manifest(namer("netpol", f"{app}-egress"), egress_policy(NAMESPACE, app, store), self._in_ns)
         return f"http://{SERVICE}.{NAMESPACE}.svc.cluster.local"
 
     # Shared pieces -----------------------------------------------------------------------------------------
@@ -294,6 +309,11 @@ class Retrieval(pulumi.ComponentResource):
     def _bucket(self, name: str, encryption: dict[str, Any]) -> aws.s3.Bucket:
         return private_bucket(self._namer(name), self._ctx.account_id, encryption,
                               deletion_protection=self._spec.deletion_protection, parent=self)
+
+
+def qdrant_replicas(spec: PlatformSpec) -> int:
+    """Qdrant nodes (and the replication factor of each index version's collection): three across zones."""
+    return 3 if spec.retrieval.multi_az else 1
 
 
 def qdrant_values(spec: PlatformSpec, replicas: int) -> dict[str, Any]:

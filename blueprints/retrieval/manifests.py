@@ -77,7 +77,7 @@ def bootstrap_network_policy(ns: str, vpc_cidr: Any, postgres_port: int) -> dict
                 DNS_EGRESS,
                 POD_IDENTITY_EGRESS,
                 HTTPS_EGRESS,
-                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]},
+                postgres_egress(vpc_cidr, postgres_port),
             ],
         },
     }
@@ -242,6 +242,17 @@ SERVICE = "retrieval-service"
 SERVICE_PORT = 8080
 
 
+def secret_value(secret: str, key: str) -> dict[str, Any]:
+    """An environment value taken from a key of a Kubernetes Secret (env_entries)."""
+    return {"secretKeyRef": {"name": secret, "key": key}}
+
+
+def env_entries(env: dict[str, Any]) -> list[dict[str, Any]]:
+    """Container environment, sorted: plain values, or secret_value(...) references."""
+    return [{"name": key, **({"valueFrom": value} if isinstance(value, dict) else {"value": value})}
+            for key, value in sorted(env.items())]
+
+
 def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, replicas: int,
                               max_replicas: int) -> list[dict[str, Any]]:
     """ServiceAccount (its pod identity may connect as the reader role), Deployment, Service, CPU-based
@@ -252,7 +263,7 @@ def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, repli
     container = {
         "name": "api",
         "image": image,
-        "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
+        "env": env_entries(env),
         "ports": [{"name": "http", "containerPort": SERVICE_PORT}],
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 10},
         "livenessProbe": {**http, "periodSeconds": 20, "failureThreshold": 3},
@@ -335,7 +346,7 @@ def ingestion_cronjob(ns: str, image: Any, env: dict[str, Any], service_account:
                             "name": "ingest",
                             "image": image,
                             "command": ["python", "-m", "blueprints.retrieval.worker"],
-                            "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
+                            "env": env_entries(env),
                             "resources": {"requests": {"cpu": "500m", "memory": "1Gi"},
                                           "limits": {"cpu": "2", "memory": "2Gi"}},
                             "securityContext": CONTAINER_SECURITY,
@@ -349,14 +360,22 @@ def ingestion_cronjob(ns: str, image: Any, env: dict[str, Any], service_account:
     }
 
 
-def egress_policy(ns: str, app: str, vpc_cidr: Any, postgres_port: int | None) -> dict[str, Any]:
+def postgres_egress(vpc_cidr: Any, port: int) -> dict[str, Any]:
+    """To PostgreSQL (Aurora) inside the VPC."""
+    return {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": port}]}
+
+
+def pod_egress(app: str, port: int) -> dict[str, Any]:
+    """To the pods of `app` in the same namespace (e.g. the in-cluster Qdrant)."""
+    return {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": app}}}],
+            "ports": [{"protocol": "TCP", "port": port}]}
+
+
+def egress_policy(ns: str, app: str, store: dict[str, Any] | None) -> dict[str, Any]:
     """Egress of a retrieval workload: DNS, the pod identity agent, HTTPS (Bedrock, S3, STS), the embedding
-    server in its namespace and, with pgvector, PostgreSQL inside the VPC."""
-    egress = [DNS_EGRESS, POD_IDENTITY_EGRESS, HTTPS_EGRESS,
-              {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "embeddings"}}}],
-               "ports": [{"protocol": "TCP", "port": EMBEDDINGS_PORT}]}]
-    if postgres_port is not None:
-        egress.append({"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": postgres_port}]})
+    server in its namespace and its vector store (`store`: postgres_egress or pod_egress)."""
+    egress = [DNS_EGRESS, POD_IDENTITY_EGRESS, HTTPS_EGRESS, pod_egress("embeddings", EMBEDDINGS_PORT),
+              *([store] if store else [])]
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": f"{app}-egress", "namespace": ns, "labels": labels(app, "network")},

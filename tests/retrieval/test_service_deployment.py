@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from blueprints.engine.graph import ResourceGraph
+from blueprints.engine.program import build_graph
 from blueprints.retrieval.embedders import BedrockEmbedder, HttpEmbedder
 from blueprints.retrieval.manifests import INGESTION, SERVICE, SERVICE_PORT
 from blueprints.retrieval.schema import READER_ROLE
@@ -91,3 +92,28 @@ def test_the_service_is_deployed_valid_and_scoped(graph_of: GraphOf, preset: str
                    if r.inputs["serviceAccount"] == SERVICE]
     assert association and association[0]["namespace"] == "retrieval"
     assert [r for r in graph.of_type("aws:ecr/repository:Repository") if r.inputs["name"].endswith(f"/{SERVICE}")]
+
+
+def test_with_qdrant_the_service_and_ingestion_search_qdrant_with_its_synced_key() -> None:
+    """`vector_store: qdrant`: the same service and ingestion, configured for the in-cluster Qdrant (its URL and
+    the API key from the synced Secret the Qdrant chart also reads), egress to Qdrant's HTTP port, and no database
+    access in their identities."""
+    graph = build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": "qdrant"}})
+    objects = _objects(graph)
+    assert {"Deployment", "Service", "CronJob", "NetworkPolicy"} <= set(objects)
+    for manifest in objects.values():
+        assert _problems(manifest) == [], manifest["kind"]
+    outputs = graph.stack_outputs["regions"]["us-east-1"]["retrieval"]
+    [container] = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    [worker] = objects["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    for env in (container["env"], worker["env"]):
+        secret = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in env if "valueFrom" in item}
+        assert secret == {"RAG_QDRANT_API_KEY": {"name": outputs["api_key_kubernetes_secret"], "key": "api-key"}}
+        settings = Settings.from_environment({item["name"]: item.get("value", "key") for item in env})
+        assert (settings.qdrant_url, settings.qdrant_replication_factor, settings.db_host) == (
+            outputs["endpoint"], 3, None)
+    egress = [port["port"] for rule in objects["NetworkPolicy"]["spec"]["egress"] for port in rule["ports"]]
+    assert 6333 in egress and 5432 not in egress
+    actions = {action for statement in _policy(graph) for action in statement["Action"]}
+    assert actions == {"s3:ListBucket", "bedrock:InvokeModel"}
+    assert outputs["retrieval_service_url"] == f"http://{SERVICE}.retrieval.svc.cluster.local"
