@@ -59,14 +59,17 @@ PERSON = {"sub": "8d2c0b7e", "email": "ana@example.com", "groups": ["staff", "ll
 def test_a_signed_in_person_calls_the_models_of_their_first_mapped_team(people) -> None:
     gateway, signer = people
     before = gateway.backend.request_count
-    status, answer = _call(gateway, "chat-openai", {ASSERTION_HEADER: signer.assertion(PERSON)})
-    assert status == 200, answer
-    assert gateway.backend.request_count == before + 1
+    for padded in (False, True):
+        assertion = signer.assertion(PERSON, padded=padded)
+        assert ("=" in assertion) == padded  # the 64-byte ES256 signature always pads
+        status, answer = _call(gateway, "chat-openai", {ASSERTION_HEADER: assertion})
+        assert status == 200, answer
+    assert gateway.backend.request_count == before + 2
     # sso-ops (the person's other group) allows only chat-anthropic: the first group in spec order decides.
     status, refused = _call(gateway, "chat-anthropic", {ASSERTION_HEADER: signer.assertion(PERSON)})
     assert (status, refused["error"]["type"]) == (401, "team_model_access_denied"), refused
     assert "['chat-openai']" in refused["error"]["message"]  # sso-research's allowlist
-    assert gateway.backend.request_count == before + 1
+    assert gateway.backend.request_count == before + 2
 
 
 @pytest.mark.integration

@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from tests.fakes.local_server import LocalServer, QuietHandler
 
 
-def _segment(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def _segment(data: bytes, padded: bool = False) -> str:
+    encoded = base64.urlsafe_b64encode(data).decode()
+    return encoded if padded else encoded.rstrip("=")
 
 
 class AlbSigner:
@@ -31,15 +32,17 @@ class AlbSigner:
         return self.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
-    def assertion(self, claims: dict[str, Any], *, signer: str | None = None, kid: str | None = None) -> str:
-        """An `x-amzn-oidc-data` value: the user-info claims, signed; `signer`/`kid` override the header's."""
+    def assertion(self, claims: dict[str, Any], *, signer: str | None = None, kid: str | None = None,
+                  padded: bool = False) -> str:
+        """An `x-amzn-oidc-data` value: the user-info claims, signed; `signer`/`kid` override the header's;
+        `padded`: base64url segments keep their `=` padding (AWS's docs warn that ALB assertions may)."""
         header = {"alg": "ES256", "typ": "JWT", "kid": kid or self.kid, "signer": signer or self.arn,
                   "iss": "https://idp.example.com", "client": "llm-gateway"}
         payload = {**claims, "exp": int(time.time()) + 600}
-        signing_input = f"{_segment(json.dumps(header).encode())}.{_segment(json.dumps(payload).encode())}"
+        signing_input = ".".join(_segment(json.dumps(part).encode(), padded) for part in (header, payload))
         r, s = decode_dss_signature(self.private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
         # JWS ES256 (RFC 7518 section 3.4): the signature is R and S, 32 bytes each, not DER.
-        return f"{signing_input}.{_segment(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+        return f"{signing_input}.{_segment(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'), padded)}"
 
 
 class FakeAlbPublicKeys(LocalServer[str]):
