@@ -12,8 +12,10 @@ OUT ?= out/$(PRESET)-$(ENV)
 LITELLM_VENV := .venv-litellm
 # LiteLLM's image installs the OpenTelemetry SDK (its requirements.txt): the regulated configs trace with it (here the
 # release this venv's fastapi accepts, >= 1.44).
+# google-auth: Vertex AI's service-account tokens (litellm/llms/vertex_ai/vertex_llm_base.py imports it; LiteLLM's
+# `google` extra, google-cloud-aiplatform>=1.38.0, requires google-auth>=2.14.1,<3: the latest 2.x release).
 LITELLM_PACKAGES := "litellm[proxy]==1.81.16" prometheus_client==0.23.1 opentelemetry-sdk==1.45.2 \
-	opentelemetry-exporter-otlp==1.45.2
+	opentelemetry-exporter-otlp==1.45.2 google-auth==2.63.0
 # checkov in its own virtualenv too: it pins `packaging<24`, pulumi needs `packaging>=26`.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_PACKAGES := checkov==3.3.30

@@ -1,6 +1,7 @@
 """Hosted providers besides Bedrock (OpenAI, Anthropic, Azure OpenAI, Vertex AI): the typed spec, the LiteLLM
 deployments as the pinned LiteLLM reads them, their keys in the gateway, and the real proxy routing to fakes of
-the OpenAI and Anthropic APIs (and falling back from Bedrock to Anthropic)."""
+the OpenAI, Anthropic, Azure OpenAI and Vertex AI APIs (Vertex through a fake Google token endpoint), and falling
+back from Bedrock to Anthropic."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from blueprints.presets import load_spec
 from tests.fakes.anthropic_backend import MESSAGES_PATH, FakeAnthropicBackend
 from tests.fakes.azure_openai_backend import FakeAzureOpenAI
 from tests.fakes.openai_backend import FakeOpenAIBackend
+from tests.fakes.vertex_backend import FakeGoogleOAuth, FakeVertexGemini, usage
 from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
 
 LITELLM_PYTHON = LITELLM.parent / "python"
@@ -147,29 +149,43 @@ class Proxy:
     anthropic: FakeAnthropicBackend
     openai: FakeOpenAIBackend
     azure: FakeAzureOpenAI
+    vertex: FakeVertexGemini
+    oauth: FakeGoogleOAuth
+
+
+def _vertex_base(vertex: FakeVertexGemini) -> str:
+    """Test-only address of the Vertex entry: with an `api_base` LiteLLM 1.81.16 calls `<api_base>:<endpoint>`
+    (litellm/llms/vertex_ai/vertex_llm_base.py `_check_custom_proxy`), so the fake stands at the model's path as
+    Vertex AI serves it (litellm/llms/vertex_ai/common_utils.py `_get_vertex_url`)."""
+    where = VERTEX["provider"]
+    return (f"{vertex.base_url}/v1/projects/{where['project']}/locations/{where['location']}/publishers/google/"
+            f"models/{VERTEX['model']}")
 
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     if not LITELLM.exists():
         pytest.skip("LiteLLM venv missing: make litellm-venv")
-    with FakeAnthropicBackend() as anthropic, FakeOpenAIBackend() as openai, FakeAzureOpenAI() as azure:
+    with (FakeAnthropicBackend() as anthropic, FakeOpenAIBackend() as openai, FakeAzureOpenAI() as azure,
+          FakeVertexGemini() as vertex, FakeGoogleOAuth() as oauth):
         spec = load_spec("startup-mvp", "prod", overrides={"serving": {"models": [
             {}, {}, {"provider": {"api_base": anthropic.base_url}},
             {**OPENAI, "provider": {"api_base": openai.base_url}},
-            {**AZURE, "provider": {**AZURE["provider"], "api_base": azure.base_url}}]}})
+            {**AZURE, "provider": {**AZURE["provider"], "api_base": azure.base_url}},
+            {**VERTEX, "provider": {**VERTEX["provider"], "api_base": _vertex_base(vertex)}}]}})
         directory = tmp_path_factory.mktemp("providers")
         for name, content in gateway_files(spec, spec.regions[0]).items():
             (directory / name).write_text(content)
         # Bedrock is unreachable (a closed port), so its models fail over; no AWS account is touched.
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, extra_env={
             "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "OPENAI_API_KEY": OPENAI_KEY, "AZURE_API_KEY": AZURE_KEY,
+            "VERTEX_CREDENTIALS": oauth.service_account_json(VERTEX["provider"]["project"]),
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_BEDROCK_RUNTIME_ENDPOINT": "http://127.0.0.1:9"})
         try:
             wait_for(f"{url}/health/liveliness", START_TIMEOUT_S, process)
-            yield Proxy(url, anthropic, openai, azure)
+            yield Proxy(url, anthropic, openai, azure, vertex, oauth)
         finally:
             stop(process)
 
@@ -221,6 +237,53 @@ def test_azure_entry_reaches_its_deployment_with_api_version_and_key(proxy: Prox
     request = proxy.azure.requests[-1]
     assert (request.deployment, request.api_version) == ("gpt41mini", "2024-10-21")
     assert request.headers["api-key"] == AZURE_KEY
+
+
+def _vertex_cost_per_token() -> dict[str, float]:
+    """gemini-2.5-flash's token prices in the pinned LiteLLM's cost map."""
+    return _litellm("import json, sys, litellm\n"
+                    "entry = litellm.model_cost[json.load(sys.stdin)]\n"
+                    "print(json.dumps({k: entry[k] for k in ('input_cost_per_token', 'output_cost_per_token')}))\n",
+                    VERTEX["model"])
+
+
+@pytest.mark.integration
+def test_vertex_entry_reaches_gemini_with_the_service_accounts_token_and_is_priced(proxy: Proxy) -> None:
+    """The rendered `vertex_credentials` (a service-account JSON from the environment) is exchanged at its
+    token_uri by google-auth for a bearer token, which the Gemini call carries; the answer is charged at the cost
+    map's gemini-2.5-flash prices (`x-litellm-response-cost`, litellm/proxy/common_request_processing.py)."""
+    body = {"model": "chat-vertex", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 3}
+    request = Request(f"{proxy.url}/v1/chat/completions", data=json.dumps(body).encode(), method="POST",
+                      headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"})
+    with urlopen(request, timeout=60) as response:
+        status, cost, reply = response.status, response.headers["x-litellm-response-cost"], json.load(response)
+    assert status == 200
+    assert reply["choices"][0]["message"]["content"] == "vertex0 vertex1 vertex2 "
+    seen = proxy.vertex.requests[-1]
+    assert seen.path == f"{_vertex_base(proxy.vertex).removeprefix(proxy.vertex.base_url)}:generateContent"
+    assert proxy.oauth.issued and seen.headers["authorization"] == f"Bearer {proxy.oauth.issued[-1]}"
+    assert proxy.oauth.scopes[-1] == "https://www.googleapis.com/auth/cloud-platform"
+    assert seen.body["contents"] == [{"role": "user", "parts": [{"text": "hello"}]}]
+    tokens = usage(seen.body, 3)
+    assert (reply["usage"]["prompt_tokens"], reply["usage"]["completion_tokens"]) == (
+        tokens["promptTokenCount"], tokens["candidatesTokenCount"])
+    prices = _vertex_cost_per_token()
+    expected = (tokens["promptTokenCount"] * prices["input_cost_per_token"]
+                + tokens["candidatesTokenCount"] * prices["output_cost_per_token"])
+    assert float(cost) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.integration
+def test_vertex_entry_streams(proxy: Proxy) -> None:
+    status, body = _chat(proxy, "chat-vertex", stream=True)
+    assert status == 200
+    chunks = [json.loads(line[6:]) for line in body.decode().splitlines()
+              if line.startswith("data: ") and line != "data: [DONE]"]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == "vertex0 vertex1 vertex2 " and body.decode().rstrip().endswith("data: [DONE]")
+    seen = proxy.vertex.requests[-1]
+    assert seen.path.endswith(":streamGenerateContent?alt=sse")
+    assert seen.headers["authorization"] == f"Bearer {proxy.oauth.issued[-1]}"
 
 
 @pytest.mark.integration
