@@ -2,7 +2,7 @@
 
 Endpoints, query parameters and payload fields are LiteLLM 1.81.16's (litellm/proxy/management_endpoints/
 team_endpoints.py: /team/new, /team/update, /team/info, /team/list; key_management_endpoints.py:
-/key/generate, /key/info, /key/list, /key/block; request models in litellm/proxy/_types.py: NewTeamRequest,
+/key/generate, /key/info, /key/list, /key/update, /key/block; request models in litellm/proxy/_types.py: NewTeamRequest,
 UpdateTeamRequest, GenerateKeyRequest, BlockKeyRequest). Keys are revoked by /key/block, never
 /key/delete: blocking keeps the key's spend history, and /key/delete fails in 1.81.16 (README, Teams, keys and
 budgets). Every failure is an `AdminApiError`: one line naming the gateway and what to check.
@@ -111,8 +111,9 @@ class AdminApi:
         self._client.close()
 
     def _call(self, method: str, path: str, *, body: dict[str, Any] | None = None,
-              params: dict[str, Any] | None = None, missing: str | None = None) -> Any:
-        """`missing`: the message of a 404 (an unknown team or key), else it is a failed request."""
+              params: dict[str, Any] | None = None, missing: str | None = None, absent_ok: bool = False) -> Any:
+        """`missing`: the message of a 404 (an unknown team or key), else it is a failed request; `absent_ok`: a
+        404 answers None."""
         try:
             response = self._client.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
@@ -121,6 +122,8 @@ class AdminApi:
         if response.status_code in (401, 403):
             raise AdminApiError(f"gateway {self.base_url} refused the master key on {path} (HTTP "
                                 f"{response.status_code}: {_reason(response)}); check the master key") from None
+        if response.status_code == 404 and absent_ok:
+            return None
         if response.status_code == 404 and missing:
             raise AdminApiError(missing)
         if response.status_code >= 400:
@@ -184,6 +187,18 @@ class AdminApi:
         found = self._call("GET", "/key/info", params={"key": key},
                            missing=f"unknown key on gateway {self.base_url}")
         return Key.model_validate({**found["info"], "token": token_of(key)})
+
+    def find_key(self, key: str) -> Key | None:
+        """Like `key`, but None for a key the gateway does not know (HTTP 404: never issued, or deleted)."""
+        found = self._call("GET", "/key/info", params={"key": key}, absent_ok=True)
+        return None if found is None else Key.model_validate({**found["info"], "token": token_of(key)})
+
+    def retire_key(self, key: str, alias: str) -> None:
+        """Block a key and rename its alias to `alias`: aliases are unique across all keys, blocked ones included
+        (1.81.16 key_management_endpoints.py _enforce_unique_key_alias), so a replacement can take the old alias."""
+        self._call("POST", "/key/update", body={"key": key, "key_alias": alias},
+                   missing=f"unknown key on gateway {self.base_url}")
+        self.block_key(key)
 
     def block_key(self, key: str) -> None:
         self._call("POST", "/key/block", body={"key": key}, missing=f"unknown key on gateway {self.base_url}")

@@ -35,7 +35,8 @@ JOB_DEADLINE_S = 900
 JOB_TTL_S = 7 * 86_400
 """A finished Job (and its log: what it changed) stays a week."""
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("__init__.py", "errors.py", "teams.py", "access/__init__.py", "access/admin_api.py", "access/reconcile.py")
+MODULES = ("__init__.py", "errors.py", "teams.py", "access/__init__.py", "access/admin_api.py", "access/reconcile.py",
+           "access/workload_keys.py")
 """The reconciler's modules under blueprints/ (tests/access checks they import nothing else of the package)."""
 
 
@@ -50,7 +51,8 @@ def _key(module: str) -> str:
 
 def desired_teams(spec: PlatformSpec) -> str:
     """The reconciler's input (blueprints.access.reconcile.DesiredTeams) for the spec's teams."""
-    document = reconcile.DesiredTeams(teams=spec.access.teams).model_dump(mode="json")
+    document = reconcile.DesiredTeams(teams=spec.access.teams).model_dump(
+        mode="json", exclude={"workload_team", "workload_keys"})
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 

@@ -1,12 +1,13 @@
 """`python -m blueprints.access.reconcile`: make the gateway's teams what the spec declares (the key reconciler Job).
 
-Reads the desired teams from the JSON file named by `ACCESS_TEAMS_FILE` (`{"teams": [TeamSpec, ...]}`, mounted from
-the Job's ConfigMap), the gateway's base URL from `GATEWAY_URL` and the master key from `LITELLM_MASTER_KEY`.
-Idempotent: missing teams are created, teams whose models, budget, period, limits or blocked flag differ are
-updated (only the fields that differ), and teams this reconciler created that the spec no longer declares are
-blocked, never deleted: their keys stop working and their spend history stays. Teams created by hand (without the
-`managed_by` marker in their metadata) are left alone. A second run with the same file changes nothing.
-Exit codes: 0 done, 2 bad input or gateway failure (one line on stderr).
+Reads the desired state from the JSON file named by `ACCESS_TEAMS_FILE` (DesiredTeams: the teams, and the
+platform's own team and workload keys; mounted from the Job's ConfigMap), the gateway's base URL from `GATEWAY_URL`
+and the master key from `LITELLM_MASTER_KEY`. Idempotent: missing teams are created, teams whose models, budget,
+period, limits or blocked flag differ are updated (only the fields that differ), and teams this reconciler created
+that the spec no longer declares are blocked, never deleted: their keys stop working and their spend history stays.
+Teams created by hand (without the `managed_by` marker in their metadata) are left alone. Then each platform
+workload gets its own virtual key (blueprints.access.workload_keys), kept across runs. A second run with the same
+file changes nothing. Exit codes: 0 done, 2 bad input or gateway failure (one line on stderr).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from blueprints.access.admin_api import AdminApi, Team
+from blueprints.access.workload_keys import KeyChange, SecretsManagerStore, WorkloadKey, ensure_keys
 from blueprints.errors import BlueprintError
 from blueprints.teams import TeamSpec
 
@@ -39,6 +41,14 @@ class DesiredTeams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     teams: list[TeamSpec]
+    workload_team: TeamSpec | None = None
+    """The platform's own team: its workloads' keys (`workload_keys`) belong to it."""
+    workload_keys: list[WorkloadKey] = []
+    """One virtual key per platform workload, written into its Secrets Manager secret
+    (blueprints.access.workload_keys)."""
+
+    def all_teams(self) -> list[TeamSpec]:
+        return [*self.teams, *([self.workload_team] if self.workload_team else [])]
 
 
 class Change(BaseModel):
@@ -109,9 +119,9 @@ def reconcile(api: AdminApi, desired: Sequence[TeamSpec]) -> list[Change]:
     return changes
 
 
-def load_desired(path: Path) -> list[TeamSpec]:
+def load_desired(path: Path) -> DesiredTeams:
     try:
-        return DesiredTeams.model_validate_json(path.read_bytes()).teams
+        return DesiredTeams.model_validate_json(path.read_bytes())
     except OSError as error:
         raise BlueprintError(f"{TEAMS_FILE_ENV}: cannot read {path}: {error.strerror or error}") from None
     except ValidationError as error:
@@ -130,16 +140,23 @@ def _environment(name: str) -> str:
 def main() -> int:
     try:
         desired = load_desired(Path(_environment(TEAMS_FILE_ENV)))
+        teams = desired.all_teams()
         with AdminApi(_environment(GATEWAY_URL_ENV), _environment(MASTER_KEY_ENV)) as api:
-            changes = reconcile(api, desired)
+            changes = reconcile(api, teams)
+            keys: list[KeyChange] = []
+            if desired.workload_team and desired.workload_keys:
+                keys = ensure_keys(api, SecretsManagerStore(), desired.workload_team.name, desired.workload_keys)
     except BlueprintError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for change in changes:
-        print(change.describe())
-    print(json.dumps({"teams": len(desired), "changes": len(changes),
-                      "actions": {action: sum(c.action == action for c in changes)
-                                  for action in ("create", "update", "block")}}))
+    for line in [change.describe() for change in changes] + [key.describe() for key in keys]:
+        print(line)
+    summary: dict[str, Any] = {"teams": len(teams), "changes": len(changes),
+                               "actions": {action: sum(c.action == action for c in changes)
+                                           for action in ("create", "update", "block")}}
+    if keys:
+        summary["keys"] = {action: sum(k.action == action for k in keys) for action in ("keep", "issue", "replace")}
+    print(json.dumps(summary))
     return 0
 
 
