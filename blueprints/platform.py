@@ -31,6 +31,7 @@ from blueprints.components.serving import ModelServing
 from blueprints.components.small_network import SmallNetwork
 from blueprints.context import RegionContext
 from blueprints.conventions import region_cidr
+from blueprints.feedback.manifests import runs_quality_worker
 from blueprints.gateway.edge import BATCH, FEEDBACK
 from blueprints.naming import Namer
 from blueprints.spec import PlatformSpec
@@ -137,21 +138,27 @@ class RegionalPlatform(pulumi.ComponentResource):
                                alert_topic_arn=self.observability.alert_topic_arn, opts=ctx.k8s_opts(self),
                                provider_keys=self.provider_keys, sso_client_secret=self.sso_client_secret)
         after_gateway = ctx.k8s_opts(self, depends_on=[self.gateway])
+        feedback = spec.feedback.enabled and self.gateway.cache is not None
+        evaluation = EvaluationGate.needed(spec) and bool(self.serving.artifacts)
+        # The platform's workloads that call the gateway get their own virtual keys from the key reconciler.
+        workloads = [name for name, on in (("batch", spec.batch.enabled), ("eval", evaluation),
+                                           ("quality", feedback and runs_quality_worker(spec))) if on]
+        access = (AccessTeams(namer("access"), spec, ctx, self.secrets, opts=after_gateway, workloads=workloads)
+                  if AccessTeams.needed(spec, workloads) else None)
+        keys = access.key_secrets if access else {}
         self.batch = (BatchTier(namer("batch"), spec, ctx, self.secrets, opts=after_gateway,
                                 target_group_arn=self.gateway.edge.target_group_arns[BATCH],
-                                gateway_key=self.gateway.master_key_secret)
+                                gateway_key=keys["batch"])
                       if spec.batch.enabled else None)
         self.prompts = PromptTemplates(namer("prompts"), spec, ctx, opts=after_gateway)
-        if spec.feedback.enabled and self.gateway.cache is not None:
+        if feedback:
             FeedbackService(namer("feedback"), spec, ctx, self.secrets, opts=after_gateway,
                             target_group_arn=self.gateway.edge.target_group_arns[FEEDBACK],
                             redis_host=self.gateway.cache.host, redis_token=self.gateway.cache.token_secret,
-                            gateway_key=self.gateway.master_key_secret)
-        if AccessTeams.needed(spec):
-            AccessTeams(namer("access"), spec, ctx, opts=after_gateway)
-        if EvaluationGate.needed(spec) and self.serving.artifacts:
+                            gateway_key=keys.get("quality"))
+        if evaluation:
             EvaluationGate(namer("evaluation"), spec, ctx, self.secrets, self.serving.artifacts, opts=after_gateway,
-                           gateway_key=self.gateway.master_key_secret)
+                           gateway_key=keys["eval"])
         self.register_outputs({"cluster_name": self.cluster.cluster_name, "vpc_id": self.network.vpc_id})
 
     def _without_cluster(self, spec: PlatformSpec, namer: Namer, provider: aws.Provider, index: int,

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from blueprints.access import reconcile
+from blueprints.access.workload_keys import WorkloadKey
 from blueprints.conventions import CONTAINER_SECURITY, DNS_EGRESS, RESTRICTED, SYSTEM_NODE_LABEL, labels
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV
 from blueprints.gateway.manifests import MASTER_KEY_SECRET, NAMESPACE, PORT, SELECTOR
 from blueprints.gateway.manifests import NAME as GATEWAY_NAME
 from blueprints.spec import PlatformSpec
+from blueprints.teams import TeamSpec
 
 NAME = "access-reconcile"
 COMPONENT = "access"
@@ -34,6 +36,12 @@ are still starting."""
 JOB_DEADLINE_S = 900
 JOB_TTL_S = 7 * 86_400
 """A finished Job (and its log: what it changed) stays a week."""
+SERVICE_ACCOUNT = NAME
+"""The Job's service account: its pod identity may read and write the workloads' key secrets only."""
+WORKLOAD_TEAM = TeamSpec(name="platform", models=["all-proxy-models"], max_budget_usd=1000, budget_duration="1mo")
+"""The platform's own team (its workloads' keys): every model the gateway serves (LiteLLM 1.81.16 _types.py
+SpecialModelNames.all_proxy_models: the eval runner calls each candidate, the batch worker what its clients ask for)
+and a monthly ceiling that stops a runaway worker, not normal use (raise it with access.teams if needed)."""
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("__init__.py", "errors.py", "teams.py", "access/__init__.py", "access/admin_api.py", "access/reconcile.py",
            "access/workload_keys.py")
@@ -49,15 +57,18 @@ def _key(module: str) -> str:
     return "blueprints." + module.replace("/", ".")
 
 
-def desired_teams(spec: PlatformSpec) -> str:
-    """The reconciler's input (blueprints.access.reconcile.DesiredTeams) for the spec's teams."""
-    document = reconcile.DesiredTeams(teams=spec.access.teams).model_dump(
-        mode="json", exclude={"workload_team", "workload_keys"})
+def desired_teams(spec: PlatformSpec, key_secrets: dict[str, str]) -> str:
+    """The reconciler's input (blueprints.access.reconcile.DesiredTeams) for the spec's teams and the workloads'
+    keys (`key_secrets`: key alias -> name of the Secrets Manager secret that receives it)."""
+    keys = [WorkloadKey(alias=alias, secret_id=secret) for alias, secret in sorted(key_secrets.items())]
+    desired = reconcile.DesiredTeams(teams=spec.access.teams, workload_team=WORKLOAD_TEAM if keys else None,
+                                     workload_keys=keys)
+    document = desired.model_dump(mode="json", exclude=set() if keys else {"workload_team", "workload_keys"})
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def config_map(spec: PlatformSpec) -> dict[str, Any]:
-    data = {TEAMS_FILE: desired_teams(spec),
+def config_map(spec: PlatformSpec, key_secrets: dict[str, str]) -> dict[str, Any]:
+    data = {TEAMS_FILE: desired_teams(spec, key_secrets),
             **{_key(module): (PACKAGE_ROOT / module).read_text() for module in MODULES}}
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(f"{NAME}-{digest}"), "data": data}
@@ -74,8 +85,13 @@ def network_policy() -> dict[str, Any]:
     }
 
 
-def job(spec: PlatformSpec, config: dict[str, Any]) -> dict[str, Any]:
-    """`config`: `config_map(spec)`; the Job carries its name (and so the hash of the desired state)."""
+def service_account() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(SERVICE_ACCOUNT),
+            "automountServiceAccountToken": False}
+
+
+def job(spec: PlatformSpec, config: dict[str, Any], region: str) -> dict[str, Any]:
+    """`config`: `config_map(spec, ...)`; the Job carries its name (and so the hash of the desired state)."""
     name = config["metadata"]["name"]
     items = [{"key": TEAMS_FILE, "path": TEAMS_FILE},
              *({"key": _key(module), "path": f"blueprints/{module}"} for module in MODULES)]
@@ -84,7 +100,7 @@ def job(spec: PlatformSpec, config: dict[str, Any]) -> dict[str, Any]:
            {"name": reconcile.MASTER_KEY_ENV,
             "valueFrom": {"secretKeyRef": {"name": MASTER_KEY_SECRET, "key": MASTER_KEY_ENV}}},
            {"name": "PYTHONPATH", "value": MOUNT}, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
-           {"name": "HOME", "value": "/tmp"}]
+           {"name": "HOME", "value": "/tmp"}, {"name": "AWS_REGION", "value": region}]
     return {
         "apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(name),
         "spec": {
@@ -93,7 +109,8 @@ def job(spec: PlatformSpec, config: dict[str, Any]) -> dict[str, Any]:
             "template": {
                 "metadata": {"labels": labels(NAME, COMPONENT)},
                 "spec": {
-                    "automountServiceAccountToken": False, "restartPolicy": "Never",
+                    "serviceAccountName": SERVICE_ACCOUNT, "automountServiceAccountToken": False,
+                    "restartPolicy": "Never",
                     "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS},
                     "nodeSelector": SYSTEM_NODE_LABEL,
                     "containers": [{
@@ -113,7 +130,8 @@ def job(spec: PlatformSpec, config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def access_manifests(spec: PlatformSpec) -> list[dict[str, Any]]:
-    """ConfigMap, NetworkPolicy and Job, in apply order."""
-    config = config_map(spec)
-    return [config, network_policy(), job(spec, config)]
+def access_manifests(spec: PlatformSpec, region: str,
+                     key_secrets: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """ConfigMap, NetworkPolicy, ServiceAccount and Job, in apply order; `key_secrets`: see `desired_teams`."""
+    config = config_map(spec, key_secrets or {})
+    return [config, network_policy(), service_account(), job(spec, config, region)]

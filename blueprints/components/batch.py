@@ -4,7 +4,7 @@ API + KEDA-scaled worker in namespace `batch` (see blueprints.batch).
 
 Served behind the gateway's edge: the gateway's ALB routes `/v1/batches` and `/v1/files` to Service `batch-api`
 (its `batch` target group, bound here). Batch clients present the batch tier's own key (generated and rotated in
-Secrets Manager); only the worker holds the gateway's master key, to call the gateway (see `BatchTier`).
+Secrets Manager); the worker calls the gateway with its own virtual key (see `BatchTier`).
 """
 
 from __future__ import annotations
@@ -72,10 +72,9 @@ class BatchTier(pulumi.ComponentResource):
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  opts: pulumi.ResourceOptions, *, target_group_arn: pulumi.Input[str],
                  gateway_key: aws.secretsmanager.Secret, keda_ready: list[pulumi.Resource] | None = None):
-        """`target_group_arn`: the gateway ALB's `batch` target group (GatewayEdge); `gateway_key`: the gateway's
-        master-key secret, synced for the worker only: the gateway's virtual keys live in a database that may not
-        exist yet at apply time (its owner writes its URL later), so the master key is the one key the worker
-        can rely on. Batch clients get the tier's own generated key. `keda_ready`: the serving component's KEDA
+        """`target_group_arn`: the gateway ALB's `batch` target group (GatewayEdge); `gateway_key`: the secret of the
+        worker's own gateway key (`platform-batch`, issued and written by the key reconciler Job), synced for the
+        worker only. Batch clients get the tier's own generated key. `keda_ready`: the serving component's KEDA
         release; None and no self-hosted model = this component installs KEDA."""
         super().__init__("blueprints:batch:BatchTier", name, None, opts)
         self._spec, self._ctx, self._namer = spec, ctx, ctx.namer

@@ -47,8 +47,8 @@ class EvaluationGate(pulumi.ComponentResource):
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  artifacts: ModelArtifacts, opts: pulumi.ResourceOptions, *,
                  gateway_key: aws.secretsmanager.Secret):
-        """`gateway_key`: the gateway's master-key secret (the one key valid at apply time, as for the batch
-        worker); synced into namespace `evaluation` only."""
+        """`gateway_key`: the secret of the eval runner's own gateway key (`platform-eval`, issued and written by
+        the key reconciler Job); synced into namespace `evaluation` only."""
         super().__init__("blueprints:evaluation:EvaluationGate", name, None, opts)
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
         repository, image = runtime_image("eval-runner", EVAL_RUNNER_TAG, spec, ctx, self)

@@ -50,10 +50,10 @@ class FeedbackService(pulumi.ComponentResource):
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, secrets: Secrets,
                  opts: pulumi.ResourceOptions, *, target_group_arn: pulumi.Input[str],
                  redis_host: pulumi.Input[str], redis_token: aws.secretsmanager.Secret,
-                 gateway_key: aws.secretsmanager.Secret):
+                 gateway_key: aws.secretsmanager.Secret | None):
         """`target_group_arn`: the gateway ALB's `feedback` target group; `redis_host` / `redis_token`: the
-        gateway's Valkey and its AUTH token secret; `gateway_key`: the gateway's master-key secret (the worker's
-        judge calls)."""
+        gateway's Valkey and its AUTH token secret; `gateway_key`: the secret of the quality worker's own gateway
+        key (its judge calls; issued by the key reconciler), given when the worker runs."""
         super().__init__("blueprints:feedback:FeedbackService", name, None, opts)
         namer, child = ctx.namer, pulumi.ResourceOptions(parent=self)
         data_key = ctx.keys.arn("data")
@@ -68,7 +68,7 @@ class FeedbackService(pulumi.ComponentResource):
         objects = pulumi.ResourceOptions(parent=self, depends_on=[
             apply_manifest(namer("feedback-ns"), namespace(NAMESPACE, SYNC_LABEL), child)])
         credentials = [secrets.sync(NAMESPACE, redis_token, {"password": None}, name=REDIS_SECRET, opts=objects)]
-        if runs_quality_worker(spec):
+        if runs_quality_worker(spec) and gateway_key is not None:
             credentials.append(secrets.sync(NAMESPACE, gateway_key, {"gateway-key": None}, name=GATEWAY_KEY_SECRET,
                                             opts=objects))
         identity = PodIdentity(namer(API), cluster_name=ctx.cluster.cluster_name, namespace=NAMESPACE,

@@ -5,11 +5,11 @@
   namespace can read (Amazon RDS User Guide, "Password management with Amazon RDS and AWS Secrets Manager",
   rds-secrets-manager.html; Kubernetes documentation, "Good practices for Kubernetes Secrets": least-privilege
   access to Secrets). The one-time schema work reads it at run time with its own identity instead.
-- The gateway's master (admin) key reaches only the gateway and the two callers that need a key valid at apply time,
-  before any virtual key exists: the batch worker, the feedback service's quality worker (its judge calls) and the
-  evaluation gate's Jobs (namespace `evaluation`, which call every model version through the gateway), and the key
-  reconciler Jobs (`access-reconcile-<hash>` in the gateway's namespace), which manage the teams with it. Any other
-  pod that reads a Secret synced from it holds admin rights over every virtual key, team and budget (LiteLLM
+- The gateway's master (admin) key reaches only the gateway and the key reconciler Jobs (`access-reconcile-<hash>`
+  in the gateway's namespace), which manage teams and keys with it (issue 22: "the master key is used only by the
+  reconcile Job and operators"). The platform's own callers (batch worker, eval runner, feedback quality worker)
+  hold virtual keys the reconciler issued them (blueprints/access/workload_keys.py). Any other pod that reads a
+  Secret synced from the master key holds admin rights over every virtual key, team and budget (LiteLLM
   documentation, "Virtual Keys": the master key is the proxy's admin key).
 """
 
@@ -19,30 +19,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from blueprints.access.manifests import NAME as RECONCILER
-from blueprints.batch.manifests import NAMESPACE as BATCH_NAMESPACE
-from blueprints.batch.manifests import UPSTREAM_KEY_SECRET, WORKER
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
-from blueprints.evaluation.manifests import KEY_SECRET as EVAL_KEY_SECRET
-from blueprints.evaluation.manifests import NAMESPACE as EVAL_NAMESPACE
-from blueprints.feedback.manifests import GATEWAY_KEY_SECRET, QUALITY
-from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
 from blueprints.gateway.manifests import MASTER_KEY_SECRET
 from blueprints.gateway.manifests import NAME as GATEWAY
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
-MASTER_KEY_READERS = {(GATEWAY_NAMESPACE, GATEWAY), (BATCH_NAMESPACE, WORKER), (FEEDBACK_NAMESPACE, QUALITY)}
-"""(namespace, workload) that may read a Secret synced from the gateway master key."""
-MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET), (BATCH_NAMESPACE, UPSTREAM_KEY_SECRET),
-                      (EVAL_NAMESPACE, EVAL_KEY_SECRET), (FEEDBACK_NAMESPACE, GATEWAY_KEY_SECRET)}
-READER_NAMESPACES = {EVAL_NAMESPACE}
-"""Namespaces whose every workload may read its synced master key: the evaluation gate's Jobs, one per candidate."""
+MASTER_KEY_TARGETS = {(GATEWAY_NAMESPACE, MASTER_KEY_SECRET)}
+"""The one Kubernetes Secret the gateway master key may be synced into."""
 
 
 def _may_read_master_key(workload: tuple[str, str]) -> bool:
     namespace, name = workload
-    return (workload in MASTER_KEY_READERS or namespace in READER_NAMESPACES
-            or (namespace == GATEWAY_NAMESPACE and name.startswith(f"{RECONCILER}-")))
+    return namespace == GATEWAY_NAMESPACE and (name == GATEWAY or name.startswith(f"{RECONCILER}-"))
 
 
 def _remote_keys(spec: dict[str, Any]) -> set[str]:
@@ -71,7 +60,7 @@ def _namespace(record: ResourceRecord) -> str:
 
 def credential_problems(graph: ResourceGraph) -> list[str]:
     """One line per ExternalSecret that syncs an RDS master secret, per sync of the gateway master key into another
-    Secret than the gateway's and the batch worker's, and per other workload that reads such a Secret."""
+    Secret than the gateway's, and per other workload that reads such a Secret."""
     masters = {secret["secretArn"] for record in graph.of_type("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
                 for secret in record.outputs.get("masterUserSecrets") or []}
     gateway_keys = {record.outputs["arn"] for record in graph.of_type("aws:secretsmanager/secret:Secret")

@@ -1,7 +1,7 @@
-"""The key reconciler Job as the presets plan it: ConfigMap, NetworkPolicy and Job valid against Kubernetes' own
-schemas (strict), the master key taken from the Secret the gateway itself reads, named after the desired state, and
-its mounted modules self-sufficient on the gateway image's Python (LiteLLM 1.81.16's interpreter and libraries,
-nothing of this repository but the mounted files)."""
+"""The key reconciler Job as the presets plan it: ConfigMap, NetworkPolicy, ServiceAccount and Job valid against
+Kubernetes' own schemas (strict), the master key taken from the Secret the gateway itself reads, named after the
+desired state, and its mounted modules self-sufficient on the gateway image's Python (LiteLLM 1.81.16's interpreter
+and libraries, nothing of this repository but the mounted files)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprints.access.manifests import NAME, access_manifests
+from blueprints.access.manifests import NAME, WORKLOAD_TEAM, access_manifests
 from blueprints.access.reconcile import GATEWAY_URL_ENV, MASTER_KEY_ENV
 from blueprints.engine.graph import ResourceGraph
 from blueprints.gateway.manifests import NAMESPACE
@@ -35,14 +35,20 @@ def test_the_planned_job_is_valid_and_carries_the_spec_teams(graph_of, preset: s
     found = namespace_objects(graph_of(preset, "prod"))
     access = [o for o in found if o["metadata"]["name"].startswith(NAME)]
     spec = load_spec(preset, "prod")
-    assert sorted(o["kind"] for o in access) == sorted(["ConfigMap", "Job", "NetworkPolicy"] * len(spec.regions))
+    assert sorted(o["kind"] for o in access) == sorted(
+        ["ConfigMap", "Job", "NetworkPolicy", "ServiceAccount"] * len(spec.regions))
     for manifest in access:
         assert validate_manifest(manifest) == [], manifest["metadata"]["name"]
     config = next(o for o in access if o["kind"] == "ConfigMap")  # one per region, all alike
     job = next(o for o in access if o["kind"] == "Job")
     assert job["metadata"]["name"] == config["metadata"]["name"]
     declared = [team.model_dump(mode="json") for team in spec.access.teams]
-    assert json.loads(config["data"]["teams.json"]) == {"teams": declared}
+    desired = json.loads(config["data"]["teams.json"])
+    assert desired["teams"] == declared
+    # The platform workloads' keys go to their secrets (the names Pulumi gives them; see tests/contracts).
+    assert desired.get("workload_team", {}).get("name") in (None, WORKLOAD_TEAM.name)
+    assert all(key["secret_id"].endswith("/gateway-key-" + key["alias"].removeprefix("platform-"))
+               for key in desired.get("workload_keys", []))
     # The master key comes from the very Secret and key the gateway's own container reads it from.
     gateway = next(o for o in found if o["kind"] == "Deployment")
     gateway_refs = [env["valueFrom"]["secretKeyRef"] for container in gateway["spec"]["template"]["spec"]["containers"]
@@ -53,16 +59,20 @@ def test_the_planned_job_is_valid_and_carries_the_spec_teams(graph_of, preset: s
     assert container["image"] == gateway["spec"]["template"]["spec"]["containers"][0]["image"]
 
 
-def test_presets_without_teams_plan_no_job(graph_of) -> None:  # type: ignore[no-untyped-def]
+def test_presets_without_teams_run_the_job_for_their_workloads_keys(graph_of) -> None:  # type: ignore[no-untyped-def]
     assert load_spec("saas", "prod").access.teams == []
-    assert not [o for o in namespace_objects(graph_of("saas", "prod")) if o["metadata"]["name"].startswith(NAME)]
+    config = next(o for o in namespace_objects(graph_of("saas", "prod"))  # one per region, all alike
+                  if o["metadata"]["name"].startswith(NAME) and o["kind"] == "ConfigMap")
+    desired = json.loads(config["data"]["teams.json"])
+    assert desired["teams"] == [] and desired["workload_team"]["name"] == WORKLOAD_TEAM.name
+    assert {key["alias"] for key in desired["workload_keys"]} >= {"platform-batch"}
 
 
 def test_the_job_is_named_after_the_desired_state() -> None:
     def job_name(budget: float) -> str:
         spec = load_spec("enterprise-assistant", "prod", overrides={"access": {"teams": [
             {"name": "support", "models": ["assistant"], "max_budget_usd": budget}]}})
-        return access_manifests(spec)[2]["metadata"]["name"]
+        return access_manifests(spec, "us-east-1")[3]["metadata"]["name"]
 
     assert job_name(100) == job_name(100)
     assert job_name(100) != job_name(200)
@@ -73,7 +83,7 @@ def test_the_mounted_modules_run_on_the_gateway_python_alone(tmp_path: Path) -> 
     gets as far as calling the gateway, which is closed here, and fails with one line."""
     if not LITELLM.exists():
         pytest.skip("LiteLLM missing: make .venv-litellm")
-    container = mount_job_files(access_manifests(load_spec("internal-ai", "prod")), tmp_path)
+    container = mount_job_files(access_manifests(load_spec("internal-ai", "prod"), "us-east-1"), tmp_path)
     env = {item["name"]: item.get("value", "") for item in container["env"]}
     env.update({GATEWAY_URL_ENV: f"http://127.0.0.1:{free_port()}", MASTER_KEY_ENV: "sk-any"})
     command = [str(LITELLM.parent / "python"), *container["command"][1:]]

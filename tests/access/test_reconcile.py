@@ -29,7 +29,7 @@ def run_job(gateway: Gateway, teams: list[dict[str, Any]], directory: Path) -> d
     spec = gateway_spec(gateway.backend.base_url, {"runtime": "eks", "gateway": {"cpu": 2},
                                                     "access": {"teams": teams}})
     directory.mkdir(parents=True, exist_ok=True)
-    container = mount_job_files(access_manifests(spec), directory)
+    container = mount_job_files(access_manifests(spec, spec.regions[0]), directory)
     env = {item["name"]: item.get("value", "") for item in container["env"]}
     env.update({GATEWAY_URL_ENV: gateway.url, MASTER_KEY_ENV: MASTER_KEY, "NO_PROXY": "127.0.0.1"})
     command = [str(LITELLM.parent / "python"), *container["command"][1:]]

@@ -39,7 +39,7 @@ def run_job(gateway: Gateway, desired: DesiredTeams, directory: Path, endpoint: 
     spec = gateway_spec(gateway.backend.base_url, {"runtime": "eks", "gateway": {"cpu": 2}, "access": {"teams": [
         {"name": "ops", "models": ["chat-openai"], "max_budget_usd": 5}]}})
     directory.mkdir(parents=True, exist_ok=True)
-    container = mount_job_files(access_manifests(spec), directory)
+    container = mount_job_files(access_manifests(spec, spec.regions[0]), directory)
     env = {item["name"]: item.get("value", "") for item in container["env"]}
     Path(env["ACCESS_TEAMS_FILE"]).write_text(desired.model_dump_json())
     env.update({GATEWAY_URL_ENV: gateway.url, MASTER_KEY_ENV: MASTER_KEY, "NO_PROXY": "127.0.0.1",

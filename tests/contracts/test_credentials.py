@@ -9,9 +9,12 @@ from collections.abc import Callable
 
 import pytest
 
+from blueprints.batch.manifests import UPSTREAM_KEY_SECRET
 from blueprints.components.secrets import external_secret
 from blueprints.contracts.credentials import EXTERNAL_SECRET, credential_problems
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
+from blueprints.evaluation.manifests import KEY_SECRET as EVAL_KEY_SECRET
+from blueprints.feedback.manifests import GATEWAY_KEY_SECRET
 from tests.conftest import PRESETS
 
 GraphOf = Callable[[str, str], ResourceGraph]
@@ -49,3 +52,21 @@ def test_the_old_secret_placement_is_reported(graph_of: GraphOf) -> None:
     assert problems[0].startswith("old-retrieval-vector-db-admin") and "RDS-managed master secret" in problems[0]
     assert "gateway master key into Secret 'batch-credentials'" in problems[1]
     assert problems[2].startswith("corp-prod-use1-batch-deployment-batch-api") and "batch-credentials" in problems[2]
+
+
+def test_platform_workloads_call_the_gateway_with_their_own_keys(graph_of: GraphOf) -> None:
+    """Issue 22: the master key reaches only the gateway and the key reconciler; the batch worker, the eval runner's
+    Jobs and the feedback quality worker read the virtual keys the reconciler writes into their own secrets."""
+    readers = {UPSTREAM_KEY_SECRET: "batch", EVAL_KEY_SECRET: "eval", GATEWAY_KEY_SECRET: "quality"}
+    seen = set()
+    for preset in PRESETS:
+        graph = graph_of(preset, "prod")
+        names = {r.outputs["arn"]: r.inputs["name"] for r in graph.of_type("aws:secretsmanager/secret:Secret")}
+        synced = {record.inputs["metadata"]["name"]: names.get(record.inputs["spec"]["data"][0]["remoteRef"]["key"])
+                  for record in graph.of_type(EXTERNAL_SECRET)}
+        for secret, workload in readers.items():
+            if secret in synced:
+                seen.add(secret)
+                assert str(synced[secret]).endswith(f"/gateway-key-{workload}"), (preset, secret, synced[secret])
+        assert credential_problems(graph) == [], preset
+    assert seen == set(readers)  # every such workload is planned by some preset
