@@ -1444,12 +1444,6 @@ class PlatformSpec(Section):
                     )
         return problems
 
-    @staticmethod
-    def _placement_problems(where: str, model: ModelSpec, pool: GpuPoolSpec) -> list[str]:
-        gpu = GPUS[pool.gpu]
-        if model.precision not in gpu.precisions:
-            return [
-                f"{where}.precision: {model.precision!r} is not supported on {pool.gpu} "
     def _availability_problems(self) -> list[str]:
         """Every instance type the cluster launches must be offered in every region of the platform: its node group
         and NodePools are the same in each region (the price snapshot, catalog/regional_prices.json, says where a
@@ -1482,6 +1476,12 @@ class PlatformSpec(Section):
                                 f"region ({absent_text}) (allowed: {allowed})")
         return problems
 
+    @staticmethod
+    def _placement_problems(where: str, model: ModelSpec, pool: GpuPoolSpec) -> list[str]:
+        gpu = GPUS[pool.gpu]
+        if model.precision not in gpu.precisions:
+            return [
+                f"{where}.precision: {model.precision!r} is not supported on {pool.gpu} "
                 f"(allowed: {', '.join(gpu.precisions)})"
             ]
         candidates = [INSTANCES[name] for name in pool.instance_types] or instances_for(pool.gpu)
