@@ -33,7 +33,7 @@ from blueprints.catalog.pii import DEFAULT_PATTERNS as DEFAULT_PII_PATTERNS
 from blueprints.catalog.pii import PREBUILT_PATTERNS as PII_PATTERNS
 from blueprints.catalog.providers import GLOBAL, PROVIDER_FACTS, PROVIDER_MODELS, PROVIDERS
 from blueprints.catalog.regional_prices import regions_not_offering
-from blueprints.teams import TeamSpec
+from blueprints.teams import PLATFORM_TEAM, TeamSpec
 from blueprints.versions import EKS_VERSIONS, IMAGES, KUBERNETES_VERSION
 
 Environment = Literal["dev", "staging", "prod"]
@@ -1270,17 +1270,16 @@ class PlatformSpec(Section):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> PlatformSpec:
-        problems = [*self._residency_problems(), *self._serving_problems(), *self._availability_problems(),
-                    *self._gateway_problems(), *self._access_problems()]
+        problems = [*self._runtime_problems(), *self._residency_problems(), *self._serving_problems(),
+                    *self._availability_problems(), *self._gateway_problems(), *self._access_problems()]
         if problems:
             raise ValueError("\n".join(problems))
         return self
 
-    @model_validator(mode="after")
-    def _runtime_rules(self) -> PlatformSpec:
+    def _runtime_problems(self) -> list[str]:
         """Without a cluster there is nowhere to run models, in-cluster services or a second region's routing."""
         if self.runtime == "eks":
-            return self
+            return []
         needs_cluster = "needs the EKS cluster, which runtime 'fargate' does not create"
         problems = [f"serving.models[{index}].hosting: 'self-hosted' model {model.name!r} {needs_cluster} "
                     "(allowed: bedrock; or runtime: eks)"
@@ -1307,9 +1306,7 @@ class PlatformSpec(Section):
         if self.is_private:
             problems.append("gateway.internet_facing: false with runtime 'fargate' (allowed: true; a private "
                             "platform needs runtime: eks)")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+        return problems
 
     @model_validator(mode="after")
     def _exposure_rules(self) -> PlatformSpec:
@@ -1560,6 +1557,9 @@ class PlatformSpec(Section):
             where = f"access.teams[{index}]"
             if team.name in seen:
                 problems.append(f"{where}.name: {team.name!r} is used by more than one team (allowed: unique names)")
+            if team.name == PLATFORM_TEAM:
+                problems.append(f"{where}.name: {team.name!r} is reserved for the platform's own workloads' keys "
+                                "(allowed: any other name)")
             seen.add(team.name)
             problems += [f"{where}.models: {model!r} is not a model the gateway serves "
                          f"(allowed: {', '.join(served) or 'none'})" for model in team.models if model not in served]

@@ -13,6 +13,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 BUDGET_DURATIONS = r"^([1-9][0-9]*[smhdw]|1mo)$"
+PLATFORM_TEAM = "platform"
+"""The team the reconciler keeps for the platform's own workloads' keys (batch, eval, quality): not for users."""
 """What LiteLLM 1.81.16 turns into a reset period (litellm/litellm_core_utils/duration_parser.py,
 duration_in_seconds: `<n>s|m|h|d|w|mo`). Only `1mo` of the month unit: its month arithmetic adds `n` months
 without carrying into the next year (and never for December), so `2mo` fails in November."""

@@ -22,7 +22,7 @@ from blueprints.gateway.litellm_config import MASTER_KEY_ENV
 from blueprints.gateway.manifests import MASTER_KEY_SECRET, NAMESPACE, PORT, SELECTOR
 from blueprints.gateway.manifests import NAME as GATEWAY_NAME
 from blueprints.spec import PlatformSpec
-from blueprints.teams import TeamSpec
+from blueprints.teams import PLATFORM_TEAM, TeamSpec
 
 NAME = "access-reconcile"
 COMPONENT = "access"
@@ -38,7 +38,7 @@ JOB_TTL_S = 7 * 86_400
 """A finished Job (and its log: what it changed) stays a week."""
 SERVICE_ACCOUNT = NAME
 """The Job's service account: its pod identity may read and write the workloads' key secrets only."""
-WORKLOAD_TEAM = TeamSpec(name="platform", models=["all-proxy-models"], max_budget_usd=1000, budget_duration="1mo")
+WORKLOAD_TEAM = TeamSpec(name=PLATFORM_TEAM, models=["all-proxy-models"], max_budget_usd=1000, budget_duration="1mo")
 """The platform's own team (its workloads' keys): every model the gateway serves (LiteLLM 1.81.16 _types.py
 SpecialModelNames.all_proxy_models: the eval runner calls each candidate, the batch worker what its clients ask for)
 and a monthly ceiling that stops a runaway worker, not normal use (raise it with access.teams if needed)."""

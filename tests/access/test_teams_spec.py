@@ -37,6 +37,13 @@ def test_team_names_are_unique() -> None:
         "overrides.access.teams[1].name: 'support' is used by more than one team (allowed: unique names)"]
 
 
+def test_the_platform_workloads_team_is_reserved() -> None:
+    """The reconciler keeps team `platform` for the platform's own workload keys (blueprints/access/manifests.py)."""
+    assert problems([{"name": "platform", "models": ["assistant"], "max_budget_usd": 10}]) == [
+        "overrides.access.teams[0].name: 'platform' is reserved for the platform's own workloads' keys "
+        "(allowed: any other name)"]
+
+
 def test_budget_period_and_limits_are_what_litellm_accepts() -> None:
     found = problems([{"name": "support", "models": ["assistant"], "max_budget_usd": 0, "budget_duration": "2mo",
                        "rpm_limit": 0}])

@@ -16,10 +16,11 @@ from blueprints.presets import load_spec
 from tests.support.schemas import validate_manifest
 
 
-def test_the_gateway_takes_every_path_the_batch_api_only_its_own():
-    gateway, batch = backends(load_spec("saas", "prod")).values()
+def test_the_gateway_takes_every_path_the_batch_and_feedback_apis_only_their_own():
+    gateway, batch, feedback = backends(load_spec("saas", "prod")).values()
     assert (gateway.paths, gateway.target_port) == ((), 4000)
     assert batch.path_patterns == ["/v1/batches", "/v1/batches/*", "/v1/files", "/v1/files/*"]
+    assert feedback.path_patterns == ["/v1/feedback", "/v1/feedback/*"]
     assert list(backends(load_spec("startup-mvp", "prod"))) == ["gateway"]
 
 

@@ -22,6 +22,7 @@ from litellm.proxy._types import ConfigGeneralSettings
 from litellm.types.guardrails import LitellmParams
 from litellm.types.router import LiteLLM_Params
 from litellm.proxy.guardrails.guardrail_hooks.litellm_content_filter.patterns import PREBUILT_PATTERNS
+from litellm_enterprise.types.proxy.proxy_server import CustomAuthSettings
 
 configs, patterns = json.load(sys.stdin)
 SPECIAL_SETTINGS = {"cache", "cache_params", "callbacks"}
@@ -29,14 +30,19 @@ SPECIAL_SETTINGS = {"cache", "cache_params", "callbacks"}
 # by litellm_params["weight"] (how canary weights reach the gateway); litellm/router.py
 # Router._set_deployment_num_retries_on_exception reads a deployment's own litellm_params["num_retries"].
 ROUTER_PARAMS = {"weight", "num_retries"}
+# Read by the enterprise package shipped with the proxy, not declared on ConfigGeneralSettings:
+# litellm_enterprise/proxy/proxy_server.py EnterpriseProxyConfig.load_custom_auth_settings.
+ENTERPRISE_SETTINGS = {"custom_auth_settings": lambda value: CustomAuthSettings(mode=value.get("mode"))}
 problems = []
 router_args = set(litellm.Router.get_valid_args())
 for preset, config in configs.items():
     for key in config["router_settings"]:
         if key not in router_args:
             problems.append(f"{preset}: router_settings.{key}")
-    for key in config["general_settings"]:
-        if key not in ConfigGeneralSettings.model_fields:
+    for key, value in config["general_settings"].items():
+        if key in ENTERPRISE_SETTINGS:
+            ENTERPRISE_SETTINGS[key](value)
+        elif key not in ConfigGeneralSettings.model_fields:
             problems.append(f"{preset}: general_settings.{key}")
     for key in config["litellm_settings"]:
         if key not in SPECIAL_SETTINGS and not hasattr(litellm, key):

@@ -43,7 +43,7 @@ CASES = [
      "overrides.gateway.tiers.small: unknown chat model 'nope' (allowed: chat-small, chat-large)"),
     ("tier name taken by a model", "saas", {"gateway": {"tiers": {"model_name": "chat-small"}}},
      "overrides.gateway.tiers.model_name: 'chat-small' is already a model's name (allowed: a name no model uses)"),
-    ("semantic cache without the cache", "saas", {"cache": {"enabled": False}},
+    ("semantic cache without the cache", "saas", {"cache": {"enabled": False}, "feedback": {"enabled": False}},
      "preset saas: cache.semantic: needs cache.enabled (got semantic true with enabled false)"),
     ("semantic cache where prompts may not leave", "regulated-industry", {"cache": {"semantic": True}},
      "overrides.cache.semantic: embeds prompts with Bedrock model 'titan-embed-text-v2', which "

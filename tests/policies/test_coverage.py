@@ -53,8 +53,8 @@ def test_types_each_pack_reads() -> None:
 
 def _sdk_alias(token: str) -> bool:
     """A former token the SDK still declares as an alias of a class (e.g. `aws:elasticloadbalancingv2/...`)."""
-    classes = [_sdk_class(t) for t in ("aws:lb/listener:Listener", "aws:lb/loadBalancer:LoadBalancer",
-                                       "aws:alb/listener:Listener", "aws:alb/loadBalancer:LoadBalancer")]
+    classes = [_sdk_class(f"aws:{module}/{resource}") for module in ("lb", "alb")
+               for resource in ("listener:Listener", "loadBalancer:LoadBalancer", "listenerRule:ListenerRule")]
     return any(f'Alias(type_="{token}")' in inspect.getsource(c) for c in classes if c is not None)
 
 
