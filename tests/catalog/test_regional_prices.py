@@ -16,10 +16,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from blueprints.catalog.instances import INSTANCES
 from blueprints.catalog.regional_prices import SNAPSHOT, hourly_price, load_snapshot, staleness_warning
+from blueprints.engine.program import build_graph
 from blueprints.plan import build_plan
 from blueprints.presets import load_spec
 
@@ -71,9 +70,8 @@ def test_every_catalog_instance_has_a_us_east_1_price():
 
 
 def test_a_region_without_prices_falls_back_to_us_east_1_and_says_so():
-    price = hourly_price("eu-central-1", "p5.48xlarge", "on-demand")
-    if SNAPSHOT.regions["eu-central-1"].prices:
-        pytest.skip("the snapshot has eu-central-1 prices now")
+    assert "us-east-2" not in SNAPSHOT.regions
+    price = hourly_price("us-east-2", "p5.48xlarge", "on-demand")
     assert (price.usd_per_hour, price.region, price.fallback) == (55.04, "us-east-1", True)
 
 
@@ -91,19 +89,14 @@ def test_stale_snapshot_warns_after_90_days():
     assert warning is not None and "91 days old" in warning and "make prices" in warning
 
 
-def test_plan_warns_for_regions_priced_at_us_east_1(graph_of):
-    """regulated-industry prod runs in eu-central-1 and eu-west-1, which the shipped snapshot has no prices for."""
-    if any(SNAPSHOT.regions[region].prices for region in ("eu-central-1", "eu-west-1")):
-        pytest.skip("the snapshot has EU prices now")
-    plan = build_plan(load_spec("regulated-industry", "prod"), graph_of("regulated-industry", "prod"),
-                      date(2026, 8, 1))
-    assert plan.warnings == [
-        "no EC2 prices for eu-central-1 in the price snapshot (`make prices` fetches them): its instances are priced "
-        "at us-east-1",
-        "no EC2 prices for eu-west-1 in the price snapshot (`make prices` fetches them): its instances are priced "
-        "at us-east-1"]
+def test_plan_warns_for_regions_priced_at_us_east_1():
+    """internal-ai moved to us-east-2, a region the shipped snapshot has no prices for."""
+    assert "us-east-2" not in SNAPSHOT.regions
+    spec = load_spec("internal-ai", "prod", overrides={"regions": ["us-east-2"]})
+    plan = build_plan(spec, build_graph("internal-ai", "prod", overrides={"regions": ["us-east-2"]}), date(2026, 8, 1))
+    assert ("no EC2 prices for us-east-2 in the price snapshot (`make prices` fetches them): its instances are "
+            "priced at us-east-1") in plan.warnings
     assert {line.price_region for line in plan.gpu_fleet} == {"us-east-1"}
-    assert plan.summary["prices_as_of"] == "2026-07-20"
 
 
 # SkyPilot's AWS catalog, the offline source (tools/prices.py --skypilot-csv): the header and row shapes of
