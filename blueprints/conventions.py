@@ -51,6 +51,12 @@ def region_cidr(base_cidr: str, region_index: int) -> str:
     return str(ipaddress.ip_network((int(network.network_address) + (region_index << 16), 16)))
 
 
+def zone_spread(match_labels: dict[str, str]) -> list[dict[str, object]]:
+    """Spread a workload's pods across zones where possible (never blocks scheduling)."""
+    return [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": {"matchLabels": match_labels}}]
+
+
 def labels(name: str, component: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF,
             "app.kubernetes.io/component": component}

@@ -20,6 +20,7 @@ from blueprints.conventions import (
     RESTRICTED,
     SYSTEM_NODE_LABEL,
     labels,
+    zone_spread,
 )
 from blueprints.spec import PlatformSpec
 
@@ -129,9 +130,7 @@ def _deployment(name: str, replicas: int, container: dict[str, Any], placement: 
                     # fsGroup: the credential files (mode 0440) belong to the pod's group.
                     "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
                     "terminationGracePeriodSeconds": grace_s,
-                    "topologySpreadConstraints": [{
-                        "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}],
+                    "topologySpreadConstraints": zone_spread(selector),
                     **placement,
                     "containers": [container],
                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},

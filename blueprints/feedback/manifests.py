@@ -18,6 +18,7 @@ from blueprints.conventions import (
     RESTRICTED,
     SYSTEM_NODE_LABEL,
     labels,
+    zone_spread,
 )
 from blueprints.feedback.settings import ENV_PREFIX
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
@@ -80,9 +81,7 @@ def _deployment(name: str, count: int, container: dict[str, Any], volumes: list[
                     "automountServiceAccountToken": False,
                     "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
                     "nodeSelector": SYSTEM_NODE_LABEL,
-                    "topologySpreadConstraints": [{
-                        "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}],
+                    "topologySpreadConstraints": zone_spread(selector),
                     "containers": [container],
                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *volumes],
                 },

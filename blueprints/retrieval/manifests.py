@@ -15,6 +15,7 @@ from blueprints.conventions import (
     RESTRICTED,
     SYSTEM_NODE_LABEL,
     labels,
+    zone_spread,
 )
 from blueprints.versions import IMAGES, PYTHON_IMAGE
 
@@ -127,10 +128,7 @@ def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[di
                         "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID,
                                             "fsGroup": UNPRIVILEGED_UID},
                         "nodeSelector": SYSTEM_NODE_LABEL,
-                        "topologySpreadConstraints": [{
-                            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector},
-                        }],
+                        "topologySpreadConstraints": zone_spread(selector),
                         "containers": [container],
                         "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "10Gi"}},
                                     {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
@@ -287,10 +285,7 @@ def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, repli
                         "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID,
                                             "runAsGroup": UNPRIVILEGED_UID},
                         "nodeSelector": SYSTEM_NODE_LABEL,
-                        "topologySpreadConstraints": [{
-                            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector},
-                        }],
+                        "topologySpreadConstraints": zone_spread(selector),
                         "containers": [container],
                         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
                     },
