@@ -69,9 +69,8 @@ class FakeAnthropicBackend(LocalServer[RecordedRequest]):
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                backend.record(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                body = json.loads(self.read_body() or b"{}")
+                backend.record(RecordedRequest(self.path, self.lower_headers(), body))
                 if self.path != MESSAGES_PATH:
                     self._json(HTTPStatus.NOT_FOUND, {"type": "error", "error": {
                         "type": "not_found_error", "message": f"no route {self.path}"}})

@@ -43,14 +43,14 @@ class FakeAzureOpenAI(LocalServer[RecordedRequest]):
         class Handler(QuietHandler):
             def do_POST(self) -> None:
                 url = urlsplit(self.path)
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+                body = json.loads(self.read_body() or b"{}")
                 match = CHAT_PATH.match(url.path)
                 if match is None:
                     self._json(HTTPStatus.NOT_FOUND, {"error": {"code": "404", "message": f"no route {url.path}"}})
                     return
                 backend.record(RecordedRequest(
                     match["deployment"], (parse_qs(url.query).get("api-version") or [None])[0],
-                    {k.lower(): v for k, v in self.headers.items()}, body))
+                    self.lower_headers(), body))
                 count = int(body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_TOKENS)
                 self._json(HTTPStatus.OK, {
                     "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),

@@ -19,6 +19,12 @@ class QuietHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("content-length") or 0))
+
+    def lower_headers(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.headers.items()}
+
 
 class LocalServer(Generic[Recorded]):
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:

@@ -69,9 +69,8 @@ class FakeGoogleOAuth(LocalServer[RecordedRequest]):
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                oauth.record(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, form))
+                form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}
+                oauth.record(RecordedRequest(self.path, self.lower_headers(), form))
                 claims = oauth._verified_claims(form)
                 if claims is None:
                     _json_reply(self, HTTPStatus.BAD_REQUEST, {"error": "invalid_grant"})
@@ -132,9 +131,8 @@ class FakeVertexGemini(LocalServer[RecordedRequest]):
 
         class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                backend.record(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                body = json.loads(self.read_body() or b"{}")
+                backend.record(RecordedRequest(self.path, self.lower_headers(), body))
                 route, _, query = self.path.partition("?")
                 model, _, method = route.rpartition("/")[2].partition(":")
                 tokens, response_id = _tokens(body), uuid.uuid4().hex[:16]
