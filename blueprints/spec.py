@@ -689,7 +689,7 @@ class GatewaySpec(Section):
     (Envoy + endpoint picker choosing pods by queue length and KV-cache use) instead of their Service."""
     data_plane: Literal["auto", "litellm", "envoy"] = "auto"
     """Who carries model requests: `litellm`, or `envoy` (Envoy AI Gateway routing and per-key rate limits in front,
-    LiteLLM on the policy path: blueprints/gateway/envoy_data_plane.py; generated and validated, not deployed yet).
+    LiteLLM on the policy path: blueprints/gateway/envoy_data_plane.py; the ALB sends the model paths to Envoy).
     `auto` = envoy once the planned peak needs more gateway cores than blueprints/gateway/capacity.py's
     ENVOY_ABOVE_CORES."""
     experiments: list[ExperimentSpec] = []

@@ -60,7 +60,8 @@ class GatewayEdge(pulumi.ComponentResource):
             port=backend.target_port, vpc_id=ctx.network.vpc_id, deregistration_delay=30,
             # Generations last seconds to minutes: send each request to the target with the fewest in flight.
             load_balancing_algorithm_type="least_outstanding_requests",
-            health_check={"path": backend.health_check_path, "protocol": "HTTP", "port": "traffic-port",
+            health_check={"path": backend.health_check_path, "protocol": "HTTP",
+                          "port": str(backend.health_check_port) if backend.health_check_port else "traffic-port",
                           "matcher": "200", "interval": 15, "timeout": 5, "healthy_threshold": 2,
                           "unhealthy_threshold": 3},
             tags={"Name": namer("tg", backend.name)}, opts=child,
@@ -134,7 +135,7 @@ class GatewayEdge(pulumi.ComponentResource):
                     namer("alb", "in", str(port), cidr.replace("/", "_")), security_group_id=group.id,
                     cidr_ipv4=cidr, ip_protocol="tcp", from_port=port, to_port=port,
                     description="clients (HTTP only redirects)" if port == HTTP else "clients", opts=child)
-        for port in sorted({backend.target_port for backend in backends}):
+        for port in sorted({port for backend in backends for port in backend.ports}):
             aws.vpc.SecurityGroupEgressRule(
                 namer("alb", "out", str(port)), security_group_id=group.id,
                 referenced_security_group_id=targets, ip_protocol="tcp", from_port=port,

@@ -40,7 +40,15 @@ from blueprints.gateway.database import (
     MASTER_USER,
     bootstrap_sql,
 )
-from blueprints.gateway.edge import GATEWAY, backends, certificate_names, regional_hostname, target_group_binding
+from blueprints.gateway.edge import (
+    ENVOY,
+    GATEWAY,
+    backends,
+    certificate_names,
+    regional_hostname,
+    target_group_binding,
+)
+from blueprints.gateway.envoy_data_plane import data_plane
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
     MASTER_KEY_SECRET,
@@ -178,10 +186,13 @@ class Gateway(pulumi.ComponentResource):
         )
         controller = self._load_balancer_controller()
 
+        # The Envoy data plane's rate-limit service counts in the same Valkey.
+        envoy_data_plane = data_plane(spec).kind == "envoy"
         self.cache = (ResponseCache(namer("valkey"), spec, ctx, secrets, opts=ctx.k8s_opts(self))
-                      if needs_redis(spec) else None)
+                      if needs_redis(spec) or envoy_data_plane else None)
         routing = (InferenceRouting(namer("inference-routing"), spec, ctx, depends_on=[ns, serving],
-                                    opts=ctx.k8s_opts(self)) if routed_models(spec) else None)
+                                    opts=ctx.k8s_opts(self), cache=self.cache, secrets=secrets)
+                   if routed_models(spec) or envoy_data_plane else None)
         # Models behind the inference extension are reached through it; the others by version, with rollout weights.
         endpoints = routing.endpoints if routing else {}
 
@@ -220,6 +231,11 @@ class Gateway(pulumi.ComponentResource):
         apply_manifest(namer("gateway", "targetgroupbinding"),
                        target_group_binding(backends(spec)[GATEWAY], self.edge.target_group_arns[GATEWAY]),
                        pulumi.ResourceOptions(parent=self, depends_on=[ns, controller]))
+        if routing is not None and envoy_data_plane:  # the model requests' target group: Envoy's Service (routing
+            # always exists with the Envoy data plane)
+            apply_manifest(namer("envoy", "targetgroupbinding"),
+                           target_group_binding(backends(spec)[ENVOY], self.edge.target_group_arns[ENVOY]),
+                           pulumi.ResourceOptions(parent=self, depends_on=[ns, controller, routing]))
         domain = spec.gateway.domain_name
         host = regional_hostname(spec, region) if domain and len(spec.regions) > 1 else domain
         self.endpoint = f"https://{host}/v1" if host else None

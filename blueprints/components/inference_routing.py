@@ -5,6 +5,10 @@ LiteLLM -> Envoy (a Gateway in the `gateway` namespace, one ClusterIP Service) -
 -> the model's InferencePool, whose endpoint picker (upstream `inferencepool` chart) chooses the pod with the
 shortest queue and most free KV cache, from the model server's own Prometheus gauges. Envoy Gateway resolves
 InferencePool backends through the Envoy AI Gateway extension server (upstream charts, pinned).
+
+With the Envoy data plane (`gateway.data_plane`, blueprints/gateway/envoy_data_plane.py) the same Envoy also takes
+the clients' model requests from the ALB: this component applies the AIGatewayRoute and its policies, and gives Envoy
+Gateway's global rate-limit service the gateway's Valkey (TLS, AUTH token synced into its namespace).
 """
 
 from __future__ import annotations
@@ -16,34 +20,38 @@ import pulumi
 from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
 from blueprints.components.kube import apply_manifest
+from blueprints.components.secrets import SYNC_LABEL
+from blueprints.gateway.envoy_data_plane import (
+    ENVOY_GATEWAY_NAMESPACE,
+    LISTENER_PORT,
+    RATE_LIMIT_REDIS_SECRET,
+    SERVICE_NAME,
+    data_plane,
+    envoy_objects,
+    rate_limit,
+    rate_limit_deployment,
+    rate_limit_network_policy,
+    routed_models,
+)
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
-from blueprints.gateway.manifests import PART_OF
+from blueprints.gateway.manifests import PART_OF, REDIS_PASSWORD_KEY
 from blueprints.serving.manifests import MODEL_LABEL, engine_of
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import ModelSpec, PlatformSpec
 
 if TYPE_CHECKING:
+    from blueprints.components.cache import ResponseCache
+    from blueprints.components.secrets import Secrets
     from blueprints.context import RegionContext
 
-ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
 GATEWAY_CLASS = "envoy"
 GATEWAY_NAME = "inference-gateway"
-SERVICE_NAME = "inference-gateway"
-"""Fixed name of Envoy's Service (EnvoyProxy `envoyService.name`), so LiteLLM can address it."""
-LISTENER_PORT = 80
 EPP_PORT = 9002
 EPP_LABEL = "inferencepool"
 """Label key the inferencepool chart puts on its endpoint-picker pods."""
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 ROUTE_TIMEOUT = "600s"
-
-
-def routed_models(spec: PlatformSpec) -> list[ModelSpec]:
-    """Self-hosted models that can have more than one replica: picking a pod only matters there."""
-    if not spec.gateway.inference_routing:
-        return []
-    return [model for model in spec.self_hosted_models if (model.max_replicas or 1) > 1]
 
 
 def routed_base_url(model_name: str) -> str:
@@ -55,13 +63,20 @@ def _labels(component: str) -> dict[str, str]:
             "app.kubernetes.io/component": component}
 
 
-def envoy_gateway_values() -> dict[str, Any]:
+def envoy_gateway_values(spec: PlatformSpec, redis_url: Any = None) -> dict[str, Any]:
     """Envoy Gateway with proxies in each Gateway's namespace and InferencePool backends through the AI
-    Gateway extension server (envoyproxy/ai-gateway manifests/envoy-gateway-values.yaml + inference-pool addon)."""
+    Gateway extension server (envoyproxy/ai-gateway manifests/envoy-gateway-values.yaml + inference-pool addon);
+    with `redis_url` (the Envoy data plane) its global rate-limit service on that Valkey."""
+    kubernetes: dict[str, Any] = {"deploy": {"type": "GatewayNamespace"}}
+    limits: dict[str, Any] = {}
+    if redis_url is not None:
+        kubernetes["rateLimitDeployment"] = rate_limit_deployment(SYSTEM_NODE_LABEL, _replicas(spec))
+        limits["rateLimit"] = rate_limit(redis_url)
     return {
         "config": {"envoyGateway": {
             "gateway": {"controllerName": CONTROLLER_NAME},
-            "provider": {"type": "Kubernetes", "kubernetes": {"deploy": {"type": "GatewayNamespace"}}},
+            "provider": {"type": "Kubernetes", "kubernetes": kubernetes},
+            **limits,
             "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
             "extensionManager": {
                 "hooks": {"xdsTranslator": {
@@ -94,11 +109,15 @@ def inference_pool_values(spec: PlatformSpec, model: ModelSpec) -> dict[str, Any
     }
 
 
+def _replicas(spec: PlatformSpec) -> int:
+    return max(2, spec.gateway.replicas) if spec.environment == "prod" else 1
+
+
 def gateway_objects(spec: PlatformSpec) -> list[dict[str, Any]]:
     """GatewayClass, EnvoyProxy and the Gateway, in apply order."""
     security = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
                 "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
-    replicas = max(2, spec.gateway.replicas) if spec.environment == "prod" else 1
+    replicas = _replicas(spec)
     return [
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
          "metadata": {"name": GATEWAY_CLASS, "labels": _labels("gateway-class")},
@@ -183,21 +202,46 @@ def model_scrape_policy(spec: PlatformSpec) -> dict[str, Any]:
     }
 
 
+def envoy_gateway_namespace() -> dict[str, Any]:
+    """Envoy Gateway's namespace, made before its chart so that External Secrets may sync the rate-limit service's
+    Valkey token into it (SYNC_LABEL). Pod Security `baseline` enforced (the controller's and the rate-limit
+    service's pods are the chart's and Envoy Gateway's own), `restricted` audited."""
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ENVOY_GATEWAY_NAMESPACE, "labels": {
+        "app.kubernetes.io/part-of": PART_OF, "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/audit": "restricted", **SYNC_LABEL}}}
+
+
 class InferenceRouting(pulumi.ComponentResource):
-    """`endpoints`: routed model name -> base URL through the inference gateway (for the LiteLLM config)."""
+    """`endpoints`: routed model name -> base URL through the inference gateway (for the LiteLLM config).
+    `cache` and `secrets`: the gateway's Valkey and the secrets it syncs from, required with the Envoy data plane
+    (its rate-limit service counts there)."""
 
     endpoints: dict[str, str]
 
     def __init__(self, name: str, spec: PlatformSpec, ctx: RegionContext, *, depends_on: list[pulumi.Resource],
-                 opts: pulumi.ResourceOptions):
+                 opts: pulumi.ResourceOptions, cache: ResponseCache | None = None, secrets: Secrets | None = None):
         super().__init__("blueprints:gateway:InferenceRouting", name, None, opts)
         namer = ctx.namer
         models = routed_models(spec)
         self.endpoints = {model.name: routed_base_url(model.name) for model in models}
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
         crds = chart_release(namer("ai-gateway-crds"), "envoy-ai-gateway-crds", AI_GATEWAY_NAMESPACE, {}, child)
+        envoy_data_plane = data_plane(spec).kind == "envoy"
+        before_envoy: list[pulumi.Resource] = [crds]
+        redis_url = None
+        if envoy_data_plane:
+            if cache is None or secrets is None:
+                raise ValueError("the Envoy data plane needs the gateway's Valkey and secrets (rate-limit counters)")
+            ns = apply_manifest(namer("envoy-gateway-namespace"), envoy_gateway_namespace(), child)
+            apply_manifest(namer("envoy-ratelimit-netpol"), rate_limit_network_policy(ctx.network.vpc_cidr),
+                           pulumi.ResourceOptions(parent=self, depends_on=[ns]))
+            before_envoy.append(secrets.sync(ENVOY_GATEWAY_NAMESPACE, cache.token_secret,
+                                             {REDIS_PASSWORD_KEY: None}, RATE_LIMIT_REDIS_SECRET,
+                                             opts=pulumi.ResourceOptions(depends_on=[ns])))
+            redis_url = pulumi.Output.format("{0}:{1}", cache.host, cache.port)
         envoy = chart_release(namer("envoy-gateway"), "envoy-gateway", ENVOY_GATEWAY_NAMESPACE,
-                              envoy_gateway_values(), pulumi.ResourceOptions(parent=self, depends_on=[crds]))
+                              envoy_gateway_values(spec, redis_url),
+                              pulumi.ResourceOptions(parent=self, depends_on=before_envoy))
         ai_gateway = chart_release(
             namer("ai-gateway"), "envoy-ai-gateway", AI_GATEWAY_NAMESPACE,
             {"controller": {"nodeSelector": SYSTEM_NODE_LABEL}},
@@ -213,5 +257,8 @@ class InferenceRouting(pulumi.ComponentResource):
                                  inference_pool_values(spec, model), ready, release_name=model.name)
             apply_manifest(namer("inference-route", model.name), http_route(model),
                    pulumi.ResourceOptions(parent=self, depends_on=[pool]))
+        if envoy_data_plane:
+            for manifest in envoy_objects(spec, set(self.endpoints), GATEWAY_NAME):
+                apply_manifest(namer("envoy-data-plane", manifest["kind"].lower(), manifest["metadata"]["name"]),
+                               manifest, ready)
         self.register_outputs({"endpoints": self.endpoints})
-

@@ -262,9 +262,10 @@ class _Checker:
             return f"targetPort {target!r} resolves to no containerPort of the selected pods"
         return [(pod, number) for pod, number in resolved if number is not None]
 
-    def _via_inference_gateway(self, namespace: str, name: str, port: int,
-                               path: str) -> tuple[list[tuple[Pod, int]], str, Caller] | str | None:
-        """Envoy's Service (named by an EnvoyProxy) -> Gateway listener -> HTTPRoute -> InferencePool release."""
+    def _envoy_gateways(self, namespace: str, name: str,
+                        port: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | str | None:
+        """Envoy's Service (named by an EnvoyProxy; Envoy Gateway makes it and its pods at run time) -> the Gateways
+        it serves, one of which must listen on `port`. None: no EnvoyProxy names the Service."""
         proxies = [p for p in self.cluster.of("EnvoyProxy") if p["metadata"]["namespace"] == namespace
                    and p["spec"]["provider"]["kubernetes"].get("envoyService", {}).get("name") == name]
         if not proxies:
@@ -275,6 +276,15 @@ class _Checker:
                     == proxy["metadata"]["name"]]
         if not any(listener["port"] == port for g in gateways for listener in g["spec"]["listeners"]):
             return f"no Gateway behind EnvoyProxy {proxy['metadata']['name']} listens on {port}"
+        return proxy, gateways
+
+    def _via_inference_gateway(self, namespace: str, name: str, port: int,
+                               path: str) -> tuple[list[tuple[Pod, int]], str, Caller] | str | None:
+        """Envoy's Service (named by an EnvoyProxy) -> Gateway listener -> HTTPRoute -> InferencePool release."""
+        found = self._envoy_gateways(namespace, name, port)
+        if found is None or isinstance(found, str):
+            return found
+        proxy, gateways = found
         envoy = Caller(namespace, proxy["spec"]["provider"]["kubernetes"].get("envoyDeployment", {})
                        .get("pod", {}).get("labels") or {})
         for route in self.cluster.of("HTTPRoute"):
@@ -404,7 +414,13 @@ class _Checker:
             service = self.cluster.services.get((namespace, ref["name"]))
             subject = f"TargetGroupBinding {namespace}/{binding['metadata']['name']}"
             if service is None:
-                self.problem(subject, f"no Service {namespace}/{ref['name']}")
+                envoy = self._envoy_gateways(namespace, ref["name"], ref["port"])
+                if envoy is None or isinstance(envoy, str):
+                    self.problem(subject, envoy or f"no Service {namespace}/{ref['name']}")
+                else:  # the Envoy data plane: Envoy Gateway's Service of a Gateway listening on that port
+                    self.report.checked_calls.append(
+                        f"{self.region}: {subject} -> {namespace}/{ref['name']}:{ref['port']} -> Gateway "
+                        f"{[g['metadata']['name'] for g in envoy[1]]} listener {ref['port']}")
                 continue
             hops = self._via_service(service, ref["port"])
             if isinstance(hops, str):

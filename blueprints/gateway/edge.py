@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from blueprints.batch import manifests as batch
 from blueprints.conventions import region_cidr
 from blueprints.feedback import manifests as feedback
+from blueprints.gateway import envoy_data_plane as envoy
 from blueprints.gateway.manifests import NAME, NAMESPACE, PART_OF, PORT
 from blueprints.spec import PlatformSpec, region_code
 
@@ -28,7 +29,7 @@ gateway target. Private presets' Route 53 health checks follow it (their checker
 GATEWAY_HEALTH_PATH = "/health/liveliness"
 """LiteLLM's liveness endpoint: answered without a key."""
 BATCH_HEALTH_PATH = "/healthz"
-GATEWAY, BATCH, FEEDBACK = "gateway", "batch", "feedback"
+GATEWAY, BATCH, FEEDBACK, ENVOY = "gateway", "batch", "feedback", "envoy"
 """Backend names."""
 
 
@@ -46,17 +47,27 @@ class Backend(BaseModel):
     target_port: int
     """The pods' port: ALB targets are pod IPs (target type `ip`)."""
     health_check_path: str
+    health_check_port: int | None = None
+    """None: the target port; else another port of the same pods (Envoy's readiness listener)."""
     paths: tuple[str, ...] = ()
+    below: bool = True
+    """Whether the paths below each of `paths` go there too (False: exactly `paths`)."""
 
     @property
     def path_patterns(self) -> list[str]:
-        """ALB path patterns matching each prefix and everything below it."""
-        return [pattern for path in self.paths for pattern in (path, f"{path}/*")]
+        """ALB path patterns matching each path (and, with `below`, everything below it)."""
+        return [pattern for path in self.paths for pattern in ((path, f"{path}/*") if self.below else (path,))]
+
+    @property
+    def ports(self) -> list[int]:
+        """Ports of the targets the ALB connects to (traffic and health checks)."""
+        return sorted({self.target_port, self.health_check_port or self.target_port})
 
 
 def backends(spec: PlatformSpec) -> dict[str, Backend]:
     """By name: the gateway (default route) and, when the batch tier is on, its jobs API (/v1/batches, /v1/files);
-    when the feedback service is on, its API (/v1/feedback)."""
+    when the feedback service is on, its API (/v1/feedback); with the Envoy data plane, Envoy's Service for the model
+    requests (envoy_data_plane.MODEL_PATHS)."""
     found = {GATEWAY: Backend(name=GATEWAY, namespace=NAMESPACE, service=NAME, service_port=PORT, target_port=PORT,
                               health_check_path=GATEWAY_HEALTH_PATH)}
     if spec.batch.enabled:
@@ -67,6 +78,11 @@ def backends(spec: PlatformSpec) -> dict[str, Backend]:
         found[FEEDBACK] = Backend(name=FEEDBACK, namespace=feedback.NAMESPACE, service=feedback.API,
                                   service_port=feedback.SERVICE_PORT, target_port=feedback.API_PORT,
                                   health_check_path=BATCH_HEALTH_PATH, paths=feedback.INGRESS_PATHS)
+    if envoy.data_plane(spec).kind == "envoy":
+        found[ENVOY] = Backend(name=ENVOY, namespace=NAMESPACE, service=envoy.SERVICE_NAME,
+                               service_port=envoy.LISTENER_PORT, target_port=envoy.CONTAINER_PORT,
+                               health_check_path=envoy.READY_PATH, health_check_port=envoy.READY_PORT,
+                               paths=envoy.MODEL_PATHS, below=False)
     return found
 
 

@@ -1,13 +1,14 @@
 """The Envoy data plane (`gateway.data_plane`): Envoy AI Gateway routes model requests and Envoy Gateway enforces
 per-key rate limits, with LiteLLM kept on the policy path.
 
-Client -> inference Gateway (Envoy) -> SecurityPolicy extAuth: LiteLLM `POST /key/health` with the caller's
-Authorization header (LiteLLM's user_api_key_auth: the key exists, is not blocked or expired) -> BackendTrafficPolicy:
-global rate limit per distinct Authorization header (Envoy Gateway's rate-limit service on the gateway's Valkey) ->
-AIGatewayRoute: the `x-ai-eg-model` header (set by Envoy AI Gateway from the request body's `model`) picks the
-model's InferencePool. Models that need what only LiteLLM does (hosted providers, fallbacks, A/B experiments, the
-tier router's name, models a budgeted team may call, and every model when the platform has guardrails, PII masking
-or a response cache) go to LiteLLM, which also keeps budgets and spend: those are counted on its path only.
+Client -> ALB (MODEL_PATHS; every other path stays on LiteLLM) -> inference Gateway (Envoy) -> SecurityPolicy
+extAuth: LiteLLM `POST /key/health` with the caller's Authorization header (LiteLLM's user_api_key_auth: the key
+exists, is not blocked or expired) -> BackendTrafficPolicy: global rate limit per distinct Authorization header
+(Envoy Gateway's rate-limit service on the gateway's Valkey) -> AIGatewayRoute: the `x-ai-eg-model` header (set by
+Envoy AI Gateway from the request body's `model`) picks the model's InferencePool. Models that need what only
+LiteLLM does (hosted providers, fallbacks, A/B experiments, the tier router's name, models a budgeted team may call,
+and every model when the platform has guardrails, PII masking or a response cache) go to LiteLLM, which also keeps
+budgets and spend: those are counted on its path only.
 
 Shapes from the pinned CRDs (.vendor/crds: envoy-ai-gateway v1.1.0, envoy-gateway v1.9.0); policies attach to the
 HTTPRoute Envoy AI Gateway generates under the AIGatewayRoute's name, as in its docs' SecurityPolicy example
@@ -22,12 +23,34 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, MEASURED, gateway_sizing
+from blueprints.gateway.manifests import MONITORING_NAMESPACE, PART_OF, PORT, REDIS_PASSWORD_KEY
 from blueprints.gateway.manifests import NAME as LITELLM_NAME
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
-from blueprints.gateway.manifests import PART_OF, PORT
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
 from blueprints.spec import ModelSpec, PlatformSpec
 
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+"""Envoy Gateway's controller and its rate-limit service."""
+SERVICE_NAME = "inference-gateway"
+"""Fixed name of Envoy's Service (EnvoyProxy `envoyService.name`): LiteLLM and the ALB address it."""
+LISTENER_PORT = 80
+CONTAINER_PORT = LISTENER_PORT + 10000
+"""Envoy's pods listen on the Gateway listener's port + 10000 for ports below 1024 (envoyproxy/gateway v1.9.0
+internal/gatewayapi/listener.go servicePortToContainerPort, translator.go wellKnownPortShift): the ALB's targets are
+pod IPs, so its target group uses this port."""
+READY_PORT, READY_PATH = 19003, "/ready"
+"""Envoy's readiness listener (envoyproxy/gateway v1.9.0 internal/xds/bootstrap/bootstrap.go EnvoyReadinessPort and
+EnvoyReadinessPath): the ALB's health check of the Envoy targets."""
+MODEL_PATHS = ("/v1/chat/completions", "/v1/completions")
+"""What the ALB sends to Envoy: the OpenAI endpoints Envoy AI Gateway v1.1.0 routes by model and trtllm-serve serves
+(blueprints/contracts/ports.py SERVER_ROUTES). Embeddings, the admin API (/key, /team), feedback, batches and the UI
+stay on their own backends."""
+RATE_LIMIT_REDIS_SECRET = "ratelimit-redis-auth"
+"""Kubernetes Secret in Envoy Gateway's namespace holding the Valkey AUTH token for its rate-limit service."""
+REDIS_AUTH_ENV = "REDIS_AUTH"
+"""envoyproxy/ratelimit's Redis password variable (src/settings/settings.go: `RedisAuth string
+envconfig:"REDIS_AUTH"`); Envoy Gateway sets REDIS_URL and REDIS_TLS itself and merges the deployment's extra env
+(v1.9.0 internal/infrastructure/kubernetes/ratelimit/resource.go expectedRateLimitContainerEnv)."""
 ROUTE_NAME = "llm"
 MODEL_HEADER = "x-ai-eg-model"
 """Header Envoy AI Gateway's external processor sets from the body's `model` (AIGatewayRoute matches on it)."""
@@ -41,12 +64,25 @@ class DataPlane(BaseModel):
 
     kind: Literal["litellm", "envoy"]
     reason: str
+    pooled: tuple[str, ...] = ()
+    """With envoy: models Envoy routes to their InferencePool itself; the others go on through LiteLLM."""
+    via_litellm: tuple[str, ...] = ()
+    rpm_per_key: int = 0
 
     def line(self) -> str:
         if self.kind == "litellm":
             return f"data plane: litellm ({self.reason})"
-        return (f"data plane: envoy ({self.reason}); its resources are generated and CRD-validated "
-                "(blueprints/gateway/envoy_data_plane.py) but not deployed yet: LiteLLM still carries every request")
+        pooled = ", ".join(self.pooled) or "none"
+        return (f"data plane: envoy ({self.reason}): the ALB sends {', '.join(MODEL_PATHS)} to Envoy, which limits "
+                f"each key to {self.rpm_per_key} req/min and checks it with LiteLLM {KEY_CHECK_PATH}; to their "
+                f"InferencePool: {pooled}; through LiteLLM: {', '.join(self.via_litellm) or 'none'}")
+
+
+def routed_models(spec: PlatformSpec) -> list[ModelSpec]:
+    """Self-hosted models that can have more than one replica: picking a pod only matters there."""
+    if not spec.gateway.inference_routing:
+        return []
+    return [model for model in spec.self_hosted_models if (model.max_replicas or 1) > 1]
 
 
 def envoy_threshold_rps() -> float:
@@ -56,16 +92,23 @@ def envoy_threshold_rps() -> float:
 def data_plane(spec: PlatformSpec) -> DataPlane:
     """The spec's choice, or for `auto` the planned peak against ENVOY_ABOVE_CORES of LiteLLM."""
     chosen = spec.gateway.data_plane
-    if chosen != "auto":
-        return DataPlane(kind=chosen, reason="gateway.data_plane")
-    peak, threshold = gateway_sizing(spec).peak_rps, envoy_threshold_rps()
-    above = peak > threshold
-    if above and not (spec.runtime == "eks" and spec.gateway.inference_routing):
-        return DataPlane(kind="litellm", reason=f"auto: peak {peak:g} req/s > {threshold:g}, but Envoy needs "
-                                                "runtime eks and gateway.inference_routing")
-    return DataPlane(kind="envoy" if above else "litellm",
-                     reason=f"auto: peak {peak:g} req/s {'>' if above else '<='} {threshold:g} req/s, "
-                            f"{ENVOY_ABOVE_CORES} LiteLLM cores at {HPA_CPU_UTILIZATION}% CPU")
+    if chosen == "auto":
+        peak, threshold = gateway_sizing(spec).peak_rps, envoy_threshold_rps()
+        above = peak > threshold
+        if above and not (spec.runtime == "eks" and spec.gateway.inference_routing):
+            return DataPlane(kind="litellm", reason=f"auto: peak {peak:g} req/s > {threshold:g}, but Envoy needs "
+                                                    "runtime eks and gateway.inference_routing")
+        chosen = "envoy" if above else "litellm"
+        reason = (f"auto: peak {peak:g} req/s {'>' if above else '<='} {threshold:g} req/s, "
+                  f"{ENVOY_ABOVE_CORES} LiteLLM cores at {HPA_CPU_UTILIZATION}% CPU")
+    else:
+        reason = "gateway.data_plane"
+    if chosen == "litellm":
+        return DataPlane(kind="litellm", reason=reason)
+    routed = {model.name for model in routed_models(spec)}
+    pooled = tuple(model.name for model in spec.serving.models if litellm_reason(spec, model, routed) is None)
+    return DataPlane(kind="envoy", reason=reason, pooled=pooled, rpm_per_key=spec.gateway.rpm_per_key,
+                     via_litellm=tuple(model.name for model in spec.serving.models if model.name not in pooled))
 
 
 def litellm_reason(spec: PlatformSpec, model: ModelSpec, routed: set[str]) -> str | None:
@@ -162,6 +205,50 @@ def envoy_objects(spec: PlatformSpec, routed: set[str], gateway_name: str) -> li
             key_check_policy()]
 
 
-def rate_limit_values(redis_url: Any) -> dict[str, Any]:
-    """Envoy Gateway chart values adding its global rate-limit service on the gateway's Valkey (`host:port`)."""
-    return {"config": {"envoyGateway": {"rateLimit": {"backend": {"type": "Redis", "redis": {"url": redis_url}}}}}}
+def rate_limit(redis_url: Any) -> dict[str, Any]:
+    """Envoy Gateway's `rateLimit` setting (EnvoyGateway config, chart value `config.envoyGateway.rateLimit`): the
+    global rate-limit service counts in the gateway's Valkey (`host:port`) over TLS (an empty `tls` sets
+    REDIS_TLS=true; ElastiCache's certificate is publicly trusted, no client certificate). It fails open, as
+    LiteLLM's own limits do without Redis: an unreachable counter store skips the per-key limit rather than stopping
+    every model request (keys are still checked, failing closed). Field names: envoyproxy/gateway v1.9.0
+    api/v1alpha1/envoygateway_types.go (RateLimit, RateLimitDatabaseBackend, RateLimitRedisSettings,
+    RedisTLSSettings)."""
+    return {"backend": {"type": "Redis", "redis": {"url": redis_url, "tls": {}}}, "failClosed": False}
+
+
+def rate_limit_deployment(node_selector: dict[str, str], replicas: int) -> dict[str, Any]:
+    """The rate-limit service's Deployment settings (EnvoyGatewayKubernetesProvider `rateLimitDeployment`, a
+    KubernetesDeploymentSpec, the type of EnvoyProxy's `envoyDeployment` too): the Valkey AUTH token from
+    RATE_LIMIT_REDIS_SECRET as REDIS_AUTH, on the system nodes."""
+    token = {"name": REDIS_AUTH_ENV, "valueFrom": {"secretKeyRef": {"name": RATE_LIMIT_REDIS_SECRET,
+                                                                    "key": REDIS_PASSWORD_KEY}}}
+    return {"replicas": replicas, "pod": {"nodeSelector": node_selector}, "container": {"env": [token]}}
+
+
+def rate_limit_network_policy(vpc_cidr: Any) -> dict[str, Any]:
+    """Isolates the rate-limit service's pods (labels, ports: envoyproxy/gateway v1.9.0
+    internal/infrastructure/kubernetes/ratelimit/resource.go rateLimitLabels, InfraGRPCPort, ReadinessPort,
+    PrometheusPort, XdsGrpcSotwConfigServerPort). In: Envoy (the gateway namespace) on gRPC, Prometheus on metrics,
+    the kubelet's readiness probe. Out: DNS, Valkey (TLS, in the VPC), Envoy Gateway's xDS for its limits."""
+    def namespace_peer(name: str) -> dict[str, Any]:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "envoy-ratelimit", "namespace": ENVOY_GATEWAY_NAMESPACE, "labels": _labels("network")},
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "envoy-ratelimit",
+                                            "app.kubernetes.io/component": "ratelimit"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [namespace_peer(GATEWAY_NAMESPACE)], "ports": [{"protocol": "TCP", "port": 8081}]},
+                        {"from": [namespace_peer(MONITORING_NAMESPACE)],
+                         "ports": [{"protocol": "TCP", "port": 19001}]},
+                        {"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 8080}]}],
+            "egress": [
+                {"to": [namespace_peer("kube-system")], "ports": [{"protocol": "UDP", "port": 53},
+                                                                  {"protocol": "TCP", "port": 53}]},
+                {"to": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": 6379}]},
+                {"to": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 18001}]},
+            ],
+        },
+    }

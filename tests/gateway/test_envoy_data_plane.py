@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import yaml
 
-from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values, routed_models
+from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values
 from blueprints.errors import SpecError
 from blueprints.gateway.envoy_data_plane import (
     LITELLM_NAME,
@@ -17,7 +17,7 @@ from blueprints.gateway.envoy_data_plane import (
     data_plane,
     envoy_objects,
     envoy_threshold_rps,
-    rate_limit_values,
+    routed_models,
 )
 from blueprints.plan import build_plan
 from blueprints.presets import load_spec
@@ -97,13 +97,16 @@ def test_policies_limit_each_key_and_check_it_with_litellm() -> None:
 def test_envoy_gateway_chart_renders_the_rate_limit_service_on_redis() -> None:
     """Envoy Gateway's chart (v1.9.0) copies `config.envoyGateway` into its ConfigMap: the rate-limit backend must
     arrive there intact beside the values inference_routing already gives it."""
-    values = envoy_gateway_values()
-    values["config"]["envoyGateway"].update(rate_limit_values("valkey.example:6379")["config"]["envoyGateway"])
+    values = envoy_gateway_values(load_spec("enterprise-assistant", "prod", overrides=ENVOY), "valkey.example:6379")
     rendered = render_chart("envoy-gateway", values, "envoy-gateway", "envoy-gateway-system")
     assert rendered.warnings == ()
     config = yaml.safe_load(rendered.one("ConfigMap")["data"]["envoy-gateway.yaml"])
-    assert config["rateLimit"] == {"backend": {"type": "Redis", "redis": {"url": "valkey.example:6379"}}}
+    assert config["rateLimit"] == {"backend": {"type": "Redis", "redis": {"url": "valkey.example:6379", "tls": {}}},
+                                   "failClosed": False}
     assert config["extensionApis"]["enableBackend"] is True  # the Backend kind the data plane uses
+    assert "rateLimit" not in yaml.safe_load(render_chart(
+        "envoy-gateway", envoy_gateway_values(load_spec("enterprise-assistant", "prod")), "envoy-gateway",
+        "envoy-gateway-system").one("ConfigMap")["data"]["envoy-gateway.yaml"])
 
 
 def test_auto_stays_on_litellm_for_every_preset_peak_and_switches_above_the_threshold() -> None:
@@ -114,7 +117,7 @@ def test_auto_stays_on_litellm_for_every_preset_peak_and_switches_above_the_thre
                      overrides={"serving": {"models": [{"traffic": {"requests_per_second": 200}}]}})
     choice = data_plane(busy)
     assert choice.kind == "envoy", choice
-    assert "peak 201 req/s > 90" in choice.line() and "not deployed yet" in choice.line()
+    assert "peak 201 req/s > 90" in choice.line() and "the ALB sends /v1/chat/completions" in choice.line()
 
 
 def test_plan_says_which_data_plane_and_why(graph_of) -> None:
