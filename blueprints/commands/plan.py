@@ -136,6 +136,7 @@ def cost_section(plan: Plan, markdown: bool) -> list[str]:
                      f"floor .. {line.peak_usd_per_month:,.2f} at peak (${line.usd_per_1m_output_tokens:.2f}/1M output "
                      "tokens)")
     lines.append(f"  {plan.summary['gateway']}")
+    lines.append(f"  {plan.summary['data_plane']}")
     lines.append(f"  fixed {money['fixed']:,.2f} + usage {money['usage']:,.2f} + GPU {money['gpu_floor']:,.2f}.."
                  f"{money['gpu_peak']:,.2f}")
     lines.append(f"  total: {money['total_floor']:,.2f} (floor) .. {money['total_peak']:,.2f} (peak)")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from blueprints.commands.check import check_graph, default_packs
+from blueprints.commands.plan import cost_section
 from blueprints.contracts.ports import check_ports
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
@@ -132,7 +133,10 @@ def test_port_contract_and_default_packs_pass_on_the_envoy_graph(envoy_graph) ->
 
 
 def test_plan_shows_the_sizing_and_what_envoy_carries(envoy_graph) -> None:
-    summary = build_plan(load_spec(PRESET, ENV, overrides=ENVOY), envoy_graph, date(2026, 12, 4)).summary
+    plan = build_plan(load_spec(PRESET, ENV, overrides=ENVOY), envoy_graph, date(2026, 12, 4))
+    summary = plan.summary
+    text = cost_section(plan, markdown=False)  # what `plan` prints
+    assert f"  {summary['gateway']}" in text and f"  {summary['data_plane']}" in text
     assert summary["gateway"].startswith("gateway: 3-")
     assert summary["data_plane"] == (
         "data plane: envoy (gateway.data_plane): the ALB sends /v1/chat/completions, /v1/completions to Envoy, "
