@@ -121,6 +121,10 @@ def test_the_valkey_token_is_synced_into_envoy_gateways_namespace(envoy_graph) -
     namespace = next(kubernetes_object(r) for r in envoy_graph.resources if r.type == "kubernetes:core/v1:Namespace"
                      and kubernetes_object(r)["metadata"]["name"] == ENVOY_GATEWAY_NAMESPACE)
     assert namespace["metadata"]["labels"]["blueprints.io/external-secrets"] == "allowed"
+    policy = next(kubernetes_object(r) for r in envoy_graph.resources
+                  if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+                  and kubernetes_object(r)["metadata"]["namespace"] == ENVOY_GATEWAY_NAMESPACE)
+    assert validate_manifest(namespace) == [] and validate_manifest(policy) == []
 
 
 def test_port_contract_and_default_packs_pass_on_the_envoy_graph(envoy_graph) -> None:
