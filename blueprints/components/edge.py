@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from blueprints.gateway.edge import UNHEALTHY_ALARM, Backend, inbound_cidrs, unhealthy_alarm
+from blueprints.gateway.edge import (
+    UNHEALTHY_ALARM,
+    Backend,
+    inbound_cidrs,
+    unhealthy_alarm_of_groups,
+)
 from blueprints.gateway.sso import authenticated_forward, human_path_groups, idp_cidrs
 from blueprints.spec import PlatformSpec
 
@@ -102,12 +107,13 @@ class GatewayEdge(pulumi.ComponentResource):
             aws.wafv2.WebAclAssociation(namer("alb", "waf"), resource_arn=balancer.arn, web_acl_arn=web_acl_arn,
                                         opts=child)
         alarm = namer(UNHEALTHY_ALARM)
+        watched = [backend.name for backend in backends if backend.carries_models]
         aws.cloudwatch.MetricAlarm(
             alarm, name=alarm,
             alarm_description=f"No healthy gateway target behind {namer('alb')}: clients of this region get 5xx. "
                               "Route 53 takes the region out of the global names while it fires.",
-            **unhealthy_alarm(spec),
-            dimensions={"LoadBalancer": balancer.arn_suffix, "TargetGroup": groups[default.name].arn_suffix},
+            **unhealthy_alarm_of_groups(spec, balancer.arn_suffix,
+                                        [groups[name].arn_suffix for name in (default.name, *watched)]),
             alarm_actions=[alert_topic_arn], ok_actions=[alert_topic_arn], opts=child,
         )
         if len(spec.regions) == 1 and gateway.hosted_zone_id and gateway.domain_name:

@@ -50,6 +50,9 @@ class Backend(BaseModel):
     health_check_port: int | None = None
     """None: the target port; else another port of the same pods (Envoy's readiness listener)."""
     paths: tuple[str, ...] = ()
+    carries_models: bool = False
+    """Model requests reach the models through it (besides the default backend): the `gateway-unhealthy` alarm
+    watches its targets too."""
     below: bool = True
     """Whether the paths below each of `paths` go there too (False: exactly `paths`)."""
 
@@ -82,7 +85,7 @@ def backends(spec: PlatformSpec) -> dict[str, Backend]:
         found[ENVOY] = Backend(name=ENVOY, namespace=NAMESPACE, service=envoy.SERVICE_NAME,
                                service_port=envoy.LISTENER_PORT, target_port=envoy.CONTAINER_PORT,
                                health_check_path=envoy.READY_PATH, health_check_port=envoy.READY_PORT,
-                               paths=envoy.MODEL_PATHS, below=False)
+                               paths=envoy.MODEL_PATHS, below=False, carries_models=True)
     return found
 
 
@@ -110,6 +113,24 @@ def unhealthy_alarm(spec: PlatformSpec) -> dict[str, Any]:
     return {"namespace": "AWS/ApplicationELB", "metric_name": "HealthyHostCount", "statistic": "Minimum",
             "period": 60, "evaluation_periods": spec.dns.health_check_failure_threshold,
             "comparison_operator": "LessThanThreshold", "threshold": 1, "treat_missing_data": "breaching"}
+
+
+def unhealthy_alarm_of_groups(spec: PlatformSpec, load_balancer: Any, target_groups: list[Any]) -> dict[str, Any]:
+    """unhealthy_alarm over several target groups (LiteLLM's and, with the Envoy data plane, Envoy's, which carries
+    the model requests): metric math on the lowest healthy-host count of them, so that either one without a healthy
+    target fires it (CloudWatch `MIN([m0, m1])`: the minimum at each point). One group: the plain metric."""
+    alarm = unhealthy_alarm(spec)
+    if len(target_groups) == 1:
+        return {**alarm, "dimensions": {"LoadBalancer": load_balancer, "TargetGroup": target_groups[0]}}
+    metric = {"namespace": alarm.pop("namespace"), "metric_name": alarm.pop("metric_name"),
+              "period": alarm.pop("period"), "stat": alarm.pop("statistic")}
+    queries: list[dict[str, Any]] = [
+        {"id": f"m{index}", "return_data": False,
+         "metric": {**metric, "dimensions": {"LoadBalancer": load_balancer, "TargetGroup": group}}}
+        for index, group in enumerate(target_groups)]
+    lowest = {"id": "healthy", "label": "fewest healthy targets of the gateway's target groups", "return_data": True,
+              "expression": f"MIN([{', '.join(query['id'] for query in queries)}])"}
+    return {**alarm, "metric_queries": [*queries, lowest]}
 
 
 def inbound_cidrs(spec: PlatformSpec) -> list[str]:

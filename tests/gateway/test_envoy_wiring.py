@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import boto3
 import pytest
 import yaml
 
@@ -152,3 +153,32 @@ def test_litellm_presets_have_no_envoy_route_at_the_alb(graph_of) -> None:
     graph = graph_of(PRESET, ENV)
     assert not _of(graph, "aws:lb/targetGroup:TargetGroup", "tg-envoy")
     assert not [r for r in graph.resources if r.type.endswith(":AIGatewayRoute")]
+
+
+def test_the_unhealthy_alarm_fires_when_either_litellm_or_envoy_has_no_healthy_target(envoy_graph,
+                                                                                        moto_endpoint) -> None:
+    """Route 53 follows `gateway-unhealthy`: with Envoy carrying the model requests, Envoy's target group counts too.
+    CloudWatch's PutMetricAlarm (botocore's model of the real API, on moto) takes the metric-math alarm as planned."""
+    alarm = next(r.inputs for r in _of(envoy_graph, "aws:cloudwatch/metricAlarm:MetricAlarm", "gateway-unhealthy"))
+    queries = alarm["metricQueries"]
+    watched = [q["metric"]["dimensions"]["TargetGroup"] for q in queries if "metric" in q]
+    assert [group.split("/")[1].rsplit("-", 1)[1] for group in watched] == ["gateway", "envoy"]
+    assert [q["expression"] for q in queries if q.get("returnData")] == ["MIN([m0, m1])"]
+
+    def metric(query: dict) -> dict:
+        found = query["metric"]
+        return {"Metric": {"Namespace": found["namespace"], "MetricName": found["metricName"],
+                           "Dimensions": [{"Name": k, "Value": v} for k, v in found["dimensions"].items()]},
+                "Period": found["period"], "Stat": found["stat"]}
+
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto_endpoint,
+                              aws_access_key_id="test", aws_secret_access_key="test")
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm["name"], EvaluationPeriods=alarm["evaluationPeriods"], Threshold=alarm["threshold"],
+        ComparisonOperator=alarm["comparisonOperator"], TreatMissingData=alarm["treatMissingData"],
+        Metrics=[{"Id": q["id"], "ReturnData": q["returnData"],
+                  **({"MetricStat": metric(q)} if "metric" in q else {"Expression": q["expression"],
+                                                                        "Label": q["label"]})}
+                 for q in queries])
+    stored = cloudwatch.describe_alarms(AlarmNames=[alarm["name"]])["MetricAlarms"][0]
+    assert [m["Id"] for m in stored["Metrics"]] == ["m0", "m1", "healthy"]
