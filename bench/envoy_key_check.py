@@ -1,0 +1,123 @@
+"""What LiteLLM still costs per model request on the Envoy data plane: Envoy's extAuth asks LiteLLM's `/key/health`
+about the caller's virtual key (blueprints/gateway/envoy_data_plane.py key_check_policy) instead of LiteLLM carrying
+the whole request. One real DB-mode LiteLLM 1.81.16 proxy (the rendered startup-mvp config with our hooks, an embedded
+Postgres, one worker pinned to one core) answers, with the same virtual key and in turn, the key check as Envoy sends
+it and a non-streamed chat completion to the fake backend; the figure is the proxy's CPU time per answer of each.
+Every run is bounded in requests and seconds."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import Figure
+from bench.gateway_overhead import PROXY_CORE, _cpu_s, _pin_away_from_proxy
+from blueprints.gateway import master_key_auth
+from blueprints.gateway.envoy_data_plane import key_check_policy
+from blueprints.gateway.fargate import gateway_files
+from tests.access.conftest import OPENAI_MODEL, START_DB_MODE_S, gateway_spec
+from tests.fakes.openai_backend import FakeBackendProcess
+from tests.support.litellm_db import litellm_database
+from tests.support.litellm_proxy import LITELLM, MASTER_KEY, start_proxy, stop, wait_for
+
+TITLE = "Envoy data plane: LiteLLM CPU per key check (/key/health) vs per completion, DB-mode proxy on 1 core"
+
+USERS = 16
+RUN_S = 3.0
+MAX_REQUESTS = 2000
+WARMUP_REQUESTS = 50
+
+
+send_failures: list[list[str]] = []
+"""The first non-200 answer of each sender, for the error when none succeeds."""
+
+
+def _post(url: str, path: str, headers: dict[str, str], body: bytes) -> Callable[[], int]:
+    """A function sending one POST over this thread's keep-alive connection; returns the status."""
+    parts = urlsplit(url)
+    connections: dict[int, http.client.HTTPConnection] = {}
+    failures: list[str] = []
+    send_failures.append(failures)
+
+    def send() -> int:
+        ident = threading.get_ident()
+        if ident not in connections:
+            connections[ident] = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection = connections[ident]
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 200 and not failures:
+            failures.append(f"{response.status} {answer[:300]!r}")
+        return response.status
+
+    return send
+
+
+def _cpu_ms_per_ok(send: Callable[[], int], pid: int) -> tuple[float, int]:
+    """USERS closed-loop workers for at most RUN_S or MAX_REQUESTS; the proxy's CPU ms per 200 answer."""
+    sent = [0]
+
+    def worker() -> int:
+        ok = 0
+        while time.monotonic() < deadline and sent[0] < MAX_REQUESTS:
+            sent[0] += 1
+            ok += send() == 200
+        return ok
+
+    for _ in range(WARMUP_REQUESTS):
+        send()
+    deadline, before = time.monotonic() + RUN_S, _cpu_s(pid)
+    with ThreadPoolExecutor(USERS) as pool:
+        ok = sum(pool.map(lambda _: worker(), range(USERS)))
+    if ok == 0:
+        raise RuntimeError(f"no request answered 200: {send_failures}")
+    return (_cpu_s(pid) - before) * 1000 / ok, ok
+
+
+def run() -> list[Figure]:
+    if not LITELLM.exists():
+        raise RuntimeError(f"LiteLLM proxy not installed at {LITELLM} (make litellm-venv)")
+    _pin_away_from_proxy()
+    with FakeBackendProcess() as backend, litellm_database() as database_url, \
+            tempfile.TemporaryDirectory(prefix="bench-keycheck-") as tmp:
+        directory = Path(tmp)
+        spec = gateway_spec(backend.base_url)
+        for name, content in gateway_files(spec, spec.regions[0]).items():
+            (directory / name).write_text(content)
+        (directory / "master-key").write_text(MASTER_KEY)
+        process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
+                                   cpus=str(PROXY_CORE), extra_env={
+                                       "OPENAI_API_KEY": "sk-openai-test",
+                                       master_key_auth.KEY_FILE_VARIABLE: str(directory / "master-key")})
+        try:
+            wait_for(f"{url}/health/liveliness", START_DB_MODE_S, process)
+            admin = {"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"}
+            key_request = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=60)
+            key_request.request("POST", "/key/generate", body=json.dumps({"models": [OPENAI_MODEL["name"]]}),
+                                headers=admin)
+            key = json.loads(key_request.getresponse().read())["key"]
+            auth = key_check_policy()["spec"]["extAuth"]
+            check = _post(url, auth["http"]["pathOverride"], {name: f"Bearer {key}"
+                                                              for name in auth["headersToExtAuth"]}, b"")
+            chat = _post(url, "/v1/chat/completions",
+                         {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                         json.dumps({"model": OPENAI_MODEL["name"], "max_tokens": 16,
+                                     "messages": [{"role": "user", "content": "hello"}]}).encode())
+            check_ms, checks = _cpu_ms_per_ok(check, process.pid)
+            chat_ms, chats = _cpu_ms_per_ok(chat, process.pid)
+        finally:
+            stop(process)
+    return [
+        Figure("key check (/key/health)", check_ms, "ms CPU/request",
+               f"{1000 / check_ms:.0f}/s per core; {checks} answers at concurrency {USERS}"),
+        Figure("chat completion (same proxy, same key)", chat_ms, "ms CPU/request",
+               f"{1000 / chat_ms:.0f}/s per core; {chats} answers; key check = {check_ms / chat_ms:.2f}x"),
+    ]
