@@ -12,7 +12,6 @@ import json
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,33 +34,30 @@ MAX_REQUESTS = 2000
 WARMUP_REQUESTS = 50
 
 
-send_failures: list[list[str]] = []
-"""The first non-200 answer of each sender, for the error when none succeeds."""
+class Sender:
+    """Sends one POST per call over the calling thread's keep-alive connection and returns the status; keeps the
+    first non-200 answer for the error when none succeeds."""
 
+    def __init__(self, url: str, path: str, headers: dict[str, str], body: bytes):
+        self._address, self._path, self._headers, self._body = urlsplit(url), path, headers, body
+        self._connections: dict[int, http.client.HTTPConnection] = {}
+        self.failure = ""
 
-def _post(url: str, path: str, headers: dict[str, str], body: bytes) -> Callable[[], int]:
-    """A function sending one POST over this thread's keep-alive connection; returns the status."""
-    parts = urlsplit(url)
-    connections: dict[int, http.client.HTTPConnection] = {}
-    failures: list[str] = []
-    send_failures.append(failures)
-
-    def send() -> int:
+    def __call__(self) -> int:
         ident = threading.get_ident()
-        if ident not in connections:
-            connections[ident] = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        connection = connections[ident]
-        connection.request("POST", path, body=body, headers=headers)
+        if ident not in self._connections:
+            self._connections[ident] = http.client.HTTPConnection(self._address.hostname, self._address.port,
+                                                                   timeout=30)
+        connection = self._connections[ident]
+        connection.request("POST", self._path, body=self._body, headers=self._headers)
         response = connection.getresponse()
         answer = response.read()
-        if response.status != 200 and not failures:
-            failures.append(f"{response.status} {answer[:300]!r}")
+        if response.status != 200 and not self.failure:
+            self.failure = f"{response.status} {answer[:300]!r}"
         return response.status
 
-    return send
 
-
-def _cpu_ms_per_ok(send: Callable[[], int], pid: int) -> tuple[float, int]:
+def _cpu_ms_per_ok(send: Sender, pid: int) -> tuple[float, int]:
     """USERS closed-loop workers for at most RUN_S or MAX_REQUESTS; the proxy's CPU ms per 200 answer."""
     sent = [0]
 
@@ -78,7 +74,7 @@ def _cpu_ms_per_ok(send: Callable[[], int], pid: int) -> tuple[float, int]:
     with ThreadPoolExecutor(USERS) as pool:
         ok = sum(pool.map(lambda _: worker(), range(USERS)))
     if ok == 0:
-        raise RuntimeError(f"no request answered 200: {send_failures}")
+        raise RuntimeError(f"no request answered 200: {send.failure}")
     return (_cpu_s(pid) - before) * 1000 / ok, ok
 
 
@@ -100,17 +96,16 @@ def run() -> list[Figure]:
         try:
             wait_for(f"{url}/health/liveliness", START_DB_MODE_S, process)
             admin = {"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"}
-            key_request = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=60)
-            key_request.request("POST", "/key/generate", body=json.dumps({"models": [OPENAI_MODEL["name"]]}),
-                                headers=admin)
-            key = json.loads(key_request.getresponse().read())["key"]
+            issue = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=60)
+            issue.request("POST", "/key/generate", body=json.dumps({"models": [OPENAI_MODEL["name"]]}), headers=admin)
+            key = json.loads(issue.getresponse().read())["key"]
             auth = key_check_policy()["spec"]["extAuth"]
-            check = _post(url, auth["http"]["pathOverride"], {name: f"Bearer {key}"
+            check = Sender(url, auth["http"]["pathOverride"], {name: f"Bearer {key}"
                                                               for name in auth["headersToExtAuth"]}, b"")
-            chat = _post(url, "/v1/chat/completions",
-                         {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                         json.dumps({"model": OPENAI_MODEL["name"], "max_tokens": 16,
-                                     "messages": [{"role": "user", "content": "hello"}]}).encode())
+            chat = Sender(url, "/v1/chat/completions",
+                          {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                          json.dumps({"model": OPENAI_MODEL["name"], "max_tokens": 16,
+                                      "messages": [{"role": "user", "content": "hello"}]}).encode())
             check_ms, checks = _cpu_ms_per_ok(check, process.pid)
             chat_ms, chats = _cpu_ms_per_ok(chat, process.pid)
         finally:
