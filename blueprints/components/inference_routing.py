@@ -21,6 +21,7 @@ from blueprints.components.cluster import SYSTEM_NODE_LABEL
 from blueprints.components.helm import chart_release
 from blueprints.components.kube import apply_manifest
 from blueprints.components.secrets import SYNC_LABEL
+from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.envoy_data_plane import (
     ENVOY_GATEWAY_NAMESPACE,
     LISTENER_PORT,
@@ -113,6 +114,15 @@ def _replicas(spec: PlatformSpec) -> int:
     return max(2, spec.gateway.replicas) if spec.environment == "prod" else 1
 
 
+def envoy_autoscaler(spec: PlatformSpec, replicas: int) -> dict[str, Any]:
+    """With the Envoy data plane Envoy carries the clients' model requests: it scales on its CPU like LiteLLM (same
+    target), from its floor up to as many replicas as LiteLLM may take (no measured Envoy per-core figure to size
+    it by; EnvoyProxy `envoyHpa`, envoyproxy/gateway v1.9.0 KubernetesHorizontalPodAutoscalerSpec)."""
+    return {"minReplicas": replicas, "maxReplicas": max(replicas, gateway_sizing(spec).max_replicas),
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                "type": "Utilization", "averageUtilization": HPA_CPU_UTILIZATION}}}]}
+
+
 def gateway_objects(spec: PlatformSpec) -> list[dict[str, Any]]:
     """GatewayClass, EnvoyProxy and the Gateway, in apply order."""
     security = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
@@ -134,6 +144,7 @@ def gateway_objects(spec: PlatformSpec) -> list[dict[str, Any]]:
                                "securityContext": security},
              },
              "envoyPDB": {"maxUnavailable": 1},
+             **({"envoyHpa": envoy_autoscaler(spec, replicas)} if data_plane(spec).kind == "envoy" else {}),
          }}}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
          "metadata": {"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "labels": _labels("gateway")},

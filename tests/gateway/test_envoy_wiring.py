@@ -87,6 +87,10 @@ def test_data_plane_objects_come_with_the_one_envoy_install_and_validate_against
     assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
     route = next(o for o in objects if o["kind"] == "AIGatewayRoute")
     assert route["spec"]["parentRefs"][0]["name"] == "inference-gateway"
+    # Envoy now carries the clients' requests: it scales on CPU (validated above as part of the EnvoyProxy).
+    proxy = next(o for o in objects if o["kind"] == "EnvoyProxy")
+    hpa = proxy["spec"]["provider"]["kubernetes"]["envoyHpa"]
+    assert hpa["minReplicas"] == 3 and hpa["maxReplicas"] >= 3
 
 
 def test_the_rate_limit_service_counts_in_the_gateways_valkey_over_tls_with_its_token(envoy_graph) -> None:
