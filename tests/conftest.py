@@ -4,11 +4,15 @@ workers)."""
 from __future__ import annotations
 
 import fcntl
+import gc
+import hashlib
+import json
 import logging
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -24,32 +28,41 @@ EKS_PRESETS = [preset for preset in PRESETS if load_spec(preset, "prod").runtime
 """Presets with a cluster (startup-mvp runs its gateway on Fargate: tests/components/test_gateway_fargate.py)."""
 EKS_PRESET_ENVS = [(preset, env) for preset, env in PRESET_ENVS if preset in EKS_PRESETS]
 
-_cache: dict[tuple[str, str], ResourceGraph] = {}
+_cache: dict[tuple[str, str, str], ResourceGraph] = {}
+
+
+class GraphOf(Protocol):
+    def __call__(self, preset: str, env: str, overrides: dict[str, Any] | None = None) -> ResourceGraph: ...
 
 
 @pytest.fixture(scope="session")
-def graph_of(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[[str, str], ResourceGraph]:
-    """`graph_of(preset, env)`: the offline program's resource graph with default regions and no overrides. Under
-    xdist the first worker to need a graph builds it and leaves it pickled in the run's shared temporary directory
-    for the other worker (a graph is 2-3 s of CPU to build, 0.05 s to load)."""
+def graph_of(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> GraphOf:
+    """`graph_of(preset, env, overrides=None)`: the offline program's resource graph with default regions, built once
+    per session for each distinct preset, environment and overrides (tests only read it). Under xdist the first
+    worker to need a graph builds it and leaves it pickled in the run's shared temporary directory for the other
+    worker (a graph is 2-3 s of CPU to build, 0.05 s to load)."""
     shared = None if worker_id == "master" else tmp_path_factory.getbasetemp().parent / "graphs"
 
-    def get(preset: str, env: str) -> ResourceGraph:
-        if (preset, env) not in _cache:
-            _cache[(preset, env)] = build_graph(preset, env) if shared is None else _built_once(shared, preset, env)
-        return _cache[(preset, env)]
+    def get(preset: str, env: str, overrides: dict[str, Any] | None = None) -> ResourceGraph:
+        key = (preset, env, json.dumps(overrides, sort_keys=True) if overrides else "")
+        if key not in _cache:
+            _cache[key] = (build_graph(preset, env, overrides=overrides) if shared is None
+                           else _built_once(shared, key, overrides))
+        return _cache[key]
 
     return get
 
 
-def _built_once(directory: Path, preset: str, env: str) -> ResourceGraph:
+def _built_once(directory: Path, key: tuple[str, str, str], overrides: dict[str, Any] | None) -> ResourceGraph:
     directory.mkdir(exist_ok=True)
-    path = directory / f"{preset}-{env}.pickle"
+    preset, env, text = key
+    suffix = f"-{hashlib.sha256(text.encode()).hexdigest()[:16]}" if text else ""
+    path = directory / f"{preset}-{env}{suffix}.pickle"
     with open(f"{path}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits for the graph rather than building it too
         if path.exists():
             return pickle.loads(path.read_bytes())
-        graph = build_graph(preset, env)
+        graph = build_graph(preset, env, overrides=overrides)
         path.write_bytes(pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
         return graph
 
@@ -70,6 +83,26 @@ def moto_endpoint() -> Iterator[str]:
 SHARED_SERVERS = ("db_gateway", "rag_home")
 """Session-scoped fixtures that start a real server (LiteLLM on Postgres; the RAG home's Postgres): each one's
 tests share one xdist group."""
+
+
+OLDEST_GENERATION_THRESHOLD = 100
+"""Full collections after 100 young-generation ones instead of 10: a test process's heap holds the imported provider
+SDKs and the cached graphs and renders (tests/components alone: 1.2-1.4 million objects, ~1.2 s a pass), which
+CPython's default walked again every few seconds (tests/components under `-n 0`: 17 full passes, 9 s of 94 s CPU;
+with 100: 3 passes, 3.4 s)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, OLDEST_GENERATION_THRESHOLD)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Pytest's unraisable-exception check ends each process with five full collections of that heap; one here runs
+    the finalizers it watches for, then the survivors are frozen so that its five passes skip them."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -40,9 +40,9 @@ def _pin(stacks: Path) -> int:
 
 
 @pytest.mark.usefixtures("aws")
-def test_pin_writes_the_cached_digest_and_the_prod_contract_passes(tmp_path, capsys) -> None:
+def test_pin_writes_the_cached_digest_and_the_prod_contract_passes(tmp_path, capsys, graph_of) -> None:
     path = write_stack(tmp_path, STACK, "internal-ai", "prod")
-    before = program.build_graph("internal-ai", "prod")
+    before = graph_of("internal-ai", "prod")
     assert unpinned(before) == {"litellm"}
     assert [p for p in image_problems(before, prod=True) if "images pin --stack" in p]
     [region] = load_spec("internal-ai", "prod").regions

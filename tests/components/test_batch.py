@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from blueprints.engine.graph import ResourceGraph
-from blueprints.engine.program import build_graph
 from tests.batch.support import validate
+from tests.conftest import GraphOf
 
 PRESETS = [("internal-ai", "prod"), ("saas", "dev")]
 
 
 @pytest.fixture(scope="module")
-def graphs() -> dict[tuple[str, str], ResourceGraph]:
-    return {key: build_graph(*key) for key in [*PRESETS, ("startup-mvp", "prod")]}
+def graphs(graph_of: GraphOf) -> dict[tuple[str, str], ResourceGraph]:
+    return {key: graph_of(*key) for key in [*PRESETS, ("startup-mvp", "prod")]}
 
 
 def batch_records(graph: ResourceGraph, resource_type: str) -> list[Any]:

@@ -11,6 +11,7 @@ import pytest
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
 from blueprints.render import artifacts
+from tests.conftest import GraphOf
 
 OLD, NEW = "2026-10-01", "2026-11-01"
 STAGES: dict[str, dict[str, Any]] = {
@@ -58,8 +59,8 @@ def test_a_rollback_renders_exactly_what_ran_before(graphs: dict[str, ResourceGr
     assert canary != before
 
 
-def test_presets_without_templates_have_no_prompt_config_map() -> None:
-    graph = build_graph("saas", "dev")
+def test_presets_without_templates_have_no_prompt_config_map(graph_of: GraphOf) -> None:
+    graph = graph_of("saas", "dev")
     assert [r for r in graph.resources if r.type == "blueprints:prompts:PromptTemplates"]
     assert not [r for r in graph.resources if r.type in ("aws:ssm/parameter:Parameter",)
                 or (r.type == "kubernetes:core/v1:ConfigMap" and r.inputs["metadata"]["name"] == "prompt-templates")]

@@ -4,7 +4,6 @@ documents bucket, ingestion identity and stack outputs; and the spec rules that 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,21 +11,18 @@ import pytest
 from blueprints.components.embeddings import gateway_route
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
-from blueprints.engine.program import build_graph
 from blueprints.errors import SpecError
 from blueprints.presets import load_spec
 from blueprints.retrieval.manifests import BOOTSTRAP_NAMESPACE
 from blueprints.versions import CHARTS
-from tests.conftest import PRESETS
+from tests.conftest import PRESETS, GraphOf
 from tests.retrieval.test_manifests import _problems
-
-GraphOf = Callable[[str, str], ResourceGraph]
 
 
 @pytest.fixture(scope="module")
-def store_graphs() -> dict[str, ResourceGraph]:
+def store_graphs(graph_of: GraphOf) -> dict[str, ResourceGraph]:
     """enterprise-assistant prod with each non-default vector store."""
-    return {store: build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}})
+    return {store: graph_of("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}})
             for store in ("opensearch", "qdrant")}
 
 

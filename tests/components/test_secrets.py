@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 
 from blueprints.components.secrets import STORE_NAME, SYNC_LABEL, cluster_secret_store, external_secret
 from blueprints.engine.graph import ResourceGraph
-from blueprints.engine.program import build_graph
 from blueprints.versions import CHARTS
 from tests.components.test_retrieval import key_arn, one
+from tests.conftest import GraphOf
 from tests.support.schemas import validate_manifest
-
-GraphOf = Callable[[str, str], ResourceGraph]
 
 
 @pytest.fixture(scope="module")
-def qdrant_graph() -> ResourceGraph:
-    return build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": "qdrant"}})
+def qdrant_graph(graph_of: GraphOf) -> ResourceGraph:
+    return graph_of("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": "qdrant"}})
 
 
 def test_custom_resources_match_the_upstream_crds() -> None:

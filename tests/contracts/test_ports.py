@@ -69,9 +69,9 @@ def test_calls_into_chart_made_services_resolve_with_the_real_charts(graph_of):
     assert report.external
 
 
-def test_triton_variant_is_wired_end_to_end():
+def test_triton_variant_is_wired_end_to_end(graph_of):
     """The gateway reaches each Triton model version's Service (the spec refuses inference routing with Triton)."""
-    graph = build_graph("internal-ai", "prod", overrides={"serving": {"engine": "triton"}})
+    graph = graph_of("internal-ai", "prod", overrides={"serving": {"engine": "triton"}})
     _assert_consistent(graph)
     report = check_ports(graph)
     model_calls = [call for call in report.checked_calls if call.startswith("us-east-1: LiteLLM")]

@@ -7,7 +7,7 @@ The allowlist below is the one place that admits a wildcard; each entry says why
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,9 +16,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from blueprints.contracts.iam import as_list, policy_documents
-from blueprints.engine.graph import ResourceGraph
-from blueprints.engine.program import build_graph
-from tests.conftest import PRESET_ENVS
+from tests.conftest import PRESET_ENVS, GraphOf
 
 WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:Describe": "EC2 Describe* APIs support no resource-level permissions (Karpenter discovery)",
@@ -41,12 +39,12 @@ become unmanageable) and delegates use to IAM. In a key policy `"Resource": "*"`
 
 
 @pytest.fixture(scope="module")
-def documents(graph_of: Callable[[str, str], ResourceGraph]) -> list[tuple[str, str, str, dict[str, Any]]]:
+def documents(graph_of: GraphOf) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(where, type, kind, document) for every distinct document of every preset x environment, plus the
     optional vector stores that no preset selects."""
     graphs = [(f"{preset}/{env}", graph_of(preset, env)) for preset, env in PRESET_ENVS]
     graphs += [(f"enterprise-assistant/prod+{store}",
-                build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}}))
+                graph_of("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": store}}))
                for store in ("opensearch", "qdrant")]
     seen: dict[str, tuple[str, str, str, dict[str, Any]]] = {}
     for where, graph in graphs:

@@ -5,20 +5,17 @@ valid, and the Deployment's environment read by the service's own settings."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from blueprints.engine.graph import ResourceGraph
-from blueprints.engine.program import build_graph
 from blueprints.retrieval.embedders import BedrockEmbedder, HttpEmbedder
 from blueprints.retrieval.manifests import INGESTION, SERVICE, SERVICE_PORT
 from blueprints.retrieval.schema import READER_ROLE
 from blueprints.retrieval.settings import Settings
+from tests.conftest import GraphOf
 from tests.retrieval.test_manifests import _problems
-
-GraphOf = Callable[[str, str], ResourceGraph]
 
 
 def _objects(graph: ResourceGraph) -> dict[str, dict[str, Any]]:
@@ -94,11 +91,11 @@ def test_the_service_is_deployed_valid_and_scoped(graph_of: GraphOf, preset: str
     assert [r for r in graph.of_type("aws:ecr/repository:Repository") if r.inputs["name"].endswith(f"/{SERVICE}")]
 
 
-def test_with_qdrant_the_service_and_ingestion_search_qdrant_with_its_synced_key() -> None:
+def test_with_qdrant_the_service_and_ingestion_search_qdrant_with_its_synced_key(graph_of: GraphOf) -> None:
     """`vector_store: qdrant`: the same service and ingestion, configured for the in-cluster Qdrant (its URL and
     the API key from the synced Secret the Qdrant chart also reads), egress to Qdrant's HTTP port, and no database
     access in their identities."""
-    graph = build_graph("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": "qdrant"}})
+    graph = graph_of("enterprise-assistant", "prod", overrides={"retrieval": {"vector_store": "qdrant"}})
     objects = _objects(graph)
     assert {"Deployment", "Service", "CronJob", "NetworkPolicy"} <= set(objects)
     for manifest in objects.values():
