@@ -78,7 +78,9 @@ def envoy_gateway_values(spec: PlatformSpec, redis_url: Any = None) -> dict[str,
             "gateway": {"controllerName": CONTROLLER_NAME},
             "provider": {"type": "Kubernetes", "kubernetes": kubernetes},
             **limits,
-            "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True},
+            # enableLua: the data plane's key-id filter (Lua EnvoyExtensionPolicies are off by default in v1.9.0).
+            "extensionApis": {"enableBackend": True, "enableEnvoyPatchPolicy": True,
+                              **({"enableLua": True} if redis_url is not None else {})},
             "extensionManager": {
                 "hooks": {"xdsTranslator": {
                     "translation": {part: {"includeAll": True} for part in ("listener", "route", "cluster",

@@ -3,9 +3,11 @@ per-key rate limits, with LiteLLM kept on the policy path.
 
 Client -> ALB (MODEL_PATHS; every other path stays on LiteLLM) -> inference Gateway (Envoy) -> SecurityPolicy
 extAuth: LiteLLM `POST /key/health` with the caller's Authorization header (LiteLLM's user_api_key_auth: the key
-exists, is not blocked or expired) -> BackendTrafficPolicy: global rate limit per distinct Authorization header
-(Envoy Gateway's rate-limit service on the gateway's Valkey) -> AIGatewayRoute: the `x-ai-eg-model` header (set by
-Envoy AI Gateway from the request body's `model`) picks the model's InferencePool. Models that need what only
+exists, is not blocked or expired) -> EnvoyExtensionPolicy: a Lua filter (key_id.lua) sets `x-blueprints-key-id`
+to the first 128 bits of SHA-256 of the key -> AIGatewayRoute: the `x-ai-eg-model` header (set by Envoy AI
+Gateway's external processor from the request body's `model`) picks the model's rule -> BackendTrafficPolicy: global
+rate limit per distinct `x-blueprints-key-id` (Envoy Gateway's rate-limit service on the gateway's Valkey, which
+names its counters after that value: key ids there, never keys) -> the model's InferencePool. Models that need what only
 LiteLLM does (hosted providers, fallbacks, A/B experiments, the tier router's name, models a budgeted team may call,
 and every model when the platform has guardrails, PII masking or a response cache) go to LiteLLM, which also keeps
 budgets and spend: those are counted on its path only.
@@ -13,11 +15,30 @@ budgets and spend: those are counted on its path only.
 Shapes from the pinned CRDs (.vendor/crds: envoy-ai-gateway v1.1.0, envoy-gateway v1.9.0); policies attach to the
 HTTPRoute Envoy AI Gateway generates under the AIGatewayRoute's name, as in its docs' SecurityPolicy example
 (envoyproxy/ai-gateway site/docs, `targetRefs: [{kind: HTTPRoute, name: envoy-ai-gateway-basic}]`).
+
+Filter order (envoyproxy/gateway v1.9.0 internal/xds/translator/httpfilters.go newOrderedHTTPFilter): ext_authz 6,
+Lua 13 + index, ext_proc 100 + index, ratelimit 303; Envoy AI Gateway v1.1.0 puts its external processor first among
+the ext_proc filters (internal/extensionserver/post_translate_modify.go insertAIGatewayExtProcFilter). So the key is
+checked, then hashed, then the model picks the rule, then the rate limit reads the hashed header.
+
+Why not per rule. Envoy Gateway v1.9.0 can target one HTTPRoute rule (`sectionName`, the rule's name, which Envoy AI
+Gateway v1.1.0 copies from the AIGatewayRoute, internal/controller/ai_gateway_route.go newHTTPRoute), but ext_authz
+and Lua run before the external processor sets `x-ai-eg-model`: they see the route the client's own headers pick
+(`route-not-found` without that header, any rule with a forged one). Attached to the Envoy-carried rules only, the key
+check would be skipped for every request, or for any client that names a LiteLLM model in the header and a pooled
+model in the body. So the key check and the key id cover the whole route, and requests LiteLLM carries pay the
+check twice (2.7-4.4 ms of LiteLLM CPU each, README, `python -m bench envoy_key_check`); the rate limit stays
+route-wide too, so a key has one budget across both paths.
+
+Nothing upstream at v1.9.0 does the hashing: rate-limit client selectors match headers, methods, path, query
+parameters and source CIDRs by value (api/v1alpha1/ratelimit_types.go), and an extAuth `headersToBackend` header
+would need LiteLLM's `/key/health` to answer with one, which it doesn't.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -55,6 +76,9 @@ ROUTE_NAME = "llm"
 MODEL_HEADER = "x-ai-eg-model"
 """Header Envoy AI Gateway's external processor sets from the body's `model` (AIGatewayRoute matches on it)."""
 KEY_HEADER = "authorization"
+KEY_ID_HEADER = "x-blueprints-key-id"
+"""What the rate limit counts by: set by KEY_ID_SCRIPT from KEY_HEADER, which never reaches the rate-limit service."""
+KEY_ID_SCRIPT = Path(__file__).with_name("key_id.lua")
 KEY_CHECK_PATH = "/key/health"
 """LiteLLM's POST endpoint behind `user_api_key_auth`: 200 for a valid key, 401/400 otherwise."""
 
@@ -176,13 +200,22 @@ def ai_gateway_route(spec: PlatformSpec, routed: set[str], gateway_name: str) ->
     }
 
 
+def key_id_policy() -> dict[str, Any]:
+    """The Lua filter that sets KEY_ID_HEADER (Lua EnvoyExtensionPolicies need `extensionApis.enableLua`)."""
+    return {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "EnvoyExtensionPolicy",
+        "metadata": _meta("key-id", "rate-limit"),
+        "spec": {"targetRefs": _route_target(), "lua": [{"type": "Inline", "inline": KEY_ID_SCRIPT.read_text()}]},
+    }
+
+
 def rate_limit_policy(spec: PlatformSpec) -> dict[str, Any]:
-    """`gateway.rpm_per_key` per distinct API key, counted across Envoy replicas in Redis."""
+    """`gateway.rpm_per_key` per distinct API key (its KEY_ID_HEADER), counted across Envoy replicas in Redis."""
     return {
         "apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy",
         "metadata": _meta("per-key-rate-limit", "rate-limit"),
         "spec": {"targetRefs": _route_target(), "rateLimit": {"type": "Global", "global": {"rules": [{
-            "clientSelectors": [{"headers": [{"type": "Distinct", "name": KEY_HEADER}]}],
+            "clientSelectors": [{"headers": [{"type": "Distinct", "name": KEY_ID_HEADER}]}],
             "limit": {"requests": spec.gateway.rpm_per_key, "unit": "Minute"}}]}}},
     }
 
@@ -201,8 +234,8 @@ def key_check_policy() -> dict[str, Any]:
 
 def envoy_objects(spec: PlatformSpec, routed: set[str], gateway_name: str) -> list[dict[str, Any]]:
     """Every custom resource of the Envoy data plane, in apply order."""
-    return [*litellm_backend(), ai_gateway_route(spec, routed, gateway_name), rate_limit_policy(spec),
-            key_check_policy()]
+    return [*litellm_backend(), ai_gateway_route(spec, routed, gateway_name), key_id_policy(),
+            rate_limit_policy(spec), key_check_policy()]
 
 
 def rate_limit(redis_url: Any) -> dict[str, Any]:

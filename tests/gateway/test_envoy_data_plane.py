@@ -12,6 +12,7 @@ import yaml
 from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values
 from blueprints.errors import SpecError
 from blueprints.gateway.envoy_data_plane import (
+    KEY_ID_HEADER,
     LITELLM_NAME,
     MODEL_HEADER,
     data_plane,
@@ -53,7 +54,7 @@ def test_every_custom_resource_validates_strictly_against_the_vendored_crds(lean
     spec = _lean() if lean else load_spec("enterprise-assistant", "prod", overrides=ENVOY)
     objects = _objects(spec)
     assert {o["kind"] for o in objects} == {"Backend", "AIServiceBackend", "AIGatewayRoute", "BackendTrafficPolicy",
-                                            "SecurityPolicy"}
+                                            "SecurityPolicy", "EnvoyExtensionPolicy"}
     assert [problem for manifest in objects for problem in validate_manifest(manifest)] == []
 
 
@@ -94,6 +95,22 @@ def test_policies_limit_each_key_and_check_it_with_litellm() -> None:
     assert auth["http"]["pathOverride"] == "/key/health" and auth["headersToExtAuth"] == ["authorization"]
 
 
+def test_the_rate_limit_counts_per_key_id_never_per_raw_key() -> None:
+    """envoyproxy/ratelimit names its Redis counters after the descriptor values (src/limiter/cache_key.go
+    GenerateCacheKey: prefix, domain, each entry's key and value, the window; Envoy Gateway v1.9.0 runs its image
+    17b1956c, api/v1alpha1/shared_types.go DefaultRateLimitImage), so a selector on Authorization would store every
+    caller's key in Valkey. The limit is per `x-blueprints-key-id` instead, which the Lua filter
+    of the same route sets from the key (tests/gateway/test_envoy_key_id.py runs it)."""
+    objects = _objects(_lean())
+    by_kind = {o["kind"]: o for o in objects}
+    limit = by_kind["BackendTrafficPolicy"]["spec"]
+    assert limit["rateLimit"]["global"]["rules"][0]["clientSelectors"] == [
+        {"headers": [{"type": "Distinct", "name": KEY_ID_HEADER}]}]
+    lua = by_kind["EnvoyExtensionPolicy"]["spec"]
+    assert lua["targetRefs"] == limit["targetRefs"] == by_kind["SecurityPolicy"]["spec"]["targetRefs"]
+    assert [(f["type"], KEY_ID_HEADER in f["inline"]) for f in lua["lua"]] == [("Inline", True)]
+
+
 def test_envoy_gateway_chart_renders_the_rate_limit_service_on_redis() -> None:
     """Envoy Gateway's chart (v1.9.0) copies `config.envoyGateway` into its ConfigMap: the rate-limit backend must
     arrive there intact beside the values inference_routing already gives it."""
@@ -104,6 +121,7 @@ def test_envoy_gateway_chart_renders_the_rate_limit_service_on_redis() -> None:
     assert config["rateLimit"] == {"backend": {"type": "Redis", "redis": {"url": "valkey.example:6379", "tls": {}}},
                                    "failClosed": False}
     assert config["extensionApis"]["enableBackend"] is True  # the Backend kind the data plane uses
+    assert config["extensionApis"]["enableLua"] is True  # Lua EnvoyExtensionPolicies are off by default in v1.9.0
     assert "rateLimit" not in yaml.safe_load(render_chart(
         "envoy-gateway", envoy_gateway_values(load_spec("enterprise-assistant", "prod")), "envoy-gateway",
         "envoy-gateway-system").one("ConfigMap")["data"]["envoy-gateway.yaml"])

@@ -20,6 +20,7 @@ from blueprints.engine.program import build_graph
 from blueprints.gateway.envoy_data_plane import (
     CONTAINER_PORT,
     ENVOY_GATEWAY_NAMESPACE,
+    KEY_ID_HEADER,
     MODEL_PATHS,
     RATE_LIMIT_REDIS_SECRET,
     READY_PORT,
@@ -93,6 +94,23 @@ def test_data_plane_objects_come_with_the_one_envoy_install_and_validate_against
     assert hpa["minReplicas"] == 3 and hpa["maxReplicas"] >= 3
 
 
+def _header_selectors(node: object) -> list[str]:
+    """The header names of every rate-limit client selector anywhere in an object."""
+    if isinstance(node, list):
+        return [name for item in node for name in _header_selectors(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [header["name"] for selector in node.get("clientSelectors", []) for header in selector.get("headers", [])]
+    return own + [name for key, value in node.items() if key != "clientSelectors" for name in _header_selectors(value)]
+
+
+def test_no_object_of_the_envoy_graph_rate_limits_on_the_raw_key(envoy_graph) -> None:
+    """The rate-limit service names its Valkey counters after the selected header's value: never Authorization."""
+    objects = [kubernetes_object(r) for r in envoy_graph.resources if r.type.startswith("kubernetes:")]
+    selected = {name.lower() for o in objects for name in _header_selectors(o)}
+    assert selected == {KEY_ID_HEADER}
+
+
 def test_the_rate_limit_service_counts_in_the_gateways_valkey_over_tls_with_its_token(envoy_graph) -> None:
     """Rendered by the real gateway-helm v1.9.0: its ConfigMap carries the EnvoyGateway config Envoy Gateway reads
     (rateLimit, provider.kubernetes.rateLimitDeployment)."""
@@ -109,6 +127,7 @@ def test_the_rate_limit_service_counts_in_the_gateways_valkey_over_tls_with_its_
     assert deployment["container"]["env"] == [{"name": "REDIS_AUTH", "valueFrom": {"secretKeyRef": {
         "name": RATE_LIMIT_REDIS_SECRET, "key": "auth-token"}}}]
     assert config["provider"]["kubernetes"]["deploy"] == {"type": "GatewayNamespace"}  # inference routing's kept
+    assert config["extensionApis"]["enableLua"] is True  # the key-id filter; Lua policies are off by default
     # rateLimitDeployment is a KubernetesDeploymentSpec (envoygateway_types.go v1.9.0), the type of EnvoyProxy's
     # envoyDeployment: the vendored EnvoyProxy CRD checks its fields strictly.
     proxy = {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "EnvoyProxy",
