@@ -4,7 +4,7 @@
 -- stores per key (hash_token: sha256 hex of the token); truncated, it can't stand in for that stored hash. Without
 -- an Authorization header the header is removed (a client can't pick its own bucket; extAuth rejects such requests
 -- before this filter runs anyway). Arithmetic only, no `bit` library: the same script runs in Envoy's LuaJIT and in
--- Envoy Gateway's Strict validator (gopher-lua, plain Lua 5.1).
+-- Envoy Gateway's Strict validator (gopher-lua, plain Lua 5.1; the tests run it under PUC Lua 5.1 too).
 local HEADER = "x-blueprints-key-id"
 local W32 = 4294967296
 local floor = math.floor
