@@ -18,7 +18,6 @@ import yaml
 
 from blueprints.catalog import metrics as m
 from blueprints.catalog.metrics import prometheus_label
-from blueprints.engine.program import build_graph
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.observability import series
 from blueprints.operations.metrics import GATED_ENGINES, PrometheusQueries
@@ -104,11 +103,11 @@ def test_every_generated_promql_reads_catalog_or_recorded_series(graph_of, prese
     assert not problems, "\n".join(problems)
 
 
-def test_the_triton_variant_reads_only_what_triton_emits():
+def test_the_triton_variant_reads_only_what_triton_emits(graph_of):
     """No preset runs Triton; with `serving.engine: triton` nothing may read trtllm-serve's series."""
     overrides = {"serving": {"engine": "triton"}}
     problems = _problems(load_spec("internal-ai", "prod", overrides=overrides),
-                         build_graph("internal-ai", "prod", overrides=overrides))
+                         graph_of("internal-ai", "prod", overrides=overrides))
     assert not problems, "\n".join(problems)
 
 
