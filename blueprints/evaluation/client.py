@@ -48,10 +48,17 @@ class Completion:
 
 
 class ChatClient:
-    def __init__(self, base_url: str, api_key: str | None, timeout_s: float, prices: Prices | None = None):
+    """`connections`: the most requests it will have in flight; each keeps its connection alive between requests.
+    Left out, httpx's default pool keeps only 20 alive: more requests in flight than that made it close a connection
+    after nearly every response and open a new one for the next request."""
+
+    def __init__(self, base_url: str, api_key: str | None, timeout_s: float, prices: Prices | None = None,
+                 connections: int | None = None):
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout_s)
+        pool = {"limits": httpx.Limits(max_connections=connections, max_keepalive_connections=connections)} \
+            if connections else {}
+        self._http = httpx.AsyncClient(headers=headers, timeout=timeout_s, **pool)
         self._prices = prices
 
     async def __aenter__(self) -> ChatClient:

@@ -150,7 +150,8 @@ async def _run(golden: GoldenSet, options: RunOptions, stream: TextIO | None) ->
     todo = [(case, repeat) for repeat in range(options.repeats) for case in golden.cases
             if (case.id, repeat) not in finished]
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    async with ChatClient(options.endpoint, options.api_key, options.timeout_s, options.prices) as client:
+    async with ChatClient(options.endpoint, options.api_key, options.timeout_s, options.prices,
+                          connections=options.concurrency) as client:
         await client.check()
         fresh = not journal_path.exists()
         with journal_path.open("a", encoding="utf-8") as journal:

@@ -1,7 +1,8 @@
 """A local fake OpenAI-compatible model server for tests (standard library only).
 
 Serves `/v1/chat/completions` and `/v1/completions` (streaming SSE one token per event, or one JSON body),
-`/v1/models`, `/health` and `/fake/stats` (request counter, for a backend running in another process).
+`/v1/models`, `/health` and `/fake/stats` (request and connection counters, for a backend running in another
+process).
 Latency and failures are configurable and may be changed while it runs:
 
     with FakeOpenAIBackend(first_token_delay_s=0.05, token_delay_s=0.01) as backend:
@@ -125,6 +126,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
     """socketserver's default listen backlog is 5: more concurrent clients than that wait for TCP's 1 s SYN retry."""
+    accepted = 0
+    """Connections accepted so far (counted by the serving thread alone)."""
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.accepted += 1
+        super().process_request(request, client_address)
 
 
 class FakeOpenAIBackend:
@@ -216,6 +223,12 @@ class FakeOpenAIBackend:
             return len(self._requests)
 
     @property
+    def connections_accepted(self) -> int:
+        """TCP connections the server has accepted since it started: a client that keeps its connections alive
+        opens at most as many as it has requests in flight."""
+        return self._server.accepted if self._server is not None else 0
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._requests)
@@ -258,7 +271,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             self._send_json(HTTPStatus.OK, {"status": "healthy"})
         elif self.path == "/fake/stats":
-            stats = {"name": self.backend.name, "requests": self.backend.request_count}
+            stats = {"name": self.backend.name, "requests": self.backend.request_count,
+                     "connections": self.backend.connections_accepted}
             self._send_json(HTTPStatus.OK, stats)
         elif self.path == "/v1/models":
             if self._authorized():
