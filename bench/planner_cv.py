@@ -123,12 +123,12 @@ def _nelder_mead(function: Callable[[np.ndarray], float], start: np.ndarray, bud
     return simplex[int(np.argmin(values))]
 
 
-def fit(rows: Sequence[Row]) -> Calibration:
+def fit(rows: Sequence[Row], rounds: int = ROUNDS, evaluations: int = EVALUATIONS_PER_ROUND) -> Calibration:
     """The fitted constants that best reproduce `rows`, starting from the geometric middle of each one's range
     (not from the shipped constants, which have seen every row)."""
     start = np.array([(math.log(low) + math.log(high)) / 2 for low, high in FITTED.values()])
-    for _ in range(ROUNDS):
-        start = _nelder_mead(lambda values: _loss(rows, _with(values)), start, EVALUATIONS_PER_ROUND)
+    for _ in range(rounds):
+        start = _nelder_mead(lambda values: _loss(rows, _with(values)), start, evaluations)
     return _with(start)
 
 
@@ -143,16 +143,29 @@ def _describe(row: Row) -> str:
     return f"{row.model} {row.gpu} tp{row.tp} {row.precision} {row.isl}/{row.osl} ({row.source})"
 
 
-def _held_out(args: tuple[str, str]) -> tuple[str, list[float], str]:
-    grouping, group = args
+def folds(rows: Sequence[Row]) -> list[tuple[str, str]]:
+    """(grouping, group) of every held-out group: each model size, each GPU generation."""
+    return [(grouping, group) for grouping, key in GROUPINGS.items() for group in sorted({key(row) for row in rows})]
+
+
+def held_out_errors(
+    grouping: str, group: str, rounds: int = ROUNDS, evaluations: int = EVALUATIONS_PER_ROUND
+) -> tuple[list[float], str]:
+    """|predicted / published - 1| of every row of `group`, by constants refitted on all the other rows, and the
+    worst of them described."""
     rows = published_rows()
     key = GROUPINGS[grouping]
-    calibration = fit([row for row in rows if key(row) != group])
+    calibration = fit([row for row in rows if key(row) != group], rounds, evaluations)
     held_out = [row for row in rows if key(row) == group]
     signed = [predict(row, calibration) / row.published - 1 for row in held_out]
     worst = max(range(len(held_out)), key=lambda i: abs(signed[i]))
-    worst_row = f"{_describe(held_out[worst])}: {signed[worst]:+.0%}"
-    return f"{grouping}={group}", [abs(error) for error in signed], worst_row
+    return [abs(error) for error in signed], f"{_describe(held_out[worst])}: {signed[worst]:+.0%}"
+
+
+def _held_out(args: tuple[str, str]) -> tuple[str, list[float], str]:
+    grouping, group = args
+    errors, worst = held_out_errors(grouping, group)
+    return f"{grouping}={group}", errors, worst
 
 
 def _figures(label: str, errors: list[float], detail: str) -> list[Figure]:
@@ -164,9 +177,8 @@ def _figures(label: str, errors: list[float], detail: str) -> list[Figure]:
 
 def run() -> list[Figure]:
     rows = published_rows()
-    folds = [(grouping, group) for grouping, key in GROUPINGS.items() for group in sorted({key(row) for row in rows})]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_held_out, folds))
+        results = list(pool.map(_held_out, folds(rows)))
     figures: list[Figure] = []
     pooled: list[float] = []
     for label, errors, worst in results:

@@ -20,7 +20,7 @@ The estimate is physics, scaled by a few global efficiency constants (catalog/ca
 from __future__ import annotations
 
 import math
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 from pydantic import BaseModel
@@ -70,6 +70,12 @@ class StepTime:
     @property
     def total(self) -> float:
         return self.linear + self.decode_attention + self.prefill_attention + self.allreduce + self.overhead
+
+    def mixed(self, other: StepTime, share: float) -> StepTime:
+        """The mean of `share` iterations like this one and `1 - share` like `other`, kernel family by family."""
+        return StepTime(*(
+            share * getattr(self, field.name) + (1 - share) * getattr(other, field.name) for field in fields(self)
+        ))
 
     def breakdown_ms(self) -> dict[str, float]:
         return {
@@ -188,11 +194,7 @@ class Engine:
         with_chunk = self.step(batch, chunk, context, isl)
         if share >= 1.0:
             return with_chunk
-        decode_only = self.step(batch, 0.0, context, isl)
-        return StepTime(*(
-            share * a + (1 - share) * b
-            for a, b in zip(astuple(with_chunk), astuple(decode_only), strict=True)
-        ))
+        return with_chunk.mixed(self.step(batch, 0.0, context, isl), share)
 
 
 @dataclass(frozen=True)
