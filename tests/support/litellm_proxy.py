@@ -29,6 +29,10 @@ PRISMA_ENGINE = ROOT / "tests" / "support" / "prisma_engine" / "engine.js"
 """The test stand-in for Prisma's query engine that `make .venv-litellm/.db-mode` generates LiteLLM's client with."""
 
 
+READY_POLL_S = 0.05
+"""Between readiness probes (was 0.2 s): a refused connection costs microseconds; each start is seen ~0.075 s sooner."""
+
+
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
@@ -38,7 +42,7 @@ def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
             with urlopen(url, timeout=1):
                 return time.monotonic() - started
         except OSError:
-            time.sleep(0.2)
+            time.sleep(READY_POLL_S)
     raise TimeoutError(f"{url} not up after {timeout_s}s")
 
 
