@@ -1,8 +1,12 @@
 import gc
 import sys
 
-from blueprints.cli import main
-from blueprints.engine import collector
+from blueprints.engine import sdk_annotations
+
+sdk_annotations.install()  # before anything imports the provider SDKs
+
+from blueprints.cli import main  # noqa: E402
+from blueprints.engine import collector  # noqa: E402
 
 collector.leave_garbage_to_exit()
 code = main()

@@ -23,9 +23,8 @@ def buckets(resources: Sequence[Res]) -> Iterator[Res]:
     return (r for r in resources if r.type in tokens.S3_BUCKET)
 
 
-def _owner(companion: Res, resources: Sequence[Res]) -> Res | None:
+def _owner(companion: Res, all_buckets: Sequence[Res]) -> Res | None:
     reference = str(companion.props.get("bucket"))
-    all_buckets = list(buckets(resources))
     for bucket in all_buckets:
         if reference in identifiers(bucket):
             return bucket
@@ -34,7 +33,8 @@ def _owner(companion: Res, resources: Sequence[Res]) -> Res | None:
 
 
 def companions(bucket: Res, resources: Sequence[Res], types: tuple[str, ...]) -> list[Res]:
-    return [r for r in resources if r.type in types and (owner := _owner(r, resources)) is not None
+    all_buckets = list(buckets(resources))
+    return [r for r in resources if r.type in types and (owner := _owner(r, all_buckets)) is not None
             and owner.urn == bucket.urn]
 
 

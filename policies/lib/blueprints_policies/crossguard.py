@@ -80,6 +80,23 @@ def to_res(resource: PolicyResource) -> Res:
     )
 
 
+class _Views:
+    """The check views of the last stack's resources: every stack policy of a run gets the same list of
+    PolicyResources, so it is converted once, not once per policy (a few tens of policies over ~1000 resources).
+    The list is held, so its identity cannot be reused by another; each caller gets its own copy."""
+
+    def __init__(self) -> None:
+        self._of: tuple[Sequence[PolicyResource], int, list[Res]] | None = None
+
+    def __call__(self, resources: Sequence[PolicyResource]) -> list[Res]:
+        if self._of is None or self._of[0] is not resources or self._of[1] != len(resources):
+            self._of = (resources, len(resources), [to_res(r) for r in resources])
+        return list(self._of[2])
+
+
+_views = _Views()
+
+
 def _safely(policy_id: str, produce: Callable[[], Iterable[Any]]) -> list[Any]:
     """Runs a check to completion; any error becomes a "cannot evaluate" finding (fail closed). Unknown
     values during preview propagate, so the engine reports "can't run policy" as it does for any pack."""
@@ -151,7 +168,7 @@ def stack_policy(policy: RegisteredPolicy, level: str, hooks: Hooks = Hooks()) -
     meta = policy.meta
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        views = [to_res(r) for r in args.resources]
+        views = _views(args.resources)
         findings = _safely(meta.id, lambda: policy.check(views, _stack_context(args, hooks)))
         for finding in findings:
             if isinstance(finding, str):
