@@ -107,17 +107,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test` runs `-n 2 --dist loadgroup`: tests in one xdist group run on one worker. A test that uses a
-    shared server fixture joins that fixture's group, and one that uses a module-scoped fixture (a proxy, a
-    rendered tree) its module's, so each server starts once instead of once per worker."""
+    shared server fixture joins that fixture's group, one that uses a package-scoped fixture (tests/feedback's proxy)
+    its package's, and one that uses a module-scoped fixture (a proxy, a rendered tree) its module's, so each server
+    starts once instead of once per worker."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         shared = sorted(names.intersection(SHARED_SERVERS))
         definitions = getattr(item, "_fixtureinfo", None)
-        by_module = definitions is not None and any(
-            defs and defs[-1].scope == "module" for name, defs in definitions.name2fixturedefs.items()
-            if name in names)
-        if shared or by_module:
-            item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
+        scoped = [] if definitions is None else [
+            defs[-1] for name, defs in definitions.name2fixturedefs.items() if name in names and defs]
+        packages = sorted(fixture.baseid for fixture in scoped if fixture.scope == "package")
+        by_module = any(fixture.scope == "module" for fixture in scoped)
+        group = shared[0] if shared else packages[0] if packages else item.module.__name__ if by_module else None
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(hookwrapper=True)
