@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -253,13 +254,22 @@ def source_lines(stack_trace: Any) -> list[str]:
     RegisterResource (pulumi/runtime/resource.py `_get_stack_trace`)."""
     found: list[str] = []
     for frame in stack_trace.frames:
-        uri = frame.pc.uri
-        if not uri.startswith("file://"):
+        project_path = _project_path(frame.pc.uri)
+        if project_path is None:
             continue
-        path = Path(unquote(urlparse(uri).path))
-        if not path.is_relative_to(PROJECT_ROOT) or "site-packages" in path.parts:
-            continue
-        found.append(f"{path.relative_to(PROJECT_ROOT).as_posix()}:{frame.pc.line}")
+        found.append(f"{project_path}:{frame.pc.line}")
         if len(found) == SOURCE_FRAMES:
             break
     return found
+
+
+@cache
+def _project_path(uri: str) -> str | None:
+    """A frame's file relative to the project, None outside it; once per file (a plan sends ~25 000 frames of a
+    few hundred files)."""
+    if not uri.startswith("file://"):
+        return None
+    path = Path(unquote(urlparse(uri).path))
+    if not path.is_relative_to(PROJECT_ROOT) or "site-packages" in path.parts:
+        return None
+    return path.relative_to(PROJECT_ROOT).as_posix()
