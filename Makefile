@@ -48,7 +48,7 @@ $(LITELLM_VENV)/.db-mode: $(LITELLM_VENV)/.installed tests/support/prisma_engine
 	  PATH=$(abspath $(LITELLM_VENV))/bin:$$PATH PRISMA_QUERY_ENGINE_BINARY=$(PRISMA_ENGINE) \
 	  PRISMA_SCHEMA_ENGINE_BINARY=$(PRISMA_ENGINE) prisma generate >/dev/null
 	# Bytecode for the generated client (types.py alone is 14 MB), which pip never compiled: where PYTHONDONTWRITEBYTECODE
-	# is set, every LiteLLM process compiled it again when it first imported prisma (~2 s of CPU per proxy in the tests).
+	# is set, every LiteLLM process compiled it again when it first imported prisma (~1.5 s of CPU per proxy in the tests).
 	$(LITELLM_VENV)/bin/python -m compileall -q \
 	  $$($(LITELLM_VENV)/bin/python -c 'import importlib.util as u, os; print(os.path.dirname(u.find_spec("prisma").origin))')
 	touch $@
