@@ -5,7 +5,8 @@ the total wall and CPU time (user + system, all threads) come from outside, the 
 `timing:` lines (blueprints/engine/timing.py): startup (interpreter and imports of the command's modules, CPU only;
 its wall time is the total less the phases), spec, graph (the program run under mocks: resource registration and the
 provider SDK modules it loads), cost, diagram, policies, contracts and output. A first, unmeasured run writes the
-bytecode caches a user's second run would find.
+bytecode caches a user's second run would find (with the provider SDK modules' deferred-annotation bytecode,
+blueprints/engine/sdk_annotations.py).
 """
 
 from __future__ import annotations
