@@ -105,11 +105,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     gc.freeze()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test` runs `-n 2 --dist loadgroup`: tests in one xdist group run on one worker. A test that uses a
     shared server fixture joins that fixture's group, one that uses a package-scoped fixture (tests/feedback's proxy)
     its package's, and one that uses a module-scoped fixture (a proxy, a rendered tree) its module's, so each server
-    starts once instead of once per worker."""
+    starts once instead of once per worker. First: xdist's worker reads the marks in its own hook of this name
+    (xdist/remote.py, `WorkerInteractor.pytest_collection_modifyitems`), registered after this conftest and so called
+    before it unless this one goes first; marks added later group nothing."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         shared = sorted(names.intersection(SHARED_SERVERS))
