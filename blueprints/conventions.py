@@ -8,6 +8,7 @@ never imports a component to learn a label.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 PART_OF = "llm-platform"
 """`app.kubernetes.io/part-of` of every workload object the platform applies."""
@@ -60,3 +61,25 @@ def zone_spread(match_labels: dict[str, str]) -> list[dict[str, object]]:
 def labels(name: str, component: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF,
             "app.kubernetes.io/component": component}
+
+
+def pod_selector(name: str) -> dict[str, str]:
+    """The label a platform service's Deployment, Service, PDB and spread select its pods by."""
+    return {"app.kubernetes.io/name": name}
+
+
+def deployment(name: str, namespace: str, component: str, replicas: int, pod: dict[str, Any]) -> dict[str, Any]:
+    """A platform service's Deployment: pods labelled and selected by `name`, spread across zones, `pod` the rest of
+    the pod spec."""
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels(name, component)},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": pod_selector(name)},
+            "template": {
+                "metadata": {"labels": labels(name, component)},
+                "spec": {"topologySpreadConstraints": zone_spread(pod_selector(name)), **pod},
+            },
+        },
+    }

@@ -19,8 +19,9 @@ from blueprints.conventions import (
     POD_IDENTITY_EGRESS,
     RESTRICTED,
     SYSTEM_NODE_LABEL,
+    deployment,
     labels,
-    zone_spread,
+    pod_selector,
 )
 from blueprints.spec import PlatformSpec
 
@@ -114,38 +115,24 @@ def _container(name: str, image: Any, command: list[str], variables: Mapping[str
 
 def _deployment(name: str, replicas: int, container: dict[str, Any], placement: dict[str, Any],
                 grace_s: int) -> dict[str, Any]:
-    selector = {"app.kubernetes.io/name": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels(name, "batch")},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": selector},
-            "template": {
-                "metadata": {"labels": labels(name, "batch")},
-                "spec": {
-                    "serviceAccountName": name,
-                    # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
-                    "automountServiceAccountToken": False,
-                    # fsGroup: the credential files (mode 0440) belong to the pod's group.
-                    "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
-                    "terminationGracePeriodSeconds": grace_s,
-                    "topologySpreadConstraints": zone_spread(selector),
-                    **placement,
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-                                {"name": "credentials", "secret": {"secretName": CREDENTIALS[name][1],
-                                                                   "defaultMode": 0o440}}],
-                },
-            },
-        },
-    }
+    return deployment(name, NAMESPACE, "batch", replicas, {
+        "serviceAccountName": name,
+        # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
+        "automountServiceAccountToken": False,
+        # fsGroup: the credential files (mode 0440) belong to the pod's group.
+        "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
+        "terminationGracePeriodSeconds": grace_s,
+        **placement,
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                    {"name": "credentials", "secret": {"secretName": CREDENTIALS[name][1], "defaultMode": 0o440}}],
+    })
 
 
 def _pdb(name: str) -> dict[str, Any]:
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
             "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels(name, "batch")},
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": name}}}}
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": pod_selector(name)}}}
 
 
 def api_replicas(spec: PlatformSpec) -> int:
@@ -183,7 +170,7 @@ def workload_manifests(spec: PlatformSpec, variables: Mapping[str, Any], *, imag
         _deployment(API, replicas, api, system, 30),
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": API, "namespace": NAMESPACE, "labels": labels(API, "batch")},
-         "spec": {"selector": {"app.kubernetes.io/name": API},
+         "spec": {"selector": pod_selector(API),
                   "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http"}]}},
         _deployment(WORKER, 0, worker, on_spot if uses_spot_pool(spec) else system, worker_grace),
         _pdb(WORKER),
@@ -212,7 +199,7 @@ def network_policies(vpc_cidr: Any) -> list[dict[str, Any]]:
          }},
         {**base, "metadata": {"name": f"{API}-from-alb", "namespace": NAMESPACE, "labels": labels(API, "network")},
          "spec": {
-             "podSelector": {"matchLabels": {"app.kubernetes.io/name": API}},
+             "podSelector": {"matchLabels": pod_selector(API)},
              "policyTypes": ["Ingress"],
              "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}],
                           "ports": [{"protocol": "TCP", "port": API_PORT}]}],

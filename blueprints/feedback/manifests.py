@@ -17,8 +17,9 @@ from blueprints.conventions import (
     POD_IDENTITY_EGRESS,
     RESTRICTED,
     SYSTEM_NODE_LABEL,
+    deployment,
     labels,
-    zone_spread,
+    pod_selector,
 )
 from blueprints.feedback.settings import ENV_PREFIX
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
@@ -67,27 +68,14 @@ def _environment(spec: PlatformSpec, region: str, table: Any, redis_host: Any, g
 
 
 def _deployment(name: str, count: int, container: dict[str, Any], volumes: list[dict[str, Any]]) -> dict[str, Any]:
-    selector = {"app.kubernetes.io/name": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels(name, "feedback")},
-        "spec": {
-            "replicas": count,
-            "selector": {"matchLabels": selector},
-            "template": {
-                "metadata": {"labels": labels(name, "feedback")},
-                "spec": {
-                    "serviceAccountName": name,
-                    "automountServiceAccountToken": False,
-                    "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
-                    "nodeSelector": SYSTEM_NODE_LABEL,
-                    "topologySpreadConstraints": zone_spread(selector),
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *volumes],
-                },
-            },
-        },
-    }
+    return deployment(name, NAMESPACE, "feedback", count, {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "securityContext": {**RESTRICTED, "runAsUser": RUN_AS, "runAsGroup": RUN_AS, "fsGroup": RUN_AS},
+        "nodeSelector": SYSTEM_NODE_LABEL,
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *volumes],
+    })
 
 
 def _container(name: str, image: Any, module: str, env: list[dict[str, Any]], port: int,
@@ -120,13 +108,13 @@ def workload_manifests(spec: PlatformSpec, *, image: Any, region: str, table: An
         _deployment(API, count, api, []),
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": API, "namespace": NAMESPACE, "labels": labels(API, "feedback")},
-         "spec": {"selector": {"app.kubernetes.io/name": API},
+         "spec": {"selector": pod_selector(API),
                   "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http"}]}},
     ]
     if count > 1:
         objects.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                         "metadata": {"name": API, "namespace": NAMESPACE, "labels": labels(API, "feedback")},
-                        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": API}}}})
+                        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": pod_selector(API)}}})
     if runs_quality_worker(spec):
         key_file = {"name": env_name("gateway_key_file"), "value": f"{CREDENTIALS_DIR}/gateway-key"}
         worker = _container(QUALITY, image, "blueprints.feedback.quality", [*env, key_file], METRICS_PORT,

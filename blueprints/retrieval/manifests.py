@@ -14,8 +14,9 @@ from blueprints.conventions import (
     POD_IDENTITY_EGRESS,
     RESTRICTED,
     SYSTEM_NODE_LABEL,
+    deployment,
     labels,
-    zone_spread,
+    pod_selector,
 )
 from blueprints.versions import IMAGES, PYTHON_IMAGE
 
@@ -97,7 +98,7 @@ def artifact_config_map(name: str, ns: str, kind: str, data: dict[str, str]) -> 
 def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[dict[str, Any]]:
     """Deployment + Service (+ PDB when replicated) of text-embeddings-inference serving `model` on CPU."""
     name = "embeddings"
-    selector = {"app.kubernetes.io/name": name}
+    selector = pod_selector(name)
     http = {"httpGet": {"path": "/health", "port": "http"}}
     container = {
         "name": "tei",
@@ -115,27 +116,15 @@ def embeddings_objects(model: EmbeddingModel, ns: str, replicas: int) -> list[di
         "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
     }
     objects: list[dict[str, Any]] = [
-        {
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": ns, "labels": labels(name, "embeddings")},
-            "spec": {
-                "replicas": replicas,
-                "selector": {"matchLabels": selector},
-                "template": {
-                    "metadata": {"labels": labels(name, "embeddings")},
-                    "spec": {
-                        "automountServiceAccountToken": False,
-                        "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID,
-                                            "fsGroup": UNPRIVILEGED_UID},
-                        "nodeSelector": SYSTEM_NODE_LABEL,
-                        "topologySpreadConstraints": zone_spread(selector),
-                        "containers": [container],
-                        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "10Gi"}},
-                                    {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
-                    },
-                },
-            },
-        },
+        deployment(name, ns, "embeddings", replicas, {
+            "automountServiceAccountToken": False,
+            "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID,
+                                "fsGroup": UNPRIVILEGED_UID},
+            "nodeSelector": SYSTEM_NODE_LABEL,
+            "containers": [container],
+            "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "10Gi"}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+        }),
         {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": ns, "labels": labels(name, "embeddings")},
@@ -255,7 +244,7 @@ def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, repli
                               max_replicas: int) -> list[dict[str, Any]]:
     """ServiceAccount (its pod identity may connect as the reader role), Deployment, Service, CPU-based
     HorizontalPodAutoscaler and, when replicated, a PodDisruptionBudget of the retrieval service."""
-    selector = {"app.kubernetes.io/name": SERVICE}
+    selector = pod_selector(SERVICE)
     meta = {"name": SERVICE, "namespace": ns, "labels": labels(SERVICE, "retrieval")}
     http = {"httpGet": {"path": "/healthz", "port": "http"}}
     container = {
@@ -271,27 +260,15 @@ def retrieval_service_objects(ns: str, image: Any, env: dict[str, Any], *, repli
     }
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False, "metadata": meta},
-        {
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
-            "spec": {
-                "replicas": replicas,
-                "selector": {"matchLabels": selector},
-                "template": {
-                    "metadata": {"labels": labels(SERVICE, "retrieval")},
-                    "spec": {
-                        "serviceAccountName": SERVICE,
-                        # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
-                        "automountServiceAccountToken": False,
-                        "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID,
-                                            "runAsGroup": UNPRIVILEGED_UID},
-                        "nodeSelector": SYSTEM_NODE_LABEL,
-                        "topologySpreadConstraints": zone_spread(selector),
-                        "containers": [container],
-                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
-                    },
-                },
-            },
-        },
+        deployment(SERVICE, ns, "retrieval", replicas, {
+            "serviceAccountName": SERVICE,
+            # AWS credentials come from EKS Pod Identity's own projected token, not the API token.
+            "automountServiceAccountToken": False,
+            "securityContext": {**RESTRICTED, "runAsUser": UNPRIVILEGED_UID, "runAsGroup": UNPRIVILEGED_UID},
+            "nodeSelector": SYSTEM_NODE_LABEL,
+            "containers": [container],
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+        }),
         {"apiVersion": "v1", "kind": "Service", "metadata": meta,
          "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
         {
