@@ -29,6 +29,7 @@ import traceback
 
 import torch
 import torch.nn.functional as F
+from measure_hardware import copy_gb_s, median_ms  # this folder: both scripts run from here
 
 SHAPES = {
     # name: (hidden, heads, kv_heads, head_dim, ffn, vocab, layers, tp)
@@ -37,28 +38,6 @@ SHAPES = {
     "llama-3.3-70b-tp8": (8192, 64, 8, 128, 28672, 128256, 80, 8),
 }
 FP8 = torch.float8_e4m3fn
-
-
-def _median_ms(function, repeats: int = 15, warmups: int = 3) -> float:
-    for _ in range(warmups):
-        function()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        function()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[len(times) // 2]
-
-
-def copy_gb_s(gib: int = 4) -> float:
-    source = torch.randn(gib * 2**30 // 4, device="cuda")
-    target = torch.empty_like(source)
-    ms = _median_ms(lambda: target.copy_(source))
-    return 2 * gib * 2**30 / (ms / 1e3) / 1e9
 
 
 class Linear:
@@ -99,14 +78,14 @@ def layer_gemm_us(name: str, precision: str, tokens: tuple[int, ...]) -> dict[in
     for m in tokens:
         rows = _pad16(m) if precision == "fp8" else m
         inputs = [torch.randn(rows, k, device="cuda", dtype=torch.bfloat16) for k, _ in shapes]
-        result[m] = round(1e3 * sum(_median_ms(lambda i=i, x=x: linears[i](x)) for i, x in enumerate(inputs)), 2)
+        result[m] = round(1e3 * sum(median_ms(lambda i=i, x=x: linears[i](x)) for i, x in enumerate(inputs)), 2)
     return result
 
 
 def decode_attention_us(batch: int, context: int, kv_heads: int = 8, group: int = 4, head_dim: int = 128) -> float:
     q = torch.randn(batch, kv_heads, group, head_dim, device="cuda", dtype=torch.bfloat16)
     k, v = (torch.randn(batch, kv_heads, context, head_dim, device="cuda", dtype=torch.bfloat16) for _ in range(2))
-    ms = _median_ms(lambda: F.scaled_dot_product_attention(q, k, v))
+    ms = median_ms(lambda: F.scaled_dot_product_attention(q, k, v))
     return round(ms * 1e3, 2)
 
 
@@ -184,7 +163,7 @@ class DecodeModel:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             self.step()
-        return _median_ms(graph.replay, repeats=10)
+        return median_ms(graph.replay, repeats=10)
 
 
 def decode_steps(name: str, precision: str, layers_run: int, cases: tuple[tuple[int, int], ...], deadline: float):
@@ -197,9 +176,9 @@ def decode_steps(name: str, precision: str, layers_run: int, cases: tuple[tuple[
         try:
             model = DecodeModel(name, precision, layers_run, batch, context)
             graphed = model.graphed_ms()
-            eager = _median_ms(model.step, repeats=5, warmups=1)
+            eager = median_ms(model.step, repeats=5, warmups=1)
             # Scale the layers to the whole model; the LM head and final norm run once either way.
-            head = _median_ms(lambda m=model, b=batch: m.lm_head(_rms(m.x[:b], m.final_norm)))
+            head = median_ms(lambda m=model, b=batch: m.lm_head(_rms(m.x[:b], m.final_norm)))
             scale = total_layers / layers_run
             result[f"{batch}x{context}"] = {
                 "graphed_ms": round(head + (graphed - head) * scale, 3),

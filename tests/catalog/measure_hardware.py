@@ -15,9 +15,11 @@ import json
 import torch
 
 
-def _median_ms(function, repeats: int = 20) -> float:
-    for _ in range(3):
+def median_ms(function, repeats: int = 20, warmups: int = 3) -> float:
+    """Median of CUDA-event-timed runs of `function` after `warmups` untimed ones (shared with measure_decode.py)."""
+    for _ in range(warmups):
         function()
+    torch.cuda.synchronize()
     times = []
     for _ in range(repeats):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -32,7 +34,7 @@ def _median_ms(function, repeats: int = 20) -> float:
 def copy_gb_s(gib: int = 4) -> float:
     source = torch.randn(gib * 2**30 // 4, device="cuda")
     target = torch.empty_like(source)
-    ms = _median_ms(lambda: target.copy_(source))
+    ms = median_ms(lambda: target.copy_(source))
     return 2 * source.numel() * 4 / (ms / 1e3) / 1e9
 
 
@@ -51,7 +53,7 @@ def matmul_tflops(m: int, n: int = 8192, k: int = 8192, fp8: bool = False) -> fl
         def run():
             return a @ bt
 
-    ms = _median_ms(run)
+    ms = median_ms(run)
     return 2 * m * n * k / (ms / 1e3) / 1e12
 
 
@@ -59,7 +61,7 @@ def prefill_attention_tflops(prompt: int, heads: int = 32, head_dim: int = 128) 
     """Causal attention of one `prompt`-token sequence: QK^T and PV, 4 * head_dim FLOPs per (query, key) pair
     that the causal mask keeps (half of them)."""
     q, k, v = (torch.randn(1, heads, prompt, head_dim, device="cuda", dtype=torch.bfloat16) for _ in range(3))
-    ms = _median_ms(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True))
+    ms = median_ms(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True))
     return 4 * head_dim * heads * prompt * prompt / 2 / (ms / 1e3) / 1e12
 
 
@@ -68,7 +70,7 @@ def decode_attention_gb_s(batch: int, context: int, kv_heads: int = 8, group: in
     (the query heads sharing a KV head ride as `group` query rows, which is what grouped-query attention computes)."""
     q = torch.randn(batch, kv_heads, group, head_dim, device="cuda", dtype=torch.bfloat16)
     k, v = (torch.randn(batch, kv_heads, context, head_dim, device="cuda", dtype=torch.bfloat16) for _ in range(2))
-    ms = _median_ms(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v))
+    ms = median_ms(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v))
     return 2 * k.numel() * k.element_size() / (ms / 1e3) / 1e9
 
 
