@@ -143,11 +143,13 @@ def p99(outcomes: list[Outcome]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def assert_outage_short(baseline: list[Outcome], outage: list[Outcome], label: str) -> None:
+def assert_outage_short(baseline: list[Outcome], outage: list[Outcome], label: str, waited_s: float = 0.0) -> None:
+    """The outage's p99 is at most the usual p99 plus `waited_s` (a hung server's timeout, waited once before the
+    fallback) plus a second of headroom for a loaded machine: no retry backoff, no second wait."""
     normal, during = p99(baseline), p99(outage)
-    print(f"\n{label}: p99 {during:.2f} s during the outage vs {normal:.2f} s before "
-          f"(allowed: {max(2 * normal, normal + 1):.2f} s)")
-    assert during <= max(2 * normal, normal + 1.0)
+    allowed = max(2 * normal, normal + 1.0) + waited_s
+    print(f"\n{label}: p99 {during:.2f} s during the outage vs {normal:.2f} s before (allowed: {allowed:.2f} s)")
+    assert during <= allowed
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +212,7 @@ def test_a_hung_server_fails_over_after_its_timeout_and_cools_down(gateway: Gate
     assert [outcome for outcome in outage if not outcome.complete] == []
     # Cooldown engaged: after `allowed_fails` + 1 timeouts (plus those already in flight) it got no more requests.
     assert hung.request_count <= CONCURRENCY + 2
-    assert_outage_short(baseline, outage, "hung server")
+    assert_outage_short(baseline, outage, "hung server", waited_s=gateway.timeouts["reg-hung"]["timeout"])
 
 
 def test_a_stream_that_stalls_ends_with_an_error_event_then_the_model_cools_down(gateway: Gateway) -> None:
