@@ -17,11 +17,11 @@ is shared, so its CPU time per request (from /proc) is also reported: 1000 / tha
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figure
-from blueprints.gateway.guardrails import guardrail_files
-from blueprints.gateway.litellm_config import HOOKS_MODULE, SELF_HOSTED_API_KEY, litellm_config, render_config
-from blueprints.gateway.manifests import AUDIT_BUCKET_ENV, HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
+from blueprints.gateway.litellm_config import SELF_HOSTED_API_KEY, litellm_config
+from blueprints.gateway.manifests import AUDIT_BUCKET_ENV
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, run_loadtest
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
@@ -43,6 +42,7 @@ from tests.support.litellm_proxy import (
     start_proxy,
     stop,
     wait_for,
+    write_gateway_files,
 )
 from tests.support.net import free_port
 
@@ -62,6 +62,11 @@ BUCKET = "bench-audit"
 MOTO_START_S = 20.0
 PROXY_START_S = 150.0
 """Both proxies start at once on one core: on a busy machine that takes longer than a test allows."""
+SETTLE_S = 30.0
+SETTLE_SAMPLE_S = 0.25
+SETTLED_CPU = 0.05
+"""A proxy has settled when it used less than this share of its core over a sample: the work a run leaves behind
+(requests the client stopped waiting for, batched audit and spend writes) is counted in that run, not the next."""
 
 
 @dataclass(frozen=True)
@@ -80,15 +85,29 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _settle(pid: int) -> None:
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        before = _cpu_s(pid)
+        time.sleep(SETTLE_SAMPLE_S)
+        if _cpu_s(pid) - before < SETTLED_CPU * SETTLE_SAMPLE_S:
+            return
+
+
 def _load(target: Target, users: int, stream: bool, duration_s: float, proxy: int | None = None) -> Measured:
     """One bounded closed-loop run: median throughput of its inner windows, end-to-end percentiles and, when
-    `proxy` (a pid) is given, that process's CPU time per successful request."""
+    `proxy` (a pid) is given, that process's CPU time per successful request, from a settled proxy to a settled
+    proxy."""
     workload = Workload(arrivals=FixedConcurrency(users=users), input_tokens=Fixed(value=INPUT_TOKENS),
                         output_tokens=Fixed(value=OUTPUT_TOKENS), duration_s=duration_s,
                         max_requests=MAX_REQUESTS, request_timeout_s=20, stream=stream, seed=users)
     config = LoadTestConfig(target=target, workload=workload, window_s=WINDOW_S, progress_interval_s=60)
+    if proxy:
+        _settle(proxy)
     cpu_before = _cpu_s(proxy) if proxy else 0.0
     report = run_loadtest(config)
+    if proxy:
+        _settle(proxy)
     summary = report.summary
     if summary.succeeded == 0:
         raise RuntimeError(f"{target.name}: no request succeeded: {summary.errors}")
@@ -141,11 +160,7 @@ def _proxies(backend: str, s3: str, sink: str, redis_port: int) -> Iterator[dict
         for preset, overrides in PRESETS.items():
             spec = load_spec(preset, "prod", overrides=overrides)
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-litellm-")))
-            (directory / "config.yaml").write_text(render_config(local_config(spec, backend, s3)))
-            shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-            shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
-            for name, source in guardrail_files(spec).items():
-                (directory / name).write_text(source)
+            write_gateway_files(directory, spec, spec.regions[0], {}, local_config(spec, backend, s3))
             env = {AUDIT_BUCKET_ENV: BUCKET, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
                    "AWS_SECRET_ACCESS_KEY": "bench", "OTEL_ENDPOINT": sink}
             process, url = start_proxy(directory, "config.yaml", spec, redis_port, cpus=str(PROXY_CORE),

@@ -11,7 +11,6 @@ an outage short. Outage latency is compared with a baseline of the same load on 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,19 +21,19 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from blueprints.feedback.gateway import litellm_quality_settings
-from blueprints.gateway.guardrails import guardrail_files
-from blueprints.gateway.litellm_config import (
-    HOOKS_MODULE,
-    deployment_timeouts,
-    litellm_config,
-    render_config,
-)
-from blueprints.gateway.manifests import HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
+from blueprints.gateway.litellm_config import deployment_timeouts
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
 from tests.gateway import test_litellm_proxy as proxy_test
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
+from tests.support.litellm_proxy import (
+    LITELLM,
+    MASTER_KEY,
+    START_TIMEOUT_S,
+    start_proxy,
+    stop,
+    wait_for,
+    write_gateway_files,
+)
 
 pytestmark = pytest.mark.integration
 redis = proxy_test.redis_port
@@ -164,11 +163,7 @@ def gateway(redis: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ga
     try:
         endpoints = {"reg-large": killable.base_url, **{name: backend.base_url for name, backend in backends.items()}}
         directory = tmp_path_factory.mktemp("failover")
-        (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
-        shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
-        for name, source in {**guardrail_files(spec), **litellm_quality_settings(spec)["files"]}.items():
-            (directory / name).write_text(source)
+        write_gateway_files(directory, spec, "eu-central-1", endpoints)
         process, url = start_proxy(directory, "config.yaml", spec, redis)
         gateway = Gateway(url, backends, killable,
                           {model.name: deployment_timeouts(spec, model) for model in spec.serving.models})

@@ -14,7 +14,6 @@ boto3==1.40.76, which conflicts with the project's boto3. Redis is Debian's `red
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,10 +25,6 @@ from urllib.request import Request, urlopen
 import pytest
 
 from blueprints.capacity import size_model
-from blueprints.feedback.gateway import litellm_quality_settings
-from blueprints.gateway.guardrails import guardrail_files
-from blueprints.gateway.litellm_config import HOOKS_MODULE, litellm_config, render_config
-from blueprints.gateway.manifests import HOOKS_SOURCE, MASTER_KEY_AUTH_SOURCE
 from blueprints.loadtest import Fixed, FixedConcurrency, LoadTestConfig, Target, Workload, measure_added_latency
 from blueprints.presets import load_spec
 from tests.fakes.openai_backend import FakeBackendProcess, FakeOpenAIBackend
@@ -42,6 +37,7 @@ from tests.support.litellm_proxy import (
     start_proxy,
     stop,
     wait_for,
+    write_gateway_files,
 )
 
 pytestmark = pytest.mark.integration
@@ -91,11 +87,7 @@ def stack(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         endpoints = {"reg-large": primary.base_url, "reg-small": secondary.base_url,
                      LIMITED_MODEL["name"]: secondary.base_url}
         directory = tmp_path_factory.mktemp("litellm")
-        (directory / "config.yaml").write_text(render_config(litellm_config(spec, "eu-central-1", endpoints)))
-        shutil.copy(HOOKS_SOURCE, directory / f"{HOOKS_MODULE}.py")
-        shutil.copy(MASTER_KEY_AUTH_SOURCE, directory / MASTER_KEY_AUTH_SOURCE.name)
-        for name, source in {**guardrail_files(spec), **litellm_quality_settings(spec)["files"]}.items():
-            (directory / name).write_text(source)
+        write_gateway_files(directory, spec, "eu-central-1", endpoints)
         started = time.monotonic()
         process, url = start_proxy(directory, "config.yaml", spec, redis_port)
         stack = Stack(url, primary, secondary, 0.0, spec.gateway.max_tokens, directory / "litellm.log")

@@ -12,9 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.request import urlopen
 
-from blueprints.gateway.litellm_config import proxy_environment
+from blueprints.gateway.litellm_config import proxy_environment, render_config
+from blueprints.gateway.manifests import CONFIG_KEY, config_map
 from blueprints.spec import PlatformSpec
 from tests.support.net import free_port
 
@@ -31,6 +33,16 @@ PRISMA_ENGINE = ROOT / "tests" / "support" / "prisma_engine" / "engine.js"
 
 READY_POLL_S = 0.05
 """Between readiness probes (was 0.2 s): a refused connection costs microseconds; each start is seen ~0.075 s sooner."""
+
+
+def write_gateway_files(directory: Path, spec: PlatformSpec, region: str, endpoints: dict[str, str],
+                        config: dict[str, Any] | None = None) -> None:
+    """Every file of the gateway's `litellm-config` ConfigMap (the config and the hook, auth, guardrail, prompt, A/B
+    and quality modules it loads) into `directory`, as the pod mounts them; `config` replaces the rendered config."""
+    for name, content in config_map(spec, region, endpoints)["data"].items():
+        (directory / name).write_text(content)
+    if config is not None:
+        (directory / CONFIG_KEY).write_text(render_config(config))
 
 
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
