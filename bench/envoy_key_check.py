@@ -20,11 +20,10 @@ from bench import Figure
 from bench.gateway_overhead import PROXY_CORE, _cpu_s, _pin_away_from_proxy
 from blueprints.gateway import master_key_auth
 from blueprints.gateway.envoy_data_plane import key_check_policy
-from blueprints.gateway.fargate import gateway_files
 from tests.access.conftest import OPENAI_MODEL, START_DB_MODE_S, gateway_spec
 from tests.fakes.openai_backend import FakeBackendProcess
 from tests.support.litellm_db import litellm_database
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, start_proxy, stop, wait_for
+from tests.support.litellm_proxy import LITELLM, MASTER_KEY, start_proxy, stop, wait_for, write_gateway_files
 
 TITLE = "Envoy data plane: LiteLLM CPU per key check (/key/health) vs per completion, DB-mode proxy on 1 core"
 
@@ -86,8 +85,7 @@ def run() -> list[Figure]:
             tempfile.TemporaryDirectory(prefix="bench-keycheck-") as tmp:
         directory = Path(tmp)
         spec = gateway_spec(backend.base_url)
-        for name, content in gateway_files(spec, spec.regions[0]).items():
-            (directory / name).write_text(content)
+        write_gateway_files(directory, spec, spec.regions[0])
         (directory / "master-key").write_text(MASTER_KEY)
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
                                    cpus=str(PROXY_CORE), extra_env={

@@ -19,14 +19,22 @@ import yaml
 
 from blueprints.gateway import master_key_auth
 from blueprints.gateway.alb_identity_auth import KEYS_URL_VARIABLE
-from blueprints.gateway.fargate import gateway_files
 from blueprints.gateway.sso import identity_environment
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
 from tests.fakes.alb_public_keys import FakeAlbPublicKeys
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.support.litellm_db import litellm_database
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, PRISMA_ENGINE, START_TIMEOUT_S, start_proxy, stop, wait_for
+from tests.support.litellm_proxy import (
+    LITELLM,
+    MASTER_KEY,
+    PRISMA_ENGINE,
+    START_TIMEOUT_S,
+    start_proxy,
+    stop,
+    wait_for,
+    write_gateway_files,
+)
 
 START_DB_MODE_S = 3 * START_TIMEOUT_S
 """DB mode starts slower (Prisma's engine in WebAssembly connects and loads the schema first), more so on a busy
@@ -91,8 +99,7 @@ def db_gateway(tmp_path_factory: pytest.TempPathFactory, alb_keys: FakeAlbPublic
     with FakeOpenAIBackend() as backend, litellm_database() as database_url:
         spec = gateway_spec(backend.base_url)
         directory = tmp_path_factory.mktemp("db-gateway")
-        for name, content in gateway_files(spec, spec.regions[0]).items():
-            (directory / name).write_text(content)
+        write_gateway_files(directory, spec, spec.regions[0])
         config = yaml.safe_load((directory / "config.yaml").read_text())
         config["general_settings"].update(proxy_batch_write_at=1)  # spend flushed each second instead of 10
         (directory / "config.yaml").write_text(yaml.safe_dump(config))

@@ -13,7 +13,7 @@ import yaml
 
 from blueprints.evaluation.gate import Location, gate
 from blueprints.evaluation.runner import RunOptions
-from blueprints.gateway.manifests import CONFIG_KEY, config_map
+from blueprints.gateway.manifests import CONFIG_KEY
 from blueprints.presets import load_spec
 from blueprints.serving.manifests import service_url, version_name
 from tests.evaluation.test_runner import code_words, oracle
@@ -27,6 +27,7 @@ from tests.support.litellm_proxy import (
     start_proxy,
     stop,
     wait_for,
+    write_gateway_files,
 )
 
 pytestmark = pytest.mark.integration
@@ -41,9 +42,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dic
     model = next(m for m in spec.serving.models if m.name == "corp-small")
     assert (model.versions.stable, model.versions.candidate) == (STABLE, CANDIDATE)
     directory = tmp_path_factory.mktemp("gateway")
-    data = config_map(spec, "us-east-1", {})["data"]
-    for name, text in data.items():
-        (directory / name).write_text(text)
+    data = write_gateway_files(directory, spec, "us-east-1")
     good, bad = oracle(), oracle(wrong=set(range(12)))
     backends = {STABLE: FakeOpenAIBackend(name="stable", answer=good).start(),
                 CANDIDATE: FakeOpenAIBackend(name="candidate", answer=bad).start(),

@@ -23,7 +23,7 @@ import yaml
 
 from blueprints.cli import main
 from blueprints.experiments.gateway import TAG_PREFIX, VARIANT_HEADER
-from blueprints.gateway.manifests import CONFIG_KEY, config_map
+from blueprints.gateway.manifests import CONFIG_KEY
 from blueprints.presets import load_spec, preset_document
 from blueprints.serving.manifests import service_url, version_name
 from tests.fakes.openai_backend import FakeOpenAIBackend
@@ -36,6 +36,7 @@ from tests.support.litellm_proxy import (
     start_proxy,
     stop,
     wait_for,
+    write_gateway_files,
 )
 
 pytestmark = pytest.mark.integration
@@ -109,9 +110,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     spec = load_spec("internal-ai", "prod", experiment_overrides(EXPERIMENT, candidate_weight=30))
     model = next(m for m in spec.serving.models if m.name == "corp-small")
     directory = tmp_path_factory.mktemp("gateway")
-    data = config_map(spec, "us-east-1", {})["data"]
-    for name, text in data.items():
-        (directory / name).write_text(text)
+    data = write_gateway_files(directory, spec, "us-east-1")
     backends = {version: FakeOpenAIBackend(name=version, answer=lambda body, v=version: f"{v} answers").start()
                 for version in (STABLE, CANDIDATE, "other")}
     addresses = {service_url(spec, version_name(model, v)): backends[v].base_url for v in (STABLE, CANDIDATE)}

@@ -20,11 +20,19 @@ from urllib.request import Request, urlopen
 import yaml
 
 from blueprints.evaluation.judge import INSTRUCTIONS as JUDGE_INSTRUCTIONS
-from blueprints.gateway.manifests import CONFIG_KEY, config_map
+from blueprints.gateway.manifests import CONFIG_KEY
 from blueprints.presets import load_spec
 from tests.experiments.test_ab_proxy import EXPERIMENT, experiment_overrides
 from tests.fakes.openai_backend import FakeOpenAIBackend
-from tests.support.litellm_proxy import MASTER_KEY, START_TIMEOUT_S, redis_server, start_proxy, stop, wait_for
+from tests.support.litellm_proxy import (
+    MASTER_KEY,
+    START_TIMEOUT_S,
+    redis_server,
+    start_proxy,
+    stop,
+    wait_for,
+    write_gateway_files,
+)
 
 USER_KEY = "sk-feedback-user"
 TIMEOUT_S = 30
@@ -73,9 +81,7 @@ class Gateway:
 @contextmanager
 def gateway(directory: Path) -> Iterator[Gateway]:
     spec = load_spec("internal-ai", "prod", {**experiment_overrides(EXPERIMENT, candidate_weight=30), **SAMPLED})
-    data = config_map(spec, "us-east-1", {})["data"]
-    for name, text in data.items():
-        (directory / name).write_text(text)
+    data = write_gateway_files(directory, spec, "us-east-1")
     config = yaml.safe_load(data[CONFIG_KEY])
     with FakeOpenAIBackend(name="fake", answer=answer) as backend, redis_server() as redis_port:
         for entry in config["model_list"]:

@@ -17,7 +17,7 @@ import pytest
 from blueprints import program
 from blueprints.engine.program import build_graph, run_under_mocks, stack_config
 from blueprints.errors import BlueprintError, SpecError
-from blueprints.gateway.fargate import container_definition, gateway_files
+from blueprints.gateway.fargate import container_definition
 from blueprints.gateway.litellm_config import litellm_config
 from blueprints.gateway.manifests import PROVIDER_KEYS_SECRET, environment
 from blueprints.gateway.providers import provider_params
@@ -26,7 +26,15 @@ from tests.fakes.anthropic_backend import MESSAGES_PATH, FakeAnthropicBackend
 from tests.fakes.azure_openai_backend import FakeAzureOpenAI
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.fakes.vertex_backend import FakeGoogleOAuth, FakeVertexGemini, usage
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, START_TIMEOUT_S, start_proxy, stop, wait_for
+from tests.support.litellm_proxy import (
+    LITELLM,
+    MASTER_KEY,
+    START_TIMEOUT_S,
+    start_proxy,
+    stop,
+    wait_for,
+    write_gateway_files,
+)
 
 LITELLM_PYTHON = LITELLM.parent / "python"
 ANTHROPIC_KEY = "sk-ant-test-key"
@@ -174,8 +182,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
             {**AZURE, "provider": {**AZURE["provider"], "api_base": azure.base_url}},
             {**VERTEX, "provider": {**VERTEX["provider"], "api_base": _vertex_base(vertex)}}]}})
         directory = tmp_path_factory.mktemp("providers")
-        for name, content in gateway_files(spec, spec.regions[0]).items():
-            (directory / name).write_text(content)
+        write_gateway_files(directory, spec, spec.regions[0])
         # Bedrock is unreachable (a closed port), so its models fail over; no AWS account is touched.
         process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, extra_env={
             "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "OPENAI_API_KEY": OPENAI_KEY, "AZURE_API_KEY": AZURE_KEY,

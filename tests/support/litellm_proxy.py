@@ -35,14 +35,17 @@ READY_POLL_S = 0.05
 """Between readiness probes (was 0.2 s): a refused connection costs microseconds; each start is seen ~0.075 s sooner."""
 
 
-def write_gateway_files(directory: Path, spec: PlatformSpec, region: str, endpoints: dict[str, str],
-                        config: dict[str, Any] | None = None) -> None:
+def write_gateway_files(directory: Path, spec: PlatformSpec, region: str, endpoints: dict[str, str] | None = None,
+                        config: dict[str, Any] | None = None) -> dict[str, str]:
     """Every file of the gateway's `litellm-config` ConfigMap (the config and the hook, auth, guardrail, prompt, A/B
-    and quality modules it loads) into `directory`, as the pod mounts them; `config` replaces the rendered config."""
-    for name, content in config_map(spec, region, endpoints)["data"].items():
+    and quality modules it loads) into `directory`, as the pod mounts them; `config` replaces the rendered config.
+    Returns the ConfigMap's files as rendered."""
+    data: dict[str, str] = config_map(spec, region, endpoints or {})["data"]
+    for name, content in data.items():
         (directory / name).write_text(content)
     if config is not None:
         (directory / CONFIG_KEY).write_text(render_config(config))
+    return data
 
 
 def wait_for(url: str, timeout_s: float, process: subprocess.Popen) -> float:
