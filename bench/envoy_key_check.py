@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import Figure
-from bench.gateway_overhead import PROXY_CORE, _cpu_s, _pin_away_from_proxy
+from bench.gateway_overhead import PROXY_CORE, pin_away_from_proxy, process_cpu_s
 from blueprints.gateway import master_key_auth
 from blueprints.gateway.envoy_data_plane import key_check_policy
 from tests.access.conftest import OPENAI_MODEL, START_DB_MODE_S, gateway_spec
@@ -69,18 +69,18 @@ def _cpu_ms_per_ok(send: Sender, pid: int) -> tuple[float, int]:
 
     for _ in range(WARMUP_REQUESTS):
         send()
-    deadline, before = time.monotonic() + RUN_S, _cpu_s(pid)
+    deadline, before = time.monotonic() + RUN_S, process_cpu_s(pid)
     with ThreadPoolExecutor(USERS) as pool:
         ok = sum(pool.map(lambda _: worker(), range(USERS)))
     if ok == 0:
         raise RuntimeError(f"no request answered 200: {send.failure}")
-    return (_cpu_s(pid) - before) * 1000 / ok, ok
+    return (process_cpu_s(pid) - before) * 1000 / ok, ok
 
 
 def run() -> list[Figure]:
     if not LITELLM.exists():
         raise RuntimeError(f"LiteLLM proxy not installed at {LITELLM} (make litellm-venv)")
-    _pin_away_from_proxy()
+    pin_away_from_proxy()
     with FakeBackendProcess() as backend, litellm_database() as database_url, \
             tempfile.TemporaryDirectory(prefix="bench-keycheck-") as tmp:
         directory = Path(tmp)

@@ -79,7 +79,7 @@ class Measured:
     """CPU time the proxy spent per successful request (None: not measured, the direct runs)."""
 
 
-def _cpu_s(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -88,9 +88,9 @@ def _cpu_s(pid: int) -> float:
 def _settle(pid: int) -> None:
     deadline = time.monotonic() + SETTLE_S
     while time.monotonic() < deadline:
-        before = _cpu_s(pid)
+        before = process_cpu_s(pid)
         time.sleep(SETTLE_SAMPLE_S)
-        if _cpu_s(pid) - before < SETTLED_CPU * SETTLE_SAMPLE_S:
+        if process_cpu_s(pid) - before < SETTLED_CPU * SETTLE_SAMPLE_S:
             return
 
 
@@ -104,14 +104,14 @@ def _load(target: Target, users: int, stream: bool, duration_s: float, proxy: in
     config = LoadTestConfig(target=target, workload=workload, window_s=WINDOW_S, progress_interval_s=60)
     if proxy:
         _settle(proxy)
-    cpu_before = _cpu_s(proxy) if proxy else 0.0
+    cpu_before = process_cpu_s(proxy) if proxy else 0.0
     report = run_loadtest(config)
     if proxy:
         _settle(proxy)
     summary = report.summary
     if summary.succeeded == 0:
         raise RuntimeError(f"{target.name}: no request succeeded: {summary.errors}")
-    cpu_ms = (_cpu_s(proxy) - cpu_before) * 1000 / summary.succeeded if proxy else None
+    cpu_ms = (process_cpu_s(proxy) - cpu_before) * 1000 / summary.succeeded if proxy else None
     inner = report.windows[1:-1] or report.windows
     rps = statistics.median(w.requests - w.failed for w in inner) / report.window_s
     return Measured(rps, summary.e2e_ms.p50 or 0.0, summary.e2e_ms.p99 or 0.0, summary.failed, cpu_ms)
@@ -176,7 +176,7 @@ def _model(preset: str) -> str:
     return load_spec(preset, "prod").chat_models[0].name
 
 
-def _pin_away_from_proxy() -> None:
+def pin_away_from_proxy() -> None:
     """This process and its children (load generator, backend, Redis, moto) off the proxy's core."""
     cores = os.sched_getaffinity(0) - {PROXY_CORE}
     if cores:
@@ -195,7 +195,7 @@ def _figure(preset: str, stream: bool, users: int, through: Measured, straight: 
 def run() -> list[Figure]:
     if not LITELLM.exists():
         raise RuntimeError(f"LiteLLM proxy not installed at {LITELLM} (make litellm-venv)")
-    _pin_away_from_proxy()
+    pin_away_from_proxy()
     figures: list[Figure] = []
     with ExitStack() as stack:
         backend = stack.enter_context(FakeBackendProcess()).base_url
