@@ -146,15 +146,7 @@ def test_published_runs_give_the_kv_cache_0_95_of_free_memory_and_served_replica
         kv_cache_fraction=0.95,
         max_num_tokens=2048,
     )
-    served_engine = Engine(
-        model=model,
-        gpu=gpu,
-        tp=1,
-        precision="fp8",
-        gpu_memory_gib=gpu.memory_gib,
-        kv_cache_fraction=0.90,
-        max_num_tokens=served.max_num_tokens,
-    )
+    served_engine = replace(bench_engine, kv_cache_fraction=0.90, max_num_tokens=served.max_num_tokens)
     assert published_run.kv_cache_tokens == bench_engine.kv_cache_tokens
     assert served.kv_cache_tokens == served_engine.kv_cache_tokens
     assert bench_engine.kv_cache_tokens / replace(served_engine, max_num_tokens=2048).kv_cache_tokens == (
