@@ -16,6 +16,7 @@ is shared, so its CPU time per request (from /proc) is also reported: 1000 / tha
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import subprocess
@@ -62,6 +63,15 @@ BUCKET = "bench-audit"
 MOTO_START_S = 20.0
 PROXY_START_S = 150.0
 """Both proxies start at once on one core: on a busy machine that takes longer than a test allows."""
+SEEDS = itertools.count(1)
+"""Each run's prompt seed. The load harness draws its prompts from the seed, and the proxies' response cache is on:
+a run reusing an earlier run's seed (the warm-up's, or the same concurrency streamed after non-streamed) was answered
+from the cache for the prompts that run had sent, which is not the path being measured."""
+AUDIT_FLUSH_S = 1
+"""The S3 audit logger's flush interval in the bench (LiteLLM 1.81.16 reads DEFAULT_S3_FLUSH_INTERVAL_SECONDS at
+import, litellm/constants.py; 10 s by default). It uploads one object per request whatever the interval (s3_v2.py,
+async_send_batch); a short one lets each run wait for its own uploads (AUDIT_FLUSH_S + 0.5 s after the load) instead
+of billing them to whichever later run a 10 s flush lands in."""
 SETTLE_S = 30.0
 SETTLE_SAMPLE_S = 0.25
 SETTLED_CPU = 0.05
@@ -100,13 +110,14 @@ def _load(target: Target, users: int, stream: bool, duration_s: float, proxy: in
     proxy."""
     workload = Workload(arrivals=FixedConcurrency(users=users), input_tokens=Fixed(value=INPUT_TOKENS),
                         output_tokens=Fixed(value=OUTPUT_TOKENS), duration_s=duration_s,
-                        max_requests=MAX_REQUESTS, request_timeout_s=20, stream=stream, seed=users)
+                        max_requests=MAX_REQUESTS, request_timeout_s=20, stream=stream, seed=next(SEEDS))
     config = LoadTestConfig(target=target, workload=workload, window_s=WINDOW_S, progress_interval_s=60)
     if proxy:
         _settle(proxy)
     cpu_before = process_cpu_s(proxy) if proxy else 0.0
     report = run_loadtest(config)
     if proxy:
+        time.sleep(AUDIT_FLUSH_S + 0.5)
         _settle(proxy)
     summary = report.summary
     if summary.succeeded == 0:
@@ -162,7 +173,8 @@ def _proxies(backend: str, s3: str, sink: str, redis_port: int) -> Iterator[dict
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-litellm-")))
             write_gateway_files(directory, spec, spec.regions[0], {}, local_config(spec, backend, s3))
             env = {AUDIT_BUCKET_ENV: BUCKET, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
-                   "AWS_SECRET_ACCESS_KEY": "bench", "OTEL_ENDPOINT": sink}
+                   "AWS_SECRET_ACCESS_KEY": "bench", "OTEL_ENDPOINT": sink,
+                   "DEFAULT_S3_FLUSH_INTERVAL_SECONDS": str(AUDIT_FLUSH_S)}
             process, url = start_proxy(directory, "config.yaml", spec, redis_port, cpus=str(PROXY_CORE),
                                        extra_env=env)
             stack.callback(stop, process)

@@ -1,5 +1,6 @@
-"""How many gateway replicas a platform needs: its peak request rate over what one LiteLLM core was measured to
-sustain with the production features on (`make bench`, bench/gateway_overhead.py)."""
+"""How many gateway replicas a platform needs: its peak request rate times the CPU one LiteLLM core was measured to
+spend per request (`make bench`, bench/gateway_overhead.py) on the rendered config with the spec's features,
+blended by the share of streamed requests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict
 
+from blueprints.gateway.guardrails import content_guardrails, response_guardrails
 from blueprints.spec import PlatformSpec
 
 HPA_CPU_UTILIZATION = 60
@@ -18,26 +20,50 @@ ENVOY_ABOVE_CORES = 3
 HPA's CPU target): past a few cores the Python path's CPU per request (MEASURED) dominates the gateway's cost."""
 
 
-class CoreThroughput(BaseModel):
-    """Requests one gateway core (one LiteLLM worker) sustains, as measured."""
+class ConfigCost(BaseModel):
+    """CPU time one LiteLLM worker spends per request on one rendered config, as measured."""
 
     model_config = ConfigDict(frozen=True)
 
-    rps_per_core: float
-    cpu_ms_per_request: float
+    config: str
+    non_streamed_ms: float
+    streamed_ms: float
+    """A streamed answer of STREAM_CHUNKS content chunks."""
     measured_on: str
     machine: str
     source: str
 
+    def cpu_ms(self, streamed_share: float) -> float:
+        return streamed_share * self.streamed_ms + (1 - streamed_share) * self.non_streamed_ms
 
-MEASURED = CoreThroughput(
-    rps_per_core=50.0,
-    cpu_ms_per_request=19.8,
-    measured_on="2026-12-04",
-    machine="AMD EPYC, 2 vCPUs shared with other jobs (load average ~10): a pessimistic figure",
-    source="make bench (bench/gateway_overhead.py): regulated-industry prod config, non-streaming, concurrency 16, "
-           "proxy pinned to one core; 1000 / the proxy's CPU ms per request",
-)
+
+STREAM_CHUNKS = 16
+"""Content chunks per measured stream (bench/gateway_overhead.py OUTPUT_TOKENS)."""
+_SOURCE = ("make bench (bench/gateway_overhead.py): the rendered prod config, concurrency 16, one worker pinned to one "
+           "core, the proxy's CPU seconds (/proc) per successful request with fresh prompts (no response-cache hits) "
+           "and its S3 audit uploads counted; median of four runs (one full bench, three repeats of its c16 runs)")
+_MACHINE = "AMD EPYC, 2 vCPUs, load average 1-2 (shared with other jobs; the proxy's core kept for it)"
+PLAIN = ConfigCost(
+    config="saas-like", non_streamed_ms=17.2, streamed_ms=28.2, measured_on="2026-12-04", machine=_MACHINE,
+    source=f"{_SOURCE}: saas prod (its semantic cache as the exact one); runs 15.2-17.7 ms and 25.4-31.3 ms")
+GUARDED = ConfigCost(
+    config="regulated-like", non_streamed_ms=18.7, streamed_ms=44.6, measured_on="2026-12-04", machine=_MACHINE,
+    source=f"{_SOURCE}: regulated-industry prod; runs 17.1-20.3 ms and 43.1-44.8 ms (three)")
+MEASURED = {cost.config: cost for cost in (PLAIN, GUARDED)}
+"""Per rendered config: saas-like (metrics, hooks, S3 audit, cache) and regulated-like (the same plus LiteLLM's
+content-filter guardrails, our response guardrails and OpenTelemetry tracing)."""
+
+
+def cost_drivers(spec: PlatformSpec) -> tuple[str, ...]:
+    """The features on in `spec` that the regulated-like config adds to the saas-like one: any of them selects its
+    measured cost (GUARDED), all of them together being what was measured. They drive the streamed cost: on the
+    regulated config, taking out its guardrails cut a stream from ~44 to 32-36 ms, taking out tracing to 35-36 ms
+    (2026-12-04, two runs each, same machine); a whole answer costs about the same on both configs."""
+    on = {"gateway.pii_masking": spec.gateway.pii_masking,
+          "content-safety guardrail": bool(content_guardrails(spec)),
+          "response guardrails": bool(response_guardrails(spec)),
+          "observability.tracing": spec.observability.tracing}
+    return tuple(name for name, enabled in on.items() if enabled)
 
 
 class GatewaySizing(BaseModel):
@@ -47,6 +73,13 @@ class GatewaySizing(BaseModel):
 
     peak_rps: float
     """Planned peak requests per second of every model together (spec.serving.models[*].traffic)."""
+    streamed_share: float
+    """Share of the peak's requests that stream (each model's `traffic.streamed_share`, weighted by its rate)."""
+    cost: ConfigCost
+    """The measured config whose cost applies: GUARDED when any of `drivers` is on, else PLAIN."""
+    drivers: tuple[str, ...]
+    cpu_ms_per_request: float
+    """`cost` blended by `streamed_share`."""
     cores_at_peak: int
     """Cores that serve the peak at the HPA's CPU target."""
     cpu_per_replica: int
@@ -57,20 +90,31 @@ class GatewaySizing(BaseModel):
     where the ECS service runs a fixed task count (no autoscaling target), the floor itself."""
     autoscaled: bool
     """True on EKS (the gateway's HPA); False on Fargate (components/gateway_fargate.py: `desired_count`)."""
-    per_core: CoreThroughput
+
+    @property
+    def rps_per_core(self) -> float:
+        return 1000 / self.cpu_ms_per_request
 
     def line(self) -> str:
         count = (f"{self.replicas}-{self.max_replicas} replicas" if self.autoscaled
                  else f"{self.replicas} Fargate tasks (fixed count, no autoscaling)")
+        features = f" ({', '.join(self.drivers)})" if self.drivers else ""
         return (f"gateway: {count} x {self.cpu_per_replica} vCPU for a peak of "
-                f"{self.peak_rps:g} req/s (cores needed at {HPA_CPU_UTILIZATION}% CPU: {self.cores_at_peak}; "
-                f"{self.per_core.rps_per_core:g} req/s per core measured {self.per_core.measured_on})")
+                f"{self.peak_rps:g} req/s, {self.streamed_share:.0%} streamed (cores needed at "
+                f"{HPA_CPU_UTILIZATION}% CPU: {self.cores_at_peak}; {self.cpu_ms_per_request:.1f} ms CPU per request "
+                f"= {self.rps_per_core:.0f} req/s per core, {self.cost.config} config{features} measured "
+                f"{self.cost.measured_on})")
 
 
-def gateway_sizing(spec: PlatformSpec, per_core: CoreThroughput = MEASURED) -> GatewaySizing:
+def gateway_sizing(spec: PlatformSpec) -> GatewaySizing:
     gateway = spec.gateway
-    peak = sum(model.traffic.requests_per_second for model in spec.serving.models)
-    usable = per_core.rps_per_core * HPA_CPU_UTILIZATION / 100
+    traffic = [model.traffic for model in spec.serving.models]
+    peak = sum(t.requests_per_second for t in traffic)
+    streamed = sum(t.requests_per_second * t.streamed_share for t in traffic) / peak if peak else 0.0
+    drivers = cost_drivers(spec)
+    cost = GUARDED if drivers else PLAIN
+    cpu_ms = cost.cpu_ms(streamed)
+    usable = 1000 / cpu_ms * HPA_CPU_UTILIZATION / 100
 
     def replicas_for(rps: float) -> int:
         return math.ceil(rps / (usable * gateway.cpu))
@@ -78,7 +122,8 @@ def gateway_sizing(spec: PlatformSpec, per_core: CoreThroughput = MEASURED) -> G
     replicas = max(gateway.replicas, replicas_for(peak))
     autoscaled = spec.runtime == "eks"
     return GatewaySizing(
-        peak_rps=peak, cores_at_peak=math.ceil(peak / usable), cpu_per_replica=gateway.cpu, replicas=replicas,
+        peak_rps=peak, streamed_share=streamed, cost=cost, drivers=drivers, cpu_ms_per_request=cpu_ms,
+        cores_at_peak=math.ceil(peak / usable), cpu_per_replica=gateway.cpu, replicas=replicas,
         max_replicas=max(gateway.hpa_max_replicas, replicas_for(peak * gateway.limit_headroom)) if autoscaled
         else replicas,
-        autoscaled=autoscaled, per_core=per_core)
+        autoscaled=autoscaled)

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, MEASURED, gateway_sizing
+from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, GatewaySizing, gateway_sizing
 from blueprints.gateway.manifests import MONITORING_NAMESPACE, PART_OF, PORT, REDIS_PASSWORD_KEY
 from blueprints.gateway.manifests import NAME as LITELLM_NAME
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
@@ -109,15 +109,17 @@ def routed_models(spec: PlatformSpec) -> list[ModelSpec]:
     return [model for model in spec.self_hosted_models if (model.max_replicas or 1) > 1]
 
 
-def envoy_threshold_rps() -> float:
-    return ENVOY_ABOVE_CORES * MEASURED.rps_per_core * HPA_CPU_UTILIZATION / 100
+def envoy_threshold_rps(sizing: GatewaySizing) -> float:
+    """The peak ENVOY_ABOVE_CORES LiteLLM cores carry at the HPA's target, at the spec's CPU per request."""
+    return round(ENVOY_ABOVE_CORES * sizing.rps_per_core * HPA_CPU_UTILIZATION / 100, 1)
 
 
 def data_plane(spec: PlatformSpec) -> DataPlane:
     """The spec's choice, or for `auto` the planned peak against ENVOY_ABOVE_CORES of LiteLLM."""
     chosen = spec.gateway.data_plane
     if chosen == "auto":
-        peak, threshold = gateway_sizing(spec).peak_rps, envoy_threshold_rps()
+        sizing = gateway_sizing(spec)
+        peak, threshold = sizing.peak_rps, envoy_threshold_rps(sizing)
         above = peak > threshold
         if above and not (spec.runtime == "eks" and spec.gateway.inference_routing):
             return DataPlane(kind="litellm", reason=f"auto: peak {peak:g} req/s > {threshold:g}, but Envoy needs "

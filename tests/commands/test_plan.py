@@ -24,7 +24,7 @@ def test_plan_markdown_has_a_mermaid_diagram_per_region(capsys):
     assert main(["plan", "--preset", "saas", "--env", "prod", "--format", "md"]) == 0
     out = capsys.readouterr().out
     assert "```mermaid" in out and 'subgraph us_east_1["us-east-1"]' in out and 'subgraph us_west_2' in out
-    assert "  gateway: 3-9 replicas x 2 vCPU for a peak of 25 req/s (cores needed at 60% CPU: 1;" in out
+    assert "  gateway: 3-9 replicas x 2 vCPU for a peak of 25 req/s, 100% streamed (cores needed at 60% CPU: 2;" in out
 
 
 def test_plan_text_groups_by_component_with_counts(capsys):

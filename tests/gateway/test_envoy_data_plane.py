@@ -11,6 +11,7 @@ import yaml
 
 from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values
 from blueprints.errors import SpecError
+from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, gateway_sizing
 from blueprints.gateway.envoy_data_plane import (
     KEY_ID_HEADER,
     LITELLM_NAME,
@@ -130,17 +131,21 @@ def test_envoy_gateway_chart_renders_the_rate_limit_service_on_redis() -> None:
 def test_auto_stays_on_litellm_for_every_preset_peak_and_switches_above_the_threshold() -> None:
     spec = load_spec("enterprise-assistant", "prod")
     assert data_plane(spec).kind == "litellm"
-    assert envoy_threshold_rps() == 90
+    sizing = gateway_sizing(spec)
+    threshold = envoy_threshold_rps(sizing)
+    assert threshold == round(ENVOY_ABOVE_CORES * 1000 / sizing.cpu_ms_per_request * HPA_CPU_UTILIZATION / 100, 1)
     busy = load_spec("enterprise-assistant", "prod",
                      overrides={"serving": {"models": [{"traffic": {"requests_per_second": 200}}]}})
     choice = data_plane(busy)
     assert choice.kind == "envoy", choice
-    assert "peak 201 req/s > 90" in choice.line() and "the ALB sends /v1/chat/completions" in choice.line()
+    assert f"peak 201 req/s > {threshold:g}" in choice.line()
+    assert "the ALB sends /v1/chat/completions" in choice.line()
 
 
 def test_plan_says_which_data_plane_and_why(graph_of) -> None:
     line = build_plan(load_spec("saas", "prod"), graph_of("saas", "prod"), date(2026, 12, 4)).summary["data_plane"]
-    assert line == "data plane: litellm (auto: peak 25 req/s <= 90 req/s, 3 LiteLLM cores at 60% CPU)"
+    threshold = envoy_threshold_rps(gateway_sizing(load_spec("saas", "prod")))
+    assert line == f"data plane: litellm (auto: peak 25 req/s <= {threshold:g} req/s, 3 LiteLLM cores at 60% CPU)"
 
 
 def test_envoy_on_a_platform_without_inference_routing_is_refused_with_one_line() -> None:
