@@ -287,7 +287,7 @@ class TrafficSpec(Section):
     input_tokens: int = Field(1000, ge=1)
     output_tokens: int = Field(300, ge=1)
     streamed_share: float = Field(1.0, ge=0, le=1)
-    """Share of the requests that stream their answer (0 to 1). A streamed request costs the gateway 1.6-2.4 times the
+    """Share of the requests that stream their answer (0 to 1). A streamed request costs the gateway 1.6-2.5 times the
     CPU of a whole answer (blueprints/gateway/capacity.py, MEASURED), so its replicas are sized by this share. 1 by
     default: chat clients stream, and an unknown share is sized as the costlier case."""
 
