@@ -94,7 +94,7 @@ GPUS: dict[str, Gpu] = {
             "PFLOPS with sparsity; NVLink 5 1.8 TB/s); p6-b200 instances are HGX B200",
             kernel_efficiency=0.7,
             kernel_efficiency_source="MLPerf Inference v4.1 Llama-2-70B offline, per GPU: B200 (FP4) 11,264 "
-            "vs H200 (FP8) 4,488 tokens/s, 2.51x; at 1.0 this planner predicts 3.1-3.9x for that architecture "
+            "vs H200 (FP8) 4,488 tokens/s, 2.51x; at 1.0 this planner predicts 3.1-3.7x for that architecture "
             "(ISL/OSL 300-2048), so Blackwell's kernels reached about 0.7 of Hopper's share of peak",
         ),
         _gpu(
