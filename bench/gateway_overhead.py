@@ -135,11 +135,15 @@ def closed_loop_rps(report: LoadTestReport) -> float:
 
 
 def local_config(spec: PlatformSpec, backend: str, s3_endpoint: str) -> dict[str, Any]:
-    """The rendered config with addresses only made local: every model deployment on `backend`, audit to
-    `s3_endpoint`."""
+    """The rendered config with addresses made local (every model deployment on `backend`, audit to `s3_endpoint`)
+    and without the deployments' rpm/tpm admission limits: the runs together send more than a small model's minute
+    budget (regulated-industry's reg-large: 480), and LiteLLM's router then holds requests for seconds, which
+    measures the preset's limit, not what the gateway costs."""
     config = litellm_config(spec, spec.regions[0], {model.name: backend for model in spec.serving.models})
     for entry in config["model_list"]:
         params = entry["litellm_params"]
+        params.pop("rpm", None)
+        params.pop("tpm", None)
         if params["model"].startswith("bedrock/"):
             params.pop("aws_region_name")
             params.update(model=f"openai/{entry['model_name']}", api_base=backend, api_key=SELF_HOSTED_API_KEY)
