@@ -40,7 +40,6 @@ on all rows by 1.4%; 4 x 250, the budget before, stopped 30% above it and left t
 @dataclass(frozen=True)
 class Row:
     source: str
-    release: str
     model: str
     gpu: str
     tp: int
@@ -50,16 +49,19 @@ class Row:
     published: float
     requests: int
 
+    @property
+    def release(self) -> str:
+        return SOURCES[self.source]
+
 
 def published_rows() -> list[Row]:
     rows = []
-    for name, release in SOURCES.items():
+    for name in SOURCES:
         lines = [line for line in (ANCHORS / name).read_text().splitlines() if not line.startswith("#")]
         for record in csv.DictReader(lines):
             rows.append(
                 Row(
                     source=name,
-                    release=release,
                     model=record["model"],
                     gpu=record["gpu"],
                     tp=int(record["tp"]),
