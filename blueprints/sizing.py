@@ -114,6 +114,18 @@ class Engine:
         return kv_bytes_per_token(self.model, self.precision) / min(self.tp, self.model.kv_heads)
 
     @property
+    def kernels_per_layer(self) -> int:
+        """Kernels one decoder layer launches in a decode iteration beside its all-reduces, as TensorRT-LLM v1.0's
+        PyTorch backend runs a Llama layer (models/modeling_llama.py LlamaDecoderLayer; modules/linear.py quantises
+        a 16-bit input in its own kernel; modules/gated_mlp.py fuses SwiGLU with that quantisation): add+RMSNorm,
+        QKV, RoPE and cache write, attention, O, add+RMSNorm, gate+up, SwiGLU, down, and with quantised
+        activations one quantisation before QKV and one before gate+up. Tensor parallel with hidden > 4096 fuses
+        each add+RMSNorm (and its quantisation) into the all-reduce before it (RESIDUAL_RMS_NORM*)."""
+        if self.tp > 1 and self.model.hidden_size > 4096:
+            return 7
+        return 11 if self.precision in ("fp8", "nvfp4") else 9
+
+    @property
     def activation_gib_per_gpu(self) -> float:
         """Peak activations of one layer's forward pass over `max_num_tokens` tokens, 16-bit: the MLP's gate+up
         output, its activated half and that half quantised, the QKV and attention outputs, and the residual
@@ -158,13 +170,13 @@ class Engine:
         # QK^T and PV: 4 * head_dim FLOPs per head, per (query, key) pair; causal prompts see half on average.
         attention_width = 4 * model.layers * model.heads * model.head_dim / tp
         prefill_attention = prefill_tokens * (prompt / 2) * attention_width / attention_flops
+        kernel_boundaries = cal.kernel_boundary_us * self.kernels_per_layer * model.layers
         return StepTime(
             linear=linear,
             decode_attention=decode_attention,
             prefill_attention=prefill_attention,
             allreduce=self._allreduce(decode_tokens + prefill_tokens),
-            overhead=cal.step_overhead_ms / 1e3
-            + (cal.layer_overhead_us * model.layers + cal.request_overhead_us * decode_tokens) / 1e6,
+            overhead=cal.step_overhead_ms / 1e3 + (kernel_boundaries + cal.request_overhead_us * decode_tokens) / 1e6,
         )
 
     def _allreduce(self, tokens: float) -> float:

@@ -3,9 +3,10 @@
 In sample: the shipped constants (catalog/calibration.py) over all 247 rows of NVIDIA's perf-overview they were fitted
 to. On configurations the fit never saw: bench/planner_cv.py's leave-one-group-out cross-validation (hold out one model
 size or one GPU generation, refit the fitted constants on the other rows from the middle of their ranges, predict the
-held-out rows). `python -m bench planner_cv` runs it with 8 x 400 optimiser evaluations per fold (converged); here
-each fold is refitted with 2 x 150 (2026-12-04: pooled median 4.9 % vs 4.6 %, max 23.4 % vs 21.8 %) so that the six
-folds cost about 25 s of CPU, spread over the workers.
+held-out rows). `python -m bench planner_cv` runs it with 8 x 400 optimiser evaluations per fold (converged: 4.8 %
+median / 19.8 % max pooled); here each fold is refitted with 2 x 150, so that the six folds cost about 20 s of CPU,
+spread over the workers (2026-12-04, per fold within 1.5 points of the converged figures except model=405b's max:
+17.2 % vs 16.1 %).
 The bounds are the figures that budget gives, rounded up by about one point: a change to the planner's physics that
 makes it worse on unseen configurations fails here.
 """
@@ -21,12 +22,12 @@ ROWS = planner_cv.published_rows()
 
 HELD_OUT_BOUNDS = {
     # fold: (median, max) of |predicted / published - 1| over the held-out rows
-    "model=llama-3.1-405b": (0.06, 0.155),
-    "model=llama-3.1-8b": (0.12, 0.245),
-    "model=llama-3.3-70b": (0.045, 0.185),
-    "gpu=B200": (0.07, 0.205),
-    "gpu=H100": (0.06, 0.21),
-    "gpu=H200": (0.05, 0.16),
+    "model=llama-3.1-405b": (0.055, 0.18),
+    "model=llama-3.1-8b": (0.07, 0.16),
+    "model=llama-3.3-70b": (0.065, 0.21),
+    "gpu=B200": (0.055, 0.19),
+    "gpu=H100": (0.05, 0.17),
+    "gpu=H200": (0.065, 0.175),
 }
 
 
@@ -34,7 +35,7 @@ def test_the_shipped_constants_reproduce_the_published_rows():
     assert len(ROWS) == 247
     errors = [abs(planner_cv.predict(row, CALIBRATION) / row.published - 1) for row in ROWS]
     assert statistics.median(errors) <= 0.035
-    assert max(errors) <= 0.16
+    assert max(errors) <= 0.165
 
 
 def test_the_earlier_release_is_read_at_its_measured_speed():
@@ -46,6 +47,15 @@ def test_the_earlier_release_is_read_at_its_measured_speed():
     ratios = [runs["0.20"] / runs["1.0"] for runs in published.values() if len(runs) == 2]
     assert len(ratios) == 66
     assert CALIBRATION.release_0_20_speed == pytest.approx(statistics.median(ratios), abs=0.001)
+
+
+def test_a_fold_reads_the_earlier_release_at_the_ratio_of_its_own_rows():
+    # A held-out group's rows never set the ratio they are read through: the fit takes it from the rows it fits.
+    without_b200 = [row for row in ROWS if row.gpu != "B200"]
+    assert planner_cv.release_speed(ROWS) == pytest.approx(CALIBRATION.release_0_20_speed, abs=0.001)
+    assert planner_cv.release_speed(without_b200) != pytest.approx(planner_cv.release_speed(ROWS), abs=0.001)
+    fitted = planner_cv.fit(without_b200, rounds=1, evaluations=10)
+    assert fitted.release_0_20_speed == planner_cv.release_speed(without_b200)
 
 
 def test_every_fold_is_bounded():

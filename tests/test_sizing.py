@@ -142,6 +142,30 @@ def test_the_activations_of_a_full_token_budget_are_reserved_before_the_kv_cache
     assert replace(wide, max_num_tokens=2048).kv_cache_tokens / wide.kv_cache_tokens < 1.02
 
 
+@pytest.mark.parametrize(
+    ("model", "tp", "precision", "kernels"),
+    [
+        # TensorRT-LLM v1.0, tensorrt_llm/_torch/models/modeling_llama.py (LlamaDecoderLayer): add+RMSNorm, QKV,
+        # RoPE and cache write, attention, O, add+RMSNorm, gate+up, SwiGLU, down; modules/linear.py quantises a 16-bit
+        # input to FP8 in its own kernel (QKV and gate+up; attention and SwiGLU emit FP8 for O and down).
+        ("llama-3.1-8b", 1, "fp8", 11),
+        ("llama-3.1-8b", 1, "bf16", 9),
+        ("llama-3.3-70b", 1, "nvfp4", 11),
+        # enable_fusion needs hidden_size > 4096: the all-reduces then carry RESIDUAL_RMS_NORM(_QUANT_FP8).
+        ("llama-3.3-70b", 4, "fp8", 7),
+        ("llama-3.1-405b", 8, "fp8", 7),
+        ("llama-3.1-8b", 2, "fp8", 11),
+    ],
+)
+def test_a_layer_pays_one_kernel_boundary_per_kernel_it_launches(model, tp, precision, kernels):
+    gpu = GPUS["B200"] if precision == "nvfp4" else GPUS["H100"]
+    engine = Engine(model=MODELS[model], gpu=gpu, tp=tp, precision=precision, gpu_memory_gib=gpu.memory_gib)
+    assert engine.kernels_per_layer == kernels
+    fixed_us = engine.step(0, 0, 0, 0).overhead * 1e6
+    per_layer_us = engine.calibration.kernel_boundary_us * kernels
+    assert fixed_us == pytest.approx(engine.calibration.step_overhead_ms * 1e3 + per_layer_us * MODELS[model].layers)
+
+
 def test_prompts_are_prefilled_whole_not_spread_over_every_iteration():
     # 9 requests of 5000 prompt + 500 output tokens: 90 prompt tokens arrive per iteration on average, but they come
     # as whole prompts, one every ~55 iterations, prefilled in chunks of the token budget. Those iterations are
