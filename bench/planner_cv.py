@@ -98,6 +98,27 @@ def release_speed(rows: Sequence[Row]) -> float:
     )
 
 
+def release_spread(rows: Sequence[Row]) -> float:
+    """Standard deviation of log(v1.0 / v0.20) over the configurations both releases published: how far one
+    configuration's throughput moves between two published runs beyond the releases' median speed-up."""
+    v1 = {row.configuration: row.published for row in rows if row.release == "1.0"}
+    return statistics.pstdev(
+        math.log(v1[row.configuration] / row.published)
+        for row in rows
+        if row.release == "0.20" and row.configuration in v1
+    )
+
+
+def noise_floor(rows: Sequence[Row]) -> float:
+    """The max error over `rows` that a planner exact up to that spread would still show: each row off by normal
+    noise of sigma = spread / sqrt(2) (a pair's difference carries two rows' noise), the median of the largest of
+    len(rows) such errors. It counts all of the spread as noise; part of it may be software that changed per
+    configuration, which a planner predicting one release could not follow either."""
+    sigma = release_spread(rows) / math.sqrt(2)
+    quantile = statistics.NormalDist().inv_cdf((1 + 0.5 ** (1 / len(rows))) / 2)
+    return math.exp(sigma * quantile) - 1
+
+
 def _loss(rows: Sequence[Row], calibration: Calibration) -> float:
     """What the fit minimises: the mean of |log(predicted / published)| plus half their power mean at p = 8 (a
     smooth maximum, so no row runs away). Smooth, the simplex reaches one optimum from any start; the median + max
@@ -212,4 +233,20 @@ def run() -> list[Figure]:
     figures += _figures("held out, all folds", pooled, f"{len(pooled)} predictions of {len(rows)} rows")
     shipped = [abs(predict(row, CALIBRATION) / row.published - 1) for row in rows]
     figures += _figures("shipped constants, in sample", shipped, f"{len(rows)} rows")
+    figures.append(
+        Figure(
+            "published rows' own spread",
+            100 * release_spread(rows),
+            "%",
+            "sd of log(v1.0 / v0.20) over the configurations both releases ran",
+        )
+    )
+    figures.append(
+        Figure(
+            "max error a perfect planner would show",
+            100 * noise_floor(rows),
+            "%",
+            f"median of the largest of {len(rows)} errors drawn at that spread / sqrt(2) per row",
+        )
+    )
     return figures
