@@ -85,6 +85,7 @@ class Measured:
     p50_ms: float
     p99_ms: float
     failed: int
+    succeeded: int
     cpu_ms: float | None
     """CPU time the proxy spent per successful request (None: not measured, the direct runs)."""
 
@@ -104,7 +105,7 @@ def _settle(pid: int) -> None:
             return
 
 
-def _load(target: Target, users: int, stream: bool, duration_s: float, proxy: int | None = None) -> Measured:
+def measure_load(target: Target, users: int, stream: bool, duration_s: float, proxy: int | None = None) -> Measured:
     """One bounded closed-loop run: median throughput of its inner windows, end-to-end percentiles and, when
     `proxy` (a pid) is given, that process's CPU time per successful request, from a settled proxy to a settled
     proxy."""
@@ -124,7 +125,7 @@ def _load(target: Target, users: int, stream: bool, duration_s: float, proxy: in
         raise RuntimeError(f"{target.name}: no request succeeded: {summary.errors}")
     cpu_ms = (process_cpu_s(proxy) - cpu_before) * 1000 / summary.succeeded if proxy else None
     return Measured(closed_loop_rps(report), summary.e2e_ms.p50 or 0.0, summary.e2e_ms.p99 or 0.0, summary.failed,
-                    cpu_ms)
+                    summary.succeeded, cpu_ms)
 
 
 def closed_loop_rps(report: LoadTestReport) -> float:
@@ -224,13 +225,14 @@ def run() -> list[Figure]:
         redis_port = stack.enter_context(redis_server())
         s3 = stack.enter_context(_moto())
         proxies = stack.enter_context(_proxies(backend, s3, backend.removesuffix("/v1"), redis_port))
-        direct = {(stream, users): _load(Target(name="direct", base_url=backend, model="fake-model"), users, stream,
-                                         RUN_S[users]) for stream in (False, True) for users in CONCURRENCY}
+        direct = {(stream, users): measure_load(Target(name="direct", base_url=backend, model="fake-model"), users,
+                                                stream, RUN_S[users])
+                  for stream in (False, True) for users in CONCURRENCY}
         for preset, (url, pid) in proxies.items():
             target = Target(name="gateway", base_url=f"{url}/v1", model=_model(preset), api_key=MASTER_KEY)
-            _load(target, 16, False, WARMUP_S)
+            measure_load(target, 16, False, WARMUP_S)
             for stream in (False, True):
                 for users in CONCURRENCY:
-                    through = _load(target, users, stream, RUN_S[users], proxy=pid)
+                    through = measure_load(target, users, stream, RUN_S[users], proxy=pid)
                     figures.append(_figure(preset, stream, users, through, direct[(stream, users)]))
     return figures

@@ -90,7 +90,7 @@ def test_decode_step_grows_with_requests_and_context_as_measured(more, base):
 
 def test_the_fixed_part_of_a_pytorch_step_is_its_unfused_kernels():
     # One request: the measured step exceeds the planner's TensorRT-LLM step by PyTorch's per-layer small kernels,
-    # 60-150 us a layer (TensorRT-LLM fuses them; the planner's layer_overhead_us is its few remaining gaps).
+    # 60-150 us a layer (TensorRT-LLM fuses them; the planner pays a measured kernel boundary per kernel it keeps).
     engine = _engine("llama-3.1-8b", "bf16")
     gap_us = (_measured_ms("llama-3.1-8b/bf16", "1x2048") - _planned_ms(engine, "1x2048")) * 1e3
     assert 60 <= gap_us / MODELS["llama-3.1-8b"].layers <= 150
