@@ -104,7 +104,7 @@ lint: $(VENV)/.installed  ## ruff, and the import-linter contracts of pyproject.
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
-bench: $(VENV)/.installed $(LITELLM_VENV)/.installed system-deps vendor  ## the measured figures the README quotes (BENCH="name ..." for some)
+bench: $(VENV)/.installed $(LITELLM_VENV)/.installed $(LITELLM_VENV)/.db-mode system-deps vendor  ## the measured figures the README quotes (BENCH="name ..." for some)
 	$(PY) -m bench $(BENCH)
 
 clean:
