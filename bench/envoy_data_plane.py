@@ -8,36 +8,22 @@ install on this machine. Every run is bounded in requests and seconds."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bench import Figure
+from bench.envoy_key_check import key_checker
 from bench.gateway_overhead import PROXY_CORE, Measured, measure_load, pin_away_from_proxy, process_cpu_s
-from blueprints.gateway import master_key_auth
 from blueprints.loadtest import Target
-from tests.access.conftest import OPENAI_MODEL, START_DB_MODE_S, gateway_spec
 from tests.fakes.openai_backend import FakeBackendProcess
 from tests.support.envoy import envoy
-from tests.support.litellm_db import litellm_database
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, start_proxy, stop, wait_for, write_gateway_files
 
 TITLE = "Envoy data plane: a real Envoy (LiteLLM key check + key id) and its LiteLLM on 1 core, vs the backend direct"
 
 CONCURRENCY = (1, 16)
 RUN_S = 2.5
 WARMUP_S = 1.0
-
-
-def _virtual_key(url: str) -> str:
-    address = urlsplit(url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
-    connection.request("POST", "/key/generate", body=json.dumps({"models": [OPENAI_MODEL["name"]]}),
-                       headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"})
-    return json.loads(connection.getresponse().read())["key"]
 
 
 def _through(target: Target, users: int, stream: bool, envoy_pid: int, litellm_pid: int) -> tuple[Measured, float]:
@@ -48,32 +34,20 @@ def _through(target: Target, users: int, stream: bool, envoy_pid: int, litellm_p
 
 
 def run() -> list[Figure]:
-    if not LITELLM.exists():
-        raise RuntimeError(f"LiteLLM proxy not installed at {LITELLM} (make litellm-venv)")
     pin_away_from_proxy()
     figures: list[Figure] = []
     with ExitStack() as stack:
         backend = stack.enter_context(FakeBackendProcess())
-        database_url = stack.enter_context(litellm_database())
+        litellm = stack.enter_context(key_checker(backend.base_url))
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-envoy-")))
-        spec = gateway_spec(backend.base_url)
-        write_gateway_files(directory, spec, spec.regions[0])
-        (directory / "master-key").write_text(MASTER_KEY)
-        process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
-                                   cpus=str(PROXY_CORE), extra_env={
-                                       "OPENAI_API_KEY": "sk-openai-test",
-                                       master_key_auth.KEY_FILE_VARIABLE: str(directory / "master-key")})
-        stack.callback(stop, process)
-        wait_for(f"{url}/health/liveliness", START_DB_MODE_S, process)
-        key = _virtual_key(url)
-        proxy = stack.enter_context(envoy(directory, url, backend.base_url.removesuffix("/v1"), cpus=str(PROXY_CORE)))
+        proxy = stack.enter_context(envoy(directory, litellm.url, backend.base_url, cpus=str(PROXY_CORE)))
         direct_target = Target(name="direct", base_url=backend.base_url, model="fake-model")
-        envoy_target = Target(name="envoy", base_url=f"{proxy.url}/v1", model="fake-model", api_key=key)
+        envoy_target = Target(name="envoy", base_url=f"{proxy.url}/v1", model="fake-model", api_key=litellm.key)
         measure_load(envoy_target, 16, False, WARMUP_S)
         for stream in (False, True):
             for users in CONCURRENCY:
                 straight = measure_load(direct_target, users, stream, RUN_S)
-                through, litellm_ms = _through(envoy_target, users, stream, proxy.process.pid, process.pid)
+                through, litellm_ms = _through(envoy_target, users, stream, proxy.process.pid, litellm.pid)
                 envoy_ms = through.cpu_ms or 0.0
                 figures.append(Figure(
                     f"{'stream' if stream else 'json'} c{users}", through.rps, "req/s on 1 core",

@@ -8,22 +8,37 @@ Every run is bounded in requests and seconds."""
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 from bench import Figure
-from bench.gateway_overhead import PROXY_CORE, pin_away_from_proxy, process_cpu_s
+from bench.gateway_overhead import PROXY_CORE, pin_away_from_proxy, process_cpu_s, without_admission_limits
 from blueprints.gateway import master_key_auth
 from blueprints.gateway.envoy_data_plane import key_check_policy
+from blueprints.spec import PlatformSpec
 from tests.access.conftest import OPENAI_MODEL, START_DB_MODE_S, gateway_spec
 from tests.fakes.openai_backend import FakeBackendProcess
 from tests.support.litellm_db import litellm_database
-from tests.support.litellm_proxy import LITELLM, MASTER_KEY, start_proxy, stop, wait_for, write_gateway_files
+from tests.support.litellm_proxy import (
+    LITELLM,
+    MASTER_KEY,
+    redis_server,
+    start_proxy,
+    stop,
+    wait_for,
+    write_gateway_files,
+)
 
 TITLE = "Envoy data plane: LiteLLM CPU per key check (/key/health) vs per completion, DB-mode proxy on 1 core"
 
@@ -35,9 +50,9 @@ WARMUP_REQUESTS = 50
 
 class Sender:
     """Sends one POST per call over the calling thread's keep-alive connection and returns the status; keeps the
-    first non-200 answer for the error when none succeeds."""
+    first non-200 answer for the error when none succeeds. `body` makes each request's body."""
 
-    def __init__(self, url: str, path: str, headers: dict[str, str], body: bytes):
+    def __init__(self, url: str, path: str, headers: dict[str, str], body: Callable[[], bytes]):
         self._address, self._path, self._headers, self._body = urlsplit(url), path, headers, body
         self._connections: dict[int, http.client.HTTPConnection] = {}
         self.failure = ""
@@ -48,12 +63,20 @@ class Sender:
             self._connections[ident] = http.client.HTTPConnection(self._address.hostname, self._address.port,
                                                                    timeout=30)
         connection = self._connections[ident]
-        connection.request("POST", self._path, body=self._body, headers=self._headers)
+        connection.request("POST", self._path, body=self._body(), headers=self._headers)
         response = connection.getresponse()
         answer = response.read()
         if response.status != 200 and not self.failure:
             self.failure = f"{response.status} {answer[:300]!r}"
         return response.status
+
+
+def chat_body() -> Callable[[], bytes]:
+    """Completion bodies, each with a prompt not asked before: the config's response cache answers a repeated one
+    (8.2 ms of proxy CPU per answer with one fixed prompt, 2026-12-04, against a full completion's cost)."""
+    numbers = itertools.count()
+    return lambda: json.dumps({"model": OPENAI_MODEL["name"], "max_tokens": 16, "messages": [
+        {"role": "user", "content": f"hello number {next(numbers)}"}]}).encode()
 
 
 def _cpu_ms_per_ok(send: Sender, pid: int) -> tuple[float, int]:
@@ -77,17 +100,37 @@ def _cpu_ms_per_ok(send: Sender, pid: int) -> tuple[float, int]:
     return (process_cpu_s(pid) - before) * 1000 / ok, ok
 
 
-def run() -> list[Figure]:
+@dataclass(frozen=True)
+class KeyChecker:
+    """A DB-mode LiteLLM pinned to PROXY_CORE and one virtual key it issued for the fake backend's model."""
+
+    url: str
+    pid: int
+    key: str
+
+
+def write_files(directory: Path, spec: PlatformSpec) -> None:
+    """The rendered gateway files and the master key file, the config without its models' admission limits (the
+    runs send chat-openai far more than the 120 requests a minute it admits)."""
+    write_gateway_files(directory, spec, spec.regions[0])
+    config = directory / "config.yaml"
+    config.write_text(yaml.safe_dump(without_admission_limits(yaml.safe_load(config.read_text()))))
+    (directory / "master-key").write_text(MASTER_KEY)
+
+
+@contextmanager
+def key_checker(backend_url: str) -> Iterator[KeyChecker]:
+    """The rendered startup-mvp gateway config with our hooks on an embedded Postgres and its response cache on a
+    local `redis-server` (without one, every completion's cache write retries the connection on LiteLLM's thread
+    pool: 10 s per completion at concurrency 16), `chat-openai` on `backend_url`."""
     if not LITELLM.exists():
         raise RuntimeError(f"LiteLLM proxy not installed at {LITELLM} (make litellm-venv)")
-    pin_away_from_proxy()
-    with FakeBackendProcess() as backend, litellm_database() as database_url, \
+    with litellm_database() as database_url, redis_server() as redis_port, \
             tempfile.TemporaryDirectory(prefix="bench-keycheck-") as tmp:
         directory = Path(tmp)
-        spec = gateway_spec(backend.base_url)
-        write_gateway_files(directory, spec, spec.regions[0])
-        (directory / "master-key").write_text(MASTER_KEY)
-        process, url = start_proxy(directory, "config.yaml", spec, redis_port=1, database_url=database_url,
+        spec = gateway_spec(backend_url)
+        write_files(directory, spec)
+        process, url = start_proxy(directory, "config.yaml", spec, redis_port=redis_port, database_url=database_url,
                                    cpus=str(PROXY_CORE), extra_env={
                                        "OPENAI_API_KEY": "sk-openai-test",
                                        master_key_auth.KEY_FILE_VARIABLE: str(directory / "master-key")})
@@ -96,18 +139,21 @@ def run() -> list[Figure]:
             admin = {"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"}
             issue = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=60)
             issue.request("POST", "/key/generate", body=json.dumps({"models": [OPENAI_MODEL["name"]]}), headers=admin)
-            key = json.loads(issue.getresponse().read())["key"]
-            auth = key_check_policy()["spec"]["extAuth"]
-            check = Sender(url, auth["http"]["pathOverride"], {name: f"Bearer {key}"
-                                                              for name in auth["headersToExtAuth"]}, b"")
-            chat = Sender(url, "/v1/chat/completions",
-                          {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                          json.dumps({"model": OPENAI_MODEL["name"], "max_tokens": 16,
-                                      "messages": [{"role": "user", "content": "hello"}]}).encode())
-            check_ms, checks = _cpu_ms_per_ok(check, process.pid)
-            chat_ms, chats = _cpu_ms_per_ok(chat, process.pid)
+            yield KeyChecker(url, process.pid, json.loads(issue.getresponse().read())["key"])
         finally:
             stop(process)
+
+
+def run() -> list[Figure]:
+    pin_away_from_proxy()
+    with FakeBackendProcess() as backend, key_checker(backend.base_url) as litellm:
+        auth = key_check_policy()["spec"]["extAuth"]
+        check = Sender(litellm.url, auth["http"]["pathOverride"],
+                       {name: f"Bearer {litellm.key}" for name in auth["headersToExtAuth"]}, lambda: b"")
+        chat = Sender(litellm.url, "/v1/chat/completions",
+                      {"Authorization": f"Bearer {litellm.key}", "Content-Type": "application/json"}, chat_body())
+        check_ms, checks = _cpu_ms_per_ok(check, litellm.pid)
+        chat_ms, chats = _cpu_ms_per_ok(chat, litellm.pid)
     return [
         Figure("key check (/key/health)", check_ms, "ms CPU/request",
                f"{1000 / check_ms:.0f}/s per core; {checks} answers at concurrency {USERS}"),

@@ -135,16 +135,27 @@ def closed_loop_rps(report: LoadTestReport) -> float:
     return report.summary.succeeded / report.summary.duration_s
 
 
+def without_admission_limits(config: dict[str, Any]) -> dict[str, Any]:
+    """A LiteLLM config without its deployments' rpm/tpm and without the limits it gives every new virtual key: a
+    bench that sends more than a model's or a key's minute budget would otherwise measure LiteLLM holding back or
+    refusing requests, not what a request costs."""
+    for entry in config["model_list"]:
+        entry["litellm_params"].pop("rpm", None)
+        entry["litellm_params"].pop("tpm", None)
+    for name in ("default_key_generate_params", "upperbound_key_generate_params"):
+        config["litellm_settings"].pop(name, None)
+    return config
+
+
 def local_config(spec: PlatformSpec, backend: str, s3_endpoint: str) -> dict[str, Any]:
     """The rendered config with addresses made local (every model deployment on `backend`, audit to `s3_endpoint`)
     and without the deployments' rpm/tpm admission limits: the runs together send more than a small model's minute
     budget (regulated-industry's reg-large: 480), and LiteLLM's router then holds requests for seconds, which
     measures the preset's limit, not what the gateway costs."""
-    config = litellm_config(spec, spec.regions[0], {model.name: backend for model in spec.serving.models})
+    config = without_admission_limits(
+        litellm_config(spec, spec.regions[0], {model.name: backend for model in spec.serving.models}))
     for entry in config["model_list"]:
         params = entry["litellm_params"]
-        params.pop("rpm", None)
-        params.pop("tpm", None)
         if params["model"].startswith("bedrock/"):
             params.pop("aws_region_name")
             params.update(model=f"openai/{entry['model_name']}", api_base=backend, api_key=SELF_HOSTED_API_KEY)

@@ -27,7 +27,7 @@ and Lua run before the external processor sets `x-ai-eg-model`: they see the rou
 (`route-not-found` without that header, any rule with a forged one). Attached to the Envoy-carried rules only, the key
 check would be skipped for every request, or for any client that names a LiteLLM model in the header and a pooled
 model in the body. So the key check and the key id cover the whole route, and requests LiteLLM carries pay the
-check twice (2.7-4.4 ms of LiteLLM CPU each, README, `python -m bench envoy_key_check`); the rate limit stays
+check twice (about 2 ms of LiteLLM CPU each, README, `python -m bench envoy_key_check`); the rate limit stays
 route-wide too, so a key has one budget across both paths.
 
 Nothing upstream at v1.9.0 does the hashing: rate-limit client selectors match headers, methods, path, query
