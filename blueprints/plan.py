@@ -20,8 +20,7 @@ from blueprints.catalog.regional_prices import (
 )
 from blueprints.components.budgets import budget_verdict
 from blueprints.engine.graph import ResourceGraph, ResourceRecord
-from blueprints.gateway.capacity import gateway_sizing
-from blueprints.gateway.envoy_data_plane import data_plane
+from blueprints.gateway.data_plane import data_plane, litellm_sizing
 from blueprints.rollout import version_plans
 from blueprints.spec import PlatformSpec
 
@@ -114,7 +113,7 @@ def build_plan(spec: PlatformSpec, graph: ResourceGraph, as_of: date) -> Plan:
                 "total_floor": round(floor, 2),
                 "total_peak": round(peak, 2),
             },
-            "gateway": gateway_sizing(spec).line(),
+            "gateway": litellm_sizing(spec).line(),
             "data_plane": data_plane(spec).line(),
             "budget_usd": spec.budget.monthly_usd,
             "budget": budget.message,

@@ -32,6 +32,7 @@ from blueprints.components.postgres import AuroraDatabase, Capacity, aurora_post
 from blueprints.components.secrets import SYNC_LABEL
 from blueprints.gateway import lb_controller
 from blueprints.gateway.bedrock import INVOKE_ACTIONS, invoke_grants
+from blueprints.gateway.data_plane import data_plane
 from blueprints.gateway.database import (
     BOOTSTRAP_NAMESPACE,
     BOOTSTRAP_SERVICE_ACCOUNT,
@@ -48,7 +49,6 @@ from blueprints.gateway.edge import (
     regional_hostname,
     target_group_binding,
 )
-from blueprints.gateway.envoy_data_plane import data_plane
 from blueprints.gateway.litellm_config import MASTER_KEY_ENV, needs_redis
 from blueprints.gateway.manifests import (
     MASTER_KEY_SECRET,

@@ -52,6 +52,12 @@ GUARDED = ConfigCost(
     source=f"{_SOURCE}: regulated-industry prod; two full benches, 16.9-17.0 ms, and four streamed runs (two of "
            "them 4 s long), 36.3-42.1 ms. The runs before the limits were lifted (17.8 / 44.7 ms) included requests "
            "LiteLLM's router held and retried once reg-large's 480 requests a minute were spent")
+KEY_CHECK = ConfigCost(
+    config="key check", non_streamed_ms=1.9, streamed_ms=1.9, measured_on="2026-12-04", machine=_MACHINE,
+    source="make bench (bench/envoy_key_check.py): LiteLLM's POST /key/health as Envoy's extAuth sends it, a virtual "
+           "key of a DB-mode proxy (the startup-mvp config, its Redis), concurrency 16, one worker pinned to one core; "
+           "five runs, 1.90-2.08 ms. Beside Envoy on a shared core (bench/envoy_data_plane.py) 2.1-2.6 ms")
+"""What LiteLLM spends on each model request of the Envoy data plane: Envoy asks it about the caller's key."""
 MEASURED = {cost.config: cost for cost in (PLAIN, GUARDED)}
 """Per rendered config: saas-like (metrics, hooks, S3 audit, cache) and regulated-like (the same plus LiteLLM's
 content-filter guardrails, our response guardrails and OpenTelemetry tracing)."""
@@ -80,6 +86,10 @@ class GatewaySizing(BaseModel):
     """Share of the peak's requests that stream (each model's `traffic.streamed_share`, weighted by its rate)."""
     cost: ConfigCost
     """The measured config whose cost applies: GUARDED when any of `drivers` is on, else PLAIN."""
+    key_checked: bool = False
+    """With the Envoy data plane: every model request also costs LiteLLM a key check (KEY_CHECK)."""
+    envoy_carried: tuple[str, ...] = ()
+    """With the Envoy data plane: models whose requests Envoy routes itself (LiteLLM only checks their keys)."""
     drivers: tuple[str, ...]
     cpu_ms_per_request: float
     """`cost` blended by `streamed_share`."""
@@ -102,14 +112,19 @@ class GatewaySizing(BaseModel):
         count = (f"{self.replicas}-{self.max_replicas} replicas" if self.autoscaled
                  else f"{self.replicas} Fargate tasks (fixed count, no autoscaling)")
         features = f" ({', '.join(self.drivers)})" if self.drivers else ""
+        envoy = (f"; Envoy routes {', '.join(self.envoy_carried) or 'no model'} itself and LiteLLM checks every "
+                 f"request's key at {KEY_CHECK.non_streamed_ms:g} ms" if self.key_checked else "")
         return (f"gateway: {count} x {self.cpu_per_replica} vCPU for a peak of "
                 f"{self.peak_rps:g} req/s, {self.streamed_share:.0%} streamed (cores needed at "
                 f"{HPA_CPU_UTILIZATION}% CPU: {self.cores_at_peak}; {self.cpu_ms_per_request:.1f} ms CPU per request "
                 f"= {self.rps_per_core:.0f} req/s per core, {self.cost.config} config{features} measured "
-                f"{self.cost.measured_on})")
+                f"{self.cost.measured_on}{envoy})")
 
 
-def gateway_sizing(spec: PlatformSpec) -> GatewaySizing:
+def gateway_sizing(spec: PlatformSpec, key_checked: bool = False,
+                   envoy_carried: frozenset[str] = frozenset()) -> GatewaySizing:
+    """LiteLLM's replicas for the spec's peak. With `key_checked` (the Envoy data plane) each request also costs a key
+    check, and the models in `envoy_carried` cost LiteLLM nothing else."""
     gateway = spec.gateway
     traffic = [model.traffic for model in spec.serving.models]
     peak = sum(t.requests_per_second for t in traffic)
@@ -117,6 +132,11 @@ def gateway_sizing(spec: PlatformSpec) -> GatewaySizing:
     drivers = cost_drivers(spec)
     cost = GUARDED if drivers else PLAIN
     cpu_ms = cost.cpu_ms(streamed)
+    if envoy_carried and peak:
+        cpu_ms = sum(model.traffic.requests_per_second * cost.cpu_ms(model.traffic.streamed_share)
+                     for model in spec.serving.models if model.name not in envoy_carried) / peak
+    if key_checked:
+        cpu_ms += KEY_CHECK.non_streamed_ms
     usable = 1000 / cpu_ms * HPA_CPU_UTILIZATION / 100
 
     def replicas_for(rps: float) -> int:
@@ -126,6 +146,7 @@ def gateway_sizing(spec: PlatformSpec) -> GatewaySizing:
     autoscaled = spec.runtime == "eks"
     return GatewaySizing(
         peak_rps=peak, streamed_share=streamed, cost=cost, drivers=drivers, cpu_ms_per_request=cpu_ms,
+        key_checked=key_checked, envoy_carried=tuple(sorted(envoy_carried)),
         cores_at_peak=math.ceil(peak / usable), cpu_per_replica=gateway.cpu, replicas=replicas,
         max_replicas=max(gateway.hpa_max_replicas, replicas_for(peak * gateway.limit_headroom)) if autoscaled
         else replicas,

@@ -20,6 +20,7 @@ from blueprints.batch import manifests as batch
 from blueprints.conventions import region_cidr
 from blueprints.feedback import manifests as feedback
 from blueprints.gateway import envoy_data_plane as envoy
+from blueprints.gateway.data_plane import MODEL_PATHS, data_plane
 from blueprints.gateway.manifests import NAME, NAMESPACE, PART_OF, PORT
 from blueprints.spec import PlatformSpec, region_code
 
@@ -81,11 +82,11 @@ def backends(spec: PlatformSpec) -> dict[str, Backend]:
         found[FEEDBACK] = Backend(name=FEEDBACK, namespace=feedback.NAMESPACE, service=feedback.API,
                                   service_port=feedback.SERVICE_PORT, target_port=feedback.API_PORT,
                                   health_check_path=BATCH_HEALTH_PATH, paths=feedback.INGRESS_PATHS)
-    if envoy.data_plane(spec).kind == "envoy":
+    if data_plane(spec).kind == "envoy":
         found[ENVOY] = Backend(name=ENVOY, namespace=NAMESPACE, service=envoy.SERVICE_NAME,
                                service_port=envoy.LISTENER_PORT, target_port=envoy.CONTAINER_PORT,
                                health_check_path=envoy.READY_PATH, health_check_port=envoy.READY_PORT,
-                               paths=envoy.MODEL_PATHS, below=False, carries_models=True)
+                               paths=MODEL_PATHS, below=False, carries_models=True)
     return found
 
 

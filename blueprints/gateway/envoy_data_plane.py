@@ -39,16 +39,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, GatewaySizing, gateway_sizing
+from blueprints.gateway.data_plane import KEY_CHECK_PATH, litellm_reason
 from blueprints.gateway.manifests import MONITORING_NAMESPACE, PART_OF, PORT, REDIS_PASSWORD_KEY
 from blueprints.gateway.manifests import NAME as LITELLM_NAME
 from blueprints.gateway.manifests import NAMESPACE as GATEWAY_NAMESPACE
 from blueprints.serving.manifests import NAMESPACE as MODELS_NAMESPACE
-from blueprints.spec import ModelSpec, PlatformSpec
+from blueprints.spec import PlatformSpec
 
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 """Envoy Gateway's controller and its rate-limit service."""
@@ -62,10 +60,6 @@ pod IPs, so its target group uses this port."""
 READY_PORT, READY_PATH = 19003, "/ready"
 """Envoy's readiness listener (envoyproxy/gateway v1.9.0 internal/xds/bootstrap/bootstrap.go EnvoyReadinessPort and
 EnvoyReadinessPath): the ALB's health check of the Envoy targets."""
-MODEL_PATHS = ("/v1/chat/completions", "/v1/completions")
-"""What the ALB sends to Envoy: the OpenAI endpoints Envoy AI Gateway v1.1.0 routes by model and trtllm-serve serves
-(blueprints/contracts/ports.py SERVER_ROUTES). Embeddings, the admin API (/key, /team), feedback, batches and the UI
-stay on their own backends."""
 RATE_LIMIT_REDIS_SECRET = "ratelimit-redis-auth"
 """Kubernetes Secret in Envoy Gateway's namespace holding the Valkey AUTH token for its rate-limit service."""
 REDIS_AUTH_ENV = "REDIS_AUTH"
@@ -79,81 +73,7 @@ KEY_HEADER = "authorization"
 KEY_ID_HEADER = "x-blueprints-key-id"
 """What the rate limit counts by: set by KEY_ID_SCRIPT from KEY_HEADER, which never reaches the rate-limit service."""
 KEY_ID_SCRIPT = Path(__file__).with_name("key_id.lua")
-KEY_CHECK_PATH = "/key/health"
-"""LiteLLM's POST endpoint behind `user_api_key_auth`: 200 for a valid key, 401/400 otherwise."""
 
-
-class DataPlane(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["litellm", "envoy"]
-    reason: str
-    pooled: tuple[str, ...] = ()
-    """With envoy: models Envoy routes to their InferencePool itself; the others go on through LiteLLM."""
-    via_litellm: tuple[str, ...] = ()
-    rpm_per_key: int = 0
-
-    def line(self) -> str:
-        if self.kind == "litellm":
-            return f"data plane: litellm ({self.reason})"
-        pooled = ", ".join(self.pooled) or "none"
-        return (f"data plane: envoy ({self.reason}): the ALB sends {', '.join(MODEL_PATHS)} to Envoy, which limits "
-                f"each key to {self.rpm_per_key} req/min and checks it with LiteLLM {KEY_CHECK_PATH}; to their "
-                f"InferencePool: {pooled}; through LiteLLM: {', '.join(self.via_litellm) or 'none'}")
-
-
-def routed_models(spec: PlatformSpec) -> list[ModelSpec]:
-    """Self-hosted models that can have more than one replica: picking a pod only matters there."""
-    if not spec.gateway.inference_routing:
-        return []
-    return [model for model in spec.self_hosted_models if (model.max_replicas or 1) > 1]
-
-
-def envoy_threshold_rps(sizing: GatewaySizing) -> float:
-    """The peak ENVOY_ABOVE_CORES LiteLLM cores carry at the HPA's target, at the spec's CPU per request."""
-    return round(ENVOY_ABOVE_CORES * sizing.rps_per_core * HPA_CPU_UTILIZATION / 100, 1)
-
-
-def data_plane(spec: PlatformSpec) -> DataPlane:
-    """The spec's choice, or for `auto` the planned peak against ENVOY_ABOVE_CORES of LiteLLM."""
-    chosen = spec.gateway.data_plane
-    if chosen == "auto":
-        sizing = gateway_sizing(spec)
-        peak, threshold = sizing.peak_rps, envoy_threshold_rps(sizing)
-        above = peak > threshold
-        if above and not (spec.runtime == "eks" and spec.gateway.inference_routing):
-            return DataPlane(kind="litellm", reason=f"auto: peak {peak:g} req/s > {threshold:g}, but Envoy needs "
-                                                    "runtime eks and gateway.inference_routing")
-        chosen = "envoy" if above else "litellm"
-        reason = (f"auto: peak {peak:g} req/s {'>' if above else '<='} {threshold:g} req/s, "
-                  f"{ENVOY_ABOVE_CORES} LiteLLM cores at {HPA_CPU_UTILIZATION}% CPU")
-    else:
-        reason = "gateway.data_plane"
-    if chosen == "litellm":
-        return DataPlane(kind="litellm", reason=reason)
-    routed = {model.name for model in routed_models(spec)}
-    pooled = tuple(model.name for model in spec.serving.models if litellm_reason(spec, model, routed) is None)
-    return DataPlane(kind="envoy", reason=reason, pooled=pooled, rpm_per_key=spec.gateway.rpm_per_key,
-                     via_litellm=tuple(model.name for model in spec.serving.models if model.name not in pooled))
-
-
-def litellm_reason(spec: PlatformSpec, model: ModelSpec, routed: set[str]) -> str | None:
-    """Why a model's requests still go through LiteLLM; None when Envoy routes them to the model's pool."""
-    gateway = spec.gateway
-    platform_wide = [name for name, on in (("pii_masking", gateway.pii_masking),
-                                           ("bedrock_guardrail", gateway.bedrock_guardrail is not None),
-                                           ("cache", spec.cache.enabled)) if on]
-    if platform_wide:
-        return f"{', '.join(platform_wide)} run in LiteLLM"
-    if model.name not in routed:
-        return "no InferencePool (hosted or single replica)"
-    if gateway.fallbacks.get(model.name):
-        return "fallbacks run in LiteLLM"
-    if any(experiment.model == model.name for experiment in gateway.experiments):
-        return "A/B experiment runs in LiteLLM"
-    if any(model.name in team.models for team in spec.access.teams):
-        return "team budgets count spend in LiteLLM"
-    return None
 
 
 def _labels(component: str) -> dict[str, str]:

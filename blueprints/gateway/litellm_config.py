@@ -23,7 +23,7 @@ from blueprints.experiments.gateway import litellm_ab_settings
 from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.gateway.audit import audit_logging_settings
 from blueprints.gateway.bedrock import litellm_model
-from blueprints.gateway.capacity import gateway_sizing
+from blueprints.gateway.data_plane import litellm_sizing
 from blueprints.gateway.guardrails import content_guardrails, response_guardrails
 from blueprints.gateway.providers import provider_info, provider_params
 from blueprints.observability.monitors import NAMESPACE as MONITORING_NAMESPACE
@@ -87,7 +87,7 @@ def env_ref(name: str) -> str:
 def needs_shared_state(spec: PlatformSpec) -> bool:
     """More than one LiteLLM process (workers x replicas) must share limits, cooldowns and the cache. On runtime
     `fargate` there is no Valkey: each task keeps its own (the gateway_fargate component runs one worker per task)."""
-    return spec.runtime == "eks" and (spec.gateway.cpu > 1 or gateway_sizing(spec).max_replicas > 1)
+    return spec.runtime == "eks" and (spec.gateway.cpu > 1 or litellm_sizing(spec).max_replicas > 1)
 
 
 def needs_redis(spec: PlatformSpec) -> bool:

@@ -19,7 +19,8 @@ from blueprints.feedback.gateway import litellm_quality_settings
 from blueprints.feedback.manifests import NAMESPACE as FEEDBACK_NAMESPACE
 from blueprints.gateway.alb_identity_auth import GROUP_TEAMS_FILE
 from blueprints.gateway.audit import BUCKET_ENV as AUDIT_BUCKET_ENV
-from blueprints.gateway.capacity import HPA_CPU_UTILIZATION, gateway_sizing
+from blueprints.gateway.capacity import HPA_CPU_UTILIZATION
+from blueprints.gateway.data_plane import litellm_sizing
 from blueprints.gateway.database import POSTGRES_PORT, database_environment
 from blueprints.gateway.guardrails import guardrail_files
 from blueprints.gateway.litellm_config import (
@@ -145,7 +146,7 @@ def deployment(spec: PlatformSpec, region: str, config: dict[str, Any], redis_ho
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME),
         "spec": {
-            "replicas": gateway_sizing(spec).replicas,
+            "replicas": litellm_sizing(spec).replicas,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": SELECTOR},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
@@ -208,7 +209,7 @@ def service() -> dict[str, Any]:
 def autoscaler(spec: PlatformSpec) -> dict[str, Any]:
     """CPU-based: LiteLLM is CPU-bound (request parsing, streaming relay), its workers busy in proportion. Floor and
     ceiling from the measured per-core throughput and the planned peak (gateway/capacity.py)."""
-    sizing = gateway_sizing(spec)
+    sizing = litellm_sizing(spec)
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(NAME), "spec": {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": NAME},
         "minReplicas": sizing.replicas, "maxReplicas": sizing.max_replicas,
@@ -266,6 +267,6 @@ def gateway_manifests(spec: PlatformSpec, region: str, *, endpoints: dict[str, s
                network_policy(vpc_cidr, routing_namespaces,
                               [name for name, on in ((BATCH_NAMESPACE, spec.batch.enabled),
                                                      (FEEDBACK_NAMESPACE, spec.feedback.enabled)) if on])]
-    if gateway_sizing(spec).max_replicas > 1:
+    if litellm_sizing(spec).max_replicas > 1:
         objects.append(disruption_budget())
     return objects

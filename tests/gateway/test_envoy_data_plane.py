@@ -11,16 +11,9 @@ import yaml
 
 from blueprints.components.inference_routing import GATEWAY_NAME, envoy_gateway_values
 from blueprints.errors import SpecError
-from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, gateway_sizing
-from blueprints.gateway.envoy_data_plane import (
-    KEY_ID_HEADER,
-    LITELLM_NAME,
-    MODEL_HEADER,
-    data_plane,
-    envoy_objects,
-    envoy_threshold_rps,
-    routed_models,
-)
+from blueprints.gateway.capacity import ENVOY_ABOVE_CORES, HPA_CPU_UTILIZATION, KEY_CHECK, gateway_sizing
+from blueprints.gateway.data_plane import data_plane, envoy_threshold_rps, litellm_sizing, routed_models
+from blueprints.gateway.envoy_data_plane import KEY_ID_HEADER, LITELLM_NAME, MODEL_HEADER, envoy_objects
 from blueprints.plan import build_plan
 from blueprints.presets import load_spec
 from blueprints.spec import PlatformSpec
@@ -154,3 +147,25 @@ def test_envoy_on_a_platform_without_inference_routing_is_refused_with_one_line(
     assert "gateway.data_plane: envoy routes to the InferencePools" in str(error.value)
     with pytest.raises(SpecError, match=r"gateway\.data_plane"):
         load_spec("internal-ai", "prod", overrides={"gateway": {"data_plane": "nginx"}})
+
+
+def test_litellm_is_sized_for_key_checks_of_what_envoy_carries_and_the_whole_of_the_rest() -> None:
+    # Measured (bench/envoy_key_check.py, bench/envoy_data_plane.py with a real Envoy): a key check costs LiteLLM
+    # 1.9-2.6 ms of CPU against 15-42 ms for a request it carries.
+    lean = _lean()
+    pooled = set(data_plane(lean).pooled)
+    assert pooled
+    alone, on_envoy = gateway_sizing(lean), litellm_sizing(lean)
+    share = sum(m.traffic.requests_per_second for m in lean.serving.models if m.name not in pooled) / alone.peak_rps
+    assert on_envoy.cpu_ms_per_request < alone.cpu_ms_per_request
+    assert on_envoy.cpu_ms_per_request >= KEY_CHECK.non_streamed_ms + share * min(
+        alone.cost.non_streamed_ms, alone.cost.streamed_ms) - 1e-9
+    assert "LiteLLM checks every request's key" in on_envoy.line()
+    # Everything through LiteLLM (the preset's guardrail, cache and budgets): each request pays the check besides.
+    preset = load_spec("enterprise-assistant", "prod", overrides=ENVOY)
+    assert data_plane(preset).pooled == ()
+    assert litellm_sizing(preset).cpu_ms_per_request == pytest.approx(
+        gateway_sizing(preset).cpu_ms_per_request + KEY_CHECK.non_streamed_ms)
+    # On LiteLLM's own data plane nothing changes.
+    plain = load_spec("saas", "prod")
+    assert litellm_sizing(plain) == gateway_sizing(plain)

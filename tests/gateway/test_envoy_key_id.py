@@ -13,7 +13,8 @@ import hashlib
 import pytest
 from lupa import lua51, luajit21
 
-from blueprints.gateway.envoy_data_plane import KEY_ID_HEADER, envoy_objects, routed_models
+from blueprints.gateway.data_plane import routed_models
+from blueprints.gateway.envoy_data_plane import KEY_ID_HEADER, envoy_objects
 from blueprints.presets import load_spec
 
 # A fake of Envoy's stream handle (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/

@@ -17,11 +17,11 @@ from blueprints.commands.plan import cost_section
 from blueprints.contracts.ports import check_ports
 from blueprints.engine.graph import ResourceGraph
 from blueprints.engine.program import build_graph
+from blueprints.gateway.data_plane import MODEL_PATHS
 from blueprints.gateway.envoy_data_plane import (
     CONTAINER_PORT,
     ENVOY_GATEWAY_NAMESPACE,
     KEY_ID_HEADER,
-    MODEL_PATHS,
     RATE_LIMIT_REDIS_SECRET,
     READY_PORT,
     SERVICE_NAME,
