@@ -10,7 +10,8 @@ rate limit per distinct `x-blueprints-key-id` (Envoy Gateway's rate-limit servic
 names its counters after that value: key ids there, never keys) -> the model's InferencePool. Models that need what only
 LiteLLM does (hosted providers, fallbacks, A/B experiments, the tier router's name, models a budgeted team may call,
 and every model when the platform has guardrails, PII masking or a response cache) go to LiteLLM, which also keeps
-budgets and spend: those are counted on its path only.
+budgets and spend: those are counted on its path only. Which plane carries the requests, which models Envoy routes
+itself (`litellm_reason`) and what LiteLLM is sized for are decided in data_plane.py; this module emits the objects.
 
 Shapes from the pinned CRDs (.vendor/crds: envoy-ai-gateway v1.1.0, envoy-gateway v1.9.0); policies attach to the
 HTTPRoute Envoy AI Gateway generates under the AIGatewayRoute's name, as in its docs' SecurityPolicy example
