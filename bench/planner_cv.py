@@ -33,8 +33,8 @@ SOURCES = {"trtllm-throughput.csv": "1.0", "trtllm-throughput-v0.20.csv": "0.20"
 """Each anchor file and the TensorRT-LLM release whose perf-overview it copies."""
 ROUNDS, EVALUATIONS_PER_ROUND = 8, 400
 """Nelder-Mead restarts (each from the best point so far, with a fresh simplex) and objective evaluations
-per round: a fit's budget, which bounds the benchmark's time. Converged (2026-12-04): twice the rounds lower the loss
-on all rows by 1.4%; 4 x 250, the budget before, stopped 30% above it and left the figures to chance."""
+per round: a fit's budget, which bounds the benchmark's time. Converged (2026-12-04, the smooth objective of `_loss`):
+fits from four different starting points end at the same loss and constants."""
 
 
 @dataclass(frozen=True)
@@ -89,24 +89,23 @@ def predict(row: Row, calibration: Calibration) -> float:
     return estimate.output_tok_s_total * release_speed
 
 
+def _release_ratios(rows: Sequence[Row]) -> list[float]:
+    """v0.20 / v1.0 throughput of every configuration both releases published among `rows`."""
+    v1 = {row.configuration: row.published for row in rows if row.release == "1.0"}
+    return [row.published / v1[row.configuration] for row in rows
+            if row.release == "0.20" and row.configuration in v1]
+
+
 def release_speed(rows: Sequence[Row]) -> float:
     """v0.20's throughput relative to v1.0's: the median ratio over the configurations both releases published
     among `rows` (a fold's own rows, so a held-out group never sets the ratio its rows are read through)."""
-    v1 = {row.configuration: row.published for row in rows if row.release == "1.0"}
-    return statistics.median(
-        row.published / v1[row.configuration] for row in rows if row.release == "0.20" and row.configuration in v1
-    )
+    return statistics.median(_release_ratios(rows))
 
 
 def release_spread(rows: Sequence[Row]) -> float:
-    """Standard deviation of log(v1.0 / v0.20) over the configurations both releases published: how far one
-    configuration's throughput moves between two published runs beyond the releases' median speed-up."""
-    v1 = {row.configuration: row.published for row in rows if row.release == "1.0"}
-    return statistics.pstdev(
-        math.log(v1[row.configuration] / row.published)
-        for row in rows
-        if row.release == "0.20" and row.configuration in v1
-    )
+    """Standard deviation of the log ratio over the configurations both releases published: how far one
+    configuration's throughput moves between two published runs beyond the releases' typical speed-up."""
+    return statistics.pstdev(math.log(ratio) for ratio in _release_ratios(rows))
 
 
 def noise_floor(rows: Sequence[Row]) -> float:

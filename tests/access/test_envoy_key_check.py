@@ -5,13 +5,13 @@ virtual key and a non-2xx answer, which Envoy turns into a denial, for a blocked
 
 from __future__ import annotations
 
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 import pytest
 
 from blueprints.gateway.envoy_data_plane import key_check_policy
 from tests.access.conftest import Gateway
+from tests.support.net import status_of
 
 
 def _ext_auth_check(gateway: Gateway, authorization: str | None) -> int:
@@ -19,12 +19,7 @@ def _ext_auth_check(gateway: Gateway, authorization: str | None) -> int:
     auth = key_check_policy()["spec"]["extAuth"]
     path, forwarded = auth["http"]["pathOverride"], auth["headersToExtAuth"]
     headers = {name: authorization for name in forwarded if authorization is not None}
-    request = Request(f"{gateway.url}{path}", data=b"", method="POST", headers=headers)
-    try:
-        with urlopen(request, timeout=60) as response:
-            return response.status
-    except HTTPError as error:
-        return error.code
+    return status_of(Request(f"{gateway.url}{path}", data=b"", method="POST", headers=headers))
 
 
 @pytest.mark.integration

@@ -8,8 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 import pytest
 
@@ -17,7 +16,7 @@ from blueprints.gateway.envoy_data_plane import KEY_ID_HEADER
 from tests.access.conftest import OPENAI_MODEL, Gateway
 from tests.fakes.openai_backend import FakeOpenAIBackend
 from tests.support.envoy import Envoy, envoy
-from tests.support.net import free_port
+from tests.support.net import free_port, status_of
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +44,8 @@ def _chat(url: str, authorization: str | None, **headers: str) -> int:
         headers["Authorization"] = authorization
     body = json.dumps({"model": OPENAI_MODEL["model"], "max_tokens": 3,
                        "messages": [{"role": "user", "content": "hello"}]}).encode()
-    request = Request(f"{url}/v1/chat/completions", data=body, method="POST",
-                      headers={"Content-Type": "application/json", **headers})
-    try:
-        with urlopen(request, timeout=30) as response:
-            return response.status
-    except HTTPError as error:
-        return error.code
+    return status_of(Request(f"{url}/v1/chat/completions", data=body, method="POST",
+                             headers={"Content-Type": "application/json", **headers}), timeout_s=30)
 
 
 @pytest.mark.integration

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 
 def free_port() -> int:
@@ -10,3 +12,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def status_of(request: Request, timeout_s: float = 60.0) -> int:
+    """The HTTP status `request` gets, error statuses included."""
+    try:
+        with urlopen(request, timeout=timeout_s) as response:
+            return response.status
+    except HTTPError as error:
+        return error.code
